@@ -1,0 +1,52 @@
+# patchpilot: one named command per chore.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+DEVSTAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_WORKERS ?= 2
+
+.PHONY: up test test-quick lint eval bench install install-dev clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+
+$(STAMP): pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e .
+	touch $@
+
+$(DEVSTAMP): pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	touch $@ $(STAMP)
+
+install: $(STAMP)
+install-dev: $(DEVSTAMP)
+
+## up: start the whole local stack with demo data and print the URLs (Ctrl-C stops it)
+up: $(STAMP)
+	$(BIN)/patchpilot up
+
+## test: the full suite (unit, integration, e2e, lint)
+test: $(DEVSTAMP)
+	$(MAKE) --no-print-directory lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+## test-quick: everything but the slow tier
+test-quick: $(DEVSTAMP)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow"
+
+lint: $(DEVSTAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy core
+
+eval: $(STAMP)
+	$(BIN)/patchpilot eval failures --cases evals/logs
+	$(BIN)/patchpilot eval intents --cases evals/intents.jsonl
+
+bench: $(DEVSTAMP)
+	$(BIN)/patchpilot bench
+
+clean:
+	rm -rf $(VENV) .patchpilot test-artifacts

