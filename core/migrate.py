@@ -19,7 +19,7 @@ def migration_files() -> list[Path]:
     return sorted(p for p in MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
 
 
-def applied(conn: psycopg.Connection) -> set[str]:  # type: ignore[type-arg]
+def applied(conn: psycopg.Connection) -> set[str]:
     conn.execute(
         "CREATE TABLE IF NOT EXISTS public.patchpilot_migrations "
         "(version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
@@ -42,7 +42,7 @@ def migrate(url: str) -> list[str]:
                     if version in have:
                         continue
                     with conn.transaction():
-                        conn.execute(path.read_text(encoding="utf-8"))  # type: ignore[arg-type]
+                        conn.execute(path.read_text(encoding="utf-8"))
                         conn.execute("INSERT INTO public.patchpilot_migrations (version) VALUES (%s)", (version,))
                     done.append(version)
         finally:

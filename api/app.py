@@ -1,0 +1,101 @@
+"""The FastAPI application: ``create_app(settings)``; routers under /api/v1."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+
+from api import errors
+from api.metrics import LATENCY, REQUESTS
+from api.middleware import BodyLimit, SecurityHeaders
+from api.routes import health, jobs
+from core.db import make_pool
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+# Routers written alongside (KB, analyse, chat): mounted when present.
+OPTIONAL_ROUTERS = ("api.routes.kb", "api.routes.analyze", "api.routes.chat")
+DEFAULT_INVENTORY = Path(__file__).resolve().parent.parent / "evals" / "inventory.yaml"
+
+
+def load_inventory(settings: Settings) -> Any:
+    from core.inventory import Inventory
+
+    return Inventory.load(settings.jobs.inventory_path or DEFAULT_INVENTORY)
+
+
+def create_app(settings: Settings, *, awx_ping: Callable[[], Any] | None = None) -> FastAPI:
+    if not settings.db.url:
+        raise RuntimeError("settings.db.url is not set; 'patchpilot api' starts the embedded server for you")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool.open(wait=True, timeout=30)
+        try:
+            yield
+        finally:
+            app.state.pool.close()
+
+    app = FastAPI(
+        title="patchpilot",
+        version="0.1.0",
+        description="Patch Linux fleets by chat, safely. Errors are JSON: {error, detail}.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    # Opened by the lifespan; ASGI test clients that skip the lifespan open it on first use (api.deps).
+    app.state.pool = make_pool(settings.db.url, min_size=1, max_size=settings.db.pool_max, open_now=False)
+    app.state.inventory = load_inventory(settings)
+    app.state.awx_ping = awx_ping or _awx_ping(settings)
+    errors.install(app)
+
+    v1 = APIRouter(prefix="/api/v1")
+    v1.include_router(jobs.router)
+    for name in OPTIONAL_ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        v1.include_router(module.router)
+    app.include_router(v1)
+    app.include_router(health.router)
+
+    @app.middleware("http")
+    async def _metrics(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        start = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        LATENCY.labels(path).observe(time.perf_counter() - start)
+        return response
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.api.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-Patchpilot-User"],
+    )
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    return app
+
+
+def _awx_ping(settings: Settings) -> Callable[[], Any]:
+    def ping() -> Any:
+        from workers.awx.client import AwxClient
+
+        with AwxClient(settings.awx) as client:
+            return client.ping()
+
+    return ping

@@ -1,0 +1,53 @@
+"""FastAPI dependencies: the request owns the transaction (commit on success, then after-commit hooks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+
+from core.db import DictConn, commit, rollback
+from core.settings import Settings
+
+Conn = DictConn
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_conn(request: Request) -> Iterator[Conn]:
+    """A pooled connection for this request; committed if the handler succeeds, rolled back otherwise."""
+    pool = request.app.state.pool
+    if pool.closed:
+        pool.open(wait=True, timeout=30)
+    with pool.connection() as conn:
+        try:
+            yield conn
+        except BaseException:
+            rollback(conn)
+            raise
+        else:
+            commit(conn)
+
+
+def get_inventory(request: Request) -> Any:
+    return request.app.state.inventory
+
+
+def current_user(x_patchpilot_user: Annotated[str | None, Header()] = None) -> str:
+    """The caller's identity. Until the access-control issue lands: the X-Patchpilot-User header (dev mode)."""
+    name = (x_patchpilot_user or "operator").strip()
+    return name[:64] or "operator"
+
+
+def client_source(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+ConnDep = Annotated[Conn, Depends(get_conn)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+UserDep = Annotated[str, Depends(current_user)]
+InventoryDep = Annotated[Any, Depends(get_inventory)]
+SourceDep = Annotated[str, Depends(client_source)]

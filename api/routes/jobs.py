@@ -1,0 +1,85 @@
+"""Jobs: submit a patch intent, follow it, cancel it, approve it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import ConnDep, InventoryDep, SettingsDep, SourceDep, UserDep
+from api.metrics import JOBS_SUBMITTED
+from core.enums import JobStatus
+from core.intent import PatchIntent
+from kb import service as kb_service
+from workers.jobs import service
+from workers.jobs.models import Job, JobPage
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+class RejectBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def _with_failures(conn: ConnDep, job: Job) -> Job:
+    return job.model_copy(update={"failures": kb_service.job_failures(conn, job.id)})
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Submit a patch intent as a job")
+def submit_job(
+    intent: PatchIntent,
+    conn: ConnDep,
+    settings: SettingsDep,
+    inventory: InventoryDep,
+    user: UserDep,
+    source: SourceDep,
+) -> Job:
+    """Record the intent as a job and queue it (or schedule it, or hold it for approval on critical hosts).
+
+    Refused with 409 when a host is held by another active job (the message names the job), 422 when a
+    host is not in the inventory or the intent is invalid.
+    """
+    job = service.submit(conn, intent, requested_by=user, settings=settings, inventory=inventory, source=source)
+    JOBS_SUBMITTED.labels(intent.action.value, job.status.value).inc()
+    return job
+
+
+@router.get("", summary="List jobs, newest first")
+def list_jobs(
+    conn: ConnDep,
+    status_: Annotated[JobStatus | None, Query(alias="status")] = None,
+    host: Annotated[str | None, Query(max_length=255)] = None,
+    requested_by: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> JobPage:
+    return service.list_jobs(conn, status=status_, host=host, requested_by=requested_by, limit=limit, offset=offset)
+
+
+@router.get("/{job_id}", summary="One job with per-host results and diagnosed failures")
+def get_job(job_id: int, conn: ConnDep) -> Job:
+    return _with_failures(conn, service.get_job(conn, job_id))
+
+
+@router.get("/{job_id}/stdout", summary="The job's AWX output (text)", response_class=PlainTextResponse)
+def get_stdout(job_id: int, conn: ConnDep) -> PlainTextResponse:
+    row = service.stdout(conn, job_id)
+    return PlainTextResponse(row["content"], headers={"X-Truncated": str(row["truncated"]).lower()})
+
+
+@router.post("/{job_id}/cancel", summary="Cancel a job (propagates to AWX)")
+def cancel_job(job_id: int, conn: ConnDep, user: UserDep, source: SourceDep) -> Job:
+    return service.request_cancel(conn, job_id, by=user, source=source)
+
+
+@router.post("/{job_id}/approve", summary="Approve a job on critical hosts (a second person)")
+def approve_job(job_id: int, conn: ConnDep, user: UserDep, source: SourceDep) -> Job:
+    return service.approve(conn, job_id, approver=user, source=source)
+
+
+@router.post("/{job_id}/reject", summary="Reject a job waiting for approval")
+def reject_job(job_id: int, body: RejectBody, conn: ConnDep, user: UserDep, source: SourceDep) -> Job:
+    return service.reject(conn, job_id, approver=user, reason=body.reason, source=source)

@@ -1,0 +1,178 @@
+"""The ``patchpilot`` command: the composition root that wires the packages together."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Annotated
+
+import typer
+
+from cli import services
+from core.settings import get_settings
+
+app = typer.Typer(
+    help="patchpilot: patch Linux fleets by chat, safely.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+eval_app = typer.Typer(help="Offline evaluation of the agent and the analyser.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def wire_worker() -> None:
+    """Plug the analyser into the job pipeline (workers may not import kb)."""
+    from kb import service as kb_service
+    from workers.jobs import lifecycle
+
+    lifecycle.register_collect_hook(kb_service.analyse_job)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations (starts the embedded PostgreSQL when PATCHPILOT_DB__URL is unset)."""
+    from core.migrate import migrate as run
+
+    settings = services.ensure_db(get_settings(), run_migrations=False)
+    applied = run(settings.db.url or "")
+    typer.echo(f"applied: {', '.join(applied) if applied else 'nothing (up to date)'}")
+
+
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+) -> None:
+    """Run the REST API (uvicorn)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    _logging()
+    settings = services.ensure_db(get_settings())
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.api.host,
+        port=port or settings.api.port,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="worker slots")] = 4,
+    pool: Annotated[str, typer.Option(help="prefork | threads | solo")] = "prefork",
+    beat: Annotated[bool, typer.Option(help="also run beat in this process (tests, tiny setups)")] = False,
+) -> None:
+    """Run a Celery worker for the job lifecycle."""
+    from workers.celery_app import app as celery_app
+
+    settings = get_settings()
+    if not settings.db.url or not settings.redis.url:
+        raise typer.BadParameter("set PATCHPILOT_DB__URL and PATCHPILOT_REDIS__URL (or use 'patchpilot up')")
+    wire_worker()
+    argv = [
+        "worker",
+        "-Q",
+        settings.jobs.queue,
+        "-c",
+        str(concurrency),
+        "-P",
+        pool,
+        "--loglevel=INFO",
+        "-n",
+        f"patchpilot@{socket.gethostname()}",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if beat:
+        argv += ["-B", "-s", str(settings.home / "celerybeat-schedule")]
+    celery_app.worker_main(argv=argv)
+
+
+@app.command()
+def beat() -> None:
+    """Run Celery beat: dispatches scheduled jobs from PostgreSQL when due and re-sends lost messages."""
+    from workers.celery_app import app as celery_app
+
+    settings = get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    celery_app.Beat(schedule=str(settings.home / "celerybeat-schedule"), loglevel="INFO").run()
+
+
+@app.command("worker-health")
+def worker_health() -> None:
+    """Exit 0 when this host's worker answers a ping (OpenShift exec probe)."""
+    from workers.celery_app import app as celery_app
+
+    replies = celery_app.control.ping(destination=[f"patchpilot@{socket.gethostname()}"], timeout=5)
+    if not replies:
+        typer.echo("worker did not answer", err=True)
+        raise typer.Exit(1)
+    typer.echo("ok")
+
+
+@app.command("beat-health")
+def beat_health(max_age_s: Annotated[float, typer.Option()] = 60.0) -> None:
+    """Exit 0 when beat's sweeper ran recently (OpenShift exec probe)."""
+    from workers.jobs.heartbeat import last_sweep_age
+
+    age = last_sweep_age()
+    if age is None or age > max_age_s:
+        typer.echo(f"no sweep in the last {max_age_s:.0f} s", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok ({age:.0f} s ago)")
+
+
+@app.command()
+def up(
+    emulator: Annotated[bool, typer.Option(help="start the AWX emulator with the demo scenario")] = True,
+    uis: Annotated[bool, typer.Option(help="start the chat and KB editor UIs")] = True,
+) -> None:
+    """Start the whole local stack with demo data and print the URLs; Ctrl-C stops everything."""
+    from cli.stack import run_stack
+
+    _logging()
+    raise typer.Exit(run_stack(get_settings(), emulator=emulator, uis=uis))
+
+
+def _register_optional() -> None:
+    """Sub-commands written alongside (emulator, KB, chat, eval, UIs)."""
+    try:
+        from cli import awx as awx_cli
+
+        app.command("awx-emulator")(awx_cli.emulator_command)
+        app.add_typer(awx_cli.awx_app, name="awx")
+    except ImportError:
+        pass
+    try:
+        from cli import kb as kb_cli
+
+        app.add_typer(kb_cli.kb_app, name="kb")
+        app.command("analyze")(kb_cli.analyze_command)
+        eval_app.command("failures")(kb_cli.eval_failures_command)
+    except ImportError:
+        pass
+    try:
+        from cli import chat as chat_cli
+
+        app.command("chat")(chat_cli.chat_command)
+        eval_app.command("intents")(chat_cli.eval_intents_command)
+    except ImportError:
+        pass
+    try:
+        from cli import bench as bench_cli
+
+        app.command("bench")(bench_cli.bench_command)
+    except ImportError:
+        pass
+
+
+_register_optional()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,147 @@
+"""``patchpilot up``: the whole local stack as child processes of one supervisor.
+
+PostgreSQL (embedded unless PATCHPILOT_DB__URL), Redis (embedded unless
+PATCHPILOT_REDIS__URL), the AWX emulator with the demo scenario (unless
+PATCHPILOT_AWX__URL points at a real AWX), the API, a worker, beat and the two
+UIs. SIGINT/SIGTERM to the process group stops them all, then the databases.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from cli import services
+from core.embedded import stop_postgres
+from core.settings import Settings
+
+DEFAULT_AWX = "http://127.0.0.1:8052"
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def spawn(self, name: str, *args: str) -> None:
+        env = {**_base_env(), **services.child_env(self.settings)}
+        log = (self.settings.home / "logs" / f"{name}.log").open("ab")
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", *args], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.procs.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            if proc.poll() is None:
+                proc.kill()
+
+
+def _base_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("PATCHPILOT_")}
+
+
+def wait_http(url: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code < 500:
+                return True
+        time.sleep(0.3)
+    return False
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    def _raise(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def run_stack(settings: Settings, *, emulator: bool = True, uis: bool = True) -> int:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    (settings.home / "logs").mkdir(exist_ok=True)
+    embedded_pg = settings.db.url is None
+    print("starting PostgreSQL ...", flush=True)
+    settings = services.ensure_db(settings)
+    print("starting Redis ...", flush=True)
+    settings, redis_server = services.ensure_redis(settings)
+    _import_seed(settings)
+    stack = Stack(settings)
+    urls: dict[str, str] = {}
+    with _signals_raise():
+        try:
+            if emulator and settings.awx.url == DEFAULT_AWX:
+                stack.spawn("awx-emulator", "awx-emulator", "--port", "8052")
+                urls["AWX emulator"] = f"{DEFAULT_AWX}/api/v2/"
+            stack.spawn("api", "api")
+            stack.spawn("worker", "worker", "--concurrency", "4")
+            stack.spawn("beat", "beat")
+            api_url = f"http://{settings.api.host}:{settings.api.port}"
+            urls["API"] = f"{api_url}/api/v1  (OpenAPI: {api_url}/docs)"
+            if uis:
+                for name, module, port in (("chat-ui", "ui.chat", 8501), ("kb-ui", "ui.kb_editor", 7860)):
+                    if importlib.util.find_spec(module) is not None:
+                        stack.spawn(name, name)
+                        urls[name] = f"http://127.0.0.1:{port}"
+            if not wait_http(f"{api_url}/healthz", 60):
+                print(f"the API did not come up; see {settings.home / 'logs' / 'api.log'}", file=sys.stderr)
+                return 1
+            _print_banner(urls, settings, api_url)
+            while all(p.poll() is None for p in stack.procs.values()):
+                time.sleep(0.5)
+            dead = [n for n, p in stack.procs.items() if p.poll() is not None]
+            print(f"stopped because {', '.join(dead)} exited; see {settings.home / 'logs'}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("\nstopping ...", flush=True)
+            return 0
+        finally:
+            stack.stop()
+            if redis_server:
+                redis_server.stop()
+            if embedded_pg:
+                stop_postgres(settings.home / "pg")
+
+
+def _import_seed(settings: Settings) -> None:
+    try:
+        from cli.kb import import_seed
+    except ImportError:
+        return
+    import_seed(settings)
+
+
+def _print_banner(urls: dict[str, str], settings: Settings, api_url: str) -> None:
+    print("\npatchpilot is up:\n", flush=True)
+    for name, url in urls.items():
+        print(f"  {name:<14} {url}")
+    print(f"\n  logs           {Path(settings.home).resolve() / 'logs'}")
+    print("\nTry:\n")
+    print(
+        f"  curl -s -X POST {api_url}/api/v1/jobs -H 'Content-Type: application/json' \\\n"
+        '       -d \'{"action": "patch", "hosts": ["web-stg-01", "web-stg-02"]}\'\n'
+        f"  curl -s {api_url}/api/v1/jobs/1\n\nCtrl-C stops everything.\n",
+        flush=True,
+    )

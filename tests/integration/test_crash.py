@@ -1,0 +1,92 @@
+"""Crash test: worker processes SIGKILLed at random moments across 50 jobs; every job still ends, and AWX saw
+exactly one launch per job (DESIGN.md: idempotent launch)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+
+import pytest
+import yaml
+
+from core.db import commit, connect
+from core.intent import PatchIntent
+from tests.integration.conftest import WorkerProcess, wait_for
+from workers.jobs import service
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+N_JOBS = 50
+
+
+@pytest.fixture
+def fleet(tmp_path):
+    hosts = {f"node-{i:03d}": {"env": "dev", "os": "rhel9" if i % 2 else "ubuntu2204"} for i in range(N_JOBS)}
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump({"all": {"children": {"fleet": {"hosts": hosts}}}}))
+    return path
+
+
+def test_random_sigkills_lose_no_job_and_launch_each_once(pipeline_settings, fleet, tmp_path):
+    from core.inventory import Inventory
+    from workers.emulator.scenario import Scenario
+    from workers.emulator.server import run_emulator_in_thread
+
+    url, stop_emulator = run_emulator_in_thread(
+        Scenario.model_validate({"inventory": str(fleet), "duration_s": 1.0, "event_lag_s": 0.2})
+    )
+    settings = pipeline_settings.model_copy(update={"awx": pipeline_settings.awx.model_copy(update={"url": url})})
+    inventory = Inventory.load(fleet)
+    rng = random.Random(20261127)
+    worker = WorkerProcess(settings, tmp_path / "worker.log", concurrency=4)
+    worker.start()
+    try:
+        ids = []
+        with connect(settings.db.url) as conn:
+            for host in sorted(inventory.hosts):
+                ids.append(
+                    service.submit(
+                        conn,
+                        PatchIntent(action="patch", hosts=[host]),
+                        requested_by="load",
+                        settings=settings,
+                        inventory=inventory,
+                    ).id
+                )
+                commit(conn)
+        kills = 0
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            time.sleep(rng.uniform(0.2, 1.2))
+            if rng.random() < 0.15:  # now and then the whole worker, beat included
+                worker.kill_all()
+                worker.start()
+                kills += 1
+                continue
+            children = worker.children()
+            if children:
+                try:
+                    os.kill(rng.choice(children), signal.SIGKILL)
+                    kills += 1
+                except ProcessLookupError:
+                    pass
+
+        def all_terminal():
+            with connect(settings.db.url) as conn:
+                rows = conn.execute("SELECT id, status FROM ops.jobs").fetchall()
+            return all(r["status"] in ("succeeded", "failed", "canceled", "error") for r in rows) and rows
+
+        rows = wait_for(all_terminal, timeout=240, interval=1.0)
+        assert kills >= 10
+        assert len(rows) == N_JOBS
+        statuses = {r["status"] for r in rows}
+        assert statuses == {"succeeded"}, statuses
+        import httpx
+
+        launches = httpx.get(f"{url}/_emulator/launches/", timeout=5).json()
+        assert launches == {str(i): 1 for i in ids}
+    finally:
+        worker.stop()
+        stop_emulator()

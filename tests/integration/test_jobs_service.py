@@ -1,0 +1,165 @@
+"""Jobs service on real PostgreSQL: submission, host locks, approval, cancel, schedule, sweeper."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+
+from core.db import commit, connect
+from core.enums import JobStatus
+from core.errors import HostBusy, PermissionDenied, ValidationFailed
+from core.intent import PatchIntent
+from workers.jobs import lifecycle, service
+
+pytestmark = pytest.mark.integration
+
+
+def _patch(*hosts: str, **kw: object) -> PatchIntent:
+    return PatchIntent.model_validate({"action": "patch", "hosts": list(hosts), **kw})
+
+
+def _queued_messages(redis_url: str, queue: str) -> int:
+    return int(redis.Redis.from_url(redis_url).llen(queue))
+
+
+def test_submit_queues_and_sends_launch_after_commit(pipeline_settings, inventory, redis_url):
+    with connect(pipeline_settings.db.url) as conn:
+        job = service.submit(
+            conn, _patch("web-stg-01"), requested_by="alice", settings=pipeline_settings, inventory=inventory
+        )
+        assert job.status is JobStatus.queued
+        assert _queued_messages(redis_url, pipeline_settings.jobs.queue) == 0, "sent before commit"
+        commit(conn)
+        assert _queued_messages(redis_url, pipeline_settings.jobs.queue) == 1
+        assert [h.host for h in service.get_job(conn, job.id).hosts] == ["web-stg-01"]
+        audit = conn.execute("SELECT actor, action FROM ops.audit WHERE object_id = %s", (str(job.id),)).fetchall()
+        assert audit == [{"actor": "alice", "action": "job.submit"}]
+
+
+def test_second_job_on_held_host_is_refused_naming_the_job(pipeline_settings, inventory):
+    with connect(pipeline_settings.db.url) as conn:
+        first = service.submit(
+            conn,
+            _patch("web-stg-01", "web-stg-02"),
+            requested_by="alice",
+            settings=pipeline_settings,
+            inventory=inventory,
+        )
+        commit(conn)
+        with pytest.raises(HostBusy) as err:
+            service.submit(
+                conn,
+                _patch("web-stg-02", "app-stg-01"),
+                requested_by="bob",
+                settings=pipeline_settings,
+                inventory=inventory,
+            )
+        conn.rollback()
+        assert f"job {first.id}" in err.value.message and "web-stg-02" in err.value.message
+        # nothing half-written: only the first job exists
+        assert conn.execute("SELECT count(*) AS n FROM ops.jobs").fetchone()["n"] == 1
+        # once the first job ends, the host is free again
+        service.request_cancel(conn, first.id, by="alice")
+        commit(conn)
+        again = service.submit(
+            conn, _patch("web-stg-02"), requested_by="bob", settings=pipeline_settings, inventory=inventory
+        )
+        assert again.status is JobStatus.queued
+
+
+def test_unknown_host_and_too_many_hosts_are_refused(pipeline_settings, inventory):
+    with connect(pipeline_settings.db.url) as conn:
+        with pytest.raises(ValidationFailed, match="not in the inventory: web-prod-99"):
+            service.submit(
+                conn, _patch("web-prod-99"), requested_by="a", settings=pipeline_settings, inventory=inventory
+            )
+        small = pipeline_settings.model_copy(
+            update={"jobs": pipeline_settings.jobs.model_copy(update={"max_hosts": 1})}
+        )
+        with pytest.raises(ValidationFailed, match="more than the 1 allowed"):
+            service.submit(
+                conn, _patch("web-stg-01", "web-stg-02"), requested_by="a", settings=small, inventory=inventory
+            )
+
+
+def test_critical_hosts_wait_for_a_second_person(pipeline_settings, inventory, redis_url):
+    with connect(pipeline_settings.db.url) as conn:
+        job = service.submit(
+            conn, _patch("db-prod-01"), requested_by="alice", settings=pipeline_settings, inventory=inventory
+        )
+        commit(conn)
+        assert job.status is JobStatus.awaiting_approval and job.needs_approval
+        assert _queued_messages(redis_url, pipeline_settings.jobs.queue) == 0
+        with pytest.raises(PermissionDenied, match="own job"):
+            service.approve(conn, job.id, approver="alice")
+        conn.rollback()
+        approved = service.approve(conn, job.id, approver="bob")
+        commit(conn)
+        assert approved.status is JobStatus.queued and approved.approved_by == "bob"
+        assert _queued_messages(redis_url, pipeline_settings.jobs.queue) == 1
+
+
+def test_rejected_and_expired_approvals_never_launch(pipeline_settings, inventory, redis_url):
+    with connect(pipeline_settings.db.url) as conn:
+        job = service.submit(
+            conn, _patch("db-prod-01"), requested_by="alice", settings=pipeline_settings, inventory=inventory
+        )
+        rejected = service.reject(conn, job.id, approver="bob", reason="change freeze")
+        commit(conn)
+        assert rejected.status is JobStatus.canceled and "change freeze" in (rejected.error or "")
+        job2 = service.submit(
+            conn, _patch("db-prod-02"), requested_by="alice", settings=pipeline_settings, inventory=inventory
+        )
+        conn.execute("UPDATE ops.jobs SET approval_expires_at = now() - interval '1 second' WHERE id = %s", (job2.id,))
+        commit(conn)
+        with pytest.raises(ValidationFailed, match="waited too long"):
+            service.approve(conn, job2.id, approver="bob")
+        commit(conn)
+        assert service.get_job(conn, job2.id).status is JobStatus.canceled
+        assert _queued_messages(redis_url, pipeline_settings.jobs.queue) == 0
+
+
+def test_scheduled_job_is_dispatched_by_the_sweeper_only_when_due(pipeline_settings, inventory, redis_url):
+    with connect(pipeline_settings.db.url) as conn:
+        later = datetime.now(UTC) + timedelta(hours=3)
+        job = service.submit(
+            conn,
+            _patch("app-dev-01", not_before=later),
+            requested_by="a",
+            settings=pipeline_settings,
+            inventory=inventory,
+        )
+        commit(conn)
+        assert job.status is JobStatus.scheduled
+        assert lifecycle.sweep(conn, pipeline_settings)["due"] == 0
+        commit(conn)
+        assert service.get_job(conn, job.id).status is JobStatus.scheduled
+        conn.execute("UPDATE ops.jobs SET not_before = now() - interval '1 second' WHERE id = %s", (job.id,))
+        assert lifecycle.sweep(conn, pipeline_settings)["due"] == 1
+        commit(conn)
+        assert service.get_job(conn, job.id).status is JobStatus.queued
+        assert _queued_messages(redis_url, pipeline_settings.jobs.queue) == 1
+
+
+def test_patch_window_moves_the_start(pipeline_settings, inventory):
+    windows = pipeline_settings.model_copy(
+        update={"jobs": pipeline_settings.jobs.model_copy(update={"windows": {"prod": "22:00-06:00"}})}
+    )
+    noon = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    with connect(pipeline_settings.db.url) as conn:
+        job = service.submit(
+            conn, _patch("web-prod-01"), requested_by="a", settings=windows, inventory=inventory, now=noon
+        )
+        assert job.status is JobStatus.scheduled
+        assert job.not_before == datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
+
+
+def test_cancel_before_start_and_after_finish(pipeline_settings, inventory):
+    with connect(pipeline_settings.db.url) as conn:
+        job = service.submit(conn, _patch("ci-01"), requested_by="a", settings=pipeline_settings, inventory=inventory)
+        canceled = service.request_cancel(conn, job.id, by="a")
+        assert canceled.status is JobStatus.canceled
+        with pytest.raises(ValidationFailed, match="already finished"):
+            service.request_cancel(conn, job.id, by="a")

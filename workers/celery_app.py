@@ -1,0 +1,46 @@
+"""The Celery application (Redis broker), configured from Settings.
+
+Tasks are ``acks_late`` and idempotent because Redis redelivers unacknowledged
+work; a worker process that dies mid-task has its message requeued
+(``task_reject_on_worker_lost``). Beat runs the sweeper that dispatches
+scheduled jobs from PostgreSQL — scheduled jobs are never Celery ETA tasks.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from core.settings import get_settings
+
+app = Celery("patchpilot", include=["workers.jobs.tasks", "workers.bench_tasks"])
+
+
+def queue_name() -> str:
+    return get_settings().jobs.queue
+
+
+def configure(broker_url: str | None = None) -> Celery:
+    settings = get_settings()
+    app.conf.update(
+        broker_url=broker_url or settings.redis.url or "redis://127.0.0.1:6379/0",
+        broker_connection_retry_on_startup=True,
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_default_queue=settings.jobs.queue,
+        task_serializer="json",
+        accept_content=["json"],
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        # Poll countdowns stay <= awx.poll_max_s (30 s); the visibility timeout must exceed them.
+        broker_transport_options={"visibility_timeout": max(300, int(settings.awx.poll_max_s * 10))},
+        beat_schedule={
+            "sweep": {"task": "patchpilot.jobs.sweep", "schedule": 5.0, "options": {"queue": settings.jobs.queue}},
+        },
+        timezone="UTC",
+    )
+    return app
+
+
+configure()
