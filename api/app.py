@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -16,13 +15,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import errors
 from api.metrics import LATENCY, REQUESTS
 from api.middleware import BodyLimit, SecurityHeaders
-from api.routes import health, jobs
+from api.routes import analyze, chat, health, jobs, kb
 from core.db import make_pool
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
-# Routers written alongside (KB, analyse, chat): mounted when present.
-OPTIONAL_ROUTERS = ("api.routes.kb", "api.routes.analyze", "api.routes.chat")
 DEFAULT_INVENTORY = Path(__file__).resolve().parent.parent / "evals" / "inventory.yaml"
 
 
@@ -58,15 +55,8 @@ def create_app(settings: Settings, *, awx_ping: Callable[[], Any] | None = None)
     errors.install(app)
 
     v1 = APIRouter(prefix="/api/v1")
-    v1.include_router(jobs.router)
-    for name in OPTIONAL_ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        v1.include_router(module.router)
+    for router in (jobs.router, kb.router, analyze.router, chat.router):
+        v1.include_router(router)
     app.include_router(v1)
     app.include_router(health.router)
 

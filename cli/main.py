@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -139,39 +140,44 @@ def up(
     raise typer.Exit(run_stack(get_settings(), emulator=emulator, uis=uis))
 
 
-def _register_optional() -> None:
-    """Sub-commands written alongside (emulator, KB, chat, eval, UIs)."""
-    try:
-        from cli import awx as awx_cli
+@eval_app.command("intents")
+def eval_intents(
+    cases: Annotated[Path, typer.Option(help="intents.jsonl")] = Path("evals/intents.jsonl"),
+    inventory: Annotated[Path | None, typer.Option(help="Ansible YAML inventory")] = None,
+    json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+) -> None:
+    """Run the agent (offline model, nothing queued) over chat cases; exit 1 if any intent is unsafe."""
+    from evals.intents import eval_intents_command
 
-        app.command("awx-emulator")(awx_cli.emulator_command)
-        app.add_typer(awx_cli.awx_app, name="awx")
-    except ImportError:
-        pass
-    try:
-        from cli import kb as kb_cli
-
-        app.add_typer(kb_cli.kb_app, name="kb")
-        app.command("analyze")(kb_cli.analyze_command)
-        eval_app.command("failures")(kb_cli.eval_failures_command)
-    except ImportError:
-        pass
-    try:
-        from cli import chat as chat_cli
-
-        app.command("chat")(chat_cli.chat_command)
-        eval_app.command("intents")(chat_cli.eval_intents_command)
-    except ImportError:
-        pass
-    try:
-        from cli import bench as bench_cli
-
-        app.command("bench")(bench_cli.bench_command)
-    except ImportError:
-        pass
+    report = eval_intents_command(cases, inventory, json)
+    raise typer.Exit(0 if report.unsafe == 0 else 1)
 
 
-_register_optional()
+@app.command("bench")
+def bench(
+    only: Annotated[list[str] | None, typer.Option(help="jobs | analyser | agent (default: all)")] = None,
+    jobs: Annotated[int, typer.Option(help="jobs in the pipeline run")] = 1000,
+) -> None:
+    """Benchmarks with figures and ratios: job pipeline, analyser/matching/similarity, agent latency."""
+    from cli.bench import run_benchmarks
+
+    run_benchmarks(get_settings(), only=set(only or []), jobs=jobs)
+
+
+def _register() -> None:
+    from cli import awx as awx_cli
+    from cli import chat as chat_cli
+    from cli import kb as kb_cli
+
+    app.command("awx-emulator")(awx_cli.emulator_command)
+    app.add_typer(awx_cli.awx_app, name="awx")
+    app.command("chat")(chat_cli.chat_command)
+    app.add_typer(kb_cli.kb_app, name="kb")
+    app.command("analyze")(kb_cli.analyze_command)
+    eval_app.command("failures")(kb_cli.eval_failures_command)
+
+
+_register()
 
 
 if __name__ == "__main__":  # pragma: no cover

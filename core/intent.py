@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from core.enums import Action, RebootPolicy, RUNNABLE_ACTIONS
+from core.enums import RUNNABLE_ACTIONS, Action, RebootPolicy
 
 _PERCENT = re.compile(r"^([1-9][0-9]?|100)%$")
 HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")

@@ -1,0 +1,24 @@
+"""Thin LangChain tools: typed arguments, a docstring written for the model, one service call.
+
+The user's identity, DB connection, inventory and settings come from the
+runtime context (tools.context.ToolContext), never from the model.
+"""
+
+from __future__ import annotations
+
+from langchain_core.tools import BaseTool
+
+from tools.intent import decline_request, propose_intent
+from tools.jobs import cancel_job, explain_job, job_status, search_kb
+from tools.targets import list_hosts, resolve_targets_tool
+
+MODEL_TOOLS: list[BaseTool] = [
+    propose_intent,
+    job_status,
+    cancel_job,
+    explain_job,
+    list_hosts,
+    resolve_targets_tool,
+    search_kb,
+    decline_request,
+]

@@ -20,7 +20,7 @@ from typing import Any
 from core import audit
 from core.db import on_commit
 from core.enums import HostStatus, JobStatus
-from core.errors import AwxNotFound
+from core.errors import AwxNotFound, AwxPromptNotAllowed
 from core.intent import PatchIntent
 from core.settings import Settings
 from workers.awx.client import AwxClient
@@ -93,7 +93,15 @@ def launch_on_awx(client: AwxClient, row: dict[str, Any], settings: Settings) ->
         "patchpilot_job_id": row["id"],
         "patchpilot_requested_by": row["requested_by"],
     }
-    return client.launch(tid, limit=",".join(row["hosts"]), extra_vars=extra_vars)
+    try:
+        return client.launch(tid, limit=",".join(row["hosts"]), extra_vars=extra_vars)
+    except AwxPromptNotAllowed as exc:
+        raise AwxPromptNotAllowed(
+            f"job template {row['awx_template']!r} does not prompt for the limit and variables, so AWX would run "
+            f"it on its whole inventory; nothing was launched. Turn on 'Prompt on launch' for Limit and "
+            f"Variables in AWX (or run 'patchpilot awx bootstrap'). AWX said: {exc.message}",
+            **exc.context,
+        ) from exc
 
 
 def finish_launch(conn: Conn, job_id: int, awx_job: AwxJob, settings: Settings) -> None:

@@ -1,0 +1,38 @@
+"""Build the runtime context tools receive (identity, connection, inventory, settings), from Settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from agent.language.when import parse_when
+from core.settings import Settings
+from tools.context import ToolContext
+from tools.ports import JobsPort, KbPort, NoDatabase, ServiceJobs, ServiceKb
+
+
+def build_context(
+    settings: Settings,
+    inventory: Any,
+    *,
+    user: str,
+    conn: Any = None,
+    now: datetime | None = None,
+    source: str | None = None,
+    jobs: JobsPort | None = None,
+    kb: KbPort | None = None,
+) -> ToolContext:
+    """Without a connection, jobs and KB refuse every call (nothing can be queued)."""
+    if conn is None:
+        jobs, kb = jobs or NoDatabase(), kb or NoDatabase()
+    return ToolContext(
+        user=user,
+        settings=settings,
+        inventory=inventory,
+        jobs=jobs or ServiceJobs(),
+        kb=kb or ServiceKb(),
+        read_when=parse_when,
+        conn=conn,
+        fixed_now=now,
+        source=source,
+    )

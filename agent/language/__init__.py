@@ -1,0 +1,1 @@
+"""Deterministic reading of operator chat: time phrases, options, actions, corrections."""

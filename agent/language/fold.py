@@ -1,0 +1,107 @@
+"""A conversation -> the one tool call (or question) an LLM would make next, deterministically.
+
+Messages since the last reset (a queued/dropped/refused proposal) are read in
+order: a message with a patch/precheck/reboot verb starts a new draft; a message
+without a verb amends the draft (options it mentions; target words it adds, or
+replaces when the last proposal needed clarifying or it says "instead"/"only").
+The last message decides what is called.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from agent.language.reading import Reading, read
+
+RUNNABLE = ("patch", "precheck", "reboot")
+JOB_TOOLS = {"status": "job_status", "cancel": "cancel_job", "explain": "explain_job"}
+_YES = re.compile(
+    r"^\W*(?:yes|yep|yeah|y|ok(?:ay)?|sure|confirm(?:ed)?|go(?: ahead)?|do it|proceed|approved?|lgtm)\W*$", re.I
+)
+CLARIFY = (
+    "I'm not sure what you want me to do. I can patch, precheck (dry run) or reboot hosts, list hosts, and show, "
+    "cancel or explain jobs. Which hosts, and what should I do?"
+)
+
+Decision = tuple[str, dict[str, Any]] | str
+
+
+def text_of(message: BaseMessage) -> str:
+    c = message.content
+    if isinstance(c, str):
+        return c
+    return " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in c)
+
+
+def is_reset(message: BaseMessage) -> bool:
+    if isinstance(message, AIMessage):
+        return bool(message.additional_kwargs.get("patchpilot_reset"))
+    if isinstance(message, ToolMessage):
+        return isinstance(message.artifact, dict) and message.artifact.get("outcome") in ("dropped", "reject")
+    return False
+
+
+def _outcome(message: BaseMessage) -> str | None:
+    if isinstance(message, ToolMessage) and isinstance(message.artifact, dict):
+        return str(message.artifact.get("outcome"))
+    return None
+
+
+def _amend(draft: dict[str, Any], r: Reading, replace: bool) -> None:
+    for key, value in r.options.items():
+        if key == "exclude":
+            draft["options"]["exclude"] = sorted(set(draft["options"].get("exclude", [])) | set(value))
+        else:
+            draft["options"][key] = value
+    if r.targets:
+        draft["targets"] = [r.targets] if (replace or r.replace_targets) else [*draft["targets"], r.targets]
+
+
+def _propose(draft: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    args: dict[str, Any] = {"action": draft["action"], "targets": list(draft["targets"])}
+    for key, value in draft["options"].items():
+        if draft["action"] == "reboot" and key not in ("when", "serial"):
+            continue
+        args[key] = value
+    return "propose_intent", args
+
+
+def decide(messages: list[BaseMessage]) -> Decision:
+    """The next step for this conversation: (tool name, args) or a text reply."""
+    start = max((i + 1 for i, m in enumerate(messages) if is_reset(m)), default=0)
+    window = messages[start:]
+    if window and isinstance(window[-1], ToolMessage):
+        return text_of(window[-1])  # an informational tool answered; relay it
+    draft: dict[str, Any] | None = None
+    needs_targets = False  # the last proposal asked which hosts: the next target words replace
+    last: Reading | None = None
+    last_text = ""
+    for m in window:
+        if isinstance(m, ToolMessage):
+            kind = _outcome(m)
+            if kind in ("clarify", "proposed"):
+                needs_targets = kind == "clarify"
+            continue
+        if not isinstance(m, HumanMessage):
+            continue
+        last_text = text_of(m)
+        r = last = read(last_text)
+        if r.action in RUNNABLE:
+            draft = {"action": r.action, "targets": [r.targets] if r.targets else [], "options": dict(r.options)}
+            needs_targets = False
+        elif r.action is None and draft is not None and not _YES.match(last_text):
+            _amend(draft, r, replace=needs_targets)
+    if last is None:
+        return CLARIFY
+    if last.action in JOB_TOOLS:
+        return JOB_TOOLS[last.action], {"job": last.job}
+    if last.action == "list_hosts":
+        return "list_hosts", {"targets": [last.targets] if last.targets else []}
+    if draft is not None and _YES.match(last_text):
+        return "The proposal above is waiting for your confirmation: confirm it (with its token) to queue the job."
+    if draft is not None and (last.action in RUNNABLE or last.action is None):
+        return _propose(draft)
+    return CLARIFY

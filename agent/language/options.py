@@ -1,0 +1,222 @@
+# ruff: noqa: E501  (regex tables read better one alternative per line than split mid-pattern)
+"""Patch options in plain words (README §1): reboot policy, security only, exclusions, packages, batch size.
+
+Each reader finds its phrase, returns the value and the text with the phrase cut
+out, so what is left can go to target resolution.
+
+>>> read_serial("patch web two at a time")
+(2, 'patch web ')
+>>> read_reboot("patch it and do not reboot")[0]
+'never'
+>>> read_excludes("patch db-stg-01, exclude the kernel and postgresql* packages")[0]
+['kernel*', 'postgresql*']
+>>> read_packages("update only openssl and openssh on the prod web servers")[0]
+['openssh', 'openssl']
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agent.language.numbers import NUMBER, to_int
+
+_I = re.IGNORECASE
+_NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|boxen|vms?|instances?)"
+
+# --- batch size ---------------------------------------------------------
+_SERIAL: list[tuple[re.Pattern[str], Any]] = [
+    (
+        re.compile(r"\b(\d{1,3})\s*(?:%|percent)\s*(?:of\s+(?:the\s+)?\w+\s+)?(?:at a time|per batch|at once)", _I),
+        "pct",
+    ),
+    (
+        re.compile(
+            r"\b(?:in\s+)?(?:batch(?:es)?|groups?|waves?|chunks?)\s+(?:size\s+)?(?:of\s+)?(\d{1,3})\s*(?:%|percent)", _I
+        ),
+        "pct",
+    ),
+    (re.compile(r"\bbatch size\s*(?:of\s+|=\s*|:\s*)?(\d{1,3})\s*(?:%|percent)", _I), "pct"),
+    (re.compile(r"\b(?:serially|sequentially|in series|one by one|one after (?:the )?(?:other|another))\b", _I), 1),
+    (
+        re.compile(
+            rf"\b(?:no more than\s+|at most\s+|max(?:imum)?\s+(?:of\s+)?)?({NUMBER})\s+(?:{_NOUN}\s+)?(?:at a time|at once|in parallel|concurrently|per batch)",
+            _I,
+        ),
+        "n",
+    ),
+    (
+        re.compile(
+            rf"\b(?:in\s+)?(?:batch(?:es)?|groups?|waves?|chunks?)\s+(?:size\s+)?(?:of\s+)?({NUMBER})\b(?!\s*(?:%|percent))",
+            _I,
+        ),
+        "n",
+    ),
+    (re.compile(rf"\bbatch size\s*(?:of\s+|=\s*|:\s*)?({NUMBER})\b", _I), "n"),
+    (re.compile(r"\b(?:all at once|all in parallel|in parallel|simultaneously|at the same time)\b", _I), None),
+]
+
+
+def read_serial(text: str) -> tuple[Any, str]:
+    """Batch size: 1, N, "N%", None (all at once), or ``...`` when not mentioned."""
+    for pattern, kind in _SERIAL:
+        m = pattern.search(text)
+        if not m:
+            continue
+        rest = text[: m.start()] + text[m.end() :]
+        if kind == "pct":
+            return f"{int(m.group(1))}%", rest
+        if kind == "n":
+            return to_int(m.group(1)), rest
+        return kind, rest
+    return ..., text
+
+
+# --- reboot -------------------------------------------------------------
+_RB = r"(?:re-?boot|restart|bounce)\w*"
+_REBOOT: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            rf"\b(?:do\s*n[o']?t|don't|dont|do not|never|no|without(?: a)?|skip(?: the)?|avoid(?:ing)?|no need to|must not|mustn't|shouldn't|should not|not)\s+(?:\w+\s+)?{_RB}(?:\s+(?:it|them|the (?:hosts?|servers?|machines?|boxes)|anything|afterwards?))?",
+            _I,
+        ),
+        "never",
+    ),
+    (re.compile(rf"\b{_RB}s?\s+(?:is\s+)?(?:not (?:allowed|needed|wanted)|forbidden)", _I), "never"),
+    (
+        re.compile(
+            rf"\b(?:(?:and\s+|then\s+|,\s*)?{_RB}\s+(?:it|them|the (?:hosts?|servers?|machines?|boxes))?\s*(?:only\s+)?(?:if|when|where)\s+(?:it'?s\s+|they'?re\s+)?(?:needed|required|necessary|needs|need)\w*(?:\s+it)?|only\s+{_RB}\s+if\s+\w+)",
+            _I,
+        ),
+        "if_needed",
+    ),
+    (
+        re.compile(
+            rf"(?:\b(?:and|then|also)\s+(?:then\s+)?|,\s*(?:then\s+)?|\bwith\s+an?\s+|\bincluding\s+an?\s+|\bfollowed by\s+an?\s+){_RB}(?:\s+(?:it|them|the (?:hosts?|servers?|machines?|boxes)|each|all))?(?:\s+(?:afterwards?|after(?:wards)?|when (?:done|finished)|once (?:done|finished|patched)|at the end))?",
+            _I,
+        ),
+        "always",
+    ),
+    (
+        re.compile(
+            rf"\b{_RB}\s+(?:it|them|the (?:hosts?|servers?|machines?|boxes))?\s*(?:afterwards?|when (?:done|finished)|once (?:done|finished|patched)|after (?:patching|the update|updating))",
+            _I,
+        ),
+        "always",
+    ),
+    (re.compile(rf"\b(?:always|force a)\s+{_RB}", _I), "always"),
+]
+
+
+def read_reboot(text: str) -> tuple[str | None, str]:
+    """Reboot policy words -> 'never' / 'if_needed' / 'always'; None when not mentioned."""
+    for pattern, value in _REBOOT:
+        m = pattern.search(text)
+        if m:
+            return value, text[: m.start()] + " " + text[m.end() :]
+    return None, text
+
+
+# --- security only ------------------------------------------------------
+_SEC_FALSE = re.compile(
+    r"\b(?:not (?:just|only) (?:the )?security(?: \w+)?|all (?:available )?(?:updates|patches|errata|packages)|"
+    r"full (?:update|upgrade|patch(?:ing)?)|every (?:update|patch)|everything|non-security|including non-security|"
+    r"all of (?:the|them)(?= updates)|whole update)\b",
+    _I,
+)
+_SEC_TRUE = re.compile(
+    r"\b(?:(?:only|just)\s+(?:the\s+)?)?(?:security(?:[- ]only)?(?:\s+(?:updates?|errata|patch(?:es)?|fixes|advisories|"
+    r"releases?|packages?|ones))?|cves?(?:\s+(?:fixes|patches|updates))?|vulnerabilit(?:y|ies)(?:\s+fixes)?|"
+    r"(?:rhsa|usn|dsa)s?)(?:\s+only)?\b(?!\s*(?:controls?|agents?|software|tools?|settings?|policy|policies|groups?))",
+    _I,
+)
+
+
+def read_security(text: str) -> tuple[bool | None, str]:
+    m = _SEC_FALSE.search(text)
+    if m:
+        return False, text[: m.start()] + " " + text[m.end() :]
+    m = _SEC_TRUE.search(text)
+    if m:
+        return True, text[: m.start()] + " " + text[m.end() :]
+    return None, text
+
+
+# --- packages: exclusions and "only these" ------------------------------
+_PKG = r"[a-z0-9][a-z0-9_.+*?:\[\]-]*"
+_LIST = rf"(?:the\s+)?{_PKG}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?{_PKG})*"
+_SUFFIX = r"(?:\s+(?:packages?|pkgs?|updates?|upgrades?|rpms?|debs?))"
+_HOSTISH = re.compile(
+    r"-\d|^(?:hosts?|servers?|machines?|nodes?|boxes|vms?|databases?|dbs?|balancers?|lbs?|load|prod|production|"
+    r"staging|stage|stg|dev|development|test|web|app|apps|db|cache|caches|critical|ubuntu\w*|rhel\w*|debian\w*|"
+    r"all|every|them|it|one|ones|rest|others?|bastion|monitoring|ci|group|fleet|inventory|reboot|restart|"
+    r"confirmation|approval|security|updates?|patch\w*|errata|everything|latest|new|please|this|that|those|these|"
+    r"and|or|on|in|for|to|from|at|of|with|a|an|the|but|except)$",
+    _I,
+)
+_EXCLUDE = re.compile(
+    rf"\b(?:exclude|excluding|excluded|skip|skipping|leave out|leaving out|hold back|holding back|"
+    rf"do\s*n[o']?t (?:update|upgrade|touch|patch)|don't (?:update|upgrade|touch|patch)|do not (?:update|upgrade|touch|patch)|"
+    rf"without (?:updating|upgrading|touching)|not (?:updating|upgrading|touching)|apart from|but not|except(?: for)?|without|no)\s+"
+    rf"(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?:\s+alone)?",
+    _I,
+)
+_LEAVE = re.compile(rf"\bleave\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+(?:alone|out|as (?:it is|they are))", _I)
+_ONLY = (
+    re.compile(
+        rf"\b(?:only|just|solely)\s+(?:update\s+|upgrade\s+|patch\s+|install\s+)?(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?",
+        _I,
+    ),
+    re.compile(rf"\b(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+only\b", _I),
+)
+
+
+def _items(raw: str) -> list[str]:
+    parts = re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*", raw.strip(), flags=_I)
+    items = [re.sub(r"^the\s+", "", p.strip(), flags=_I).lower().rstrip(".:") for p in parts]
+    return [i for i in items if i]
+
+
+def _packageish(items: list[str], suffix: str | None) -> bool:
+    if not items:
+        return False
+    if suffix:
+        return not any(_HOSTISH.search(i) and not i.startswith("kernel") for i in items)
+    return all(not _HOSTISH.search(i) for i in items)
+
+
+def _kernel(item: str) -> str:
+    return "kernel*" if item in ("kernel", "kernels") else item
+
+
+def read_excludes(text: str) -> tuple[list[str], str]:
+    """Packages to leave alone ("skip the kernel" -> kernel*; others as written)."""
+    found: list[str] = []
+    rest = text
+    for pattern in (_EXCLUDE, _LEAVE):
+        while True:
+            for m in pattern.finditer(rest):
+                items = _items(m.group("list"))
+                word = m.group(0).split()[0].lower()
+                kernel_only = all(i.startswith("kernel") for i in items)
+                needs_suffix = word in ("no", "except", "apart", "but", "without")
+                if needs_suffix and not (m.group("suffix") or kernel_only):
+                    continue
+                if kernel_only or _packageish(items, m.group("suffix")):
+                    found += [_kernel(i) for i in items]
+                    rest = rest[: m.start()] + " " + rest[m.end() :]
+                    break
+            else:
+                break
+    return sorted(set(found)), rest
+
+
+def read_packages(text: str) -> tuple[list[str], str]:
+    """Update only these packages ("only openssl and openssh")."""
+    for pattern in _ONLY:
+        for m in pattern.finditer(text):
+            items = _items(m.group("list"))
+            if _packageish(items, m.group("suffix")):
+                verb = " update " if re.search(r"\b(?:update|upgrade|patch|install)\b", m.group(0), _I) else " "
+                return sorted(set(items)), text[: m.start()] + verb + text[m.end() :]
+    return [], text

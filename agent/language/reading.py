@@ -1,0 +1,174 @@
+# ruff: noqa: E501  (regex tables read better one alternative per line than split mid-pattern)
+"""One chat message -> a Reading: the action asked for, the options it sets, the job it names, the target words.
+
+Only what the message says is set; a correction ("And don't reboot them.")
+carries no action and only the options it mentions. Target words are left for
+code to resolve against the inventory (core.inventory.resolve_targets).
+
+>>> r = read("Patch the staging web servers tonight, skip the kernel")
+>>> r.action, r.targets, r.options
+('patch', 'the staging web servers', {'when': 'tonight', 'exclude': ['kernel*']})
+>>> read("Has job 1187 finished yet?").job
+1187
+>>> read("On second thought, not app-prod-03.").targets
+'not app-prod-03'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.language.options import read_excludes, read_packages, read_reboot, read_security, read_serial
+from agent.language.when import find_when
+
+_I = re.IGNORECASE
+_NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|vms?|instances?|fleet|inventory)"
+
+_JOB_NUM = re.compile(r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|number|id)?\s*|#)(\d{1,12})\b", _I)
+_JOB_LAST = re.compile(
+    r"\b(?:my|the|our|that)?\s*(?:last|previous|latest|most recent|prior|last submitted|recent)\s+"
+    r"(?:patch(?:ing)?\s+|reboot\s+|precheck\s+)?(?:job|run|one|patch|execution|attempt)s?\b",
+    _I,
+)
+
+ACTIONS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "explain",
+        re.compile(
+            r"\bwhy\b.*\b(?:fail\w*|error\w*|br[eo]ke\w*|went wrong|not work)|\bexplain\b|\bwhat (?:went|go(?:es)?) wrong\b|"
+            r"\bwhat (?:happened|broke|failed)\b|\bdiagnos\w*|\broot cause\b|\b(?:failures?|errors?)\s+(?:in|of|from|on)\b|"
+            r"\bwhat (?:caused|is causing)\b|\bwhy (?:is|was|did|does)\b.*\b(?:fail|red|broken)",
+            _I,
+        ),
+    ),
+    ("cancel", re.compile(r"\b(?:cancel\w*|abort\w*|stop|halt|kill|terminate|call off)\b", _I)),
+    (
+        "precheck",
+        re.compile(
+            r"\bpre-?\s?checks?\b|\bpre-?flight\b|\bdry[- ]?runs?\b|\bready\s+(?:to|for)\s+(?:be\s+)?(?:patch|updat|upgrad)\w*|"
+            r"\bsimulat\w*|\bwhat would\b.*\b(?:patch|updat|change|install)\w*|\btest run\b|\btrial run\b|"
+            r"\bcheck (?:whether|if)\b.*\b(?:can|could)\s+be\s+(?:patch|updat)\w*|\bwithout (?:actually )?(?:chang|apply|install)\w*|"
+            r"\bwhat updates are (?:pending|available)\b|\bcheck for (?:pending |available )?updates\b",
+            _I,
+        ),
+    ),
+    (
+        "status",
+        re.compile(
+            r"\bstatus\b|\bprogress\b|\bhow(?:'s| is| are| did| does)\b.*\b(?:going|doing|coming|progressing|get on|look)\b|"
+            r"\b(?:finished|done|complete|completed|over|succeed\w*)\b.*\?|\bwhat(?:'s| is| are)\s+(?:currently\s+)?running\b|"
+            r"\b(?:running|in progress|in flight|active)\s+(?:right\s+)?now\b|\bstill running\b|\bcheck on\b|"
+            r"\b(?:any|which|what) jobs?\b.*\b(?:running|active|queued|pending)\b|\bis (?:job|it|that)\b.*\b(?:done|running|finished)\b|"
+            r"\bwhere are we\b|\bupdate on\b|\bshow (?:me )?(?:my |the )?(?:running |active |recent )?jobs\b",
+            _I,
+        ),
+    ),
+    (
+        "list_hosts",
+        re.compile(
+            rf"^(?:\W*(?:please|can you|could you|would you|pls)\W+)*(?:list|show|display|enumerate|which|what|tell me|give me|"
+            rf"who)\b.*\b{_NOUN}\b|\b(?:which|what)\s+{_NOUN}\b|\blist\b|\bhow many\b.*\b{_NOUN}\b",
+            _I,
+        ),
+    ),
+    (
+        "patch",
+        re.compile(
+            r"\bpatch\w*|\bupdat\w*|\bupgrad\w*|\bapply\w*|\binstall\w*|\berrata\b|\bup[- ]to[- ]date\b|\bsecurity fixes\b|"
+            r"\bremediat\w*|\bbring\b.*\bcurrent\b",
+            _I,
+        ),
+    ),
+    ("reboot", re.compile(r"\bre-?boot\w*|\brestart\w*|\bbounce\b|\bpower[- ]?cycle\w*", _I)),
+]
+
+# Words that carry no target, cut before resolution (the resolver ignores them too; this keeps its input short).
+_FILLER = re.compile(
+    r"\b(?:please|pls|kindly|thanks|thank you|can you|could you|would you|will you|i want you to|i want to|i'd like to|"
+    r"i would like to|i need you to|i need to|we need to|let's|lets|go ahead and|on second thought|actually|instead|"
+    r"ok(?:ay)?|hey|hi|also|too|as well|as soon as possible|for me|right|run|do|perform|start|kick off|schedule|launch|"
+    r"a|an|of|whether|if|are|is|be|to|the updates?|updates?|patches|patching|patched|patch|upgrades?|upgrading|"
+    r"apply(?:ing)?|install(?:ing)?|the latest|latest|available|pending|errata|reboot\w*|restart\w*|bounce|"
+    r"pre-?checks?|dry[- ]?run(?: of)?|check|ready|for|them|it|then|now|yes|no|on|in|at|list|show(?: me)?|display|"
+    r"which|what|tell me|give me|make|set|change|use|let|have|want|sorry|meant|mean|wait|hmm|sure)\b",
+    _I,
+)
+
+
+@dataclass
+class Reading:
+    """What one message says. ``options`` holds only the options it mentions."""
+
+    action: str | None = None
+    targets: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    job: int | str | None = None
+    job_given: bool = False
+    replace_targets: bool = False
+
+
+def _cut(text: str, m: re.Match[str]) -> str:
+    return text[: m.start()] + " " + text[m.end() :]
+
+
+def clean_targets(text: str) -> str:
+    """Target words only: fillers, verbs and punctuation runs removed.
+
+    >>> clean_targets("Also web-prod-02, please.")
+    'web-prod-02'
+    """
+    t = _FILLER.sub(" ", text)
+    t = re.sub(r"[?!.;]+(?=\s|$)", " ", t)
+    t = re.sub(r"\s*,\s*(?=,|$)", " ", t)
+    t = " ".join(t.split())
+    edge = r"(?:and|but|or|,|&)"
+    t = re.sub(rf"^(?:\s*{edge}\b\s*)+|(?:\s*\b{edge}\s*)+$", "", t, flags=_I)
+    return re.sub(r"^\W+|[\s,]+$", "", t)
+
+
+def read(text: str) -> Reading:
+    """Read one message."""
+    r = Reading()
+    t = " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').split())
+    if m := _JOB_NUM.search(t):
+        r.job, r.job_given, t = int(m.group(1)), True, _cut(t, m)
+    elif m := _JOB_LAST.search(t):
+        r.job, r.job_given, t = "last", True, _cut(t, m)
+    if found := find_when(t):
+        r.options["when"] = found.phrase
+        t = t[: found.start] + " " + t[found.end :]
+    serial, t = read_serial(t)
+    if serial is not ...:
+        r.options["serial"] = serial
+    security, t = read_security(t)
+    excludes, t = read_excludes(t)
+    packages, t = read_packages(t)
+    reboot_before = t
+    reboot, t = read_reboot(t)
+    for name, pattern in ACTIONS:
+        if pattern.search(t):
+            r.action = name
+            break
+    if r.action == "reboot" and reboot is not None and reboot != "never":
+        t = reboot_before  # "reboot them" here is the action, not an option
+        reboot = None
+    if r.action is None and r.job_given:
+        r.action = "status"
+    if security is not None:
+        r.options["security_only"] = security
+    if reboot is not None:
+        r.options["reboot"] = reboot
+    if excludes:
+        r.options["exclude"] = excludes
+    if packages:
+        r.options["packages"] = packages
+    r.targets = clean_targets(
+        re.sub(r"\b(?:skip|leave out|excluding|exclude|apart from|other than)\b", "except", t, flags=_I)
+    )
+    first = re.escape(r.targets.split()[0]) if r.targets else None
+    r.replace_targets = bool(first) and bool(
+        re.search(r"\b(?:instead|rather)\b", text, _I) or re.search(rf"\b(?:only|just)\s+(?:the\s+)?{first}", text, _I)
+    )
+    return r

@@ -1,0 +1,143 @@
+# ruff: noqa: E501  (regex tables read better one alternative per line than split mid-pattern)
+"""Time phrases -> ``not_before`` (README §1): the earliest matching moment strictly after ``now``, UTC.
+
+>>> from datetime import UTC, datetime
+>>> now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+>>> parse_when("tonight", now).isoformat()
+'2026-11-27T22:00:00+00:00'
+>>> parse_when("at 09:30", now).isoformat()
+'2026-11-28T09:30:00+00:00'
+>>> parse_when("on saturday", now).isoformat()
+'2026-11-28T00:00:00+00:00'
+>>> parse_when("in two hours", now).isoformat()
+'2026-11-27T12:00:00+00:00'
+>>> parse_when("tomorrow morning", now).isoformat()
+'2026-11-28T06:00:00+00:00'
+>>> parse_when("2026-12-01T01:00:00Z", now).isoformat()
+'2026-12-01T01:00:00+00:00'
+>>> parse_when("now", now) is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from agent.language.numbers import NUMBER, to_int
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?(?![\w-])\.?"
+_CLOCK = r"(?:(?:at\s+|@\s*)?(?:\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?|noon|midnight)|at\s+\d{1,2}\b(?!\s*(?:%|hosts?|servers?|at a time)))"
+_ISO = r"\d{4}-\d{2}-\d{2}[tT ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[zZ]|[+-]\d{2}:?\d{2})?"
+
+_PATTERNS = [
+    _ISO,
+    rf"(?:on\s+)?\d{{4}}-\d{{2}}-\d{{2}}(?:\s*,?\s*{_CLOCK})?",
+    rf"(?:on\s+|this\s+|next\s+|coming\s+)?{_DAY}(?:\s+(?:night|evening|morning))?(?:\s*,?\s*{_CLOCK})?",
+    rf"{_CLOCK}\s+(?:on\s+|this\s+|next\s+)?{_DAY}",
+    rf"tomorrow(?:\s+(?:morning|night|evening|afternoon))?(?:\s*,?\s*{_CLOCK})?",
+    rf"{_CLOCK}\s+tomorrow",
+    rf"(?:tonight|this evening|later tonight)(?:\s*,?\s*{_CLOCK})?",
+    rf"{_CLOCK}\s+tonight",
+    rf"in\s+(?:{NUMBER}|half an?)\s*(?:hours?|hrs?|h|minutes?|mins?|m)\b",
+    r"in\s+half an hour",
+    _CLOCK,
+    r"right now|right away|immediately|asap|straight away|\bnow\b",
+]
+WHEN = re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in _PATTERNS) + r")", re.IGNORECASE)
+_NOW_WORDS = re.compile(r"^(?:right now|right away|immediately|asap|straight away|now)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Found:
+    start: int
+    end: int
+    phrase: str
+
+
+def find_when(text: str) -> Found | None:
+    """The first time phrase in ``text``.
+
+    >>> find_when("Patch mon-01 at 21:15, one at a time.").phrase
+    'at 21:15'
+    >>> find_when("patch web-prod-01 through 03") is None
+    True
+    """
+    m = WHEN.search(text)
+    return Found(m.start(), m.end(), m.group(0).strip()) if m else None
+
+
+def _clock(text: str) -> time | None:
+    t = text.lower()
+    if "noon" in t:
+        return time(12, 0)
+    if "midnight" in t:
+        return time(0, 0)
+    m = re.search(r"(\d{1,2})(?::(\d{2}))?\s*([ap])?\.?m?\.?", t.replace("at ", " ").replace("@", " "))
+    if not m:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if m.group(3) == "p" and hour < 12:
+        hour += 12
+    elif m.group(3) == "a" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{text!r} is not a time of day")
+    return time(hour, minute)
+
+
+def _next_at(now: datetime, day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=UTC)
+
+
+def parse_when(phrase: str, now: datetime) -> datetime | None:
+    """A time phrase (or an ISO-8601 timestamp) -> an aware UTC datetime; None = start now.
+
+    Raises ValueError when the phrase is not a time this reader knows.
+    """
+    text = " ".join(phrase.strip().lower().split())
+    now = now.astimezone(UTC)
+    if not text or _NOW_WORDS.match(text):
+        return None
+    if re.fullmatch(_ISO, text, re.IGNORECASE):
+        dt = datetime.fromisoformat(text.upper().replace("Z", "+00:00").replace(" ", "T"))
+        return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+    rel = re.search(rf"in\s+({NUMBER}|half an?)\s*(hours?|hrs?|h|minutes?|mins?|m)\b", text)
+    if rel or "half an hour" in text:
+        if rel is None or rel.group(1).startswith("half"):
+            return now + timedelta(minutes=30)
+        n = to_int(rel.group(1))
+        unit = rel.group(2)
+        return now + (timedelta(hours=n) if unit.startswith("h") else timedelta(minutes=n))
+    full = re.search(r"(\d{4})-(\d{2})-(\d{2})", text)
+    clock = _clock(re.sub(r"\d{4}-\d{2}-\d{2}", " ", text))
+    if full:
+        return _next_at(now, date(int(full[1]), int(full[2]), int(full[3])), clock or time(0, 0))
+    if "tomorrow" in text:
+        day = now.date() + timedelta(days=1)
+        if clock is None:
+            clock = time(6, 0) if "morning" in text else time(22, 0) if ("night" in text or "evening" in text) else None
+            if clock is None:
+                clock = time(14, 0) if "afternoon" in text else time(0, 0)
+        return _next_at(now, day, clock)
+    for i, name in enumerate(WEEKDAYS):
+        if re.search(rf"\b{name[:3]}[a-z]*\b", text):
+            if clock is None:
+                clock = (
+                    time(6, 0) if "morning" in text else time(22, 0) if re.search("night|evening", text) else time(0, 0)
+                )
+            ahead = (i - now.weekday()) % 7
+            cand = _next_at(now, now.date() + timedelta(days=ahead), clock)
+            return cand if cand > now else cand + timedelta(days=7)
+    if "tonight" in text or "evening" in text:
+        if clock is not None:
+            cand = _next_at(now, now.date(), clock)
+            return cand if cand > now else cand + timedelta(days=1)
+        cand = _next_at(now, now.date(), time(22, 0))
+        return cand if cand > now else None
+    if clock is not None:
+        cand = _next_at(now, now.date(), clock)
+        return cand if cand > now else cand + timedelta(days=1)
+    raise ValueError(f"cannot read {phrase!r} as a time; say e.g. 'tonight', 'at 02:00' or '2026-12-01 at 01:00'")

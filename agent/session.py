@@ -1,0 +1,91 @@
+"""A chat session over the agent graph: send a message, confirm or drop the pending proposal.
+
+Used by the API, the CLI and the eval, so all three run the same code. The
+thread is keyed by user and session, so nobody can confirm another user's
+proposal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langgraph.types import Command
+
+from agent.gate import PUBLIC_PENDING
+from agent.language.fold import text_of
+from core.errors import Conflict
+from tools.context import ToolContext
+
+
+@dataclass
+class TurnResult:
+    reply: str
+    pending: dict[str, Any] | None
+    job_id: int | None
+    intent: dict[str, Any]
+
+
+class ChatSession:
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
+
+    @staticmethod
+    def config(ctx: ToolContext, session_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": f"{ctx.user}/{session_id}"}}
+
+    def _waiting(self, config: dict[str, Any]) -> dict[str, Any] | None:
+        snap = self.graph.get_state(config)
+        for it in snap.interrupts or ():
+            if isinstance(it.value, dict) and it.value.get("type") == "confirm":
+                return it.value
+        return None
+
+    def _result(self, config: dict[str, Any], before: int) -> TurnResult:
+        values = self.graph.get_state(config).values
+        new: list[BaseMessage] = values.get("messages", [])[before:]
+        replies = [text_of(m) for m in new if isinstance(m, AIMessage | ToolMessage) and text_of(m).strip()]
+        pending = values.get("pending")
+        return TurnResult(
+            reply=replies[-1] if replies else "",
+            pending={k: pending[k] for k in PUBLIC_PENDING} if pending else None,
+            job_id=values.get("job_id"),
+            intent=values.get("intent") or {"action": "clarify"},
+        )
+
+    def _count(self, config: dict[str, Any]) -> int:
+        return len(self.graph.get_state(config).values.get("messages", []))
+
+    def send(self, ctx: ToolContext, session_id: str, message: str) -> TurnResult:
+        config = self.config(ctx, session_id)
+        if (
+            self._waiting(config) is not None
+        ):  # the user wrote instead of confirming: close the prompt, keep the proposal
+            self.graph.invoke(Command(resume={"decision": "message"}), config, context=ctx)
+        before = self._count(config)
+        self.graph.invoke({"messages": [HumanMessage(message)]}, config, context=ctx)
+        return self._result(config, before)
+
+    def confirm(self, ctx: ToolContext, session_id: str, token: str) -> TurnResult:
+        """Queue the pending proposal if ``token`` is its token; Conflict otherwise (nothing queued)."""
+        config = self.config(ctx, session_id)
+        waiting = self._waiting(config)
+        if waiting is None:
+            raise Conflict("nothing is awaiting confirmation in this session; ask for a job first")
+        if token != waiting["token"]:
+            raise Conflict(
+                "that token does not match the current proposal (it changed or was dropped); "
+                "confirm the latest proposal"
+            )
+        before = self._count(config)
+        self.graph.invoke(Command(resume={"decision": "confirm", "token": token}), config, context=ctx)
+        return self._result(config, before)
+
+    def drop(self, ctx: ToolContext, session_id: str) -> TurnResult:
+        config = self.config(ctx, session_id)
+        if self._waiting(config) is None:
+            raise Conflict("nothing is awaiting confirmation in this session")
+        before = self._count(config)
+        self.graph.invoke(Command(resume={"decision": "cancel"}), config, context=ctx)
+        return self._result(config, before)

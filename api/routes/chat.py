@@ -1,0 +1,104 @@
+"""Chat with the agent: propose a job in plain words, then confirm it by token (nothing runs before)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from agent.checkpoint import postgres_checkpointer
+from agent.context import build_context
+from agent.graph import build_agent, make_model
+from agent.session import ChatSession, TurnResult
+from api.deps import ConnDep, InventoryDep, SettingsDep, SourceDep, UserDep
+
+router = APIRouter(prefix="/chat", tags=["chat"])
+_lock = threading.Lock()
+
+
+class ChatIn(BaseModel):
+    session_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
+    message: str = Field(min_length=1, max_length=20_000)
+
+
+class ConfirmIn(BaseModel):
+    token: str = Field(min_length=1, max_length=100)
+
+
+class Pending(BaseModel):
+    intent: dict[str, Any]
+    summary: str
+    hosts_by_env: dict[str, list[str]]
+    needs_approval: bool
+    starts_at: str
+    token: str
+
+
+class ChatOut(BaseModel):
+    reply: str
+    pending: Pending | None = None
+    job_id: int | None = None
+
+
+class ConfirmOut(BaseModel):
+    reply: str
+    job_id: int | None = None
+
+
+def chat_session(request: Request) -> ChatSession:
+    """One agent per process, its conversations checkpointed in PostgreSQL (a chat survives a restart)."""
+    state = request.app.state
+    with _lock:
+        if getattr(state, "chat_session", None) is None:
+            url = state.settings.db.url or state.pool.conninfo
+            state.chat_session = ChatSession(build_agent(make_model(state.settings), postgres_checkpointer(url)))
+    return state.chat_session  # type: ignore[no-any-return]
+
+
+def _out(result: TurnResult) -> ChatOut:
+    pending = Pending.model_validate(result.pending) if result.pending else None
+    return ChatOut(reply=result.reply, pending=pending, job_id=result.job_id)
+
+
+@router.post("", response_model=ChatOut, summary="Send a chat message")
+def post_message(
+    body: ChatIn,
+    request: Request,
+    conn: ConnDep,
+    settings: SettingsDep,
+    user: UserDep,
+    inventory: InventoryDep,
+    source: SourceDep,
+) -> ChatOut:
+    """The agent's reply. When it proposes a job, ``pending`` holds the confirmation (hosts by environment,
+    options, start time, whether a second person must approve) and the ``token`` to confirm it with."""
+    ctx = build_context(settings, inventory, user=user, conn=conn, source=source)
+    return _out(chat_session(request).send(ctx, body.session_id, body.message))
+
+
+@router.post("/{session_id}/confirm", response_model=ConfirmOut, summary="Confirm the pending proposal")
+def confirm(
+    session_id: str,
+    body: ConfirmIn,
+    request: Request,
+    conn: ConnDep,
+    settings: SettingsDep,
+    user: UserDep,
+    inventory: InventoryDep,
+    source: SourceDep,
+) -> ConfirmOut:
+    """Queue the proposal whose token this is. 409 when nothing is pending or the token is stale."""
+    ctx = build_context(settings, inventory, user=user, conn=conn, source=source)
+    result = chat_session(request).confirm(ctx, session_id, body.token)
+    return ConfirmOut(reply=result.reply, job_id=result.job_id)
+
+
+@router.delete("/{session_id}/pending", response_model=ChatOut, summary="Drop the pending proposal")
+def drop_pending(
+    session_id: str, request: Request, conn: ConnDep, settings: SettingsDep, user: UserDep, inventory: InventoryDep
+) -> ChatOut:
+    """Forget the proposal awaiting confirmation; nothing is queued. 409 when nothing is pending."""
+    ctx = build_context(settings, inventory, user=user, conn=conn)
+    return _out(chat_session(request).drop(ctx, session_id))

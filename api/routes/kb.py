@@ -1,0 +1,128 @@
+"""Knowledge base: entries (list, search, get, create, update, disable, history), pattern tests,
+unmatched failure groups, and re-analysis of a job with the current KB."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import ConnDep, SettingsDep, UserDep
+from core.errors import NotFound, ValidationFailed
+from kb import entries, repository
+from kb.models import Category, EntryIn, Samples
+from kb.service import job_failures, reanalyse_job
+
+router = APIRouter(tags=["kb"])
+
+
+class EntryUpdate(BaseModel):
+    """A full replacement of an entry's content (the slug comes from the path)."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=3, max_length=300)
+    category: Category
+    patterns: list[str] = Field(default_factory=list)
+    modules: list[str] = Field(default_factory=list)
+    solution: str = Field(min_length=1)
+    references: list[str] = Field(default_factory=list)
+    samples: Samples = Field(default_factory=Samples)
+    enabled: bool = True
+
+
+class PatternTest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pattern: str | None = Field(default=None, max_length=2000)
+    text: str | None = Field(default=None, max_length=1_000_000)
+    slug: str | None = Field(default=None, description="the entry the pattern is meant for (not a conflict)")
+    limit: int = Field(default=1000, ge=1, le=100_000, description="how many recent stored failures to test")
+
+
+def _saved(conn: ConnDep, row: repository.Row) -> dict[str, Any]:
+    view = entries.entry_view(row)
+    view["conflicts"] = entries.conflicts(conn, entries.entry_from_row(row))
+    return view
+
+
+@router.get("/kb/entries", summary="List or search KB entries")
+def list_entries(
+    conn: ConnDep,
+    q: Annotated[str | None, Query(max_length=200, description="text in slug, title or solution")] = None,
+    category: Category | None = None,
+    enabled: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    rows = repository.search_entries(conn, q, category.value if category else None, enabled, limit, offset)
+    return [entries.entry_view(r) for r in rows]
+
+
+@router.get("/kb/entries/{slug}", summary="One KB entry")
+def get_entry(slug: str, conn: ConnDep) -> dict[str, Any]:
+    row = repository.entry_by_slug(conn, slug)
+    if row is None:
+        raise NotFound(f"no KB entry {slug!r}", slug=slug)
+    return entries.entry_view(row)
+
+
+@router.get("/kb/entries/{slug}/history", summary="Every saved version of an entry, newest first")
+def entry_history(slug: str, conn: ConnDep) -> list[dict[str, Any]]:
+    if repository.entry_by_slug(conn, slug) is None:
+        raise NotFound(f"no KB entry {slug!r}", slug=slug)
+    return [
+        {"version": r["version"], "data": r["data"], "changed_by": r["changed_by"], "changed_at": r["changed_at"]}
+        for r in repository.entry_history(conn, slug)
+    ]
+
+
+@router.post("/kb/entries", status_code=status.HTTP_201_CREATED, summary="Create a KB entry")
+def create_entry(body: EntryIn, conn: ConnDep, user: UserDep) -> dict[str, Any]:
+    """Patterns must compile (RE2; 422 ``invalid_pattern`` with RE2's message) and the entry must match
+    its ``samples.match`` and none of ``samples.no_match`` (422 ``sample_mismatch``). 409 if the slug exists.
+    The answer lists ``conflicts``: other entries that also match this entry's samples."""
+    row, _ = entries.save_entry(conn, body, user, create=True)
+    return _saved(conn, row)
+
+
+@router.put("/kb/entries/{slug}", summary="Update a KB entry (a new version; history kept)")
+def update_entry(slug: str, body: EntryUpdate, conn: ConnDep, user: UserDep) -> dict[str, Any]:
+    try:
+        entry = EntryIn.model_validate({"slug": slug, **body.model_dump()})
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
+    row, _ = entries.save_entry(conn, entry, user, create=False)
+    return _saved(conn, row)
+
+
+@router.post("/kb/entries/{slug}/disable", summary="Disable an entry (it stops matching; history kept)")
+def disable_entry(slug: str, conn: ConnDep, user: UserDep) -> dict[str, Any]:
+    return entries.entry_view(entries.set_enabled(conn, slug, False, user))
+
+
+@router.post("/kb/entries/{slug}/enable", summary="Enable an entry again")
+def enable_entry(slug: str, conn: ConnDep, user: UserDep) -> dict[str, Any]:
+    return entries.entry_view(entries.set_enabled(conn, slug, True, user))
+
+
+@router.post("/kb/test", summary="Test a pattern and/or a text against the KB and stored past failures")
+def test_pattern(body: PatternTest, conn: ConnDep) -> dict[str, Any]:
+    """For a text: which entries match and which one wins. For a pattern: whether it compiles, whether it
+    matches the text, which other entries' samples it would match, and which stored failures it matches
+    (``conflicts``: those already assigned to another entry)."""
+    return entries.try_pattern(conn, body.pattern, body.text, body.slug, body.limit)
+
+
+@router.get("/kb/unmatched", summary="Unmatched failures grouped by normalised message, most frequent first")
+def unmatched(
+    conn: ConnDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    return repository.unmatched_groups(conn, limit, offset)
+
+
+@router.post("/jobs/{job_id}/reanalyse", summary="Match a job's failures again with the current KB")
+def reanalyse(job_id: int, conn: ConnDep, settings: SettingsDep) -> list[dict[str, Any]]:
+    reanalyse_job(conn, job_id, settings)
+    return job_failures(conn, job_id)

@@ -1,0 +1,130 @@
+"""``patchpilot kb import|export``, ``patchpilot analyze FILE`` and ``patchpilot eval failures``."""
+
+from __future__ import annotations
+
+import contextlib
+import json as jsonlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import psycopg
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core.db import connect
+from core.embedded import start_postgres
+from core.migrate import migrate
+from core.settings import Settings, get_settings
+from kb.entries import SEED_PATH, export_text, import_file
+from kb.service import analyse_text
+
+kb_app = typer.Typer(help="Knowledge base: import and export the seed format.", no_args_is_help=True)
+console = Console()
+
+
+def server_url(settings: Settings) -> str:
+    """settings.db.url, or the embedded PostgreSQL under settings.home (started if needed)."""
+    return settings.db.url or start_postgres(settings.home / "pg")
+
+
+@contextlib.contextmanager
+def db(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
+    """A migrated database connection; committed on success, rolled back on error."""
+    url = server_url(settings)
+    migrate(url)
+    with connect(url) as conn:
+        yield conn
+
+
+def _seed(settings: Settings) -> Path:
+    return settings.kb.seed_path or SEED_PATH
+
+
+@kb_app.command("import")
+def import_command(
+    file: Annotated[Path | None, typer.Argument(help="seed-format YAML; default: the packaged kb/seed.yaml")] = None,
+    by: Annotated[str, typer.Option(help="who is recorded in the entry history")] = "cli",
+) -> None:
+    """Load KB entries (upsert by slug; the version moves only for entries that changed)."""
+    settings = get_settings()
+    with db(settings) as conn:
+        counts = import_file(conn, file or _seed(settings), by)
+    console.print(
+        f"KB import: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
+    )
+
+
+@kb_app.command("export")
+def export_command(
+    file: Annotated[Path | None, typer.Argument(help="where to write; default: standard output")] = None,
+) -> None:
+    """Write every KB entry in the seed format (import then export of kb/seed.yaml is byte-identical)."""
+    with db(get_settings()) as conn:
+        text = export_text(conn)
+    if file is None:
+        sys.stdout.write(text)
+    else:
+        file.write_text(text, encoding="utf-8")
+        console.print(f"wrote {file}")
+
+
+def analyze_command(
+    file: Annotated[Path, typer.Argument(help="AWX job stdout (txt or ansi)", exists=True, dir_okay=False)],
+    json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Analyse an AWX job stdout file: each failed host, task, cause and known fix. Stores nothing."""
+    settings = get_settings()
+    with db(settings) as conn:
+        if not conn.execute("SELECT 1 FROM kb.entries LIMIT 1").fetchone():
+            import_file(conn, _seed(settings), "cli")
+        report = analyse_text(conn, file.read_bytes().decode("utf-8", "replace"), settings)
+        conn.rollback()
+    if json:
+        sys.stdout.write(jsonlib.dumps(report, indent=2, default=str) + "\n")
+        return
+    failures = report["failures"]
+    if not failures:
+        console.print("[green]No failed hosts in this log.[/green]")
+        return
+    table = Table(title=f"{len(failures)} failure(s)", show_lines=True)
+    for col in ("host", "task", "cause", "fix"):
+        table.add_column(col, overflow="fold")
+    for f in failures:
+        kb = f["kb"]
+        if kb is None:
+            cause, fix = f["message"][:400], "[yellow]no known fix (unmatched)[/yellow]"
+        else:
+            label = "exact" if kb["match"] == "exact" else f"similar, score {kb['score']}"
+            cause = f"{kb['title']} [dim]({kb['slug']}, {label})[/dim]\n{f['message'][:200]}"
+            fix = kb["solution"]
+        table.add_row(f["host"] + (" (unreachable)" if f["unreachable"] else ""), f["task"], cause, fix)
+    console.print(table)
+
+
+def eval_failures_command(
+    cases: Annotated[Path, typer.Option("--cases", help="directory with cases.jsonl and the logs")] = Path(
+        "evals/logs"
+    ),
+    kb: Annotated[Path | None, typer.Option("--kb", help="KB file; default: the packaged seed")] = None,
+    json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Run the failure-analysis eval (evals/README.md section 3) against a throwaway database."""
+    from evals.failures import run
+
+    settings = get_settings()
+    report = run(cases, kb, settings, server_url(settings))
+    if json:
+        sys.stdout.write(jsonlib.dumps(report, indent=2) + "\n")
+        return
+    console.print(
+        f"logs {report['logs']}  expected {report['expected']}  found {report['found']}  "
+        f"precision {report['precision']}  recall {report['recall']}  kb_top1 {report['kb_top1']}  "
+        f"wrong_matches {report['wrong_matches']}"
+    )
+    for m in report["mismatches"]:
+        console.print(f"  {m['log']}: {m['host']} / {m['task']}: expected {m['expected']}, got {m['got']}")
+    if report["wrong_matches"] or report["precision"] < 1 or report["recall"] < 1:
+        raise typer.Exit(1)

@@ -1,0 +1,391 @@
+"""Words -> typed tokens for target resolution: inventory terms, host sets, and the function words around them.
+
+Only target words are interpreted; everything else becomes ``WORD`` (a boundary)
+and is ignored unless it stands where a target would ("the qa servers").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from core.errors import ValidationFailed
+from core.inventory import patterns, ranges
+from core.inventory.inventory import Inventory
+from core.inventory.vocabulary import Lexicon, Term, singulars
+
+
+class Kind(StrEnum):
+    TERM = "term"  # a group / variable value ("web", "prod", "ubuntu", "critical")
+    HOSTS = "hosts"  # explicit hosts: a name, a range, a pattern (maybe with unknown names)
+    HEAD = "head"  # servers, hosts, machines ...
+    QUANT = "quant"  # all, every, each, whole ...
+    ALL = "all"  # everything, the fleet (a quantifier and a head in one word)
+    DET = "det"  # neutral filler: the, my, of ...
+    NUM = "num"
+    CONJ = "conj"  # and, or, ",", plus
+    PREP = "prep"  # in, on, running, that are ... (attaches a restriction)
+    ONLY = "only"
+    EXCL = "excl"  # except, excluding, other than, skip ...
+    NOT = "not"  # not, don't (an exclusion that may skip a verb: "don't patch X")
+    BUT = "but"
+    NEG = "neg"  # non-
+    VERB = "verb"
+    ABSENT = "absent"  # an ops word the inventory has nothing for: qa, windows
+    WORD = "word"  # anything else: a boundary
+    STOP = "stop"  # end of sentence
+
+
+@dataclass
+class Tok:
+    kind: Kind
+    text: str
+    term: Term | None = None
+    hosts: frozenset[str] = frozenset()
+    unknown: list[str] = field(default_factory=list)
+    label: str = ""
+    seed: str = ""  # for "web-prod-01, 02 and 03": the last single host named
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+
+_MULTI: dict[tuple[str, ...], Kind] = {
+    ("except", "for"): Kind.EXCL,
+    ("other", "than"): Kind.EXCL,
+    ("apart", "from"): Kind.EXCL,
+    ("aside", "from"): Kind.EXCL,
+    ("save", "for"): Kind.EXCL,
+    ("with", "the", "exception", "of"): Kind.EXCL,
+    ("but", "not"): Kind.EXCL,
+    ("and", "not"): Kind.EXCL,
+    ("leave", "out"): Kind.EXCL,
+    ("leaving", "out"): Kind.EXCL,
+    ("do", "not"): Kind.NOT,
+    ("does", "not"): Kind.NOT,
+    ("should", "not"): Kind.NOT,
+    ("must", "not"): Kind.NOT,
+    ("or", "not"): Kind.DET,
+    ("not", "only"): Kind.DET,
+    ("as", "well", "as"): Kind.CONJ,
+    ("along", "with"): Kind.CONJ,
+    ("together", "with"): Kind.CONJ,
+    ("in", "addition", "to"): Kind.CONJ,
+    ("that", "are"): Kind.PREP,
+    ("which", "are"): Kind.PREP,
+    ("that", "run"): Kind.PREP,
+    ("located", "in"): Kind.PREP,
+    ("every", "single"): Kind.QUANT,
+}
+_SINGLE: dict[str, Kind] = {
+    **dict.fromkeys(("all", "every", "each", "entire", "whole"), Kind.QUANT),
+    **dict.fromkeys(("everything", "fleet", "estate", "fleet-wide", "fleetwide"), Kind.ALL),
+    **dict.fromkeys(
+        ("the", "a", "an", "my", "our", "your", "their", "these", "those", "both", "any", "of", "linux", "unix"),
+        Kind.DET,
+    ),
+    **dict.fromkeys(("and", "or", "&", "+", "plus", "also", "including", "nor", "and/or", ","), Kind.CONJ),
+    **dict.fromkeys(
+        ("in", "on", "within", "across", "from", "at", "running", "with", "under", "for", "inside", "to", "are", "is"),
+        Kind.PREP,
+    ),
+    **dict.fromkeys(("only", "just", "solely", "exclusively"), Kind.ONLY),
+    **dict.fromkeys(
+        (
+            "except", "excepting", "excluding", "exclude", "excludes", "minus", "without", "skip", "skipping",
+            "skips", "omit", "omitting", "leave", "leaving", "sans",
+        ),
+        Kind.EXCL,
+    ),
+    **dict.fromkeys(("not", "never", "don't", "dont", "doesn't", "shouldn't", "mustn't", "won't"), Kind.NOT),
+    "but": Kind.BUT,
+    "non": Kind.NEG,
+    ".": Kind.STOP,
+}  # fmt: skip
+HEADS = frozenset(
+    {"server", "host", "machine", "box", "node", "vm", "instance", "system", "environment", "env", "tier", "group"}
+    | {"cluster", "member", "device", "target"}
+)
+VERBS = frozenset(
+    {
+        "patch", "patching", "patched", "update", "updating", "upgrade", "upgrading", "reboot", "rebooting",
+        "restart", "restarting", "bounce", "touch", "include", "run", "check", "precheck", "pre-check", "apply",
+        "install", "do", "fix", "remediate", "list", "show", "target", "hit", "change", "schedule", "queue",
+        "start", "stop", "cancel", "give", "tell", "display", "print", "find", "get", "dry-run", "reboots",
+    }
+)  # fmt: skip
+# Nouns after which a target word is an adjective of something else ("critical updates", "a test run").
+NON_TARGET_NOUNS = frozenset(
+    {
+        "update", "patch", "package", "errata", "erratum", "fix", "advisory", "advisorie", "cve", "vulnerability",
+        "vulnerabilitie", "bug", "kernel", "rpm", "deb", "change", "job", "run", "window", "report", "issue",
+        "log", "ui", "console", "team", "ticket", "approval", "release", "version", "repo", "repository",
+        "stuff", "thing", "note", "level", "severity", "priority", "upgrade", "reboot", "restart", "check",
+    }
+)  # fmt: skip
+PACKAGE_WORDS = frozenset({"package", "packages", "rpm", "rpms", "deb", "debs", "pkg", "pkgs"})
+TIME_UNITS = frozenset(
+    {"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "second", "seconds", "sec", "secs"}
+    | {"day", "days", "week", "weeks", "am", "pm", "a.m", "p.m", "o'clock", "at", "%", "percent", "time", "times"}
+    | {"batch", "batches", "more", "other", "others", "of", "per"}
+)
+RANGE_WORDS = frozenset({"through", "thru", "to", "till", "until", "-", "–", "—", ".."})
+
+_TIME = re.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:am|pm|z)?|\d{1,2}(?:am|pm)|\d{4}-\d{2}-\d{2}(?:t[\d:.]+z?)?)$")
+_NUMBER = re.compile(r"^#?\d+$")
+_VERSION = re.compile(r"^\d+(?:\.\d+)*$")
+_TRAILING_NUM = re.compile(r"^(.*?)(\d+)$")
+_DOTTED_RANGE = re.compile(r"^(.*?)(\d+)\.\.(\d+)$")
+_PATTERN_CHARS = re.compile(r"^[A-Za-z0-9_.*?\[\]:&!~,^$()|+\\{}-]+$")
+_PATTERN_MARKS = re.compile(r"[*?\[\]:&!~,]")
+_PATTERN_OPS = re.compile(r"[:&!~,]")
+_LEAD = "(\"'`“‘<"
+_TRAIL = ".,;:!?)\"'`”’>"
+_MAX_RANGE = 1000
+
+
+def tokenize(inv: Inventory, text: str) -> list[str]:
+    """Whitespace chunks without surrounding punctuation; ``,`` and sentence ends kept as their own tokens.
+
+    >>> tokenize(Inventory.parse("all: {hosts: {a-1: {}}}"), "Patch a-1, then (b-2). Ready?")
+    ['Patch', 'a-1', ',', 'then', 'b-2', '.', 'Ready', '.']
+    """
+    out: list[str] = []
+    for chunk in text.replace("’", "'").replace("‘", "'").split():
+        chunk = chunk.lstrip(_LEAD)
+        marks: list[str] = []
+        while chunk and chunk[-1] in _TRAIL:
+            if chunk[-1] == "?" and _keeps_glob(inv, chunk):
+                break
+            marks.append(chunk[-1])
+            chunk = chunk[:-1]
+        if chunk.lower().endswith("'s") and len(chunk) > 2:  # possessive / contraction: "staging's", "what's"
+            chunk = chunk[:-2]
+        if chunk:
+            out.append(chunk)
+        for mark in reversed(marks):
+            if mark == ",":
+                out.append(",")
+            elif mark in ".;!?":
+                out.append(".")
+    return out
+
+
+def _keeps_glob(inv: Inventory, chunk: str) -> bool:
+    """'web-0?' is a glob; 'web-01?' (a question) is not."""
+    body = chunk.rstrip("?")
+    if not body or body.lower() in inv.folded or not re.search(r"[A-Za-z0-9]", body):
+        return False
+    try:
+        return bool(patterns.evaluate(inv, chunk).hosts)
+    except ValidationFailed:
+        return False
+
+
+def lex(inv: Inventory, text: str) -> list[Tok]:
+    """Typed tokens of ``text`` (see :class:`Kind`)."""
+    raw = tokenize(inv, text)
+    lows = [r.lower() for r in raw]
+    out: list[Tok] = []
+    i = 0
+    while i < len(raw):
+        toks, n = _classify(inv, raw, lows, i, out)
+        out.extend(toks)
+        i += n
+    return out
+
+
+def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list[Tok]) -> tuple[list[Tok], int]:
+    lex_ = inv.lexicon
+    low = lows[i]
+    nxt = lows[i + 1] if i + 1 < len(lows) else ""
+    for n in (4, 3, 2):
+        kind = _MULTI.get(tuple(lows[i : i + n]))
+        if kind is not None and len(lows[i : i + n]) == n:
+            return [Tok(kind, " ".join(raw[i : i + n]))], n
+    if _TIME.match(low):
+        return [Tok(Kind.WORD, raw[i])], 1
+    if _NUMBER.match(low):
+        return [_number(inv, raw[i], nxt, out)], 1
+    if low in lex_.os_roots and _VERSION.match(nxt) and (i + 2 >= len(lows) or lows[i + 2] not in TIME_UNITS):
+        joined = low + nxt.replace(".", "")
+        hit = lex_.term([joined])
+        if hit:
+            return [Tok(Kind.TERM, f"{raw[i]} {raw[i + 1]}", term=hit[0])], 2
+        return [Tok(Kind.HOSTS, f"{raw[i]} {raw[i + 1]}", unknown=[f"{raw[i]} {raw[i + 1]}"])], 2
+    if low in inv.folded and inv.folded[low] in inv.hosts:
+        return _host_or_range(inv, raw, lows, i)
+    hit = lex_.term(lows[i : i + lex_.max_len]) or lex_.term([_unseparated(low)])
+    if hit and _counts(lex_, hit[0], lows, i + hit[1]):
+        return [Tok(Kind.TERM, " ".join(raw[i : i + hit[1]]), term=hit[0])], hit[1]
+    if hit:
+        return [Tok(Kind.WORD, " ".join(raw[i : i + hit[1]]))], hit[1]
+    dotted = _DOTTED_RANGE.match(low)
+    if dotted and lex_.looks_like_host(dotted.group(1) + dotted.group(2)):
+        return [_range_tok(inv, raw[i], dotted.group(1), dotted.group(2), dotted.group(3))], 1
+    if _PATTERN_MARKS.search(low) and _PATTERN_CHARS.match(raw[i]) and re.search(r"[a-z0-9]", low):
+        return [_pattern(inv, raw[i], nxt)], 1
+    kind = _word_kind(low, raw[i])
+    if kind is not None:
+        return [Tok(kind, raw[i])], 1
+    absent = lex_.absent_word(lows[i : i + lex_.max_len])
+    if absent:
+        return [Tok(Kind.ABSENT, " ".join(raw[i : i + absent[1]]), label=absent[0])], absent[1]
+    split = _compound(inv, raw[i], lows, i)
+    if split:
+        return split, 1
+    if nxt not in PACKAGE_WORDS and (lex_.looks_like_host(low) or lex_.looks_like_term(low)):
+        return _host_or_range(inv, raw, lows, i)
+    return [Tok(Kind.WORD, raw[i])], 1
+
+
+def _word_kind(low: str, text: str) -> Kind | None:
+    if low == "ones":
+        return Kind.HEAD
+    kind = _SINGLE.get(low)
+    if kind is not None:
+        return kind
+    if any(s in HEADS for s in singulars(low)):
+        return Kind.HEAD
+    if low in VERBS:
+        return Kind.VERB
+    return None
+
+
+def _unseparated(low: str) -> str:
+    """'rhel-9' -> 'rhel9' (an OS and its version written apart)."""
+    return re.sub(r"^([a-z]+)[-_]([0-9][0-9.]*)$", r"\1\2", low).replace(".", "")
+
+
+def _counts(lex_: Lexicon, term: Term, lows: list[str], j: int) -> bool:
+    """Whether a term word is used as a target here (not 'critical updates', not 'the build')."""
+    for w in lows[j : j + 2]:
+        if w in (",", "."):
+            break
+        if any(s in NON_TARGET_NOUNS for s in singulars(w)):
+            return False
+        if lex_.term([w]) or _word_kind(w, w) is not None:
+            break
+    if not term.strict:
+        return True
+    for k in range(j, min(j + 5, len(lows))):
+        w = lows[k]
+        if _word_kind(w, w) is Kind.HEAD:
+            return True
+        if not (lex_.term([w]) or _SINGLE.get(w) is Kind.CONJ):
+            return False
+    return False
+
+
+def _number(inv: Inventory, text: str, nxt: str, out: list[Tok]) -> Tok:
+    """A bare number; after 'web-prod-01,' it is the next host of the list ('web-prod-01, 02 and 03')."""
+    digits = text.lstrip("#")
+    if (
+        len(out) >= 2
+        and out[-1].kind is Kind.CONJ
+        and out[-2].kind is Kind.HOSTS
+        and out[-2].seed
+        and nxt not in TIME_UNITS
+        and not text.startswith("#")
+    ):
+        m = _TRAILING_NUM.match(out[-2].seed)
+        if m and len(m.group(2)) == len(digits):
+            name = m.group(1) + digits
+            real = inv.folded.get(name.lower())
+            if real in inv.hosts:
+                return Tok(Kind.HOSTS, text, hosts=frozenset({real}), label=f"host {real}", seed=real)
+            return Tok(Kind.HOSTS, text, unknown=[name], seed=name)
+    return Tok(Kind.NUM, text)
+
+
+def _host_or_range(inv: Inventory, raw: list[str], lows: list[str], i: int) -> tuple[list[Tok], int]:
+    """A host name (known or host-shaped), or a range starting at it: 'web-prod-01 through 03'."""
+    name = raw[i]
+    m = _TRAILING_NUM.match(name)
+    if m and i + 2 < len(raw) and lows[i + 1] in RANGE_WORDS:
+        end = lows[i + 2]
+        after = lows[i + 3] if i + 3 < len(lows) else ""
+        prefix = m.group(1).lower()
+        end_m = _TRAILING_NUM.match(end)
+        if after not in TIME_UNITS and end_m and (end.isdigit() or end_m.group(1) == prefix):
+            return [_range_tok(inv, f"{name} {raw[i + 1]} {raw[i + 2]}", m.group(1), m.group(2), end_m.group(2))], 3
+    real = inv.folded.get(name.lower())
+    if real in inv.hosts:
+        return [Tok(Kind.HOSTS, name, hosts=frozenset({real}), label=f"host {real}", seed=real)], 1
+    return [Tok(Kind.HOSTS, name, unknown=[name], seed=name)], 1
+
+
+def _range_tok(inv: Inventory, text: str, prefix: str, start: str, end: str) -> Tok:
+    width = len(start)
+    lo, hi = int(start), int(end)
+    if lo > hi or hi - lo >= _MAX_RANGE:
+        return Tok(Kind.HOSTS, text, unknown=[text])
+    names = [f"{prefix}{str(n).zfill(width)}" for n in range(lo, hi + 1)]
+    found = {inv.folded[n.lower()] for n in names if inv.folded.get(n.lower()) in inv.hosts}
+    missing = [n for n in names if inv.folded.get(n.lower()) not in inv.hosts]
+    label = f"range {names[0]}..{names[-1]}"
+    return Tok(Kind.HOSTS, text, hosts=frozenset(found), unknown=missing, label=label)
+
+
+def _pattern(inv: Inventory, text: str, nxt: str) -> Tok:
+    """An Ansible pattern or glob ('app:&prod', 'app-prod-0*'); a glob of package names stays a word."""
+    deliberate = bool(_PATTERN_OPS.search(text)) or ranges.has_range(text)
+    try:
+        res = patterns.evaluate(inv, text)
+        terms = patterns.split(text)
+    except ValidationFailed:
+        return (
+            Tok(Kind.HOSTS, text, unknown=[text]) if deliberate and nxt not in PACKAGE_WORDS else Tok(Kind.WORD, text)
+        )
+    lex_ = inv.lexicon
+    matched_some = bool(res.hosts) or len(res.unmatched) < len(terms)
+    if deliberate and matched_some:
+        return Tok(Kind.HOSTS, text, hosts=frozenset(res.hosts), unknown=res.unmatched, label=f"pattern {text}")
+    if res.hosts:
+        return Tok(Kind.HOSTS, text, hosts=frozenset(res.hosts), label=f"pattern {text}")
+    hosty = [t for t in res.unmatched if _hosty(lex_, t)]
+    if hosty and nxt not in PACKAGE_WORDS:
+        return Tok(Kind.HOSTS, text, unknown=[text] if not deliberate else hosty)
+    return Tok(Kind.WORD, text)
+
+
+def _hosty(lex_: Lexicon, term: str) -> bool:
+    literal = re.split(r"[*?\[]", term.lstrip("&!~"))[0].lower()
+    return bool(literal) and (
+        lex_.looks_like_host(literal) or lex_.looks_like_term(literal) or bool(lex_.term([literal.rstrip("-_.")]))
+    )
+
+
+def _compound(inv: Inventory, text: str, lows: list[str], i: int) -> list[Tok] | None:
+    """'webservers' -> web + servers; 'non-prod' -> non + prod; 'load-balancers' -> load balancers."""
+    low = text.lower()
+    lex_ = inv.lexicon
+    for head in sorted(HEADS, key=len, reverse=True):
+        for suffix in (head + "s", head + "es", head):
+            if low.endswith(suffix) and len(low) > len(suffix):
+                stem = low[: -len(suffix)].rstrip("-_")
+                hit = lex_.term([stem])
+                if hit:
+                    return [Tok(Kind.TERM, stem, term=hit[0]), Tok(Kind.HEAD, suffix)]
+    parts = [p for p in re.split(r"[-_]", low) if p]
+    if len(parts) < 2:
+        return None
+    hit = lex_.term(parts)
+    if hit and hit[1] == len(parts):
+        return [Tok(Kind.TERM, text, term=hit[0])]
+    toks: list[Tok] = []
+    j = 0
+    while j < len(parts):
+        hit = lex_.term(parts[j:])
+        if hit:
+            toks.append(Tok(Kind.TERM, " ".join(parts[j : j + hit[1]]), term=hit[0]))
+            j += hit[1]
+            continue
+        kind = _word_kind(parts[j], parts[j])
+        if kind not in (Kind.HEAD, Kind.NEG, Kind.QUANT):
+            return None
+        toks.append(Tok(kind, parts[j]))
+        j += 1
+    return toks

@@ -1,0 +1,312 @@
+"""Turn an operator's words into explicit host names: ``resolve_targets``.
+
+Deterministic, no model. The text is lexed (``lexer.py``) into target tokens
+and boundaries, then read left to right:
+
+- a *phrase* is a run of target words; its terms intersect ("the staging web
+  servers" = staging ∩ web), except terms of the same kind joined by and/or/","
+  which unite ("web and db servers" = (web ∪ db)); a host noun ends a phrase;
+  "in/on/running/that are ..." after a phrase restricts it ("the web servers in prod");
+- explicit hosts, ranges and Ansible patterns stand alone and unite;
+- "except/excluding/other than/not/but not/skip/all but ..." switch to
+  exclusion until the next non-target word;
+- words standing where a target would ("the **qa** servers", "db-prod-03") that
+  the inventory does not have are reported as unknown, never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from core.inventory.inventory import Inventory
+from core.inventory.lexer import NON_TARGET_NOUNS, TIME_UNITS, VERBS, Kind, Tok, lex
+from core.inventory.models import TargetResolution
+from core.inventory.vocabulary import singulars
+
+# Words that may precede a host noun without being a (possibly unknown) group name.
+STOPWORDS = VERBS | frozenset(
+    {
+        "please", "kindly", "can", "could", "would", "will", "should", "shall", "may", "might", "must", "let",
+        "lets", "let's", "go", "ahead", "now", "then", "again", "which", "what", "whose", "how", "many", "much",
+        "some", "few", "several", "me", "us", "you", "i", "we", "it", "them", "they", "this", "that", "there",
+        "here", "ready", "be", "been", "being", "have", "has", "had", "was", "were", "am", "did", "does", "want",
+        "need", "like", "know", "see", "first", "next", "one", "two", "three", "four", "five", "six", "seven",
+        "eight", "nine", "ten", "couple", "dozen", "hello", "hi", "hey", "ok", "okay", "yes", "no", "thanks",
+        "thank", "asap", "quickly", "immediately", "today", "tonight", "tomorrow", "so", "if", "whether", "about",
+        "regarding", "up", "out", "down", "off", "over", "via", "by", "into", "onto", "why", "when", "where",
+        "who", "following", "listed", "below", "above", "mentioned", "said", "respective", "relevant",
+    }
+)  # fmt: skip
+
+
+@dataclass
+class _Slot:
+    dim: str
+    hosts: set[str]
+    labels: list[str]
+
+    def label(self) -> str:
+        return self.labels[0] if len(self.labels) == 1 else "(" + " ∪ ".join(self.labels) + ")"
+
+
+@dataclass
+class _Phrase:
+    include: bool
+    slots: list[_Slot] = field(default_factory=list)
+    negs: list[_Slot] = field(default_factory=list)
+    quant: bool = False  # all / every / each ...
+    head: bool = False  # closed by a host noun
+    all_but: bool = False  # "all but ...", "everything except ..."
+    everything: bool = False  # the word "everything" (may mean packages: dropped beside other targets)
+    tainted: bool = False  # holds a word the inventory does not know: selects nothing
+
+    def value(self, universe: set[str]) -> set[str] | None:
+        """Hosts selected; None when the phrase names no target ("the servers", "them all")."""
+        if self.tainted:
+            return set()
+        if self.slots or self.negs:
+            base = set(universe)
+            for slot in self.slots:
+                base &= slot.hosts
+            for slot in self.negs:
+                base -= slot.hosts
+            return base
+        if self.quant and (self.head or self.all_but):
+            return set(universe)
+        return None
+
+    def label(self) -> str:
+        parts = [s.label() for s in self.slots] or (["all hosts"] if self.negs or self.quant else [])
+        text = " ∩ ".join(parts) + "".join(f" − {s.label()}" for s in self.negs)
+        return text if self.include else f"except {text}"
+
+
+class _Reader:
+    def __init__(self, toks: list[Tok]) -> None:
+        self.toks = toks
+        self.phrases: list[_Phrase] = []
+        self.owner: dict[int, _Phrase] = {}
+        self.unknown: list[str] = []
+        self.cur: _Phrase | None = None
+        self.include = True
+        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = False
+
+    def read(self) -> None:
+        for i, tok in enumerate(self.toks):
+            self.step(i, tok)
+
+    def new(self) -> _Phrase:
+        self.cur = _Phrase(include=self.include)
+        self.phrases.append(self.cur)
+        return self.cur
+
+    def boundary(self) -> None:
+        self.cur = None
+        self.include = True
+        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = False
+
+    def step(self, i: int, tok: Tok) -> None:
+        k = tok.kind
+        if k is Kind.VERB and self.verb_skip:
+            return
+        if k is Kind.NUM and i > 0 and self.toks[i - 1].kind is Kind.TERM and not self.time_follows(i):
+            # "web 2", "prod web 1 to 3": a number glued to a group is not something we can resolve.
+            self.unknown.append(f"{self.toks[i - 1].text} {tok.text}")
+            if self.cur is not None:
+                self.cur.tainted = True
+            return
+        if k in (Kind.DET, Kind.NUM):
+            return
+        self.verb_skip = False
+        if k in (Kind.EXCL, Kind.NOT):
+            self.exclusion(verb_skip=k is Kind.NOT)
+        elif k is Kind.BUT:
+            nxt = self.toks[i + 1].kind if i + 1 < len(self.toks) else Kind.STOP
+            if nxt in (Kind.EXCL, Kind.NOT, Kind.ONLY):
+                return
+            if self.cur is not None and self.cur.quant and self.cur.include and not self.cur.slots:
+                self.exclusion(verb_skip=False)
+            else:
+                self.boundary()
+        elif k is Kind.TERM:
+            self.term(i, tok)
+        elif k is Kind.HOSTS:
+            self.hosts(i, tok)
+        elif k is Kind.HEAD:
+            cur = self.cur
+            if cur is None or (cur.head and not self.attach):
+                cur = self.new()
+            cur.head = True
+            self.owner[i] = cur
+            self.modifiers(i, cur)
+            self.conj = self.attach = self.after_excl = False
+        elif k in (Kind.QUANT, Kind.ALL):
+            cur = self.cur
+            if cur is None or cur.slots or cur.head or (cur.quant and k is Kind.QUANT):
+                cur = self.new()
+            cur.quant = True
+            if k is Kind.ALL:
+                cur.head = True
+                cur.everything = tok.low == "everything"
+            self.conj = self.attach = self.after_excl = False
+        elif k is Kind.CONJ:
+            self.conj, self.attach = True, False
+        elif k in (Kind.PREP, Kind.ONLY):
+            if self.cur is not None:
+                self.attach, self.conj = True, False
+        elif k is Kind.NEG:
+            self.neg = True
+        elif k is Kind.ABSENT and self.target_position(i):
+            self.unknown.append(tok.text)
+            cur = self.cur if self.cur is not None else self.new()
+            cur.tainted = True
+            self.owner[i] = cur
+        elif k is Kind.STOP or k is Kind.ABSENT or k in (Kind.WORD, Kind.VERB):
+            self.boundary()
+
+    def time_follows(self, i: int) -> bool:
+        return i + 1 < len(self.toks) and self.toks[i + 1].low in TIME_UNITS
+
+    def exclusion(self, *, verb_skip: bool) -> None:
+        if self.cur is not None and self.cur.quant and self.cur.include:
+            self.cur.all_but = True
+        self.cur = None
+        self.include = False
+        self.conj = self.attach = self.neg = False
+        self.verb_skip, self.after_excl = verb_skip, True
+
+    def target_position(self, i: int) -> bool:
+        """Whether a word stands where a target would: after except/in/and beside a target, or before a noun."""
+        nxt = self.toks[i + 1].kind if i + 1 < len(self.toks) else Kind.STOP
+        return (
+            self.after_excl
+            or (self.cur is not None and (self.attach or self.conj or (self.cur.quant and not self.cur.slots)))
+            or nxt in (Kind.HEAD, Kind.TERM)
+        )
+
+    def term(self, i: int, tok: Tok) -> None:
+        assert tok.term is not None
+        t = tok.term
+        cur = self.cur
+        if cur is None:
+            cur = self.new()
+        elif self.attach:
+            pass
+        elif self.conj:
+            last = cur.slots[-1] if cur.slots else None
+            # "web and db": same kind (or no overlap) -> one slot, united; "prod web and staging db" -> two phrases.
+            same = last is not None and (last.dim == t.dim or not (last.hosts & t.hosts))
+            if last is not None and same and not cur.head and not self.neg:
+                last.hosts |= t.hosts
+                last.labels.append(t.label)
+                self.owner[i] = cur
+                self.conj = False
+                return
+            cur = self.new()
+        elif cur.head:
+            cur = self.new()
+        slot = _Slot(t.dim, set(t.hosts), [t.label])
+        (cur.negs if self.neg else cur.slots).append(slot)
+        self.owner[i] = cur
+        self.modifiers(i, cur)
+        self.conj = self.attach = self.neg = self.after_excl = False
+
+    def hosts(self, i: int, tok: Tok) -> None:
+        self.unknown.extend(tok.unknown)
+        slot = _Slot(f"hosts:{tok.text}", set(tok.hosts), [tok.label or tok.text])
+        if self.cur is not None and self.attach:
+            self.cur.slots.append(slot)
+            self.owner[i] = self.cur
+        else:
+            phrase = _Phrase(include=self.include, slots=[slot], tainted=not tok.hosts and bool(tok.unknown))
+            self.phrases.append(phrase)
+            self.owner[i] = phrase
+            self.cur = None
+        self.conj = self.attach = self.after_excl = False
+
+    def modifiers(self, i: int, cur: _Phrase) -> None:
+        """Unknown words right before a host noun or a term ("the qa servers", "the stagin web servers")
+        taint the phrase they modify: a misspelt target must not widen the selection."""
+        j = i - 1
+        while j >= 0:
+            tok = self.toks[j]
+            if tok.kind in (Kind.TERM, Kind.CONJ, Kind.NEG):
+                if j in self.owner:
+                    touched = self.owner[j]
+                    if any(tok2.kind in (Kind.WORD, Kind.ABSENT) for tok2 in self.toks[j:i]):
+                        touched.tainted = touched.tainted or self._has_modifier(j, i)
+                j -= 1
+                continue
+            if tok.kind is Kind.ABSENT or (tok.kind is Kind.WORD and not self._stopword(j)):
+                if tok.text not in self.unknown:
+                    self.unknown.append(tok.text)
+                cur.tainted = True
+                j -= 1
+                continue
+            break
+
+    def _has_modifier(self, start: int, end: int) -> bool:
+        return any(
+            t.kind is Kind.ABSENT or (t.kind is Kind.WORD and not self._stopword(start + n))
+            for n, t in enumerate(self.toks[start:end])
+        )
+
+    def _stopword(self, j: int) -> bool:
+        tok = self.toks[j]
+        low = tok.low
+        if low in STOPWORDS or j == 0 or self.toks[j - 1].kind is Kind.STOP:
+            return True
+        if any(s in NON_TARGET_NOUNS for s in singulars(low)):
+            return True
+        best = process.extractOne(low, VERBS, scorer=fuzz.ratio)
+        return best is not None and best[1] >= 80
+
+
+def resolve_targets(inv: Inventory, text: str) -> TargetResolution:
+    """The hosts ``text`` names, the hosts it excludes, and the names the inventory lacks.
+
+    >>> inv = Inventory.parse('''
+    ... all:
+    ...   children:
+    ...     web: {hosts: {web-prod-01: {env: prod}, web-prod-02: {env: prod}, web-stg-01: {env: staging}}}
+    ...     db: {hosts: {db-prod-01: {env: prod, critical: true}}}
+    ... ''')
+    >>> resolve_targets(inv, "Patch the prod web servers tonight, skip the kernel").hosts
+    ['web-prod-01', 'web-prod-02']
+    >>> r = resolve_targets(inv, "every prod host except web-prod-02")
+    >>> r.hosts, r.terms
+    (['db-prod-01', 'web-prod-01'], ['env=prod', 'except host web-prod-02'])
+    >>> r = resolve_targets(inv, "reboot db-prod-03")
+    >>> r.include, r.unknown, r.suggestions
+    ([], ['db-prod-03'], {'db-prod-03': ['db-prod-01']})
+    >>> resolve_targets(inv, "not web-prod-01").include is None
+    True
+    >>> resolve_targets(inv, "the staging databases").include
+    []
+    """
+    toks = lex(inv, text)
+    reader = _Reader(toks)
+    reader.read()
+    universe = set(inv.hosts)
+    named: list[tuple[_Phrase, set[str]]] = []
+    for phrase in reader.phrases:
+        value = phrase.value(universe)
+        if value is not None:
+            named.append((phrase, value))
+    if any(p.include and not p.everything for p, _ in named):
+        named = [(p, v) for p, v in named if not (p.include and p.everything and not p.slots)]
+    positive = [(p, v) for p, v in named if p.include]
+    include = sorted(set().union(*(v for _, v in positive))) if positive else None
+    if include is None and any(p.include and p.tainted for p in reader.phrases):
+        include = []
+    exclude = sorted(set().union(*(v for p, v in named if not p.include)))
+    unknown = list(dict.fromkeys(reader.unknown))
+    return TargetResolution(
+        include=include,
+        exclude=exclude,
+        unknown=unknown,
+        suggestions={u: inv.lexicon.suggest(u) for u in unknown},
+        terms=[p.label() for p, _ in named if not p.tainted and p.label().strip()],
+    )

@@ -1,0 +1,251 @@
+"""The words an inventory answers to: its group names and variable values, plus common ops synonyms.
+
+Nothing here is specific to one inventory. A small table of ops words
+(``SYNONYMS``) is matched against what the inventory actually has: the first member
+of a class that the inventory knows gives the meaning of every other member
+("databases" -> group ``db``; "production" -> group ``prod``). Class members the
+inventory does not know at all ("qa", "windows") are remembered as *absent*, so
+"the qa servers" is reported as an unknown target instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rapidfuzz import fuzz, process
+
+if TYPE_CHECKING:
+    from core.inventory.inventory import Inventory
+
+# Equivalence classes of ops words. "~" marks a member that is also plain English
+# ("build", "stage", "monitor"): it counts only right before a host noun ("the build servers").
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("prod", "production", "prd"),
+    ("staging", "stg", "~stage"),
+    ("dev", "development", "devel"),
+    ("qa", "quality assurance"),
+    ("test", "~testing"),
+    ("uat",),
+    ("preprod", "pre-prod", "pre-production", "preproduction"),
+    ("sandbox",),
+    ("dr", "disaster recovery"),
+    ("web", "webserver", "www", "~http", "~frontend"),
+    ("app", "appserver", "~application"),
+    ("db", "database", "dbserver", "~sql"),
+    ("lb", "load balancer", "loadbalancer", "~balancer"),
+    ("cache", "~caching", "cacheserver"),
+    ("monitoring", "~monitor", "~mon", "~observability"),
+    ("bastion", "jump host", "jumphost", "jumpbox", "jump box", "jump server"),
+    ("ci", "~build", "cicd", "ci/cd"),
+    ("mail", "~smtp", "~mx"),
+    ("dns", "nameserver"),
+    ("k8s", "kubernetes"),
+    ("rhel", "redhat", "red hat", "red hat enterprise linux"),
+    ("ubuntu",),
+    ("debian",),
+    ("centos",),
+    ("rocky", "rocky linux", "rockylinux"),
+    ("alma", "almalinux", "alma linux"),
+    ("fedora",),
+    ("sles", "suse", "opensuse"),
+    ("oracle linux", "oraclelinux", "oel"),
+    ("amazon linux", "amzn", "amazonlinux"),
+    ("windows", "win"),
+    ("critical",),
+)
+
+_WORDLIKE = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
+_VERSIONED = re.compile(r"^([a-z]+)[-_]?([0-9]+(?:[._][0-9]+)*)$")
+_FAMILY = re.compile(r"^([a-z]+)[-_]?(?:family|servers|hosts|nodes|group|s)$")
+_ADVISORY = re.compile(r"^(?:cve|rhsa|rhba|rhea|usn|dsa|dla|alas|elsa|ghsa|msrc)-", re.IGNORECASE)
+_BOOL_WORDS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+_SKIP_VAR = re.compile(r"^(?:ansible_|inventory_|group_names$|groups$)")
+
+
+def shape(word: str) -> str:
+    """A name's shape: letter runs -> ``a``, digit runs -> ``9``.
+
+    >>> shape("web-prod-01"), shape("db07.example.com")
+    ('a-a-9', 'a9.a.a')
+    """
+    return re.sub(r"[0-9]+", "9", re.sub(r"[a-z]+", "a", word.lower()))
+
+
+def singulars(word: str) -> list[str]:
+    """The word and its likely singulars (``databases`` -> ``databas``, ``database``).
+
+    >>> singulars("boxes"), singulars("lbs"), singulars("web")
+    (['boxes', 'box', 'boxe'], ['lbs', 'lb'], ['web'])
+    """
+    out = [word]
+    if len(word) > 3 and word.endswith("ies"):
+        out.append(word[:-3] + "y")
+    if len(word) > 3 and word.endswith("es"):
+        out.append(word[:-2])
+    if len(word) > 2 and word.endswith("s") and not word.endswith("ss"):
+        out.append(word[:-1])
+    return out
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word that selects hosts: a group, a variable value, or a union of them."""
+
+    key: str
+    label: str  # for the confirmation text: "group web", "os=ubuntu2204", "critical=true"
+    hosts: frozenset[str]
+    dim: str = ""  # the variable this set is a slice of ("var:env"), to tell "web and db" from "prod web"
+    strict: bool = False  # plain-English synonym: only counts right before a host noun
+
+
+def _keys(name: str) -> set[tuple[str, ...]]:
+    low = name.lower()
+    parts = tuple(p for p in re.split(r"[-_\s]+", low) if p)
+    return {(low,), (low.replace("_", "-"),), (low.replace("-", "_"),), parts}
+
+
+class Lexicon:
+    """Phrase -> Term for one inventory (built once, cached on the Inventory)."""
+
+    def __init__(self, inv: Inventory) -> None:
+        self._inv = inv
+        terms: dict[tuple[str, ...], Term] = {}
+        for g in sorted(inv.groups):
+            if g in ("all", "ungrouped"):
+                continue
+            term = Term(key=g.lower(), label=f"group {g}", hosts=inv.groups[g])
+            for key in _keys(g):
+                terms.setdefault(key, term)
+        for key_text, hosts, label in _value_terms(inv):
+            term = Term(key=key_text, label=label, hosts=hosts)
+            for key in _keys(key_text):
+                terms.setdefault(key, term)
+        self.version_roots: set[str] = set()
+        families: dict[str, list[Term]] = {}
+        for key, term in list(terms.items()):
+            m = _VERSIONED.match(key[0]) if len(key) == 1 else None
+            if m:
+                families.setdefault(m.group(1), []).append(term)
+        for root, members in families.items():
+            self.version_roots.add(root)
+            unique = list({t.label: t for t in members}.values())
+            hosts = frozenset().union(*(t.hosts for t in unique))
+            terms.setdefault((root,), Term(key=root, label=" or ".join(sorted(t.label for t in unique)), hosts=hosts))
+        for g in sorted(inv.groups):
+            m = _FAMILY.match(g.lower())
+            if m and (m.group(1),) not in terms:
+                terms[(m.group(1),)] = terms[(g.lower(),)]
+        self.absent: dict[tuple[str, ...], str] = {}
+        for cls in SYNONYMS:
+            words = [(w.lstrip("~"), w.startswith("~")) for w in cls]
+            found = next((terms[tuple(w.split())] for w, _ in words if tuple(w.split()) in terms), None)
+            for word, strict in words:
+                key = tuple(word.split())
+                if found is None:
+                    self.absent[key] = cls[0]
+                elif key not in terms:
+                    terms[key] = Term(found.key, found.label, found.hosts, strict=strict)
+        self.terms = {
+            k: Term(t.key, t.label, t.hosts, _dimension(inv, t.hosts, t.label), t.strict) for k, t in terms.items()
+        }
+        self.max_len = max((len(k) for k in [*self.terms, *self.absent]), default=1)
+        self.host_shapes = {shape(h) for h in inv.hosts} - {"a"}
+        self.os_roots = self.version_roots | {k[0] for k in self.absent if len(k) == 1}
+        self.roots = self.version_roots | {k[0] for k in self.terms if len(k) == 1} | {k[0] for k in self.absent}
+
+    # --- lookups -------------------------------------------------------------
+
+    def term(self, words: Sequence[str]) -> tuple[Term, int] | None:
+        """The longest term at the start of ``words`` (lower-case) and how many words it takes."""
+        return _longest(self.terms, words, self.max_len)
+
+    def absent_word(self, words: Sequence[str]) -> tuple[str, int] | None:
+        """An ops word the inventory has nothing for ("qa", "windows"), if ``words`` starts with one."""
+        return _longest(self.absent, words, self.max_len)
+
+    def looks_like_host(self, word: str) -> bool:
+        """Whether an unknown word is shaped like this inventory's host names (``db-prod-03``)."""
+        w = word.lower()
+        if not (re.search(r"[a-z]", w) and re.search(r"[0-9]", w)) or _ADVISORY.match(w):
+            return False
+        if shape(w) in self.host_shapes:
+            return True
+        if re.search(r"[-_.]", w) and self._inv.hosts:
+            best = process.extractOne(w, list(self._inv.folded), scorer=fuzz.ratio)
+            return best is not None and best[1] >= 80
+        return False
+
+    def looks_like_term(self, word: str) -> bool:
+        """Whether ``word`` is a known root plus a number the inventory lacks (``rhel10``, ``web05``)."""
+        m = _VERSIONED.match(word.lower())
+        return bool(m) and m is not None and m.group(1) in self.roots
+
+    def suggest(self, word: str, limit: int = 3) -> list[str]:
+        """Close inventory names for an unknown word (shown to the user, never applied)."""
+        w = word.lower().replace(" ", "")
+        if re.search(r"[0-9]", w) and re.search(r"[-_.]", w):
+            choices = list(self._inv.hosts)
+        else:
+            choices = sorted({t.key for t in self.terms.values()} | {g for g in self._inv.groups if g != "ungrouped"})
+        found = process.extract(w, choices, scorer=fuzz.ratio, score_cutoff=70, limit=limit, processor=str.lower)
+        # Only the nearest: db-prod-03 -> db-prod-01/02 (90), not web-prod-01 (76).
+        return [name for name, score, _i in found if score >= found[0][1] - 8]
+
+
+def _longest(table: dict[tuple[str, ...], Any], words: Sequence[str], max_len: int) -> tuple[Any, int] | None:
+    for n in range(min(max_len, len(words)), 0, -1):
+        head, last = tuple(words[: n - 1]), words[n - 1]
+        for variant in singulars(last):
+            hit = table.get((*head, variant))
+            if hit is not None:
+                return hit, n
+    return None
+
+
+def _value_terms(inv: Inventory) -> list[tuple[str, frozenset[str], str]]:
+    """(word, hosts, label) for string variable values and true booleans (``critical: true``)."""
+    values: dict[str, dict[str, set[str]]] = {}
+    flags: dict[str, set[str]] = {}
+    for host in inv.hosts.values():
+        for k, v in host.vars.items():
+            if _SKIP_VAR.match(k):
+                continue
+            if isinstance(v, str) and v.lower() in _BOOL_WORDS:
+                v = _BOOL_WORDS[v.lower()]
+            if isinstance(v, bool):
+                if v and _WORDLIKE.match(k.lower()):
+                    flags.setdefault(k, set()).add(host.name)
+            elif isinstance(v, str) and _WORDLIKE.match(v.lower()):
+                values.setdefault(v.lower(), {}).setdefault(k, set()).add(host.name)
+    out = [
+        (v, frozenset().union(*per_key.values()), " or ".join(f"{k}={v}" for k in sorted(per_key)))
+        for v, per_key in sorted(values.items())
+    ]
+    out += [(k.lower(), frozenset(hs), f"{k}=true") for k, hs in sorted(flags.items())]
+    return out
+
+
+def _dimension(inv: Inventory, hosts: frozenset[str], label: str) -> str:
+    """The variable whose values carve out exactly ``hosts``, else the label itself.
+
+    "web" = role in {web} -> "var:role"; "rhel" = os in {rhel8, rhel9} -> "var:os". When several
+    variables fit (lb = role lb = os debian12), one whose value is the term's own word wins, then fewest values.
+    """
+    word = label.split()[-1].split("=")[-1].lower()
+    best: tuple[int, int, str] | None = None
+    keys = sorted({k for h in hosts for k in inv.hosts[h].vars if not _SKIP_VAR.match(k)})
+    for k in keys:
+        vals = {_hashable(inv.hosts[h].vars.get(k)) for h in hosts}
+        if None in vals:
+            continue
+        if all(h in hosts for h, host in inv.hosts.items() if _hashable(host.vars.get(k)) in vals):
+            rank = (0 if word in {str(v).lower() for v in vals} else 1, len(vals), k)
+            best = min(best or rank, rank)
+    return f"var:{best[2]}" if best else f"set:{label}"
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) else None

@@ -1,0 +1,171 @@
+r"""Exact matching: every enabled pattern of the KB in one RE2 set, case-insensitive, over match_text.
+
+RE2 runs in time linear in the text whatever the pattern (``(a+)+$`` included), so a
+curator's pattern cannot hang the analyser.
+
+When several entries match one failure the most specific wins, by this rule (tested in
+tests/unit/test_kb_matcher.py):
+
+1. the matching pattern with the most literal characters (``literal_weight``) wins;
+2. then an entry whose ``modules`` list names the failure's module;
+3. then the smaller slug (alphabetical), so the choice is stable.
+
+>>> m = CompiledKb.build([
+...     ("dnf-depsolve-error", ["Depsolve Error occurred"], []),
+...     ("dnf-protected-packages", ["would result in removing the following protected packages"], []),
+... ])
+>>> m.match("Depsolve Error occurred: \n Problem: The operation would result in removing the following "
+...         "protected packages: systemd").slug
+'dnf-protected-packages'
+>>> m.match("all fine") is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import re2
+
+from core.enums import MatchKind
+from core.errors import InvalidPattern
+from kb.models import KbMatch
+
+# Big KBs (10,000 entries x a few patterns) need more than RE2's 8 MiB default for the set's DFA.
+_SET_MAX_MEM = 512 << 20
+_PATTERN_MAX_MEM = 8 << 20
+# One set holds at most this many patterns; more are split into several sets (RE2's DFA for a
+# set grows with the pattern count and can run out of memory, which would silently match nothing).
+_SHARD = 2000
+# Text longer than this is matched on its head and tail (a match_text is capped per field anyway).
+MAX_TEXT = 512 * 1024
+
+
+def _options(max_mem: int) -> re2.Options:
+    o = re2.Options()
+    o.case_sensitive = False
+    o.log_errors = False
+    o.max_mem = max_mem
+    return o
+
+
+def validate_pattern(pattern: str) -> None:
+    r"""Raise InvalidPattern with RE2's own message when ``pattern`` does not compile.
+
+    >>> validate_pattern(r"needs \d+MB")
+    >>> validate_pattern("(a")
+    Traceback (most recent call last):
+    ...
+    core.errors.InvalidPattern: invalid pattern '(a': missing ): (a
+    """
+    if not pattern or not pattern.strip():
+        raise InvalidPattern("a pattern may not be empty", pattern=pattern)
+    try:
+        re2.compile(pattern, _options(_PATTERN_MAX_MEM))
+    except re2.error as exc:
+        detail = exc.args[0] if exc.args else str(exc)
+        if isinstance(detail, bytes):
+            detail = detail.decode("utf-8", "replace")
+        raise InvalidPattern(f"invalid pattern {pattern!r}: {detail}", pattern=pattern) from None
+
+
+_META = set("^$.|?*+()[]{}")
+
+
+def literal_weight(pattern: str) -> int:
+    r"""How many literal characters the pattern demands (escapes of punctuation count, classes do not).
+
+    >>> literal_weight(r"needs \d+[KM]B on the /boot filesystem")
+    31
+    >>> literal_weight(r"Curl error \(6\): Couldn't")
+    24
+    """
+    n = 0
+    i = 0
+    size = len(pattern)
+    while i < size:
+        c = pattern[i]
+        if c == "\\" and i + 1 < size:
+            n += 0 if pattern[i + 1].isalnum() else 1
+            i += 2
+            continue
+        if c == "[":
+            j = i + 1
+            if j < size and pattern[j] == "^":
+                j += 1
+            if j < size and pattern[j] == "]":
+                j += 1
+            while j < size and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c == "{":
+            j = pattern.find("}", i)
+            i = (j + 1) if j != -1 else i + 1
+            continue
+        if c == "(" and pattern.startswith("(?", i):
+            j = i + 2
+            while j < size and pattern[j] not in ":)":
+                j += 1
+            i = j + 1
+            continue
+        if c not in _META:
+            n += 1
+        i += 1
+    return n
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    slug: str
+    text: str
+    weight: int
+    modules: frozenset[str]
+
+
+class CompiledKb:
+    """The enabled patterns of one KB version, compiled once."""
+
+    def __init__(self, patterns: list[_Pattern], sets: list[tuple[int, re2.Set]]) -> None:
+        self.patterns = patterns
+        self._sets = sets
+
+    @classmethod
+    def build(cls, entries: Iterable[tuple[str, Sequence[str], Sequence[str]]]) -> CompiledKb:
+        """``entries``: ``(slug, patterns, modules)`` of enabled entries. Invalid patterns raise InvalidPattern."""
+        patterns: list[_Pattern] = []
+        for slug, pats, modules in entries:
+            mods = frozenset(modules)
+            for p in pats:
+                validate_pattern(p)
+                patterns.append(_Pattern(slug, p, literal_weight(p), mods))
+        sets: list[tuple[int, re2.Set]] = []
+        for start in range(0, len(patterns), _SHARD):
+            s = re2.Set.SearchSet(_options(_SET_MAX_MEM))
+            for pat in patterns[start : start + _SHARD]:
+                s.Add(pat.text)
+            s.Compile()
+            sets.append((start, s))
+        return cls(patterns, sets)
+
+    def matching(self, text: str) -> list[_Pattern]:
+        """Every pattern that matches ``text``."""
+        if len(text) > MAX_TEXT:
+            text = text[: MAX_TEXT // 4] + "\n" + text[-(MAX_TEXT * 3 // 4) :]
+        data = text.encode("utf-8", "surrogatepass")
+        hits: list[_Pattern] = []
+        for start, s in self._sets:
+            hits.extend(self.patterns[start + i] for i in (s.Match(data) or ()))
+        return hits
+
+    def match(self, text: str, module: str | None = None) -> KbMatch | None:
+        """The most specific entry matching ``text`` (rule in the module docstring), or None."""
+        hits = self.matching(text)
+        if not hits:
+            return None
+        best = min(hits, key=lambda p: (-p.weight, module is None or module not in p.modules, p.slug))
+        return KbMatch(slug=best.slug, kind=MatchKind.exact, score=1.0, pattern=best.text)
+
+    def slugs_matching(self, text: str) -> list[str]:
+        return sorted({p.slug for p in self.matching(text)})

@@ -1,0 +1,124 @@
+"""Types of the knowledge base: parsed failures, KB entries, matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from core.enums import MatchKind
+
+
+class Category(StrEnum):
+    disk = "disk"
+    repo = "repo"
+    network = "network"
+    gpg = "gpg"
+    lock = "lock"
+    dependency = "dependency"
+    subscription = "subscription"
+    ssh = "ssh"
+    privilege = "privilege"
+    interpreter = "interpreter"
+    reboot = "reboot"
+    service = "service"
+    filesystem = "filesystem"
+    other = "other"
+
+
+class IgnoreReason(StrEnum):
+    ignored = "ignored"  # followed by '...ignoring' (ignore_errors / ignore_unreachable)
+    rescued = "rescued"  # handled by a block's rescue section
+
+
+@dataclass(slots=True)
+class Failure:
+    """One failed (or unreachable) task result of one host, as the analyser extracts it.
+
+    ``match_text`` is what KB patterns run against (evals/README.md section 3).
+    ``ignored`` is set for results that did not make the host fail.
+    """
+
+    host: str
+    task: str
+    play: str | None = None
+    role: str | None = None
+    module: str | None = None
+    rc: int | None = None
+    msg: str = ""
+    message: str = ""
+    match_text: str = ""
+    stderr_excerpt: str = ""
+    stdout_excerpt: str = ""
+    item: str | None = None
+    unreachable: bool = False
+    ignored: IgnoreReason | None = None
+    delegated_to: str | None = None
+    line: int = 0
+
+    @property
+    def counts(self) -> bool:
+        """True when this failure made the host fail."""
+        return self.ignored is None
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Everything the parser found in one log."""
+
+    failures: list[Failure] = field(default_factory=list)
+    ignored: list[Failure] = field(default_factory=list)
+    recap: dict[str, dict[str, int]] = field(default_factory=dict)
+    plays: int = 0
+    tasks: int = 0
+    lines: int = 0
+    truncated: bool = False
+
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)]
+
+
+class Samples(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    match: list[str] = Field(default_factory=list)
+    no_match: list[str] = Field(default_factory=list)
+
+
+class EntryIn(BaseModel):
+    """A KB entry as written in seed.yaml and accepted by the API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    title: Annotated[str, StringConstraints(min_length=3, max_length=300)]
+    category: Category
+    patterns: list[Annotated[str, StringConstraints(min_length=1, max_length=2000)]] = Field(default_factory=list)
+    modules: list[str] = Field(default_factory=list)
+    solution: Annotated[str, StringConstraints(min_length=1)]
+    references: list[str] = Field(default_factory=list)
+    samples: Samples = Field(default_factory=Samples)
+    enabled: bool = True
+
+
+class Entry(EntryIn):
+    """A stored KB entry."""
+
+    id: int
+    version: int
+    updated_by: str
+    updated_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class KbMatch:
+    """The KB entry assigned to a failure: exact (a pattern matched) or similar (score >= threshold)."""
+
+    slug: str
+    kind: MatchKind
+    score: float | None = None
+    pattern: str | None = None

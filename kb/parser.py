@@ -1,0 +1,308 @@
+r"""Read AWX job stdout (``format=txt`` or ``ansi``) into typed failures, streaming.
+
+Lines are read one at a time (``iter_lines``); memory stays bounded by the longest
+result kept (``MAX_RESULT_CHARS``), not by the log. ANSI colour codes and CR are
+dropped; a cut-off log still yields what it holds; input that is not a log yields
+nothing. Nothing here raises on bad input.
+
+>>> log = '''
+... PLAY [Patch] *******************************************************************
+...
+... TASK [Apply all available updates] *********************************************
+... fatal: [web-02]: FAILED! => {"changed": false, "msg": "Depsolve Error occurred: \\n Problem: x", "rc": 1}
+... changed: [web-01]
+... '''
+>>> [(f.host, f.task, f.rc, f.match_text) for f in parse_stdout(log).failures]
+[('web-02', 'Apply all available updates', 1, 'Depsolve Error occurred: \n Problem: x')]
+
+Loop items, delegation, ``...ignoring`` and retries:
+
+>>> log = '''TASK [Post-check] ***
+... FAILED - RETRYING: [db-01]: Post-check (3 retries left).
+... failed: [db-01 -> localhost] (item=pg) => {"item": "pg", "msg": "Unable to start service pg"}
+... fatal: [db-02]: FAILED! => {"msg": "not fatal"}
+... ...ignoring
+... '''
+>>> a = parse_stdout(log)
+>>> [(f.host, f.item, f.delegated_to, f.message) for f in a.failures]
+[('db-01', 'pg', 'localhost', 'Unable to start service pg')]
+>>> [(f.host, f.ignored.value) for f in a.ignored]
+[('db-02', 'ignored')]
+
+Garbage never raises:
+
+>>> parse_stdout(b"\xff\xfe\x00\nfatal: [x]: FAILED! => {not json").failures[0].message
+'{not json'
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from kb.models import Analysis
+from kb.tracker import Tracker
+
+# A result JSON above this is cut (AWX itself drops event results over 700,000 chars).
+MAX_RESULT_CHARS = 2 * 1024 * 1024
+MAX_LINE_BYTES = MAX_RESULT_CHARS
+# A multi-line (indented) result longer than this many lines is treated as cut off.
+MAX_RESULT_LINES = 20_000
+
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_BANNER = re.compile(r"^(PLAY|TASK|RUNNING HANDLER|PLAY RECAP|NO MORE HOSTS LEFT)\b(?: \[(.*)\])?(?: \*+)?\s*$")
+_FATAL = re.compile(r"^fatal: \[([^\]]+)\]: (FAILED|UNREACHABLE)! => ?(.*)$", re.DOTALL)
+_ITEM_FAILED = re.compile(r"^failed: \[([^\]]+)\] \(item=(.*?)\) => ?(.*)$", re.DOTALL)
+_RESULT = re.compile(r"^(?:ok|changed|skipping|failed|fatal|rescued|ignored): \[([^\]]+)\]")
+_RECAP = re.compile(
+    r"^(\S+)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
+    r"(?:\s+skipped=(\d+))?(?:\s+rescued=(\d+))?(?:\s+ignored=(\d+))?"
+)
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
+_LENIENT = re.compile(
+    r'"(msg|stderr|stdout|module_stdout|module_stderr|rc|unreachable)"\s*:\s*'
+    r'("(?:[^"\\]++|\\.)*+"?|-?\d+|true|false)'
+)
+_PLAIN_RESULTS = ("ok: [", "changed: [", "skipping: [")
+_RECAP_KEYS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
+
+
+def strip_ansi(line: str) -> str:
+    r"""Drop terminal colour/control sequences.
+
+    >>> strip_ansi("\x1b[0;31mfatal: [h]\x1b[0m")
+    'fatal: [h]'
+    """
+    return _ANSI.sub("", line) if "\x1b" in line else line
+
+
+def iter_lines(source: str | bytes | IO[bytes] | IO[str] | Iterable[str]) -> Iterator[str]:
+    """Lines of ``source`` without line ends; each cut to ``MAX_LINE_BYTES`` (the rest is skipped).
+
+    Bytes are decoded as UTF-8 with replacement, so invalid input still reads.
+
+    >>> list(iter_lines("a\\r\\nb\\n"))
+    ['a', 'b']
+    """
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+    elif isinstance(source, str):
+        source = io.StringIO(source)
+    if isinstance(source, io.TextIOBase | io.StringIO) or not hasattr(source, "readline"):
+        yield from _iter_text(source)
+        return
+    yield from _iter_binary(source)  # type: ignore[arg-type]
+
+
+_BLOCK = 1 << 20
+
+
+def _iter_binary(f: IO[bytes]) -> Iterator[str]:
+    """Read 1 MiB blocks and split them in C; a line over MAX_LINE_BYTES keeps its head only."""
+    carry = b""
+    skipping = False  # inside the unread tail of an over-long line
+    while True:
+        block = f.read(_BLOCK)
+        if not block:
+            break
+        if isinstance(block, str):  # a text stream that is not a TextIOBase
+            block = block.encode("utf-8", "surrogatepass")
+        buf = carry + block
+        cut = buf.rfind(b"\n")
+        if cut == -1:
+            carry = buf
+        else:
+            complete, carry = buf[:cut], buf[cut + 1 :]
+            lines = complete.decode("utf-8", errors="replace").split("\n")
+            if skipping:
+                lines = lines[1:]
+                skipping = False
+            yield from lines
+        if len(carry) > MAX_LINE_BYTES:
+            yield carry[:MAX_LINE_BYTES].decode("utf-8", errors="replace")
+            carry = b""
+            skipping = True
+    if carry and not skipping:
+        yield carry.decode("utf-8", errors="replace")
+
+
+def _iter_text(lines: Iterable[str]) -> Iterator[str]:
+    for line in lines:
+        if len(line) > MAX_LINE_BYTES:
+            line = line[:MAX_LINE_BYTES]
+        yield line.rstrip("\r\n")
+
+
+def parse_result(raw: str) -> dict[str, Any]:
+    """A result's JSON; if it does not parse (cut off, not JSON), the string fields that can be read.
+
+    >>> parse_result('{"msg": "ok", "rc": 2}')
+    {'msg': 'ok', 'rc': 2}
+    >>> parse_result('{"changed": false, "msg": "Failed to connect: timeout", "stderr": "E: cut of')
+    {'msg': 'Failed to connect: timeout', 'stderr': 'E: cut of'}
+    """
+    raw = raw.strip()
+    if raw.startswith("{"):
+        try:
+            value = json.loads(raw)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            if isinstance(value, dict):
+                return value
+    out: dict[str, Any] = {}
+    for m in _LENIENT.finditer(raw):
+        name, token = m.group(1), m.group(2)
+        if name in out:
+            continue
+        if token.startswith('"') and (len(token) == 1 or not token.endswith('"') or token.endswith('\\"')):
+            token = token.rstrip("\\") + '"'
+        try:
+            out[name] = json.loads(token)
+        except ValueError:
+            out[name] = token.strip('"')
+    if not out and raw:
+        out["msg"] = raw[:4000]
+    return out
+
+
+def _depth(text: str) -> int:
+    bare = _STRING.sub("", text)
+    return bare.count("{") + bare.count("[") - bare.count("}") - bare.count("]")
+
+
+class StdoutParser:
+    """Feed lines one by one (``feed``), then ``finish()``. Holds at most one result being read."""
+
+    def __init__(self) -> None:
+        self.t = Tracker()
+        self.lines = 0
+        self._in_recap = False
+        self._pending: dict[str, Any] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """True when plain result lines still matter (a result being read, or a failure that may be rescued)."""
+        return self._pending is not None or self.t.has_open
+
+    def feed(self, line: str) -> None:
+        self.lines += 1
+        if line.startswith(_PLAIN_RESULTS) and self._pending is None:
+            # Fast path for the bulk of a big log: a plain ok/changed/skipping line matters only
+            # when its host has a failure that a later result would show as rescued.
+            if self.t.has_open:
+                host = line[line.index("[") + 1 : line.find("]")]
+                self.t.activity(host.partition(" -> ")[0].strip())
+            return
+        self.t.line = self.lines
+        line = strip_ansi(line).rstrip("\r")
+        if self._pending is not None:
+            if not _starts_record(line):
+                self._continue(line)
+                return
+            self._flush()
+        if not line:
+            return
+        first = line[0]
+        if first in "PTRN" and (m := _BANNER.match(line)):
+            self._banner(m.group(1), m.group(2))
+        elif first == "f":
+            self._fail_line(line)
+        elif first == "." and line.strip() == "...ignoring":
+            self.t.ignoring()
+        elif first in "ocsri" and (m := _RESULT.match(line)):
+            self.t.activity(m.group(1).partition(" -> ")[0].strip())
+        elif self._in_recap and (m := _RECAP.match(line)):
+            self.t.recap_line(m.group(1), {k: int(v or 0) for k, v in zip(_RECAP_KEYS, m.groups()[1:], strict=True)})
+
+    def _banner(self, kind: str, name: str | None) -> None:
+        self._in_recap = kind == "PLAY RECAP"
+        if kind == "PLAY":
+            self.t.play_start(name)
+        elif kind in ("TASK", "RUNNING HANDLER") and name is not None:
+            role, sep, _ = name.partition(" : ")
+            self.t.task_start(name, role=role if sep else None)
+
+    def _fail_line(self, line: str) -> None:
+        if m := _FATAL.match(line):
+            host, kind, raw = m.group(1), m.group(2), m.group(3)
+            item = None
+        elif m := _ITEM_FAILED.match(line):
+            host, item, raw = m.group(1), m.group(2), m.group(3)
+            kind = "FAILED"
+        else:
+            if _RESULT.match(line):
+                self.t.activity(line.split("[", 1)[1].split("]", 1)[0].partition(" -> ")[0].strip())
+            return
+        pending = {"host": host, "unreachable": kind == "UNREACHABLE", "item": item, "buf": [raw], "size": len(raw)}
+        if raw.startswith("{"):
+            try:
+                value = json.loads(raw)
+            except (ValueError, RecursionError):
+                if _depth(raw) > 0:  # an indented result continues on the next lines
+                    pending["depth"] = _depth(raw)
+                    pending["n"] = 1
+                    self._pending = pending
+                    return
+            else:
+                if isinstance(value, dict):
+                    self._record(pending, value)
+                    return
+        self._record(pending, parse_result(raw))
+
+    def _continue(self, line: str) -> None:
+        p = self._pending
+        assert p is not None
+        if p["size"] < MAX_RESULT_CHARS:
+            piece = line[: MAX_RESULT_CHARS - p["size"]]
+            p["buf"].append(piece)
+            p["size"] += len(piece) + 1
+        p["depth"] += _depth(line)
+        p["n"] += 1
+        if p["depth"] <= 0 or p["n"] >= MAX_RESULT_LINES:
+            self._flush()
+
+    def _flush(self) -> None:
+        p, self._pending = self._pending, None
+        if p is not None:
+            self._record(p, parse_result("\n".join(p["buf"])))
+
+    def _record(self, p: dict[str, Any], result: dict[str, Any]) -> None:
+        self.t.failed(p["host"], result, unreachable=p["unreachable"], item=p["item"])
+
+    def finish(self) -> Analysis:
+        if self._pending is not None:
+            self.t.truncated = True
+            self._flush()
+        return self.t.result(lines=self.lines)
+
+
+def _starts_record(line: str) -> bool:
+    """A line that cannot belong to an indented result: a banner or a new host result."""
+    if not line or line[0] in " \t}]":
+        return False
+    return bool(_BANNER.match(line) or _RESULT.match(line) or line.startswith(("...ignoring", "FAILED - RETRYING")))
+
+
+def parse_stdout(source: str | bytes | IO[bytes] | IO[str] | Iterable[str]) -> Analysis:
+    """Parse a whole log (text, bytes, a binary/text file or an iterable of lines); never raises."""
+    parser = StdoutParser()
+    plain = _PLAIN_RESULTS
+    open_hosts = parser.t.open_hosts
+    try:
+        for line in iter_lines(source):
+            if line.startswith(plain) and parser._pending is None:
+                # The bulk of a big log: it matters only for a host with a failure that may be rescued.
+                parser.lines += 1
+                if open_hosts:
+                    host = line[line.find("[") + 1 : line.find("]")].partition(" -> ")[0]
+                    if host in open_hosts:
+                        parser.t.activity(host)
+                continue
+            parser.feed(line)
+    except (OSError, UnicodeError, ValueError):
+        parser.t.truncated = True
+    return parser.finish()

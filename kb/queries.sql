@@ -1,0 +1,120 @@
+-- Named queries of the kb package (run only by kb/repository.py).
+
+-- name: kb_version
+-- The database name and port are part of the key: a database cloned from a template keeps kb.meta's instance.
+SELECT instance::text || '/' || current_database() || '/' || coalesce(inet_server_port(), 0)::text AS instance,
+       version
+FROM kb.meta;
+
+-- name: enabled_patterns
+SELECT slug, patterns, modules FROM kb.entries WHERE enabled ORDER BY id;
+
+-- name: entry_by_slug
+SELECT * FROM kb.entries WHERE slug = %(slug)s;
+
+-- name: entries_by_slugs
+SELECT slug, title, category, solution FROM kb.entries WHERE slug = ANY(%(slugs)s);
+
+-- name: all_entries
+SELECT * FROM kb.entries ORDER BY id;
+
+-- name: search_entries
+SELECT * FROM kb.entries
+WHERE (%(q)s::text IS NULL OR slug ILIKE '%%' || %(q)s || '%%' OR title ILIKE '%%' || %(q)s || '%%'
+       OR solution ILIKE '%%' || %(q)s || '%%')
+  AND (%(category)s::text IS NULL OR category = %(category)s)
+  AND (%(enabled)s::boolean IS NULL OR enabled = %(enabled)s)
+ORDER BY slug
+LIMIT %(limit)s OFFSET %(offset)s;
+
+-- name: insert_entry
+INSERT INTO kb.entries (slug, title, category, patterns, modules, solution, "references", samples_match,
+                        samples_no_match, embedding, enabled, updated_by)
+VALUES (%(slug)s, %(title)s, %(category)s, %(patterns)s, %(modules)s, %(solution)s, %(references)s,
+        %(samples_match)s, %(samples_no_match)s, %(embedding)s, %(enabled)s, %(updated_by)s)
+RETURNING *;
+
+-- name: update_entry
+UPDATE kb.entries SET title = %(title)s, category = %(category)s, patterns = %(patterns)s, modules = %(modules)s,
+    solution = %(solution)s, "references" = %(references)s, samples_match = %(samples_match)s,
+    samples_no_match = %(samples_no_match)s, embedding = %(embedding)s, enabled = %(enabled)s,
+    updated_by = %(updated_by)s, updated_at = now(), version = version + 1
+WHERE id = %(id)s
+RETURNING *;
+
+-- name: insert_history
+INSERT INTO kb.entry_history (entry_id, slug, version, data, changed_by)
+VALUES (%(entry_id)s, %(slug)s, %(version)s, %(data)s, %(changed_by)s);
+
+-- name: entry_history
+SELECT h.version, h.data, h.changed_by, h.changed_at
+FROM kb.entry_history h JOIN kb.entries e ON e.id = h.entry_id
+WHERE e.slug = %(slug)s ORDER BY h.version DESC;
+
+-- name: delete_sample_vectors
+DELETE FROM kb.sample_vectors WHERE entry_id = %(entry_id)s AND embedder = %(embedder)s;
+
+-- name: insert_sample_vector
+INSERT INTO kb.sample_vectors (entry_id, embedder, kind, sample, embedding)
+VALUES (%(entry_id)s, %(embedder)s, %(kind)s, %(sample)s, %(embedding)s);
+
+-- name: entries_without_vectors
+SELECT e.id, e.samples_match, e.samples_no_match FROM kb.entries e
+WHERE NOT EXISTS (SELECT 1 FROM kb.sample_vectors v WHERE v.entry_id = e.id AND v.embedder = %(embedder)s);
+
+-- name: nearest_samples
+SELECT e.slug, v.kind, 1 - (v.embedding <=> %(vector)s) AS score
+FROM kb.sample_vectors v JOIN kb.entries e ON e.id = v.entry_id
+WHERE v.embedder = %(embedder)s AND e.enabled
+ORDER BY v.embedding <=> %(vector)s
+LIMIT %(k)s;
+
+-- name: delete_job_failures
+DELETE FROM ops.failures WHERE job_id = %(job_id)s;
+
+-- name: insert_failure
+INSERT INTO ops.failures (job_id, host, task, play, module, rc, message, match_text, item, unreachable,
+                          kb_slug, match_kind, score)
+VALUES (%(job_id)s, %(host)s, %(task)s, %(play)s, %(module)s, %(rc)s, %(message)s, %(match_text)s, %(item)s,
+        %(unreachable)s, %(kb_slug)s, %(match_kind)s, %(score)s)
+RETURNING id;
+
+-- name: job_failures
+SELECT f.id, f.host, f.task, f.play, f.module, f.rc, f.message, f.match_text, f.item, f.unreachable,
+       f.kb_slug, f.match_kind, f.score, e.title, e.category, e.solution
+FROM ops.failures f LEFT JOIN kb.entries e ON e.slug = f.kb_slug
+WHERE f.job_id = %(job_id)s
+ORDER BY f.id;
+
+-- name: job_stdout
+SELECT content FROM ops.job_stdout WHERE job_id = %(job_id)s;
+
+-- name: job_exists
+SELECT id FROM ops.jobs WHERE id = %(job_id)s;
+
+-- name: recent_failures
+SELECT id, job_id, host, task, match_text, kb_slug FROM ops.failures ORDER BY id DESC LIMIT %(limit)s;
+
+-- name: delete_job_unmatched
+DELETE FROM kb.unmatched_members WHERE job_id = %(job_id)s;
+
+-- name: upsert_unmatched_group
+INSERT INTO kb.unmatched_groups (template_hash, template, example, example_job_id)
+VALUES (%(template_hash)s, %(template)s, %(example)s, %(job_id)s)
+ON CONFLICT (template_hash) DO UPDATE SET last_seen = now()
+RETURNING id;
+
+-- name: insert_unmatched_member
+INSERT INTO kb.unmatched_members (group_id, job_id, host, task)
+VALUES (%(group_id)s, %(job_id)s, %(host)s, %(task)s)
+ON CONFLICT DO NOTHING;
+
+-- name: unmatched_groups
+SELECT g.id, g.template, g.example, g.example_job_id, g.first_seen, g.last_seen,
+       count(*) AS count,
+       (array_agg(DISTINCT m.host ORDER BY m.host))[1:50] AS hosts,
+       (array_agg(DISTINCT m.task ORDER BY m.task))[1:20] AS tasks
+FROM kb.unmatched_groups g JOIN kb.unmatched_members m ON m.group_id = g.id
+GROUP BY g.id
+ORDER BY count(*) DESC, g.last_seen DESC
+LIMIT %(limit)s OFFSET %(offset)s;

@@ -1,0 +1,185 @@
+"""Failure analysis for jobs: parse, match, store in ops.failures, group what nothing matched.
+
+kb is the only writer of ``ops.failures``. Functions take a psycopg connection and never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import NotFound
+from core.settings import Settings
+from kb import repository as repo
+from kb.embedder import make_embedder
+from kb.engine import match_failures
+from kb.events import parse_events
+from kb.models import Analysis, Failure, KbMatch
+from kb.normalise import normalise
+from kb.parser import parse_stdout
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFailure:
+    id: int
+    failure: Failure
+    match: KbMatch | None
+
+
+def analyse(stdout: str | None, events: Sequence[Mapping[str, Any]] | None) -> Analysis:
+    """Failures from the stdout and/or the job events, merged.
+
+    The stdout decides which results counted (it carries ``...ignoring``, rescues and the recap);
+    events add the module name and fill in failures the stdout lacks (a stdout cut at its head).
+    """
+    text = parse_stdout(stdout) if stdout else None
+    ev = parse_events(events) if events else None
+    if text is None:
+        return ev or Analysis()
+    if ev is None:
+        return text
+    by_key = {(f.host, f.task): f for f in ev.failures + ev.ignored}
+    known = {(f.host, f.task) for f in text.failures + text.ignored}
+    for f in text.failures:
+        e = by_key.get((f.host, f.task))
+        if e is not None:
+            f.module = f.module or e.module
+            f.role = f.role or e.role
+    for f in ev.failures:
+        if (f.host, f.task) not in known and not _recap_says_ok(text, f.host):
+            text.failures.append(f)
+    return text
+
+
+def _recap_says_ok(a: Analysis, host: str) -> bool:
+    rec = a.recap.get(host)
+    return rec is not None and rec.get("failed", 0) + rec.get("unreachable", 0) == 0
+
+
+def template_of(f: Failure) -> tuple[str, str]:
+    """``(hash, template)`` of an unmatched failure's normalised text."""
+    template = normalise(f.match_text or f.message) or "(empty message)"
+    return hashlib.sha256(template.encode()).hexdigest()[:32], template
+
+
+def store_failures(
+    conn: repo.Conn, job_id: int, failures: list[Failure], matches: list[KbMatch | None]
+) -> list[StoredFailure]:
+    repo.delete_job_failures(conn, job_id)
+    repo.delete_job_unmatched(conn, job_id)
+    stored = []
+    for f, m in zip(failures, matches, strict=True):
+        row = {
+            "job_id": job_id,
+            "host": f.host,
+            "task": f.task,
+            "play": f.play,
+            "module": f.module,
+            "rc": f.rc,
+            "message": f.message or f.msg or "(no message)",
+            "match_text": f.match_text,
+            "item": f.item,
+            "unreachable": f.unreachable,
+            "kb_slug": m.slug if m else None,
+            "match_kind": m.kind.value if m else None,
+            "score": m.score if m else None,
+        }
+        stored.append(StoredFailure(repo.insert_failure(conn, row), f, m))
+        if m is None:
+            digest, template = template_of(f)
+            repo.add_unmatched(conn, digest, template, (f.match_text or f.message)[:4000], job_id, f.host, f.task)
+    return stored
+
+
+def analyse_job(
+    conn: repo.Conn, job_id: int, stdout: str, events: list[dict[str, Any]] | None, settings: Settings
+) -> list[StoredFailure]:
+    """Parse the job's output, match each failure, and replace the job's rows in ops.failures.
+
+    Idempotent: re-running it for a job replaces that job's failures and unmatched-group members.
+    Does not commit.
+    """
+    failures = analyse(stdout, events).failures
+    matches = match_failures(conn, make_embedder(settings), failures)
+    return store_failures(conn, job_id, failures, matches)
+
+
+def reanalyse_job(conn: repo.Conn, job_id: int, settings: Settings) -> list[StoredFailure]:
+    """Match the job again with the current KB: from its stored stdout, else from its stored failures."""
+    if not repo.job_exists(conn, job_id):
+        raise NotFound(f"job {job_id} does not exist", job_id=job_id)
+    stdout = repo.job_stdout(conn, job_id)
+    if stdout:
+        return analyse_job(conn, job_id, stdout, None, settings)
+    failures = [
+        Failure(
+            host=r["host"],
+            task=r["task"],
+            play=r["play"],
+            module=r["module"],
+            rc=r["rc"],
+            message=r["message"],
+            match_text=r["match_text"],
+            item=r["item"],
+            unreachable=r["unreachable"],
+        )
+        for r in repo.job_failures(conn, job_id)
+    ]
+    matches = match_failures(conn, make_embedder(settings), failures)
+    return store_failures(conn, job_id, failures, matches)
+
+
+def kb_view(
+    slug: str | None, kind: str | None, score: float | None, entry: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    if slug is None or entry is None:
+        return None
+    return {
+        "slug": slug,
+        "title": entry["title"],
+        "category": entry["category"],
+        "match": kind,
+        "score": score,
+        "solution": entry["solution"],
+    }
+
+
+def job_failures(conn: repo.Conn, job_id: int) -> list[dict[str, Any]]:
+    """The job's failures for the API: ``{host, task, message, kb}``; kb is None when nothing matched."""
+    return [
+        {
+            "host": r["host"],
+            "task": r["task"],
+            "message": r["message"],
+            "kb": kb_view(r["kb_slug"], r["match_kind"], r["score"], r if r["title"] is not None else None),
+        }
+        for r in repo.job_failures(conn, job_id)
+    ]
+
+
+def analyse_text(conn: repo.Conn, log: str, settings: Settings) -> dict[str, Any]:
+    """Analyse a log without storing anything: failures, ignored results and their KB matches."""
+    analysis = parse_stdout(log)
+    matches = match_failures(conn, make_embedder(settings), analysis.failures)
+    entries = repo.entries_by_slugs(conn, sorted({m.slug for m in matches if m}))
+    return {
+        "failures": [
+            {
+                "host": f.host,
+                "task": f.task,
+                "play": f.play,
+                "module": f.module,
+                "rc": f.rc,
+                "item": f.item,
+                "unreachable": f.unreachable,
+                "message": f.message,
+                "kb": kb_view(m.slug, m.kind.value, m.score, entries.get(m.slug)) if m else None,
+            }
+            for f, m in zip(analysis.failures, matches, strict=True)
+        ],
+        "ignored": [{"host": f.host, "task": f.task, "reason": f.ignored} for f in analysis.ignored],
+        "hosts": analysis.recap,
+        "truncated": analysis.truncated,
+    }

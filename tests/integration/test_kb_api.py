@@ -1,0 +1,89 @@
+"""KB and analyse routes over HTTP (the real app, a real database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from core.db import connect
+from kb import entries
+
+pytestmark = pytest.mark.integration
+LOGS = Path(__file__).resolve().parents[2] / "evals" / "logs"
+NEW = {
+    "slug": "change-freeze",
+    "title": "Host is in a change freeze",
+    "category": "other",
+    "patterns": [r"is in change freeze \S+ until"],
+    "solution": "1. Wait for the freeze to end.\n",
+    "samples": {"match": ["web-01 is in change freeze CHG1 until tomorrow"], "no_match": ["freeze"]},
+}
+
+
+@pytest.fixture
+def client(settings):
+    from api.app import create_app
+
+    with connect(settings.db.url) as conn:
+        entries.import_file(conn, entries.SEED_PATH, "test")
+        conn.commit()
+    app = create_app(settings, awx_ping=lambda: {"version": "test"})
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_analyze_json_and_text(client):
+    log = (LOGS / "apt-lock-multi.log").read_text()
+    for kwargs in ({"json": {"log": log}}, {"content": log, "headers": {"Content-Type": "text/plain"}}):
+        r = client.post("/api/v1/analyze", **kwargs)
+        assert r.status_code == 200, r.text
+        got = {(f["host"], f["kb"]["slug"]) for f in r.json()["failures"]}
+        assert got == {
+            ("mon-01", "apt-gpg-key-missing-or-expired"),
+            ("app-dev-02", "dpkg-interrupted"),
+            ("app-dev-01", "apt-dpkg-lock-held"),
+        }
+
+
+def test_analyze_refuses_extra_fields_and_huge_logs(client, settings):
+    assert client.post("/api/v1/analyze", json={"log": "x", "extra": 1}).status_code == 422
+    big = "x" * (settings.api.max_body_bytes + 10)
+    r = client.post("/api/v1/analyze", content=big, headers={"Content-Type": "text/plain"})
+    assert r.status_code == 413
+
+
+def test_entry_lifecycle(client):
+    r = client.post("/api/v1/kb/entries", json=NEW, headers={"X-Patchpilot-User": "erin"})
+    assert r.status_code == 201, r.text
+    assert r.json()["version"] == 1 and r.json()["conflicts"] == []
+    assert client.post("/api/v1/kb/entries", json=NEW).status_code == 409
+    body = {k: v for k, v in NEW.items() if k != "slug"} | {"title": "Change freeze in force"}
+    r = client.put("/api/v1/kb/entries/change-freeze", json=body)
+    assert r.status_code == 200 and r.json()["version"] == 2
+    assert [h["version"] for h in client.get("/api/v1/kb/entries/change-freeze/history").json()] == [2, 1]
+    assert client.post("/api/v1/kb/entries/change-freeze/disable").json()["enabled"] is False
+    assert client.get("/api/v1/kb/entries", params={"q": "freeze"}).json()[0]["slug"] == "change-freeze"
+    assert client.get("/api/v1/kb/entries/nope").status_code == 404
+
+
+def test_bad_pattern_is_a_clear_422(client):
+    r = client.post("/api/v1/kb/entries", json=NEW | {"patterns": ["(a"]})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_pattern" and "missing" in r.json()["detail"]
+    r = client.post("/api/v1/kb/entries", json=NEW | {"patterns": ["nothing like it"]})
+    assert r.status_code == 422 and r.json()["error"] == "sample_mismatch"
+
+
+def test_pattern_test_reports_kb_hits_and_conflicts(client):
+    r = client.post("/api/v1/kb/test", json={"pattern": "(a+)+$", "text": "Missing sudo password"})
+    assert r.status_code == 200
+    assert r.json()["text_best"] == "become-password-missing" and r.json()["pattern_matches_text"] is False
+    r = client.post("/api/v1/kb/test", json={"pattern": "sudo password"})
+    slugs = {s["slug"] for s in r.json()["other_entries_samples"]}
+    assert {"become-password-missing", "become-password-incorrect"} <= slugs
+
+
+def test_unmatched_and_reanalyse_unknown_job(client):
+    assert client.get("/api/v1/kb/unmatched").json() == []
+    assert client.post("/api/v1/jobs/999999/reanalyse").status_code == 404

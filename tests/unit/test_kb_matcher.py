@@ -1,0 +1,107 @@
+"""Exact matching: the seed KB's samples, the specificity rule, RE2 safety."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from core.errors import InvalidPattern, SampleMismatch
+from kb.entries import check_samples
+from kb.matcher import CompiledKb, literal_weight, validate_pattern
+from kb.models import EntryIn
+from kb.seedfile import load_file
+
+SEED = Path(__file__).resolve().parents[2] / "kb" / "seed.yaml"
+_, ENTRIES = load_file(SEED)
+KB = CompiledKb.build((e["slug"], e["patterns"], e.get("modules", [])) for e in ENTRIES)
+
+
+def test_every_entry_has_samples_and_valid_fields():
+    for e in ENTRIES:
+        entry = EntryIn.model_validate(e)
+        assert entry.samples.match, f"{entry.slug} has no match sample"
+        assert entry.samples.no_match, f"{entry.slug} has no no_match sample"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e["slug"])
+def test_samples_match_their_entry_and_no_other(entry):
+    for text in entry["samples"]["match"]:
+        assert KB.slugs_matching(text) == [entry["slug"]], text[:200]
+        assert KB.match(text).slug == entry["slug"]
+    for text in entry["samples"]["no_match"]:
+        assert entry["slug"] not in KB.slugs_matching(text), text[:200]
+
+
+def test_match_zero_is_a_typical_message_that_matches_alone():
+    for e in ENTRIES:
+        first = e["samples"]["match"][0]
+        assert KB.match(first).slug == e["slug"]
+        assert len(first) < 4000
+
+
+def test_matching_is_case_insensitive():
+    assert KB.match("MISSING SUDO PASSWORD").slug == "become-password-missing"
+
+
+def test_most_specific_pattern_wins_then_module_then_slug():
+    kb = CompiledKb.build(
+        [
+            ("b-generic", ["No space left on device"], []),
+            ("a-specific", [r"No space left on device: '/var/cache/dnf"], []),
+        ]
+    )
+    assert kb.match("Error: [Errno 28] No space left on device: '/var/cache/dnf/x'").slug == "a-specific"
+    tie = CompiledKb.build([("a-apt", ["lock held"], ["ansible.builtin.apt"]), ("b-dnf", ["lock held"], ["dnf"])])
+    assert tie.match("the lock held", module="dnf").slug == "b-dnf"
+    assert tie.match("the lock held", module=None).slug == "a-apt"
+
+
+def test_literal_weight_ignores_classes_and_counts_escaped_punctuation():
+    assert literal_weight(r"\d+[KM]B") == 1
+    assert literal_weight(r"Curl error \(6\)") == 14
+    assert literal_weight(r"(?i)abc") == 3
+
+
+def test_invalid_pattern_is_refused_with_re2_message():
+    with pytest.raises(InvalidPattern, match="missing \\)"):
+        validate_pattern("(unclosed")
+    with pytest.raises(InvalidPattern):
+        CompiledKb.build([("x", ["a{2,1}"], [])])
+    with pytest.raises(InvalidPattern):
+        validate_pattern("(?<=look)behind")  # RE2 has no lookbehind
+
+
+def test_catastrophic_pattern_does_not_hang():
+    kb = CompiledKb.build([("evil", ["(a+)+$"], [])])
+    start = time.perf_counter()
+    assert kb.match("a" * 200_000 + "!") is None
+    assert kb.match("b" * 10 + "aaa").slug == "evil"
+    assert time.perf_counter() - start < 2
+
+
+def test_saving_checks_samples():
+    entry = EntryIn(
+        slug="x-y",
+        title="Test entry",
+        category="other",
+        patterns=["boom"],
+        solution="1. fix",
+        samples={"match": ["a boom here"], "no_match": ["quiet"]},
+    )
+    check_samples(entry)
+    with pytest.raises(SampleMismatch):
+        check_samples(EntryIn.model_validate(entry.model_dump() | {"samples": {"match": ["nothing"]}}))
+    with pytest.raises(SampleMismatch):
+        check_samples(
+            EntryIn.model_validate(entry.model_dump() | {"samples": {"match": ["boom"], "no_match": ["boom 2"]}})
+        )
+
+
+def test_seed_header_and_structure_kept_from_shared_seed():
+    text = SEED.read_text()
+    assert text.startswith("# patchpilot seed knowledge base")
+    data = yaml.safe_load(text)
+    assert len(data) == 40 and len({e["slug"] for e in data}) == 40

@@ -1,0 +1,365 @@
+"""playbooks/: syntax, lint, the fixed play/task names, the extra_vars contract, the apt planner."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOKS = ROOT / "playbooks"
+BIN = Path(sys.executable).parent
+UPDATES_SH = PLAYBOOKS / "files" / "patchpilot-updates.sh"
+
+# The names the AWX emulator renders and the analyser reports (playbooks/README.md).
+EXPECTED_SHAPE: dict[str, list[tuple[str, list[str]]]] = {
+    "patch.yml": [
+        ("Pre-checks", ["Gathering Facts", "Check free space on / and /var", "Check repository reachability"]),
+        (
+            "Patch",
+            [
+                "Apply updates (dnf)",
+                "Apply updates (apt)",
+                "Check whether a reboot is required",
+                "Reboot if required",
+            ],
+        ),
+        ("Post-checks", ["Check required services are running"]),
+    ],
+    "precheck.yml": [
+        (
+            "Pre-checks",
+            [
+                "Gathering Facts",
+                "Check free space on / and /var",
+                "Check repository reachability",
+                "Simulate updates (check mode)",
+            ],
+        ),
+    ],
+    "reboot.yml": [("Reboot", ["Gathering Facts", "Reboot", "Check required services are running"])],
+}
+# The module each task runs (AWX event_data.task_action); one per family where they differ.
+EXPECTED_ACTIONS: dict[str, str] = {
+    "Gathering Facts": "ansible.builtin.gather_facts",
+    "Check free space on / and /var": "ansible.builtin.assert",
+    "Check repository reachability": "ansible.builtin.command",
+    "Apply updates (dnf)": "ansible.builtin.dnf",
+    "Apply updates (apt)": "ansible.builtin.script",
+    "Check whether a reboot is required": "ansible.builtin.command",
+    "Reboot if required": "ansible.builtin.reboot",
+    "Check required services are running": "ansible.builtin.command",
+    "Simulate updates (check mode)": "ansible.builtin.script",
+    "Reboot": "ansible.builtin.reboot",
+}
+CONTRACT_VARS = {
+    "patchpilot_job_id",
+    "patchpilot_requested_by",
+    "patchpilot_security_only",
+    "patchpilot_reboot",
+    "patchpilot_exclude",
+    "patchpilot_packages",
+    "patchpilot_serial",
+    "patchpilot_min_free_mb",
+    "patchpilot_services",
+}
+_MODULE_KEYS_SKIP = {"name", "when", "vars", "loop", "register", "changed_when", "failed_when", "check_mode"}
+
+
+def _load(playbook: str) -> list[dict[str, Any]]:
+    data = yaml.safe_load((PLAYBOOKS / playbook).read_text())
+    assert isinstance(data, list)
+    return data
+
+
+def _shape(playbook: str) -> list[tuple[str, list[str]]]:
+    shape = []
+    for play in _load(playbook):
+        tasks = ["Gathering Facts"] if play.get("gather_facts", True) else []
+        tasks += [task["name"] for task in play.get("tasks", [])]
+        shape.append((play["name"], tasks))
+    return shape
+
+
+def _action(task: dict[str, Any]) -> str:
+    keys = [k for k in task if k not in _MODULE_KEYS_SKIP]
+    assert len(keys) == 1, f"task {task['name']!r} has several candidate module keys: {keys}"
+    return keys[0]
+
+
+@pytest.fixture
+def ansible_env(tmp_path: Path) -> dict[str, str]:
+    """Keep ansible's and ansible-lint's state under tmp, never in ~ or the work tree; no galaxy downloads."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    for name, sub in (
+        ("ANSIBLE_HOME", "home"),
+        ("ANSIBLE_LOCAL_TEMP", "local_tmp"),
+        ("ANSIBLE_REMOTE_TEMP", "remote_tmp"),
+        ("ANSIBLE_COLLECTIONS_PATH", "collections"),
+        ("ANSIBLE_ROLES_PATH", "roles"),
+        ("XDG_CACHE_HOME", "cache"),
+    ):
+        (tmp_path / sub).mkdir()
+        env[name] = str(tmp_path / sub)
+    env["ANSIBLE_NOCOLOR"] = "1"
+    env["ANSIBLE_RETRY_FILES_ENABLED"] = "0"
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@pytest.fixture
+def inventory(tmp_path: Path) -> Path:
+    path = tmp_path / "inventory.ini"
+    path.write_text(f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    return path
+
+
+def _run(
+    args: list[str], env: dict[str, str], cwd: Path = ROOT, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.mark.parametrize("playbook", sorted(EXPECTED_SHAPE))
+def test_syntax_check(playbook: str, ansible_env: dict[str, str], inventory: Path) -> None:
+    result = _run(
+        [str(BIN / "ansible-playbook"), "-i", str(inventory), "--syntax-check", str(PLAYBOOKS / playbook)], ansible_env
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_ansible_lint_production_profile_offline(ansible_env: dict[str, str]) -> None:
+    result = _run(
+        [str(BIN / "ansible-lint"), "--offline", "--profile", "production", "--nocolor", *sorted(EXPECTED_SHAPE)],
+        ansible_env,
+        cwd=PLAYBOOKS,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Profile 'production' was required, and it passed" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("playbook", sorted(EXPECTED_SHAPE))
+def test_play_and_task_names_are_the_contract(playbook: str) -> None:
+    assert _shape(playbook) == EXPECTED_SHAPE[playbook]
+
+
+def test_playbook_shape_matches_the_emulator() -> None:
+    if importlib.util.find_spec("workers.emulator.playbook_shape") is None:
+        pytest.skip("emulator not merged")
+    from workers.emulator.playbook_shape import PLAYBOOK_SHAPE
+
+    assert sorted(PLAYBOOK_SHAPE) == sorted(EXPECTED_SHAPE)
+    for playbook, plays in PLAYBOOK_SHAPE.items():
+        assert _shape(playbook) == [(play, list(tasks)) for play, tasks in plays], playbook
+
+
+@pytest.mark.parametrize("playbook", sorted(EXPECTED_SHAPE))
+def test_task_modules(playbook: str) -> None:
+    for play in _load(playbook):
+        for task in play.get("tasks", []):
+            assert _action(task) == EXPECTED_ACTIONS[task["name"]], task["name"]
+
+
+def test_task_modules_match_the_emulator() -> None:
+    if importlib.util.find_spec("workers.emulator.playbook_shape") is None:
+        pytest.skip("emulator not merged")
+    from workers.emulator.playbook_shape import TASK_ACTIONS
+
+    assert dict(TASK_ACTIONS) == EXPECTED_ACTIONS
+
+
+def test_every_variable_read_is_documented() -> None:
+    readme = (PLAYBOOKS / "README.md").read_text()
+    documented = set(re.findall(r"^\| `(patchpilot_[a-z_]+)` \|", readme, flags=re.MULTILINE))
+    read = set()
+    for path in [*PLAYBOOKS.glob("*.yml"), *PLAYBOOKS.glob("vars/*.yml")]:
+        read |= set(re.findall(r"\bpatchpilot_[a-z_]+\b(?!\.yml)", path.read_text()))
+    # Our own registered results and task vars start with an underscore and are not contract.
+    read = {name for name in read if not name.startswith("_")}
+    assert documented == CONTRACT_VARS
+    assert read <= documented, f"read but not documented: {sorted(read - documented)}"
+    defaults = yaml.safe_load((PLAYBOOKS / "vars" / "patchpilot_defaults.yml").read_text())
+    assert set(defaults) == CONTRACT_VARS
+
+
+def test_every_play_loads_the_defaults_and_targets_all_hosts() -> None:
+    for playbook in EXPECTED_SHAPE:
+        for play in _load(playbook):
+            assert play["hosts"] == "all"
+            assert play["vars_files"] == ["vars/patchpilot_defaults.yml"]
+            if play["name"] in {"Patch", "Reboot"}:
+                assert play["serial"] == "{{ patchpilot_serial }}"
+
+
+# --- the apt planner, against a stub apt-get that prints a canned simulation ---------------------
+
+_APT_SIMULATION = """\
+NOTE: This is only a simulation!
+Inst libssl3 [3.0.11-1~deb12u1] (3.0.11-1~deb12u2 Debian-Security:12/stable-security [amd64])
+Inst bash [5.2.15-2+b2] (5.2.15-2+b7 Debian:12.5/stable [amd64])
+Inst linux-image-6.1.0-20-amd64 (6.1.85-1 Debian-Security:12/stable-security [amd64])
+Inst linux-image-amd64 [6.1.76-1] (6.1.85-1 Debian-Security:12/stable-security [amd64])
+Inst libc6 [2.35-0ubuntu3.1] (2.35-0ubuntu3.4 Ubuntu:22.04/jammy-updates, Ubuntu:22.04/jammy-security [amd64])
+Inst nginx [1.22.1-9] (1.22.1-9+deb12u1 Debian:12.5/stable-updates [amd64])
+Conf libssl3 (3.0.11-1~deb12u2 Debian-Security:12/stable-security [amd64])
+"""
+
+
+@pytest.fixture
+def fake_apt(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """A PATH whose apt-get records its arguments and prints _APT_SIMULATION for --simulate."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    log = tmp_path / "apt-get.log"
+    (tmp_path / "simulation.txt").write_text(_APT_SIMULATION)
+    stub = bindir / "apt-get"
+    stub.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> {log}\n'
+        'for prefs in "$@"; do case $prefs in Dir::Etc::Preferences=*) '
+        f'cat "${{prefs#Dir::Etc::Preferences=}}" >> {log};; esac; done\n'
+        f'case "$*" in *--simulate*) cat {tmp_path / "simulation.txt"};; esac\n'
+    )
+    stub.chmod(0o755)
+    env = {"PATH": f"{bindir}:/usr/bin:/bin", "LC_ALL": "C"}
+    return env, log
+
+
+def _updates(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["/bin/sh", str(UPDATES_SH), *args], env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+
+
+def _planned(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1].startswith("patchpilot: ")
+    return lines[:-1]
+
+
+def test_apt_plan_takes_every_upgrade_but_no_new_package(fake_apt: tuple[dict[str, str], Path]) -> None:
+    env, _ = fake_apt
+    result = _updates(env, "plan")
+    assert _planned(result) == ["libssl3", "bash", "linux-image-amd64", "libc6", "nginx"]
+    assert result.stdout.splitlines()[-1] == "patchpilot: 5 update(s) available"
+
+
+def test_apt_plan_security_only_keeps_security_origins(fake_apt: tuple[dict[str, str], Path]) -> None:
+    env, _ = fake_apt
+    assert _planned(_updates(env, "plan", "--security")) == ["libssl3", "linux-image-amd64", "libc6"]
+
+
+def test_apt_plan_exclude_globs_are_pinned_and_filtered(fake_apt: tuple[dict[str, str], Path], tmp_path: Path) -> None:
+    env, log = fake_apt
+    # A file that the glob would match if the script let the shell expand it.
+    (tmp_path / "linux-image-x").touch()
+    result = subprocess.run(
+        ["/bin/sh", str(UPDATES_SH), "plan", "--exclude", "linux-*", "--exclude", "lib?6"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert _planned(result) == ["libssl3", "bash", "nginx"]
+    calls = log.read_text()
+    assert "Package: linux-* lib?6 \nPin: release a=now\nPin-Priority: 1001" in calls
+
+
+def test_apt_plan_packages_restrict_the_list(fake_apt: tuple[dict[str, str], Path]) -> None:
+    env, _ = fake_apt
+    planned = _planned(_updates(env, "plan", "--package", "nginx", "--package", "libssl*"))
+    assert planned == ["libssl3", "nginx"]
+
+
+def test_apt_apply_installs_exactly_the_plan(fake_apt: tuple[dict[str, str], Path]) -> None:
+    env, log = fake_apt
+    result = _updates(env, "apply", "--security", "--exclude", "libc6")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "patchpilot: 2 update(s) installed"
+    install = [line for line in log.read_text().splitlines() if line.startswith("install ")]
+    assert len(install) == 1
+    assert "--only-upgrade --no-remove" in install[0]
+    assert install[0].endswith(" libssl3 linux-image-amd64")
+
+
+def test_apt_apply_with_nothing_to_do_installs_nothing(fake_apt: tuple[dict[str, str], Path]) -> None:
+    env, log = fake_apt
+    result = _updates(env, "apply", "--package", "no-such-package")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "patchpilot: 0 update(s) to install"
+    assert not [line for line in log.read_text().splitlines() if line.startswith("install ")]
+
+
+def test_updates_script_rejects_unknown_arguments(fake_apt: tuple[dict[str, str], Path]) -> None:
+    env, _ = fake_apt
+    assert _updates(env, "upgrade").returncode == 2
+    assert _updates(env, "plan", "--reboot").returncode == 2
+
+
+# --- check mode against this machine: read-only, no sudo ----------------------------------------
+
+
+def _check_mode(
+    playbook: str, extra_vars: str, env: dict[str, str], inventory: Path
+) -> subprocess.CompletedProcess[str]:
+    return _run(
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(inventory),
+            "--check",
+            "-v",
+            "-e",
+            "ansible_become=false",
+            "-e",
+            extra_vars,
+            str(PLAYBOOKS / playbook),
+        ],
+        env,
+    )
+
+
+def _needs_local_host() -> None:
+    if not Path("/usr/bin/apt-get").exists() and not Path("/usr/bin/dnf").exists():
+        pytest.skip("check-mode runs need a local apt or dnf host")
+
+
+@pytest.mark.slow
+def test_patch_check_mode_on_localhost(ansible_env: dict[str, str], inventory: Path) -> None:
+    _needs_local_host()
+    extra = '{"patchpilot_job_id": 7, "patchpilot_reboot": "if_needed", "patchpilot_security_only": true, "patchpilot_exclude": ["kernel*"], "patchpilot_serial": 1}'  # noqa: E501
+    result = _check_mode("patch.yml", extra, ansible_env, inventory)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "TASK [Check whether a reboot is required]" in result.stdout
+    assert re.search(r"localhost\s+: ok=\d+ .*failed=0", result.stdout)
+
+
+@pytest.mark.slow
+def test_patch_check_mode_fails_a_host_without_free_space(ansible_env: dict[str, str], inventory: Path) -> None:
+    _needs_local_host()
+    result = _check_mode("patch.yml", '{"patchpilot_min_free_mb": 999999999}', ansible_env, inventory)
+    assert result.returncode != 0
+    assert re.search(r"/ has \d+ MB free on \S+; patchpilot_min_free_mb is 999999999", result.stdout)
+    # A host that fails a pre-check is never patched.
+    assert "TASK [Apply updates (apt)]" not in result.stdout
+
+
+@pytest.mark.slow
+def test_precheck_simulation_on_localhost(ansible_env: dict[str, str], inventory: Path) -> None:
+    _needs_local_host()
+    result = _check_mode("precheck.yml", '{"patchpilot_exclude": ["*"]}', ansible_env, inventory)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "TASK [Simulate updates (check mode)]" in result.stdout
+    # Everything excluded: whatever the machine has pending, the plan is empty.
+    assert "patchpilot: 0 update(s) available" in result.stdout

@@ -1,0 +1,134 @@
+"""Job tools: status, cancel, explain (from stored failures and KB matches only) and the confirmed submit.
+
+``submit_job`` is deliberately not offered to the model: only the confirmation
+gate (agent/gate.py) calls it, after the human confirmed the proposal naming
+the hosts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from langchain.tools import ToolRuntime
+from langchain_core.tools import tool
+from langgraph.types import Command
+
+from core.enums import Action
+from core.errors import PatchpilotError
+from core.intent import PatchIntent
+from tools.context import ToolContext
+from tools.outcome import outcome
+
+JobRef = Annotated[int | Literal["last"] | None, "a job number, 'last' for the user's last job, or null if none given"]
+
+
+def submit_job(ctx: ToolContext, pending: dict[str, Any]) -> Any:
+    """Queue the confirmed proposal (the jobs service applies approval, windows and host locks)."""
+    intent = PatchIntent.model_validate(pending["intent"])
+    return ctx.jobs.submit(
+        ctx.conn, intent, requested_by=ctx.user, settings=ctx.settings, inventory=ctx.inventory, source=ctx.source
+    )
+
+
+def _job_id(ctx: ToolContext, job: int | str | None) -> int | None:
+    if job == "last":
+        last = ctx.jobs.last_job(ctx.conn, ctx.user)
+        return None if last is None else int(last.id)
+    return None if job is None else int(job)
+
+
+def describe(job: Any) -> str:
+    hosts = getattr(job, "hosts", []) or []
+    counts: dict[str, int] = {}
+    for h in hosts:
+        counts[str(h.status)] = counts.get(str(h.status), 0) + 1
+    per = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no host results yet"
+    extra = f"; {job.error}" if getattr(job, "error", None) else ""
+    return f"Job {job.id} ({job.intent.action.value}) is {job.status.value}: {per}{extra}."
+
+
+@tool("job_status", return_direct=True)
+def job_status(job: JobRef, runtime: ToolRuntime[ToolContext]) -> Command[Any]:
+    """Report a job's status. With no job given, list the user's running and queued jobs."""
+    ctx, call_id = runtime.context, runtime.tool_call_id or ""
+    intent = {"action": Action.status.value, "job": job}
+    try:
+        if job is None:
+            jobs = ctx.jobs.active_jobs(ctx.conn, ctx.user)
+            text = "\n".join(describe(j) for j in jobs) or "Nothing of yours is running or queued."
+        else:
+            job_id = _job_id(ctx, job)
+            text = "You have no jobs yet." if job_id is None else describe(ctx.jobs.get_job(ctx.conn, job_id))
+    except PatchpilotError as exc:
+        text = exc.message
+    return outcome(call_id, text, intent=intent, kind="answered")
+
+
+@tool("cancel_job", return_direct=True)
+def cancel_job(job: JobRef, runtime: ToolRuntime[ToolContext]) -> Command[Any]:
+    """Cancel a job. With no job given, drop the proposal awaiting confirmation (if any)."""
+    ctx, call_id = runtime.context, runtime.tool_call_id or ""
+    intent = {"action": Action.cancel.value, "job": job}
+    if job is None:
+        if runtime.state.get("pending"):
+            return outcome(
+                call_id, "Dropped the proposal; nothing was queued.", intent=intent, kind="dropped", pending=None
+            )
+        return outcome(call_id, "Which job? Give its number or say 'my last job'.", intent=intent, kind="answered")
+    try:
+        job_id = _job_id(ctx, job)
+        if job_id is None:
+            text = "You have no jobs to cancel."
+        else:
+            done = ctx.jobs.request_cancel(ctx.conn, job_id, by=ctx.user, source=ctx.source)
+            text = f"Cancel requested for job {done.id}; it is now {done.status.value}."
+    except PatchpilotError as exc:
+        text = exc.message
+    return outcome(call_id, text, intent=intent, kind="answered")
+
+
+def _failure_line(ctx: ToolContext, f: dict[str, Any]) -> str:
+    head = f"- {f['host']}, task '{f['task']}': {f['message']}"
+    kb = f.get("kb")
+    if kb:
+        how = "known issue" if kb.get("match") == "exact" else f"similar known issue (score {kb.get('score', 0):.2f})"
+        return f"{head}\n  {how} [{kb['slug']}] {kb['title']}: {kb['solution']}"
+    if ctx.suggest is not None:
+        return (
+            f"{head}\n  No KB entry matches. Unverified suggestion (model-generated, not from the KB): "
+            + ctx.suggest(f"{f['task']}: {f['message']}")
+        )
+    return f"{head}\n  No KB entry matches this failure."
+
+
+@tool("explain_job", return_direct=True)
+def explain_job(job: JobRef, runtime: ToolRuntime[ToolContext]) -> Command[Any]:
+    """Explain why a job failed: each failed host and task with the known fix from the knowledge base. Answers
+    only from stored failures; never guess."""
+    ctx, call_id = runtime.context, runtime.tool_call_id or ""
+    intent = {"action": Action.explain.value, "job": job}
+    try:
+        job_id = _job_id(ctx, job if job is not None else "last")
+        if job_id is None:
+            text = "You have no jobs yet."
+        else:
+            failures = ctx.kb.job_failures(ctx.conn, job_id)
+            text = (
+                f"Job {job_id}: {len(failures)} failure(s).\n" + "\n".join(_failure_line(ctx, f) for f in failures)
+                if failures
+                else f"Job {job_id} has no recorded failures."
+            )
+    except PatchpilotError as exc:
+        text = exc.message
+    return outcome(call_id, text, intent=intent, kind="answered")
+
+
+@tool("search_kb")
+def search_kb(query: str, runtime: ToolRuntime[ToolContext]) -> str:
+    """Search the knowledge base of known patching failures and their fixes."""
+    ctx = runtime.context
+    try:
+        hits = ctx.kb.search(ctx.conn, query, limit=5)
+    except PatchpilotError as exc:
+        return exc.message
+    return "\n".join(f"[{h['slug']}] {h['title']}: {h.get('solution', '')}" for h in hits) or "No KB entry matches."

@@ -1,0 +1,114 @@
+"""The services tools call, behind small protocols so the agent can run without a database (the eval).
+
+``ServiceJobs`` / ``ServiceKb`` call workers.jobs.service and kb.service (imported
+lazily: the agent must load without them). ``NoDatabase`` answers every call
+with ServiceUnavailable, so a run without PostgreSQL can never queue anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from core.errors import ServiceUnavailable
+from core.intent import PatchIntent
+from core.settings import Settings
+
+
+@runtime_checkable
+class JobsPort(Protocol):
+    def submit(
+        self,
+        conn: Any,
+        intent: PatchIntent,
+        *,
+        requested_by: str,
+        settings: Settings,
+        inventory: Any,
+        source: str | None = None,
+    ) -> Any: ...
+    def get_job(self, conn: Any, job_id: int) -> Any: ...
+    def last_job(self, conn: Any, requested_by: str) -> Any: ...
+    def active_jobs(self, conn: Any, requested_by: str | None) -> list[Any]: ...
+    def request_cancel(self, conn: Any, job_id: int, *, by: str, source: str | None = None) -> Any: ...
+
+
+@runtime_checkable
+class KbPort(Protocol):
+    def job_failures(self, conn: Any, job_id: int) -> list[dict[str, Any]]: ...
+    def search(self, conn: Any, query: str, limit: int = 5) -> list[dict[str, Any]]: ...
+
+
+class ServiceJobs:
+    """workers.jobs.service, as the tools use it."""
+
+    def submit(
+        self,
+        conn: Any,
+        intent: PatchIntent,
+        *,
+        requested_by: str,
+        settings: Settings,
+        inventory: Any,
+        source: str | None = None,
+    ) -> Any:
+        from workers.jobs import service
+
+        return service.submit(
+            conn, intent, requested_by=requested_by, settings=settings, inventory=inventory, source=source
+        )
+
+    def get_job(self, conn: Any, job_id: int) -> Any:
+        from workers.jobs import service
+
+        return service.get_job(conn, job_id)
+
+    def last_job(self, conn: Any, requested_by: str) -> Any:
+        from workers.jobs import service
+
+        return service.last_job(conn, requested_by)
+
+    def active_jobs(self, conn: Any, requested_by: str | None) -> list[Any]:
+        from core.enums import JobStatus
+        from workers.jobs import service
+
+        out: list[Any] = []
+        for status in JobStatus:
+            if status.active:
+                page = service.list_jobs(conn, requested_by=requested_by, status=status, limit=20)
+                out += list(getattr(page, "items", page))
+        return sorted(out, key=lambda j: j.id, reverse=True)
+
+    def request_cancel(self, conn: Any, job_id: int, *, by: str, source: str | None = None) -> Any:
+        from workers.jobs import service
+
+        return service.request_cancel(conn, job_id, by=by, source=source)
+
+
+class ServiceKb:
+    """kb.service, when it is installed."""
+
+    def job_failures(self, conn: Any, job_id: int) -> list[dict[str, Any]]:
+        try:
+            from kb import service  # type: ignore[attr-defined,unused-ignore]
+        except ImportError as exc:
+            raise ServiceUnavailable("the knowledge base service is not installed") from exc
+        return list(service.job_failures(conn, job_id))
+
+    def search(self, conn: Any, query: str, limit: int = 5) -> list[dict[str, Any]]:
+        try:
+            from kb import service  # type: ignore[attr-defined,unused-ignore]
+        except ImportError as exc:
+            raise ServiceUnavailable("the knowledge base service is not installed") from exc
+        fn = getattr(service, "search", None)
+        if fn is None:
+            raise ServiceUnavailable("the knowledge base has no search yet")
+        return list(fn(conn, query, limit=limit))
+
+
+class NoDatabase:
+    """Jobs and KB when no database is attached: every call is refused, nothing can be queued."""
+
+    def _refuse(self, *_: Any, **__: Any) -> Any:
+        raise ServiceUnavailable("no job database is attached to this session (offline evaluation)")
+
+    submit = get_job = last_job = active_jobs = request_cancel = job_failures = search = _refuse

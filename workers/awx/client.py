@@ -1,0 +1,320 @@
+"""The AWX/AAP REST client used by the job pipeline, the CLI and the tests.
+
+Follows the client algorithm of ../shared/awx-api-contract.md section 13. A
+failed AWX job is a status (``AwxJob.status``), never an exception; errors of
+the conversation itself map to AwxUnavailable (retryable), AwxAuthFailed,
+AwxNotFound, AwxBadRequest and AwxPromptNotAllowed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from core.errors import AwxBadRequest, AwxError, AwxNotFound, AwxPromptNotAllowed
+from core.settings import AwxSettings
+from workers.awx.http import AwxHttp
+from workers.awx.models import AwxJob, HostSummary, JobEvent, JobTemplate, LaunchPrompts, Stdout, parse_vars
+
+FAILED_EVENTS = "runner_on_failed,runner_on_unreachable,runner_item_on_failed"
+TOO_LARGE_PREFIX = "Standard Output too large to display"
+_WAIT_POLL_S = (0.2, 1.0)  # wait_event_processing: first and largest poll interval
+
+
+def _iso(moment: datetime) -> str:
+    """AWX-style UTC timestamp for filters (naive datetimes are taken as UTC).
+
+    >>> _iso(datetime(2025, 1, 14, 9, 30, 2, 118402))
+    '2025-01-14T09:30:02.118402Z'
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class AwxClient:
+    """Synchronous AWX/AAP client (httpx + tenacity), built from ``Settings.awx``."""
+
+    def __init__(self, settings: AwxSettings, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.settings = settings
+        self._http = AwxHttp(settings, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> AwxClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- identity ------------------------------------------------------
+
+    def ping(self) -> dict[str, Any]:
+        """``/ping/`` (no authentication): version and nodes; proves reachability, not credentials."""
+        result: dict[str, Any] = self._http.get(self._http.path("ping"))
+        return result
+
+    def me(self) -> dict[str, Any]:
+        """The authenticated user (``/me/`` is a one-row list); the credential check."""
+        page = self._http.get(self._http.path("me"))
+        results = page.get("results") or []
+        if not results:
+            raise AwxError("AWX /me/ returned no user")
+        user: dict[str, Any] = results[0]
+        return user
+
+    # --- job templates -------------------------------------------------
+
+    def find_job_template(self, name: str, organization: str | None = None) -> JobTemplate:
+        """The one job template with this exact name (names are unique per organization only)."""
+        params: dict[str, Any] = {"name": name}
+        if organization:
+            params["organization__name"] = organization
+        rows = list(self._http.iter_list(self._http.path("job_templates"), params))
+        if not rows:
+            where = f" in organization {organization!r}" if organization else ""
+            raise AwxNotFound(f"no AWX job template named {name!r}{where}", name=name)
+        if len(rows) > 1:
+            orgs = sorted(
+                str(r.get("summary_fields", {}).get("organization", {}).get("name", r.get("organization")))
+                for r in rows
+            )
+            raise AwxBadRequest(
+                f"{len(rows)} AWX job templates are named {name!r} (organizations {', '.join(orgs)}); "
+                "set PATCHPILOT_AWX__ORGANIZATION",
+                name=name,
+            )
+        return JobTemplate.model_validate(rows[0])
+
+    def job_template(self, template_id: int) -> JobTemplate:
+        return JobTemplate.model_validate(self._http.get(self._http.path(f"job_templates/{template_id}")))
+
+    def launch_prompts(self, template_id: int) -> LaunchPrompts:
+        return LaunchPrompts.model_validate(self._http.get(self._http.path(f"job_templates/{template_id}/launch")))
+
+    def launch(self, template_id: int, *, limit: str, extra_vars: dict[str, Any]) -> AwxJob:
+        """Launch the template on ``limit`` with ``extra_vars``; refuses templates that would ignore them.
+
+        AWX silently drops an unprompted limit and runs on the template's own
+        (often the whole inventory), so the prompts are checked first, and a
+        non-empty ``ignored_fields`` after the 201 cancels the job at once.
+        The POST is sent once: after AwxUnavailable use find_launched_job.
+        """
+        prompts = self.launch_prompts(template_id)
+        missing = [
+            flag
+            for flag, on in (
+                ("ask_limit_on_launch", prompts.ask_limit_on_launch),
+                ("ask_variables_on_launch", prompts.ask_variables_on_launch),
+            )
+            if not on
+        ]
+        if missing:
+            raise AwxPromptNotAllowed(
+                f"AWX job template {template_id} has {', '.join(missing)} off; "
+                "AWX would ignore the limit/variables and run on the template's own targets",
+                template_id=template_id,
+                missing=missing,
+            )
+        if prompts.passwords_needed_to_start:
+            raise AwxBadRequest(
+                f"AWX job template {template_id} needs passwords to start: {prompts.passwords_needed_to_start}",
+                template_id=template_id,
+            )
+        response = self._http.post(
+            self._http.path(f"job_templates/{template_id}/launch"), {"limit": limit, "extra_vars": extra_vars}
+        )
+        body = response.json()
+        job_id = body.get("job") or body.get("workflow_job") or body.get("id")
+        ignored = body.get("ignored_fields") or {}
+        if ignored:
+            self.cancel(int(job_id))
+            raise AwxPromptNotAllowed(
+                f"AWX ignored {sorted(ignored)} on launch of template {template_id}; job {job_id} was canceled",
+                template_id=template_id,
+                job_id=job_id,
+                ignored_fields=ignored,
+            )
+        if "workflow_job" in body and "job" not in body:
+            raise AwxBadRequest(f"template {template_id} launched a workflow job {job_id} (sliced template?)")
+        return AwxJob.model_validate({**body, "id": job_id})
+
+    def find_launched_job(self, template_id: int, *, var: str, value: str | int, since: datetime) -> AwxJob | None:
+        """Crash recovery: the newest job of the template since ``since`` whose extra var ``var`` equals ``value``."""
+        params = {"job_template": template_id, "created__gte": _iso(since), "order_by": "-id"}
+        for row in self._http.iter_list(self._http.path("jobs"), params):
+            found = parse_vars(row.get("extra_vars")).get(var)
+            if found is not None and (found == value or str(found) == str(value)):
+                return AwxJob.model_validate(row)
+        return None
+
+    # --- jobs ----------------------------------------------------------
+
+    def job(self, job_id: int) -> AwxJob:
+        return AwxJob.model_validate(self._http.get(self._http.path(f"jobs/{job_id}")))
+
+    def wait_event_processing(self, job_id: int, timeout_s: float | None = None) -> AwxJob:
+        """Poll until the job is terminal and its events are all saved, at most ``timeout_s``.
+
+        Returns the last state seen (check ``event_processing_finished``); does not
+        wait for the flag after ``error``/``canceled``, where it may never turn true
+        (contract 7.4). For the CLI and tests; the pipeline re-schedules polls instead.
+        """
+        deadline = time.monotonic() + (self.settings.event_wait_s if timeout_s is None else timeout_s)
+        delay = _WAIT_POLL_S[0]
+        while True:
+            job = self.job(job_id)
+            if job.terminal and (job.event_processing_finished or job.status in ("error", "canceled")):
+                return job
+            if time.monotonic() + delay > deadline:
+                return job
+            time.sleep(delay)
+            delay = min(delay * 1.5, _WAIT_POLL_S[1])
+
+    def host_summaries(self, job_id: int) -> list[HostSummary]:
+        rows = self._http.iter_list(self._http.path(f"jobs/{job_id}/job_host_summaries"), {"order_by": "host_name"})
+        return [HostSummary.model_validate(r) for r in rows]
+
+    def failed_events(self, job_id: int) -> Iterator[JobEvent]:
+        """Failed and unreachable host events, untruncated, in emission order, all pages."""
+        params = {"event__in": FAILED_EVENTS, "order_by": "counter", "no_truncate": 1}
+        for row in self._http.iter_list(self._http.path(f"jobs/{job_id}/job_events"), params):
+            yield JobEvent.model_validate(row)
+
+    def events(self, job_id: int, **filters: Any) -> Iterator[JobEvent]:
+        """All events of a job (``counter`` order), with optional AWX filters such as ``counter__gt=120``."""
+        params = {"order_by": "counter", "no_truncate": 1, **filters}
+        for row in self._http.iter_list(self._http.path(f"jobs/{job_id}/job_events"), params):
+            yield JobEvent.model_validate(row)
+
+    def stdout(self, job_id: int, *, keep_bytes: int = 4 * 1024 * 1024) -> Stdout:
+        """The job's plain-text output; over AWX's display cap, the tail of ``txt_download``."""
+        path = self._http.path(f"jobs/{job_id}/stdout")
+        text = self._http.get_response(path, {"format": "txt"}).text
+        if not text.startswith(TOO_LARGE_PREFIX):
+            raw = text.encode("utf-8")
+            if len(raw) <= keep_bytes:
+                return Stdout(text=text, truncated=False, size_bytes=len(raw))
+            return Stdout(text=_decode_tail(raw[-keep_bytes:]), truncated=True, size_bytes=len(raw))
+        tail, total = self._http.stream_tail(path, {"format": "txt_download"}, keep_bytes)
+        return Stdout(text=_decode_tail(tail), truncated=total > len(tail), size_bytes=total)
+
+    def cancel(self, job_id: int) -> bool:
+        """Ask AWX to cancel: True when accepted (202), False when the job had already finished (405)."""
+        return self._http.post_status(self._http.path(f"jobs/{job_id}/cancel")) != 405
+
+    def relaunch_failed(self, job_id: int) -> AwxJob:
+        """Relaunch on the hosts that failed or were unreachable (``limit`` = those hosts)."""
+        body = self._http.post(self._http.path(f"jobs/{job_id}/relaunch"), {"hosts": "failed"}).json()
+        return AwxJob.model_validate({**body, "id": body.get("job") or body.get("id")})
+
+    # --- inventories (target resolution) -------------------------------
+
+    def inventory_hosts(self, inventory_id: int) -> list[dict[str, Any]]:
+        """Enabled hosts of an inventory: ``{"name", "variables": {...}, "groups": [...]}``, groups transitive."""
+        script = self._http.get(self._http.path(f"inventories/{inventory_id}/script"), {"hostvars": 1})
+        return hosts_from_script(script)
+
+    # --- objects for bootstrap -----------------------------------------
+
+    def find_id(self, kind: str, name: str, organization_id: int | None = None) -> int:
+        """Id of the organization/inventory/project named ``name`` (optionally in one organization)."""
+        params: dict[str, Any] = {"name": name}
+        if organization_id is not None and kind != "organizations":
+            params["organization"] = organization_id
+        rows = list(self._http.iter_list(self._http.path(kind), params))
+        if len(rows) != 1:
+            if not rows:
+                raise AwxNotFound(f"no AWX {kind.rstrip('s')} named {name!r}", kind=kind, name=name)
+            raise AwxBadRequest(f"{len(rows)} AWX {kind} are named {name!r}; give the id", kind=kind, name=name)
+        return int(rows[0]["id"])
+
+    def find_job_templates(self, name: str, organization_id: int | None = None) -> list[JobTemplate]:
+        params: dict[str, Any] = {"name": name}
+        if organization_id is not None:
+            params["organization"] = organization_id
+        return [JobTemplate.model_validate(r) for r in self._http.iter_list(self._http.path("job_templates"), params)]
+
+    def create_job_template(
+        self,
+        name: str,
+        *,
+        inventory: int,
+        project: int,
+        playbook: str,
+        description: str = "",
+        ask_limit_on_launch: bool = True,
+        ask_variables_on_launch: bool = True,
+        extra: dict[str, Any] | None = None,
+    ) -> JobTemplate:
+        body = {
+            "name": name,
+            "description": description,
+            "job_type": "run",
+            "inventory": inventory,
+            "project": project,
+            "playbook": playbook,
+            "ask_limit_on_launch": ask_limit_on_launch,
+            "ask_variables_on_launch": ask_variables_on_launch,
+            **(extra or {}),
+        }
+        return JobTemplate.model_validate(self._http.post(self._http.path("job_templates"), body).json())
+
+    def update_job_template(self, template_id: int, **fields: Any) -> JobTemplate:
+        response = self._http.patch(self._http.path(f"job_templates/{template_id}"), fields)
+        return JobTemplate.model_validate(response.json())
+
+
+def _decode_tail(raw: bytes) -> str:
+    """Decode a byte tail that may start inside a UTF-8 sequence.
+
+    >>> _decode_tail("é!".encode()[1:])
+    '!'
+    """
+    return raw.decode("utf-8", errors="replace").lstrip("\ufffd")
+
+
+def hosts_from_script(script: dict[str, Any]) -> list[dict[str, Any]]:
+    """Flatten ansible ``--list`` JSON into hosts with their (transitive) group names.
+
+    >>> data = {"all": {"children": ["web"], "hosts": ["solo"]}, "web": {"hosts": ["w1"], "children": ["stg"]},
+    ...         "stg": {"hosts": ["w2"]}, "_meta": {"hostvars": {"w1": {"os": "rhel9"}}}}
+    >>> [(h["name"], h["groups"], h["variables"]) for h in hosts_from_script(data)]
+    [('solo', [], {}), ('w1', ['web'], {'os': 'rhel9'}), ('w2', ['stg', 'web'], {})]
+    """
+    hostvars: dict[str, Any] = script.get("_meta", {}).get("hostvars", {})
+    groups = {k: v for k, v in script.items() if k != "_meta" and isinstance(v, dict)}
+    parents: dict[str, set[str]] = {}
+    for gname, group in groups.items():
+        for child in group.get("children", []) or []:
+            parents.setdefault(child, set()).add(gname)
+
+    def ancestors(group: str, seen: set[str]) -> set[str]:
+        for parent in parents.get(group, set()) - seen:
+            seen.add(parent)
+            ancestors(parent, seen)
+        return seen
+
+    membership: dict[str, set[str]] = {name: set() for name in hostvars}
+    for gname, group in groups.items():
+        for host in group.get("hosts", []) or []:
+            membership.setdefault(host, set()).update({gname} | ancestors(gname, set()))
+    return [
+        {
+            "name": name,
+            "variables": parse_vars(hostvars.get(name, {})),
+            "groups": sorted(g for g in found if g not in ("all", "ungrouped")),
+        }
+        for name, found in sorted(membership.items())
+    ]
+
+
+__all__ = ["AwxClient", "hosts_from_script"]

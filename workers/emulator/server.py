@@ -1,0 +1,52 @@
+"""Run the emulator: in a background thread for tests, or in the foreground for ``patchpilot awx-emulator``."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+import uvicorn
+
+from workers.emulator.app import create_app
+from workers.emulator.scenario import Scenario
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def run_emulator_in_thread(
+    scenario: Scenario | None = None, *, host: str = "127.0.0.1", port: int | None = None
+) -> tuple[str, Callable[[], None]]:
+    """Start the emulator on a free port in a daemon thread; returns ``(base_url, stop)``.
+
+    ``base_url`` is ``http://127.0.0.1:<port>`` (no path: the client adds ``/api/v2/``).
+    """
+    port = port or _free_port(host)
+    config = uvicorn.Config(
+        create_app(scenario), host=host, port=port, log_level="warning", access_log=False, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"awx-emulator-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the AWX emulator did not start on {host}:{port}")
+        time.sleep(0.01)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+    return f"http://{host}:{port}", stop
+
+
+def serve(scenario: Scenario, host: str = "127.0.0.1", port: int = 8052) -> None:
+    """Serve in the foreground until interrupted."""
+    uvicorn.run(create_app(scenario), host=host, port=port, log_level="info")
