@@ -7,18 +7,14 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from tests.unit import agent_inventory_standin
+from langgraph.checkpoint.memory import InMemorySaver
 
-agent_inventory_standin.install()
-
-from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
-
-from agent.context import build_context  # noqa: E402
-from agent.graph import build_agent  # noqa: E402
-from agent.offline import OfflineRuleModel  # noqa: E402
-from agent.session import ChatSession  # noqa: E402
-from core.enums import JobStatus  # noqa: E402
-from core.settings import Settings  # noqa: E402
+from agent.context import build_context
+from agent.graph import build_agent
+from agent.offline import OfflineRuleModel
+from agent.session import ChatSession
+from core.enums import JobStatus
+from core.settings import Settings
 
 PROJECT_EVALS = Path(__file__).resolve().parents[2] / "evals"
 INTENTS = PROJECT_EVALS / "intents.jsonl"

@@ -79,7 +79,6 @@ def test_policy_allows_ordinary_requests(text: str) -> None:
 
 def test_cli_json_output(tmp_path) -> None:
     code = (
-        "from tests.unit import agent_inventory_standin as s; s.install()\n"
         "from pathlib import Path; from evals.intents import eval_intents_command\n"
         f"eval_intents_command(Path({str(INTENTS)!r}), None, True)\n"
     )
