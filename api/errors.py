@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -48,6 +49,15 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
             {"error": "http_error", "detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(psycopg.DataError)
+    async def _data(_: Request, exc: psycopg.DataError) -> JSONResponse:
+        # Input PostgreSQL cannot store (NUL bytes, out-of-range numbers): the caller's data, not our fault.
+        reason = (exc.diag.message_primary or "invalid value") if exc.diag else "invalid value"
+        return JSONResponse(
+            {"error": "validation_failed", "detail": f"a value cannot be stored: {reason}; remove it and retry"},
+            status_code=422,
         )
 
     @app.exception_handler(Exception)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -79,7 +81,33 @@ def _signals_raise() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
+def port_free(host: str, port: int) -> bool:
+    with contextlib.closing(socket.socket()) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def busy_ports(settings: Settings, *, emulator: bool, uis: bool) -> list[str]:
+    wanted = {"API (PATCHPILOT_API__PORT)": (settings.api.host, settings.api.port)}
+    if emulator and settings.awx.url == DEFAULT_AWX:
+        wanted["AWX emulator"] = ("127.0.0.1", 8052)
+    if uis:
+        wanted["chat UI"] = ("127.0.0.1", 8501)
+        wanted["KB editor"] = ("127.0.0.1", 7860)
+    return [f"{name}: {host}:{port}" for name, (host, port) in wanted.items() if not port_free(host, port)]
+
+
 def run_stack(settings: Settings, *, emulator: bool = True, uis: bool = True) -> int:
+    busy = busy_ports(settings, emulator=emulator, uis=uis)
+    if busy:
+        print("these ports are in use, so the stack cannot start (is another 'patchpilot up' running?):\n  "
+              + "\n  ".join(busy), file=sys.stderr)
+        return 2
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     settings.home.mkdir(parents=True, exist_ok=True)
     (settings.home / "logs").mkdir(exist_ok=True)
     embedded_pg = settings.db.url is None
@@ -126,11 +154,15 @@ def run_stack(settings: Settings, *, emulator: bool = True, uis: bool = True) ->
 
 
 def _import_seed(settings: Settings) -> None:
-    try:
-        from cli.kb import import_seed
-    except ImportError:
-        return
-    import_seed(settings)
+    """Load the seed KB (idempotent: unchanged entries keep their version)."""
+    from core.db import connect
+    from kb.entries import SEED_PATH, import_file
+
+    with connect(settings.db.url or "") as conn:
+        counts = import_file(conn, settings.kb.seed_path or SEED_PATH, "patchpilot-up")
+        conn.commit()
+    print(f"knowledge base: {counts['created']} created, {counts['updated']} updated, "
+          f"{counts['unchanged']} unchanged", flush=True)
 
 
 def _print_banner(urls: dict[str, str], settings: Settings, api_url: str) -> None:
