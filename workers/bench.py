@@ -94,7 +94,6 @@ def run(settings: Settings, *, jobs: int, duration_s: float, baseline: bool, tim
     from workers.emulator.scenario import Scenario
     from workers.emulator.server import run_emulator_in_thread
 
-    configure(broker_url=settings.redis.url)
     from workers.celery_app import app
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,6 +104,7 @@ def run(settings: Settings, *, jobs: int, duration_s: float, baseline: bool, tim
         )
         db_url = _fresh_db(settings.db.url or "")
         queue = f"bench-{uuid.uuid4().hex[:6]}"
+        configure(broker_url=settings.redis.url, queue=queue)
         run_settings = settings.model_copy(
             update={
                 "db": settings.db.model_copy(update={"url": db_url}),
@@ -120,7 +120,7 @@ def run(settings: Settings, *, jobs: int, duration_s: float, baseline: bool, tim
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        stop, peak = threading.Event(), []
+        stop, peak = threading.Event(), list[float]()
         sampler = threading.Thread(target=_peak_rss, args=(worker, stop, peak), daemon=True)
         sampler.start()
         try:

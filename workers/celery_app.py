@@ -16,11 +16,13 @@ app = Celery("patchpilot", include=["workers.jobs.tasks", "workers.bench_tasks"]
 
 
 def queue_name() -> str:
-    return get_settings().jobs.queue
+    return str(app.conf.task_default_queue)
 
 
-def configure(broker_url: str | None = None) -> Celery:
+def configure(broker_url: str | None = None, queue: str | None = None) -> Celery:
+    """(Re)configure the app; tests and the benchmark point the sender at their own broker and queue."""
     settings = get_settings()
+    queue = queue or settings.jobs.queue
     app.conf.update(
         broker_url=broker_url or settings.redis.url or "redis://127.0.0.1:6379/0",
         broker_connection_retry_on_startup=True,
@@ -28,7 +30,7 @@ def configure(broker_url: str | None = None) -> Celery:
         result_backend=None,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        task_default_queue=settings.jobs.queue,
+        task_default_queue=queue,
         task_serializer="json",
         accept_content=["json"],
         worker_prefetch_multiplier=1,
@@ -36,7 +38,7 @@ def configure(broker_url: str | None = None) -> Celery:
         # Poll countdowns stay <= awx.poll_max_s (30 s); the visibility timeout must exceed them.
         broker_transport_options={"visibility_timeout": max(300, int(settings.awx.poll_max_s * 10))},
         beat_schedule={
-            "sweep": {"task": "patchpilot.jobs.sweep", "schedule": 5.0, "options": {"queue": settings.jobs.queue}},
+            "sweep": {"task": "patchpilot.jobs.sweep", "schedule": 5.0, "options": {"queue": queue}},
         },
         timezone="UTC",
     )

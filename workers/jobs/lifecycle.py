@@ -31,7 +31,7 @@ from workers.jobs.repository import Conn
 
 # Called by collect with (conn, job_id, stdout, failed_events, settings); the composition
 # root (cli) registers the analyser here, because workers may not import kb.
-CollectHook = Callable[[Conn, int, str, list[dict[str, Any]], Settings], None]
+CollectHook = Callable[[Conn, int, str, list[dict[str, Any]], Settings], object]
 _collect_hooks: list[CollectHook] = []
 _ADVISORY_NS = 0x706A  # "pj"
 
