@@ -132,12 +132,21 @@ def beat_health(max_age_s: Annotated[float, typer.Option()] = 60.0) -> None:
 def up(
     emulator: Annotated[bool, typer.Option(help="start the AWX emulator with the demo scenario")] = True,
     uis: Annotated[bool, typer.Option(help="start the chat and KB editor UIs")] = True,
+    api_port: Annotated[int | None, typer.Option(help="API port (default: PATCHPILOT_API__PORT, 8000)")] = None,
+    chat_port: Annotated[int, typer.Option(help="chat UI port")] = 8501,
+    kb_port: Annotated[int, typer.Option(help="KB editor port")] = 7860,
+    awx_port: Annotated[int, typer.Option(help="AWX emulator port")] = 8052,
+    scenario: Annotated[Path | None, typer.Option(help="emulator scenario YAML (default: the demo)")] = None,
 ) -> None:
     """Start the whole local stack with demo data and print the URLs; Ctrl-C stops everything."""
-    from cli.stack import run_stack
+    from cli.stack import Ports, run_stack
 
     _logging()
-    raise typer.Exit(run_stack(get_settings(), emulator=emulator, uis=uis))
+    settings = get_settings()
+    if api_port is not None:
+        settings = settings.model_copy(update={"api": settings.api.model_copy(update={"port": api_port})})
+    ports = Ports(chat=chat_port, kb=kb_port, awx=awx_port)
+    raise typer.Exit(run_stack(settings, emulator=emulator, uis=uis, ports=ports, scenario=scenario))
 
 
 @eval_app.command("intents")
@@ -168,6 +177,7 @@ def _register() -> None:
     from cli import awx as awx_cli
     from cli import chat as chat_cli
     from cli import kb as kb_cli
+    from cli import ui as ui_cli
 
     app.command("awx-emulator")(awx_cli.emulator_command)
     app.add_typer(awx_cli.awx_app, name="awx")
@@ -175,6 +185,8 @@ def _register() -> None:
     app.add_typer(kb_cli.kb_app, name="kb")
     app.command("analyze")(kb_cli.analyze_command)
     eval_app.command("failures")(kb_cli.eval_failures_command)
+    app.command("chat-ui")(ui_cli.chat_ui_command)
+    app.command("kb-ui")(ui_cli.kb_ui_command)
 
 
 _register()

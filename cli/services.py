@@ -33,6 +33,8 @@ def child_env(settings: Settings) -> dict[str, str]:
         env["PATCHPILOT_DB__URL"] = settings.db.url
     if settings.redis.url:
         env["PATCHPILOT_REDIS__URL"] = settings.redis.url
+    env["PATCHPILOT_API__HOST"] = settings.api.host
+    env["PATCHPILOT_API__PORT"] = str(settings.api.port)
     env["PATCHPILOT_AWX__URL"] = settings.awx.url
     env["PATCHPILOT_AWX__TOKEN"] = settings.awx.token.get_secret_value()
     return env

@@ -9,7 +9,6 @@ UIs. SIGINT/SIGTERM to the process group stops them all, then the databases.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import logging
 import signal
 import socket
@@ -27,6 +26,13 @@ from core.embedded import stop_postgres
 from core.settings import Settings
 
 DEFAULT_AWX = "http://127.0.0.1:8052"
+
+
+@dataclass(frozen=True)
+class Ports:
+    chat: int = 8501
+    kb: int = 7860
+    awx: int = 8052
 
 
 @dataclass
@@ -91,26 +97,40 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def busy_ports(settings: Settings, *, emulator: bool, uis: bool) -> list[str]:
-    wanted = {"API (PATCHPILOT_API__PORT)": (settings.api.host, settings.api.port)}
+def busy_ports(settings: Settings, ports: Ports, *, emulator: bool, uis: bool) -> list[str]:
+    wanted = {"API (--api-port)": (settings.api.host, settings.api.port)}
     if emulator and settings.awx.url == DEFAULT_AWX:
-        wanted["AWX emulator"] = ("127.0.0.1", 8052)
+        wanted["AWX emulator (--awx-port)"] = ("127.0.0.1", ports.awx)
     if uis:
-        wanted["chat UI"] = ("127.0.0.1", 8501)
-        wanted["KB editor"] = ("127.0.0.1", 7860)
+        wanted["chat UI (--chat-port)"] = ("127.0.0.1", ports.chat)
+        wanted["KB editor (--kb-port)"] = ("127.0.0.1", ports.kb)
     return [f"{name}: {host}:{port}" for name, (host, port) in wanted.items() if not port_free(host, port)]
 
 
-def run_stack(settings: Settings, *, emulator: bool = True, uis: bool = True) -> int:
-    busy = busy_ports(settings, emulator=emulator, uis=uis)
+def run_stack(
+    settings: Settings,
+    *,
+    emulator: bool = True,
+    uis: bool = True,
+    ports: Ports = Ports(),
+    scenario: Path | None = None,
+) -> int:
+    busy = busy_ports(settings, ports, emulator=emulator, uis=uis)
     if busy:
-        print("these ports are in use, so the stack cannot start (is another 'patchpilot up' running?):\n  "
-              + "\n  ".join(busy), file=sys.stderr)
+        print(
+            "these ports are in use, so the stack cannot start (is another 'patchpilot up' running?):\n  "
+            + "\n  ".join(busy),
+            file=sys.stderr,
+        )
         return 2
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     settings.home.mkdir(parents=True, exist_ok=True)
     (settings.home / "logs").mkdir(exist_ok=True)
     embedded_pg = settings.db.url is None
+    use_emulator = emulator and settings.awx.url == DEFAULT_AWX
+    if use_emulator:
+        awx_url = f"http://127.0.0.1:{ports.awx}"
+        settings = settings.model_copy(update={"awx": settings.awx.model_copy(update={"url": awx_url})})
     print("starting PostgreSQL ...", flush=True)
     settings = services.ensure_db(settings)
     print("starting Redis ...", flush=True)
@@ -120,19 +140,20 @@ def run_stack(settings: Settings, *, emulator: bool = True, uis: bool = True) ->
     urls: dict[str, str] = {}
     with _signals_raise():
         try:
-            if emulator and settings.awx.url == DEFAULT_AWX:
-                stack.spawn("awx-emulator", "awx-emulator", "--port", "8052")
-                urls["AWX emulator"] = f"{DEFAULT_AWX}/api/v2/"
+            if use_emulator:
+                extra = ["--scenario", str(scenario.resolve())] if scenario else []
+                stack.spawn("awx-emulator", "awx-emulator", "--port", str(ports.awx), *extra)
+                urls["AWX emulator"] = f"{settings.awx.url}/api/v2/"
             stack.spawn("api", "api")
             stack.spawn("worker", "worker", "--concurrency", "4")
             stack.spawn("beat", "beat")
             api_url = f"http://{settings.api.host}:{settings.api.port}"
             urls["API"] = f"{api_url}/api/v1  (OpenAPI: {api_url}/docs)"
             if uis:
-                for name, module, port in (("chat-ui", "ui.chat", 8501), ("kb-ui", "ui.kb_editor", 7860)):
-                    if importlib.util.find_spec(module) is not None:
-                        stack.spawn(name, name)
-                        urls[name] = f"http://127.0.0.1:{port}"
+                stack.spawn("chat-ui", "chat-ui", "--port", str(ports.chat))
+                stack.spawn("kb-ui", "kb-ui", "--port", str(ports.kb))
+                urls["chat UI"] = f"http://127.0.0.1:{ports.chat}"
+                urls["KB editor"] = f"http://127.0.0.1:{ports.kb}"
             if not wait_http(f"{api_url}/healthz", 60):
                 print(f"the API did not come up; see {settings.home / 'logs' / 'api.log'}", file=sys.stderr)
                 return 1
@@ -161,8 +182,10 @@ def _import_seed(settings: Settings) -> None:
     with connect(settings.db.url or "") as conn:
         counts = import_file(conn, settings.kb.seed_path or SEED_PATH, "patchpilot-up")
         conn.commit()
-    print(f"knowledge base: {counts['created']} created, {counts['updated']} updated, "
-          f"{counts['unchanged']} unchanged", flush=True)
+    print(
+        f"knowledge base: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged",
+        flush=True,
+    )
 
 
 def _print_banner(urls: dict[str, str], settings: Settings, api_url: str) -> None:

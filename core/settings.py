@@ -98,6 +98,10 @@ class ApiSettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8501", "http://127.0.0.1:7860"])
 
 
+class UiSettings(BaseModel):
+    api_url: str | None = Field(default=None, description="the API's URL as the UIs reach it (default: api.host/port)")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PATCHPILOT_", env_nested_delimiter="__", extra="ignore")
 
@@ -111,6 +115,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     jobs: JobSettings = JobSettings()
     api: ApiSettings = ApiSettings()
+    ui: UiSettings = UiSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

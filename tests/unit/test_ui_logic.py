@@ -1,0 +1,229 @@
+"""Pure UI decisions: confirmation card, live refresh, results and KB labels, KB drafts and checks."""
+
+from __future__ import annotations
+
+import doctest
+from datetime import UTC, datetime
+
+import pytest
+import re2
+
+import ui.chat_logic
+import ui.client
+import ui.kb_logic
+import ui.text
+from core.enums import JobStatus
+from tests.unit.ui_fake_api import NO_SPACE, UNMATCHED
+from ui.chat_logic import (
+    Conversation,
+    confirmation_card,
+    job_label,
+    progress,
+    refresh_interval,
+    result_view,
+    valid_message,
+)
+from ui.kb_logic import (
+    Draft,
+    SampleVerdict,
+    draft_from_group,
+    entry_payload,
+    group_rows,
+    probe_inputs,
+    probe_report,
+    sorted_groups,
+    suggest_pattern,
+    summarise,
+)
+from ui.models import ChatResponse, ConfirmResponse, Job, PatternProbe, Pending, UnmatchedGroup
+from ui.text import excerpt, inert_markdown
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("module", [ui.chat_logic, ui.client, ui.kb_logic, ui.text])
+def test_doctests(module: object) -> None:
+    # pytest's --doctest-modules does not cover ui/ (pyproject testpaths); run them here.
+    result = doctest.testmod(module)  # type: ignore[arg-type]
+    assert result.attempted > 0 and result.failed == 0
+
+
+def _job(status: str, hosts: list[tuple[str, str]], failures: list[dict] | None = None) -> Job:
+    return Job.model_validate(
+        {
+            "id": 4,
+            "status": status,
+            "intent": {"action": "patch", "hosts": [h for h, _ in hosts]},
+            "hosts": [{"host": h, "status": s} for h, s in hosts],
+            "failures": failures or [],
+        }
+    )
+
+
+def test_card_groups_hosts_and_flags_approval_and_later_start() -> None:
+    pending = Pending(
+        intent={
+            "action": "patch",
+            "hosts": ["db-prod-01", "web-stg-02", "web-stg-01"],
+            "exclude": ["kernel*"],
+            "security_only": True,
+            "reboot": "never",
+            "packages": [],
+        },
+        summary="s",
+        hosts_by_env={"staging": ["web-stg-02", "web-stg-01"], "prod": ["db-prod-01"]},
+        needs_approval=True,
+        starts_at="2026-11-27T22:00:00+00:00",
+        token="t",
+    )
+    card = confirmation_card(pending, NOW)
+    assert card.groups == [("prod", ["db-prod-01"]), ("staging", ["web-stg-01", "web-stg-02"])]
+    assert card.host_count == 3
+    assert card.options == [("Security updates only", "yes"), ("Reboot", "never"), ("Excluded packages", "kernel*")]
+    assert card.schedule == "Starts at 2026-11-27 22:00 UTC (in 10 h 0 min)"
+    assert card.approval_note and "second person" in card.approval_note
+    relaxed = confirmation_card(pending.model_copy(update={"needs_approval": False, "starts_at": None}), NOW)
+    assert relaxed.approval_note is None and relaxed.schedule.startswith("Starts now")
+
+
+def test_refresh_stops_when_terminal() -> None:
+    assert refresh_interval(JobStatus.running) == 2.0
+    assert refresh_interval(JobStatus.awaiting_approval) == 2.0
+    for status in (JobStatus.succeeded, JobStatus.failed, JobStatus.canceled, JobStatus.error):
+        assert refresh_interval(status) is None
+
+
+def test_progress_counts_hosts_with_a_verdict() -> None:
+    view = progress(_job("running", [("b", "pending"), ("a", "changed"), ("c", "failed")]))
+    assert (view.done, view.total, view.text) == (2, 3, "2 of 3 hosts done")
+    assert view.rows[0] == ("a", "✅ patched") and view.rows[2] == ("c", "❌ failed")
+    queued = progress(Job.model_validate({"id": 1, "status": "queued", "intent": {"hosts": ["x", "y"]}}))
+    assert (queued.done, queued.total, queued.fraction) == (0, 2, 0.0)
+
+
+def test_result_labels_exact_and_similar_fixes_and_lists_hosts_without_details() -> None:
+    job = _job(
+        "failed",
+        [("a", "changed"), ("b", "failed"), ("c", "failed"), ("d", "unreachable")],
+        [
+            {
+                "host": "b",
+                "task": "Apply",
+                "message": "x" * 1000,
+                "kb": {"slug": "s", "title": "T", "match": "exact", "solution": "do"},
+            },
+            {
+                "host": "c",
+                "task": "Reboot",
+                "message": "m",
+                "kb": {"slug": "r", "title": "R", "match": "similar", "score": 0.9512, "solution": "maybe"},
+            },
+        ],
+    )
+    view = result_view(job)
+    assert view.headline == "Job 4 finished: 3 of 4 host(s) need attention."
+    assert view.counts == [("patched", 1), ("failed", 2), ("unreachable", 1)]
+    b, c, d = view.failures
+    assert b.fix and b.fix.exact and b.fix.heading == "Known fix"
+    assert len(b.message) == 400 and b.message.endswith("…")
+    assert c.fix and not c.fix.exact and c.fix.heading.startswith("Similar known issue (score 0.95)")
+    assert (d.host, d.fix) == ("d", None)
+
+
+def test_conversation_flow() -> None:
+    conv = Conversation()
+    conv.said("patch a")
+    pending = Pending(token="t1")
+    conv.answered(ChatResponse(reply="ok?", pending=pending))
+    assert conv.pending is pending and [t.role for t in conv.turns] == ["user", "assistant"]
+    conv.stale("gone.")
+    assert conv.pending is None and conv.notice and "gone." in conv.notice
+    conv.answered(ChatResponse(reply="again?", pending=Pending(token="t2")))
+    conv.confirmed(ConfirmResponse(reply="Job 9 queued", job_id=9))
+    assert conv.pending is None and conv.job_id == 9
+
+
+def test_input_checks_and_labels() -> None:
+    assert valid_message("  hi ") == ("hi", None)
+    assert valid_message("") == (None, "Type a request first.")
+    assert valid_message("x" * 5000)[1] == "That message is 5000 characters; the limit is 4000."
+    job = Job.model_validate({"id": 3, "status": "succeeded", "intent": {"action": "patch", "hosts": ["web-stg-01"]}})
+    assert job_label(job) == "#3 patch web-stg-01 · succeeded"
+
+
+def test_inert_markdown_neutralises_html_images_and_script_links() -> None:
+    out = inert_markdown('<img src=x onerror="alert(1)"> ![t](http://e/x.png) [c](javascript:alert(1)) \x1b[31mred')
+    assert "<" not in out and "![" not in out and "](javascript" not in out and "\x1b" not in out
+    assert excerpt("a  b\n c") == "a b c"
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        NO_SPACE,
+        UNMATCHED,
+        "Failed to download metadata for repo 'rhel-9-for-x86_64-appstream-rpms': Cannot download repomd.xml",
+        "fatal: [web-prod-01]: UNREACHABLE! => ssh: connect to host 10.0.0.5 port 22: Connection refused (1.2)",
+        "weird ((( [chars] {here} $^ | + ? * .",
+    ],
+)
+def test_suggested_pattern_compiles_in_re2_and_matches_its_example(example: str) -> None:
+    pattern = suggest_pattern(example)
+    options = re2.Options()
+    options.case_sensitive = False
+    assert re2.search(pattern, example, options=options), pattern
+    assert not any(ch.isdigit() for ch in pattern) or example.startswith("weird")
+
+
+def test_draft_from_group_prefills_a_valid_entry_once_solution_is_written() -> None:
+    group = UnmatchedGroup(template="t", count=3, hosts=["a"], example=UNMATCHED)
+    draft = draft_from_group(group)
+    assert draft.match_samples == UNMATCHED and draft.version is None
+    payload, problems = entry_payload(draft)
+    assert payload is None and problems == ["Solution: say how to fix it (Markdown)."]
+    draft.solution = "Rebuild the rpmdb."
+    payload, problems = entry_payload(draft)
+    assert problems == [] and payload is not None
+    assert payload["samples"] == {"match": [UNMATCHED], "no_match": []}
+    assert payload["slug"] == draft.slug and payload["patterns"] == [draft.patterns]
+
+
+def test_entry_checks_refuse_empty_huge_and_html() -> None:
+    _, problems = entry_payload(Draft())
+    assert len(problems) >= 4
+    big = Draft(
+        slug="a",
+        title="<script>x</script>",
+        category="nope",
+        patterns="x" * 2001,
+        solution="s" * 20_001,
+        match_samples="m",
+    )
+    _, problems = entry_payload(big)
+    assert {p.split(":")[0] for p in problems} >= {"Title", "Category", "Pattern 1", "Solution"}
+
+
+def test_groups_sort_by_count_then_recency() -> None:
+    old = UnmatchedGroup(template="a", count=2, last_seen=datetime(2026, 1, 1, tzinfo=UTC), example="old")
+    new = UnmatchedGroup(template="b", count=2, last_seen=datetime(2026, 2, 1, tzinfo=UTC), example="new")
+    top = UnmatchedGroup(template="c", count=9, hosts=[f"h{i}" for i in range(7)], example="top")
+    ordered = sorted_groups([old, new, top])
+    assert [g.example for g in ordered] == ["top", "new", "old"]
+    assert group_rows(ordered)[0][2] == "h0, h1, h2, h3, h4 (+2)"
+
+
+def test_tester_inputs_and_merged_report() -> None:
+    assert probe_inputs("", "", "")[2] == "Type a pattern (one per line) to test it."
+    pats, samples, why = probe_inputs("a\n\nb\n", "one\n---\ntwo", "three")
+    assert (pats, why) == (["a", "b"], None)
+    assert samples == [("match", "one"), ("match", "two"), ("no_match", "three")]
+    hit = {"failure_id": 1, "job_id": 2, "host": "h", "task": "t", "current_slug": "other"}
+    summary = summarise(
+        [PatternProbe(past_failures=[hit], conflicts=[hit]), PatternProbe(past_failures=[hit], conflicts=[hit])],
+        [SampleVerdict("one", "match", True), SampleVerdict("three", "no_match", True)],
+    )
+    assert len(summary.past) == 1 and len(summary.conflicts) == 1
+    report = probe_report(summary)
+    assert "✅ should match, matches: `one`" in report
+    assert "❌ should not match, matches: `three`" in report
+    assert "**Conflicts with other entries:** 1" in report
