@@ -1,9 +1,10 @@
 r"""Read AWX job stdout (``format=txt`` or ``ansi``) into typed failures, streaming.
 
-Lines are read one at a time (``iter_lines``); memory stays bounded by the longest
-result kept (``MAX_RESULT_CHARS``), not by the log. ANSI colour codes and CR are
-dropped; a cut-off log still yields what it holds; input that is not a log yields
-nothing. Nothing here raises on bad input.
+The log is read in blocks; kb.scan finds the few lines that can change the result and only
+those are parsed in Python (same result as ``parse_lines``, which feeds every line). Memory
+stays bounded by the block and the longest result kept (``MAX_RESULT_CHARS``), not by the log.
+ANSI colour codes and CR are dropped; a cut-off log still yields what it holds; input that
+is not a log yields nothing. Nothing here raises on bad input.
 
 >>> log = '''
 ... PLAY [Patch] *******************************************************************
@@ -44,6 +45,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from kb.models import Analysis
+from kb.scan import Skipper, binary_regions, text_regions
 from kb.tracker import Tracker
 
 # A result JSON above this is cut (AWX itself drops event results over 700,000 chars).
@@ -287,22 +289,56 @@ def _starts_record(line: str) -> bool:
     return bool(_BANNER.match(line) or _RESULT.match(line) or line.startswith(("...ignoring", "FAILED - RETRYING")))
 
 
+def _step(parser: StdoutParser, line: str) -> None:
+    """One line of a whole log."""
+    if line.startswith(_PLAIN_RESULTS) and parser._pending is None:
+        # The bulk of a big log: it matters only for a host with a failure that may be rescued.
+        parser.lines += 1
+        open_hosts = parser.t.open_hosts
+        if open_hosts:
+            host = line[line.find("[") + 1 : line.find("]")].partition(" -> ")[0]
+            if host in open_hosts:
+                parser.t.activity(host)
+        return
+    parser.feed(line)
+
+
 def parse_stdout(source: str | bytes | IO[bytes] | IO[str] | Iterable[str]) -> Analysis:
-    """Parse a whole log (text, bytes, a binary/text file or an iterable of lines); never raises."""
+    """Parse a whole log (text, bytes, a binary/text file or an iterable of lines); never raises.
+
+    Text, bytes and binary files are scanned in blocks (kb.scan): only the lines that can change
+    the result reach Python, with the same result as feeding every line.
+    """
     parser = StdoutParser()
-    plain = _PLAIN_RESULTS
-    open_hosts = parser.t.open_hosts
+    try:
+        if isinstance(source, str):
+            skipper = Skipper(parser, _step, text=True)
+            for chunk in text_regions(source, MAX_LINE_BYTES):
+                if isinstance(chunk, bytes):
+                    skipper.region(chunk)
+                else:
+                    skipper.lines(chunk)
+        elif isinstance(source, bytes) or not (
+            isinstance(source, io.TextIOBase | io.StringIO) or not hasattr(source, "readline")
+        ):
+            stream = io.BytesIO(source) if isinstance(source, bytes) else source
+            skipper = Skipper(parser, _step, text=False)
+            for region in binary_regions(stream, _BLOCK, MAX_LINE_BYTES):  # type: ignore[arg-type]
+                skipper.region(region)
+        else:
+            for line in iter_lines(source):
+                _step(parser, line)
+    except (OSError, UnicodeError, ValueError):
+        parser.t.truncated = True
+    return parser.finish()
+
+
+def parse_lines(source: str | bytes | IO[bytes] | IO[str] | Iterable[str]) -> Analysis:
+    """``parse_stdout`` feeding every line to the parser (the reference the block scan is tested against)."""
+    parser = StdoutParser()
     try:
         for line in iter_lines(source):
-            if line.startswith(plain) and parser._pending is None:
-                # The bulk of a big log: it matters only for a host with a failure that may be rescued.
-                parser.lines += 1
-                if open_hosts:
-                    host = line[line.find("[") + 1 : line.find("]")].partition(" -> ")[0]
-                    if host in open_hosts:
-                        parser.t.activity(host)
-                continue
-            parser.feed(line)
+            _step(parser, line)
     except (OSError, UnicodeError, ValueError):
         parser.t.truncated = True
     return parser.finish()

@@ -60,6 +60,7 @@ class Tracker:
         self._open_by_host: dict[str, list[_Open]] = {}
         self._last: _Open | None = None
         self._n_open = 0
+        self.open_added = 0  # failures ever added to open_hosts (kb.scan refreshes its lookup on change)
         self.recap: dict[str, dict[str, int]] = {}
         self.truncated = False
 
@@ -163,6 +164,7 @@ class Tracker:
         self._by_key[key] = o
         self._open_by_host.setdefault(host, []).append(o)
         self._n_open += 1
+        self.open_added += 1
         self._last = o
 
     def ignoring(self) -> None:

@@ -1,0 +1,187 @@
+r"""Hand the stdout parser only the lines that can change its result; skip the rest in C.
+
+Most lines of a big log are plain ``ok:``/``changed:``/``skipping:`` results and task output.
+The parser acts on a line only when it is a banner, a failed/fatal result, ``...ignoring``, a
+``rescued:``/``ignored:`` result, a recap line, part of a multi-line result, or a plain result
+of a host whose failure a later result would show as rescued (kb.tracker). This module finds
+those lines in blocks of bytes with one RE2 scan (DFA, no per-line Python), counts the others
+with ``bytes.count``, and feeds each found line to the same per-line step as before, so the
+result is the same as feeding every line (tests/unit/test_kb_perf_parser.py compares both):
+
+- a line holding ESC (ANSI colour) is always fed: stripping may turn it into anything;
+- while a multi-line result is being read, or inside the PLAY RECAP, every line is fed;
+- while some host has an open failure, a plain result of the simple form ``ok: [host]`` is
+  checked against the open hosts with one set lookup per line (in C); any other plain result
+  (delegated, with a result or an item) is fed.
+
+>>> from kb.parser import parse_stdout
+>>> a = parse_stdout(b"TASK [t] ***\nok: [a]\nfatal: [b]: FAILED! => {}\nchanged: [a]\n")
+>>> [(f.host, f.line) for f in a.failures], a.lines
+([('b', 3)], 4)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, TYPE_CHECKING
+
+import re2
+
+if TYPE_CHECKING:
+    from kb.parser import StdoutParser
+
+# Blocks and text chunks of ~1 MiB: memory stays flat, the per-block overhead negligible.
+TEXT_CHUNK = 1 << 20
+_PLAIN = (b"ok: ", b"changed: ", b"skipping: ")
+_INTERESTING = (
+    rb"^(?:PLAY|TASK|RUNNING HANDLER|NO MORE HOSTS LEFT|fatal: \[|failed: \[|\.\.\.ignoring|rescued: \[|ignored: \[)"
+    rb"|\x1b"
+)
+# A plain result that is not exactly "<status>: [host]" (+ CR): delegated, or followed by text.
+_PLAIN_OTHER = rb"|^(?:ok|changed|skipping): \[[^\]\n]*(?: -> |$|\][^\r\n]|\]\r[^\n])"
+_PLAIN_ANY = rb"|^(?:ok|changed|skipping): \["
+
+
+def _compile(pattern: bytes) -> re2._Regexp:
+    o = re2.Options()
+    o.encoding = re2.Options.Encoding.LATIN1  # bytes, not UTF-8: any byte is one character
+    o.never_capture = True
+    o.max_mem = 8 << 20
+    return re2.compile(b"(?m)" + pattern, o)
+
+
+_RX = _compile(_INTERESTING)
+_RX_OPEN = _compile(_INTERESTING + _PLAIN_OTHER)
+_RX_ALL = _compile(_INTERESTING + _PLAIN_ANY)
+
+
+def binary_regions(f: IO[bytes], block_size: int, max_line: int) -> Iterator[bytes]:
+    """Runs of complete lines (joined by LF, no final LF), split exactly as kb.parser._iter_binary does."""
+    carry = b""
+    skipping = False  # inside the unread tail of an over-long line
+    while True:
+        block = f.read(block_size)
+        if not block:
+            break
+        if isinstance(block, str):  # a text stream that is not a TextIOBase
+            block = block.encode("utf-8", "surrogatepass")
+        buf = carry + block
+        cut = buf.rfind(b"\n")
+        if cut == -1:
+            carry = buf
+        else:
+            complete, carry = buf[:cut], buf[cut + 1 :]
+            if skipping:
+                skipping = False
+                first = complete.find(b"\n")
+                if first != -1:
+                    yield complete[first + 1 :]
+            else:
+                yield complete
+        if len(carry) > max_line:
+            yield carry[:max_line]
+            carry = b""
+            skipping = True
+    if carry and not skipping:
+        yield carry
+
+
+def text_regions(text: str, max_line: int) -> Iterator[bytes | list[str]]:
+    """Chunks of complete lines of ``text``: UTF-8 bytes, or the lines themselves (as
+    kb.parser._iter_text makes them) when a chunk cannot be encoded or may hold an over-long line."""
+    end = len(text) - 1 if text.endswith("\n") else len(text)
+    pos = 0
+    while text and pos <= end:
+        stop = text.find("\n", pos + TEXT_CHUNK) if pos + TEXT_CHUNK < end else -1
+        stop = end if stop == -1 or stop > end else stop
+        chunk = text[pos:stop]
+        pos = stop + 1
+        if len(chunk) <= max_line:
+            try:
+                yield chunk.encode("utf-8")
+                continue
+            except UnicodeEncodeError:
+                pass
+        yield [piece[:max_line].rstrip("\r\n") for piece in chunk.split("\n")]
+
+
+class Skipper:
+    """Feeds ``step(parser, line)`` the lines of each region that can matter; counts the others."""
+
+    def __init__(self, parser: StdoutParser, step: Callable[[StdoutParser, str], None], *, text: bool) -> None:
+        self.p = parser
+        self.step = step
+        self.text = text  # lines come from a str: trailing CRs are dropped, as _iter_text does
+        self._forms: set[bytes] = set()  # exact plain lines of every host that had an open failure
+        self._formed: set[str] = set()
+        self._odd_names: set[str] = set()  # host names that cannot be looked up as bytes
+        self._odd: set[str] = set()  # ... of them, those that may have an open failure
+        self._seen = -1
+
+    def lines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.step(self.p, line)
+
+    def region(self, region: bytes) -> None:
+        p = self.p
+        open_hosts = p.t.open_hosts
+        size = len(region)
+        pos = 0  # start of the next line not yet accounted for
+        while pos <= size:
+            if p._pending is not None or p._in_recap:
+                end = region.find(b"\n", pos)
+                end = size if end == -1 else end
+                self._one(region[pos:end])
+                pos = end + 1
+                continue
+            if open_hosts:
+                self._refresh(open_hosts)
+                rx = _RX_ALL if self._odd else _RX_OPEN
+            else:
+                rx = _RX
+            m = rx.search(region, pos)
+            if m is None:
+                self._skip(region, pos, size, open_hosts)
+                p.lines += region.count(b"\n", pos, size) + 1
+                return
+            at = m.start()
+            nl = region.rfind(b"\n", pos, at)
+            start = pos if nl == -1 else nl + 1
+            if start > pos:
+                self._skip(region, pos, start - 1, open_hosts)
+                p.lines += region.count(b"\n", pos, start)
+            end = region.find(b"\n", at)
+            end = size if end == -1 else end
+            self._one(region[start:end])
+            pos = end + 1
+
+    def _one(self, raw: bytes) -> None:
+        line = raw.decode("utf-8", errors="replace")
+        self.step(self.p, line.rstrip("\r") if self.text else line)
+
+    def _skip(self, region: bytes, start: int, end: int, open_hosts: Mapping[str, object]) -> None:
+        """Lines region[start:end] hold no candidate; only a simple plain result of an open host matters."""
+        if not open_hosts or start >= end:
+            return
+        for hit in self._forms.intersection(region[start:end].split(b"\n")):
+            host = hit[hit.index(b"[") + 1 : hit.rindex(b"]")].decode("utf-8")
+            # Results of one task in any order: marking a host's earlier failures followed is idempotent.
+            if host in open_hosts:
+                self.p.t.activity(host)
+
+    def _refresh(self, open_hosts: Mapping[str, object]) -> None:
+        if self.p.t.open_added == self._seen:
+            return
+        self._seen = self.p.t.open_added
+        for host in open_hosts.keys() - self._formed:
+            self._formed.add(host)
+            try:
+                name = host.encode("utf-8")
+            except UnicodeEncodeError:
+                name = b"\xff"  # never a whole line: such a host is handled by feeding all plain lines
+            if "\ufffd" in host or b"\xff" in name:
+                self._odd_names.add(host)
+                continue
+            for prefix in _PLAIN:
+                self._forms.update((prefix + b"[" + name + b"]", prefix + b"[" + name + b"]\r"))
+        self._odd = self._odd_names.intersection(open_hosts)

@@ -1,0 +1,148 @@
+"""The block scan (kb.scan) gives exactly what feeding every line gives, on any input."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kb.parser import _BLOCK, MAX_LINE_BYTES, _iter_binary, parse_lines, parse_stdout
+from kb.scan import binary_regions, text_regions
+
+LOGS = Path(__file__).resolve().parents[2] / "evals" / "logs"
+
+# Lines that drive every branch: banners, failures (one-line, multi-line, delegated, items),
+# '...ignoring', rescues (a later plain result of a failed host), recap lines, plain results of
+# simple and other forms, ANSI colour, CR line ends, invalid UTF-8, a host whose name is not UTF-8.
+_LINES = [
+    "TASK [x] ***",
+    "TASK [y] ***",
+    "RUNNING HANDLER [r : restart] ***",
+    "PLAY [p] ***",
+    "PLAY RECAP ***",
+    "NO MORE HOSTS LEFT ***",
+    "...ignoring",
+    "...ignoring \r",
+    'fatal: [h]: FAILED! => {"msg": "m"}',
+    'fatal: [h2]: FAILED! => {"msg": "m2", "rc": 2}',
+    "fatal: [h]: FAILED! => {",
+    '    "msg": "x"',
+    "}",
+    'fatal: [h -> d]: UNREACHABLE! => {"msg": 1}',
+    "failed: [h2] (item=i) => {",
+    'failed: [h] (item=a) => {"msg": "item failed"}',
+    "failed: [h] => {}",
+    "ok: [h]",
+    "ok: [h]\r",
+    "ok: [h]\r\r",
+    "changed: [h2]",
+    "skipping: [h]",
+    "ok: [h2 -> localhost]",
+    "ok: [h] => (item=a)",
+    "changed: [h2] => {",
+    "ok: [h",
+    "ok: [h ]",
+    "ok: []",
+    "ok: [h1]",
+    "rescued: [h]",
+    "ignored: [h2]",
+    "h : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=1 ignored=0",
+    "h2 : ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+    "FAILED - RETRYING: [h]: x (3 retries left).",
+    "\x1b[0;32mok: [h]\x1b[0m",
+    "\x1b[0;31mfatal: [h2]: FAILED! => {]\x1b[0m",
+    "TASK [z] \x1b[0m***",
+    "",
+    "   ",
+    "some task output",
+    "fatal: [\udcff]: FAILED! => {}",
+    "ok: [\udcff]",
+]
+
+
+def _as_bytes(lines: list[str]) -> bytes:
+    return "\n".join(lines).encode("utf-8", "surrogateescape")
+
+
+def _same(source_for_scan: object, source_for_lines: object) -> None:
+    assert parse_stdout(source_for_scan) == parse_lines(source_for_lines)  # type: ignore[arg-type]
+
+
+_logs = st.lists(
+    st.one_of(
+        st.sampled_from(_LINES),
+        st.text(alphabet=st.sampled_from('ok:[]h2 ->\r\x1b{}"fatl.TASKPLY\t'), max_size=30),
+        st.text(max_size=40),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_logs, st.booleans())
+def test_scan_equals_line_by_line_on_bytes(lines, trailing_newline):
+    data = _as_bytes(lines) + (b"\n" if trailing_newline else b"")
+    _same(data, data)
+    _same(io.BytesIO(data), io.BytesIO(data))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_logs, st.booleans())
+def test_scan_equals_line_by_line_on_text(lines, trailing_newline):
+    text = "\n".join(lines) + ("\n" if trailing_newline else "")
+    _same(text, text)
+
+
+@pytest.mark.parametrize("log", sorted(p.name for p in LOGS.glob("*.log")))
+def test_public_logs_scan_equals_line_by_line(log):
+    data = (LOGS / log).read_bytes()
+    _same(data, data)
+    _same(data.decode("utf-8", "replace"), data.decode("utf-8", "replace"))
+    crlf = data.replace(b"\n", b"\r\n")
+    _same(crlf, crlf)
+    _same(crlf.decode("utf-8", "replace"), crlf.decode("utf-8", "replace"))
+
+
+def test_rescue_after_many_plain_lines_is_seen():
+    # A host fails, 3,000 other results follow, then the host runs a later task: rescued.
+    lines = ["PLAY [p] ***", "TASK [a] ***", 'fatal: [web-7]: FAILED! => {"msg": "boom"}']
+    lines += ["TASK [b] ***"] + [f"ok: [web-{i}]" for i in range(8, 3000)] + ["changed: [web-7]"]
+    lines += ["PLAY RECAP ***", "web-7 : ok=2 changed=1 unreachable=0 failed=0 skipped=0 rescued=1 ignored=0"]
+    data = "\n".join(lines).encode()
+    a = parse_stdout(data)
+    assert a == parse_lines(data)
+    assert a.failures == [] and [(f.host, f.ignored) for f in a.ignored] == [("web-7", "rescued")]
+    assert a.lines == len(lines)
+
+
+def test_failure_line_numbers_count_skipped_lines():
+    lines = ["TASK [a] ***"] + [f"ok: [h{i}]" for i in range(5000)] + ['fatal: [x]: FAILED! => {"msg": "m"}']
+    a = parse_stdout("\n".join(lines))
+    assert [(f.host, f.line) for f in a.failures] == [("x", 5002)]
+
+
+def test_regions_split_like_the_line_reader_over_block_and_length_limits():
+    # Lines longer than a block, longer than MAX_LINE_BYTES, and a cut-off tail.
+    data = (
+        b"a\n"
+        + b"x" * (_BLOCK + 10)
+        + b"\nb\n"
+        + b"y" * (MAX_LINE_BYTES * 2 + 5)
+        + b"\nc\xff\n"
+        + b"z" * (MAX_LINE_BYTES + 3)
+    )
+    regions = list(binary_regions(io.BytesIO(data), _BLOCK, MAX_LINE_BYTES))
+    lines = [line.decode("utf-8", "replace") for r in regions for line in r.split(b"\n")]
+    assert lines == list(_iter_binary(io.BytesIO(data)))
+
+
+def test_text_regions_fall_back_for_surrogates_and_long_lines():
+    text = "ok: [a]\n\udcff\n" + "q" * (MAX_LINE_BYTES + 2) + "\r\nend\r"
+    chunks = list(text_regions(text, MAX_LINE_BYTES))
+    # The first chunk holds the over-long line (kept as lines, cut); the rest is bytes again.
+    assert chunks == [["ok: [a]", "\udcff", "q" * MAX_LINE_BYTES], b"end\r"]
+    assert list(text_regions("a\r\nb\n", MAX_LINE_BYTES)) == [b"a\r\nb"]
+    assert list(text_regions("", MAX_LINE_BYTES)) == []
