@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import errors
+from api import auth, errors
 from api.metrics import LATENCY, REQUESTS
 from api.middleware import BodyLimit, SecurityHeaders
-from api.routes import analyze, chat, health, jobs, kb
+from api.routes import analyze, audit, chat, health, jobs, kb, users
 from core.db import make_pool
 from core.settings import Settings
 
@@ -53,9 +53,10 @@ def create_app(settings: Settings, *, awx_ping: Callable[[], Any] | None = None)
     app.state.inventory = load_inventory(settings)
     app.state.awx_ping = awx_ping or _awx_ping(settings)
     errors.install(app)
+    auth.install(app)
 
     v1 = APIRouter(prefix="/api/v1")
-    for router in (jobs.router, kb.router, analyze.router, chat.router):
+    for router in (jobs.router, kb.router, analyze.router, chat.router, audit.router, users.router):
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(health.router)
@@ -74,7 +75,9 @@ def create_app(settings: Settings, *, awx_ping: Callable[[], Any] | None = None)
         CORSMiddleware,
         allow_origins=settings.api.cors_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "X-Patchpilot-User"],
+        allow_headers=["Authorization", "Content-Type"]
+        + (["X-Patchpilot-User"] if auth.dev_header_enabled(settings) else []),
+        expose_headers=["Retry-After", "WWW-Authenticate", "X-RateLimit-Limit", "X-RateLimit-Remaining"],
     )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)

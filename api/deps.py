@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
+from api.auth import PrincipalDep
 from core.db import DictConn, commit, rollback
 from core.settings import Settings
 
@@ -36,10 +37,9 @@ def get_inventory(request: Request) -> Any:
     return request.app.state.inventory
 
 
-def current_user(x_patchpilot_user: Annotated[str | None, Header()] = None) -> str:
-    """The caller's identity. Until the access-control issue lands: the X-Patchpilot-User header (dev mode)."""
-    name = (x_patchpilot_user or "operator").strip()
-    return name[:64] or "operator"
+def current_user(principal: PrincipalDep) -> str:
+    """The authenticated caller's name (api.auth decides who that is; 401 when nobody)."""
+    return principal.name
 
 
 def client_source(request: Request) -> str:

@@ -178,6 +178,7 @@ def _register() -> None:
     from cli import chat as chat_cli
     from cli import kb as kb_cli
     from cli import ui as ui_cli
+    from cli import users as users_cli
 
     app.command("awx-emulator")(awx_cli.emulator_command)
     app.add_typer(awx_cli.awx_app, name="awx")
@@ -185,6 +186,7 @@ def _register() -> None:
     app.add_typer(kb_cli.kb_app, name="kb")
     app.command("analyze")(kb_cli.analyze_command)
     eval_app.command("failures")(kb_cli.eval_failures_command)
+    app.add_typer(users_cli.users_app, name="users")
     app.command("chat-ui")(ui_cli.chat_ui_command)
     app.command("kb-ui")(ui_cli.kb_ui_command)
 

@@ -135,7 +135,7 @@ def run_stack(
     settings = services.ensure_db(settings)
     print("starting Redis ...", flush=True)
     settings, redis_server = services.ensure_redis(settings)
-    _import_seed(settings)
+    tokens_file = _demo_data(settings)
     stack = Stack(settings)
     urls: dict[str, str] = {}
     with _signals_raise():
@@ -157,7 +157,7 @@ def run_stack(
             if not wait_http(f"{api_url}/healthz", 60):
                 print(f"the API did not come up; see {settings.home / 'logs' / 'api.log'}", file=sys.stderr)
                 return 1
-            _print_banner(urls, settings, api_url)
+            _print_banner(urls, settings, api_url, tokens_file)
             while all(p.poll() is None for p in stack.procs.values()):
                 time.sleep(0.5)
             dead = [n for n, p in stack.procs.items() if p.poll() is not None]
@@ -174,29 +174,36 @@ def run_stack(
                 stop_postgres(settings.home / "pg")
 
 
-def _import_seed(settings: Settings) -> None:
-    """Load the seed KB (idempotent: unchanged entries keep their version)."""
+def _demo_data(settings: Settings) -> Path:
+    """Load the seed KB (idempotent) and the demo users; return where their tokens are."""
+    from core.auth.demo import TOKENS_FILE, ensure_demo_users
     from core.db import connect
     from kb.entries import SEED_PATH, import_file
 
     with connect(settings.db.url or "") as conn:
         counts = import_file(conn, settings.kb.seed_path or SEED_PATH, "patchpilot-up")
+        ensure_demo_users(conn, settings.home)
         conn.commit()
     print(
         f"knowledge base: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged",
         flush=True,
     )
+    return settings.home.resolve() / TOKENS_FILE
 
 
-def _print_banner(urls: dict[str, str], settings: Settings, api_url: str) -> None:
+def _print_banner(urls: dict[str, str], settings: Settings, api_url: str, tokens_file: Path) -> None:
     print("\npatchpilot is up:\n", flush=True)
     for name, url in urls.items():
         print(f"  {name:<14} {url}")
     print(f"\n  logs           {Path(settings.home).resolve() / 'logs'}")
+    print(f"  demo tokens    {tokens_file}  (users admin, operator, operator2, approver, viewer, kb-editor;")
+    print("                 paste one into the UIs' sign-in field)")
     print("\nTry:\n")
     print(
-        f"  curl -s -X POST {api_url}/api/v1/jobs -H 'Content-Type: application/json' \\\n"
+        f'  TOKEN=$(python3 -c \'import json; print(json.load(open("{tokens_file}"))["operator"])\')\n'
+        f'  curl -s -X POST {api_url}/api/v1/jobs -H "Authorization: Bearer $TOKEN" \\\n'
+        "       -H 'Content-Type: application/json' \\\n"
         '       -d \'{"action": "patch", "hosts": ["web-stg-01", "web-stg-02"]}\'\n'
-        f"  curl -s {api_url}/api/v1/jobs/1\n\nCtrl-C stops everything.\n",
+        f'  curl -s -H "Authorization: Bearer $TOKEN" {api_url}/api/v1/jobs/1\n\nCtrl-C stops everything.\n',
         flush=True,
     )

@@ -78,8 +78,21 @@ class KbSettings(BaseModel):
 class AuthSettings(BaseModel):
     secret_key: SecretStr = SecretStr("dev-insecure-secret-key")
     oidc_issuer: str | None = None
-    oidc_jwks_url: str | None = None
+    oidc_jwks_url: str | None = Field(
+        default=None, description="unset: discovered from the issuer's OpenID configuration"
+    )
     oidc_audience: str | None = None
+    oidc_username_claim: str = "preferred_username"
+    oidc_roles_claim: str = Field(default="groups", description="dotted path, e.g. realm_access.roles")
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=dict, description="claim value -> patchpilot role; empty: values naming a role are taken as is"
+    )
+    oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    oidc_leeway_s: float = 30.0
+    oidc_jwks_cache_s: float = 300.0
+    dev_header: bool = Field(
+        default=False, description="development only: accept X-Patchpilot-User naming an existing user"
+    )
     approval_ttl_s: int = 24 * 3600
 
 
@@ -96,6 +109,8 @@ class ApiSettings(BaseModel):
     port: int = 8000
     max_body_bytes: int = 1024 * 1024
     cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8501", "http://127.0.0.1:7860"])
+    chat_rate_limit: int = Field(default=20, description="chat messages per user per window; 0 = no limit")
+    chat_rate_window_s: int = 60
 
 
 class UiSettings(BaseModel):
@@ -124,6 +139,12 @@ class Settings(BaseSettings):
                 value = secret.get_secret_value()
                 if value in PLACEHOLDER_SECRETS or value.startswith(("dev-", "emulator-")):
                     raise ValueError(f"{name} is a placeholder; set PATCHPILOT_{name.upper().replace('.', '__')}")
+            if self.auth.dev_header:
+                raise ValueError("auth.dev_header trusts a request header for identity; it is for development only")
+            if (self.auth.oidc_issuer or self.auth.oidc_jwks_url) and not self.auth.oidc_audience:
+                raise ValueError(
+                    "set PATCHPILOT_AUTH__OIDC_AUDIENCE: without it any client's token of the issuer is accepted"
+                )
         return self
 
     @property

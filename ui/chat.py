@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.settings import get_settings
 from ui.chat_job import job_panel
-from ui.chat_logic import Conversation, confirmation_card, display_name, job_label, valid_message
+from ui.chat_logic import Conversation, confirmation_card, job_label, valid_message
 from ui.client import ApiClient, ApiError, client_for
 from ui.text import inert_markdown, plain, with_breaks
 
@@ -28,7 +28,8 @@ def _state() -> Conversation:
 
 
 def _client() -> ApiClient:
-    return client_for(get_settings(), display_name(st.session_state.get("user", "")))
+    token = (st.session_state.get("token") or "").strip()
+    return client_for(get_settings(), token=token or None)
 
 
 # --- callbacks (run before the rerun that draws their effect) ---------------------------------
@@ -79,15 +80,22 @@ def _follow(job_id: int) -> None:
 
 def _sidebar() -> None:
     with st.sidebar:
-        st.text_input("Your name", key="user", max_chars=64, help="Sent as your identity until sign-in lands")
-        st.subheader("Your recent jobs")
-        user = display_name(st.session_state.get("user", ""))
-        if not user:
-            st.caption("Type your name to see your jobs.")
+        st.text_input(
+            "API token",
+            key="token",
+            type="password",
+            max_chars=200,
+            help="Your patchpilot token: 'patchpilot users token NAME', or $PATCHPILOT_HOME/demo-tokens.json locally",
+        )
+        if not (st.session_state.get("token") or "").strip():
+            st.caption("Sign in with your API token to chat and see your jobs.")
             return
         try:
             with _client() as client:
-                jobs = client.list_jobs(requested_by=user, limit=10).items
+                me = client.me()
+                st.caption(f"Signed in as {plain(me.name)} ({plain(', '.join(me.roles))})")
+                st.subheader("Your recent jobs")
+                jobs = client.list_jobs(requested_by=me.name, limit=10).items
         except ApiError as exc:
             st.caption(plain(exc.detail))
             return

@@ -30,12 +30,13 @@ def job_panel(job_id: int, make_client: ClientFactory) -> None:
         try:
             with make_client() as client:
                 job = client.get_job(job_id)
-                log_url = client.stdout_url(job_id)
+                # The log goes through the signed-in client: a plain link would carry no token.
+                log = client.job_stdout(job_id) if job.status.terminal and job.awx_job_id is not None else None
         except ApiError as exc:
             st.error(f"Job {job_id}: {plain(exc.detail)}")
             return
         st.session_state[status_key] = job.status
-        draw_job(job, log_url, make_client)
+        draw_job(job, log, make_client)
         if job.status.terminal and interval is not None:
             # Rerun the app once so the fragment is rebuilt without run_every: refreshing stops.
             st.rerun()
@@ -43,7 +44,7 @@ def job_panel(job_id: int, make_client: ClientFactory) -> None:
     live()
 
 
-def draw_job(job: Job, log_url: str, make_client: ClientFactory) -> None:
+def draw_job(job: Job, log: str | None, make_client: ClientFactory) -> None:
     view = progress(job)
     with st.container(border=True, key=f"job-{job.id}"):
         st.subheader(f"Job {job.id}: {view.status_label}")
@@ -55,8 +56,15 @@ def draw_job(job: Job, log_url: str, make_client: ClientFactory) -> None:
         _actions(job, make_client)
         if job.status.terminal:
             _result(job)
-        if job.awx_job_id is not None or job.status.terminal:
-            st.link_button("Open the full log", log_url, help="The complete AWX output (text)")
+        if log is not None:
+            st.download_button(
+                "Download the full log",
+                log,
+                file_name=f"patchpilot-job-{job.id}.txt",
+                mime="text/plain",
+                key=f"log-{job.id}",
+                help="The complete AWX output (text)",
+            )
 
 
 def _actions(job: Job, make_client: ClientFactory) -> None:

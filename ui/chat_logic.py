@@ -285,11 +285,6 @@ def job_label(job: Job) -> str:
     return f"#{job.id} {job.intent.get('action', 'job')} {target} · {job.status.value}{when}"
 
 
-def display_name(raw: str) -> str:
-    """The operator's name as sent to the API (trimmed, at most 64 characters)."""
-    return " ".join(raw.split())[:64]
-
-
 def valid_message(raw: str | None, limit: int = 4000) -> tuple[str | None, str | None]:
     """``(message, None)`` to send, or ``(None, why)`` when the input is refused."""
     text = (raw or "").strip()

@@ -24,6 +24,7 @@ from ui.models import (
     JobPage,
     KbEntry,
     KbRevision,
+    Me,
     PatternProbe,
     SavedEntry,
     UnmatchedGroup,
@@ -195,10 +196,6 @@ class ApiClient:
     def job_stdout(self, job_id: int) -> str:
         return self._request("GET", f"/jobs/{int(job_id)}/stdout").text
 
-    def stdout_url(self, job_id: int) -> str:
-        """The browser-facing address of the full AWX log."""
-        return f"{self.base_url}{PREFIX}/jobs/{int(job_id)}/stdout"
-
     # --- knowledge base ---------------------------------------------------------------------
     def kb_entries(
         self, *, q: str | None = None, category: str | None = None, enabled: bool | None = None, limit: int = 200
@@ -231,6 +228,10 @@ class ApiClient:
         """What one pattern (and/or one text) matches: RE2 errors come back as ApiError 422."""
         body: dict[str, Any] = {"pattern": pattern, "text": text, "slug": slug or None, "limit": limit}
         return self._model(PatternProbe, "POST", "/kb/test", json={k: v for k, v in body.items() if v is not None})
+
+    def me(self) -> Me:
+        """Who the token belongs to (401 when it is wrong, expired or revoked)."""
+        return self._model(Me, "GET", "/users/me")
 
     def kb_unmatched(self, *, limit: int = 100) -> list[UnmatchedGroup]:
         return self._models(UnmatchedGroup, "GET", "/kb/unmatched", params={"limit": limit})

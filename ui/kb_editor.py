@@ -19,14 +19,21 @@ from ui.kb_logic import ENTRY_HEADERS, GROUP_HEADERS, MAX_PATTERN, MAX_SAMPLE, M
 def build_app(base_url: str) -> gr.Blocks:
     """The editor's Blocks, talking to the API at ``base_url``."""
 
-    def client_for(user: str) -> ApiClient:
-        return ApiClient(base_url, Credentials(user=(user or "").strip()[:64]))
+    def client_for(token: str) -> ApiClient:
+        return ApiClient(base_url, Credentials(token=(token or "").strip()[:200] or None))
 
     h = KbHandlers(client_for)
     with gr.Blocks(title="patchpilot KB editor", analytics_enabled=False) as app:
         gr.Markdown("# patchpilot knowledge base")
         with gr.Row():
-            user = gr.Textbox(label="Your name", max_length=64, scale=1, elem_id="kb-user")
+            user = gr.Textbox(
+                label="API token",
+                type="password",
+                max_length=200,
+                scale=1,
+                elem_id="kb-token",
+                info="a kb-editor's token (viewers can search); locally: $PATCHPILOT_HOME/demo-tokens.json",
+            )
             status = gr.Markdown(elem_id="kb-status")
         with gr.Tabs(selected="entries") as tabs:
             with gr.Tab("Entries", id="entries"):

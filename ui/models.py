@@ -21,6 +21,12 @@ class _Lenient(BaseModel):
 # --- jobs -------------------------------------------------------------------------------------
 
 
+class Me(_Lenient):
+    name: str
+    roles: list[str] = []
+    via: str = "token"
+
+
 class HostCounts(_Lenient):
     ok: int = 0
     changed: int = 0

@@ -90,11 +90,9 @@ def _peak_rss(proc: subprocess.Popen[bytes], stop: threading.Event, out: list[fl
 def run(settings: Settings, *, jobs: int, duration_s: float, baseline: bool, timeout_s: float = 900) -> RunFigures:
     """One run: submit ``jobs`` jobs of ``duration_s`` on AWX, one worker at concurrency 4, until all end."""
     from core.inventory import Inventory
-    from workers.celery_app import configure
+    from workers.celery_app import app, configure
     from workers.emulator.scenario import Scenario
     from workers.emulator.server import run_emulator_in_thread
-
-    from workers.celery_app import app
 
     with tempfile.TemporaryDirectory() as tmp:
         fleet = _fleet(jobs, Path(tmp))

@@ -6,9 +6,7 @@ import os
 import threading
 from typing import Any
 
-from core.db import Pool
-
-from core.db import make_pool
+from core.db import Pool, make_pool
 from core.settings import Settings, get_settings
 from workers.awx.client import AwxClient
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth import require
 from api.deps import ConnDep, SettingsDep
+from core.auth.models import Role
 from core.errors import LogTooLarge, ValidationFailed
 from kb.service import analyse_text
 
@@ -21,6 +23,7 @@ class AnalyzeBody(BaseModel):
 
 @router.post(
     "/analyze",
+    dependencies=[Depends(require(Role.operator, Role.kb_editor))],
     summary="Analyse a job log (JSON {'log': ...} or a text/plain body); stores nothing",
     openapi_extra={
         "requestBody": {

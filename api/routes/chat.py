@@ -5,14 +5,17 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from agent.checkpoint import postgres_checkpointer
 from agent.context import build_context
 from agent.graph import build_agent, make_model
 from agent.session import ChatSession, TurnResult
+from api.auth import require
 from api.deps import ConnDep, InventoryDep, SettingsDep, SourceDep, UserDep
+from api.ratelimit import chat_rate_limit
+from core.auth.models import Role
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 _lock = threading.Lock()
@@ -62,7 +65,12 @@ def _out(result: TurnResult) -> ChatOut:
     return ChatOut(reply=result.reply, pending=pending, job_id=result.job_id)
 
 
-@router.post("", response_model=ChatOut, summary="Send a chat message")
+@router.post(
+    "",
+    response_model=ChatOut,
+    summary="Send a chat message",
+    dependencies=[Depends(require(Role.operator)), Depends(chat_rate_limit)],
+)
 def post_message(
     body: ChatIn,
     request: Request,
@@ -78,7 +86,12 @@ def post_message(
     return _out(chat_session(request).send(ctx, body.session_id, body.message))
 
 
-@router.post("/{session_id}/confirm", response_model=ConfirmOut, summary="Confirm the pending proposal")
+@router.post(
+    "/{session_id}/confirm",
+    response_model=ConfirmOut,
+    summary="Confirm the pending proposal",
+    dependencies=[Depends(require(Role.operator))],
+)
 def confirm(
     session_id: str,
     body: ConfirmIn,
@@ -95,7 +108,12 @@ def confirm(
     return ConfirmOut(reply=result.reply, job_id=result.job_id)
 
 
-@router.delete("/{session_id}/pending", response_model=ChatOut, summary="Drop the pending proposal")
+@router.delete(
+    "/{session_id}/pending",
+    response_model=ChatOut,
+    summary="Drop the pending proposal",
+    dependencies=[Depends(require(Role.operator))],
+)
 def drop_pending(
     session_id: str, request: Request, conn: ConnDep, settings: SettingsDep, user: UserDep, inventory: InventoryDep
 ) -> ChatOut:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth import require
 from api.deps import ConnDep, InventoryDep, SettingsDep, SourceDep, UserDep
 from api.metrics import JOBS_SUBMITTED
+from core.auth.models import Principal, Role
 from core.enums import JobStatus
 from core.intent import PatchIntent
 from kb import service as kb_service
@@ -28,7 +30,12 @@ def _with_failures(conn: ConnDep, job: Job) -> Job:
     return job.model_copy(update={"failures": kb_service.job_failures(conn, job.id)})
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Submit a patch intent as a job")
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Submit a patch intent as a job",
+    dependencies=[Depends(require(Role.operator))],
+)
 def submit_job(
     intent: PatchIntent,
     conn: ConnDep,
@@ -47,7 +54,7 @@ def submit_job(
     return job
 
 
-@router.get("", summary="List jobs, newest first")
+@router.get("", summary="List jobs, newest first", dependencies=[Depends(require(Role.viewer))])
 def list_jobs(
     conn: ConnDep,
     status_: Annotated[JobStatus | None, Query(alias="status")] = None,
@@ -59,27 +66,46 @@ def list_jobs(
     return service.list_jobs(conn, status=status_, host=host, requested_by=requested_by, limit=limit, offset=offset)
 
 
-@router.get("/{job_id}", summary="One job with per-host results and diagnosed failures")
+@router.get(
+    "/{job_id}",
+    summary="One job with per-host results and diagnosed failures",
+    dependencies=[Depends(require(Role.viewer))],
+)
 def get_job(job_id: int, conn: ConnDep) -> Job:
     return _with_failures(conn, service.get_job(conn, job_id))
 
 
-@router.get("/{job_id}/stdout", summary="The job's AWX output (text)", response_class=PlainTextResponse)
+@router.get(
+    "/{job_id}/stdout",
+    summary="The job's AWX output (text)",
+    response_class=PlainTextResponse,
+    dependencies=[Depends(require(Role.viewer))],
+)
 def get_stdout(job_id: int, conn: ConnDep) -> PlainTextResponse:
     row = service.stdout(conn, job_id)
     return PlainTextResponse(row["content"], headers={"X-Truncated": str(row["truncated"]).lower()})
 
 
-@router.post("/{job_id}/cancel", summary="Cancel a job (propagates to AWX)")
-def cancel_job(job_id: int, conn: ConnDep, user: UserDep, source: SourceDep) -> Job:
-    return service.request_cancel(conn, job_id, by=user, source=source)
+@router.post("/{job_id}/cancel", summary="Cancel a job (propagates to AWX): your own, or any as an admin")
+def cancel_job(
+    job_id: int, conn: ConnDep, principal: Annotated[Principal, Depends(require(Role.operator))], source: SourceDep
+) -> Job:
+    return service.request_cancel(
+        conn, job_id, by=principal.name, source=source, any_owner=principal.is_admin
+    )
 
 
-@router.post("/{job_id}/approve", summary="Approve a job on critical hosts (a second person)")
+@router.post(
+    "/{job_id}/approve",
+    summary="Approve a job on critical hosts (a second person)",
+    dependencies=[Depends(require(Role.approver))],
+)
 def approve_job(job_id: int, conn: ConnDep, user: UserDep, source: SourceDep) -> Job:
     return service.approve(conn, job_id, approver=user, source=source)
 
 
-@router.post("/{job_id}/reject", summary="Reject a job waiting for approval")
+@router.post(
+    "/{job_id}/reject", summary="Reject a job waiting for approval", dependencies=[Depends(require(Role.approver))]
+)
 def reject_job(job_id: int, body: RejectBody, conn: ConnDep, user: UserDep, source: SourceDep) -> Job:
     return service.reject(conn, job_id, approver=user, reason=body.reason, source=source)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth import require
 from api.deps import ConnDep, SettingsDep, UserDep
+from core.auth.models import Role
 from core.errors import NotFound, ValidationFailed
 from kb import entries, repository
 from kb.models import Category, EntryIn, Samples
@@ -45,7 +47,7 @@ def _saved(conn: ConnDep, row: repository.Row) -> dict[str, Any]:
     return view
 
 
-@router.get("/kb/entries", summary="List or search KB entries")
+@router.get("/kb/entries", summary="List or search KB entries", dependencies=[Depends(require(Role.viewer))])
 def list_entries(
     conn: ConnDep,
     q: Annotated[str | None, Query(max_length=200, description="text in slug, title or solution")] = None,
@@ -58,7 +60,7 @@ def list_entries(
     return [entries.entry_view(r) for r in rows]
 
 
-@router.get("/kb/entries/{slug}", summary="One KB entry")
+@router.get("/kb/entries/{slug}", summary="One KB entry", dependencies=[Depends(require(Role.viewer))])
 def get_entry(slug: str, conn: ConnDep) -> dict[str, Any]:
     row = repository.entry_by_slug(conn, slug)
     if row is None:
@@ -66,7 +68,11 @@ def get_entry(slug: str, conn: ConnDep) -> dict[str, Any]:
     return entries.entry_view(row)
 
 
-@router.get("/kb/entries/{slug}/history", summary="Every saved version of an entry, newest first")
+@router.get(
+    "/kb/entries/{slug}/history",
+    summary="Every saved version of an entry, newest first",
+    dependencies=[Depends(require(Role.viewer))],
+)
 def entry_history(slug: str, conn: ConnDep) -> list[dict[str, Any]]:
     if repository.entry_by_slug(conn, slug) is None:
         raise NotFound(f"no KB entry {slug!r}", slug=slug)
@@ -76,7 +82,12 @@ def entry_history(slug: str, conn: ConnDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/kb/entries", status_code=status.HTTP_201_CREATED, summary="Create a KB entry")
+@router.post(
+    "/kb/entries",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a KB entry",
+    dependencies=[Depends(require(Role.kb_editor))],
+)
 def create_entry(body: EntryIn, conn: ConnDep, user: UserDep) -> dict[str, Any]:
     """Patterns must compile (RE2; 422 ``invalid_pattern`` with RE2's message) and the entry must match
     its ``samples.match`` and none of ``samples.no_match`` (422 ``sample_mismatch``). 409 if the slug exists.
@@ -85,7 +96,11 @@ def create_entry(body: EntryIn, conn: ConnDep, user: UserDep) -> dict[str, Any]:
     return _saved(conn, row)
 
 
-@router.put("/kb/entries/{slug}", summary="Update a KB entry (a new version; history kept)")
+@router.put(
+    "/kb/entries/{slug}",
+    summary="Update a KB entry (a new version; history kept)",
+    dependencies=[Depends(require(Role.kb_editor))],
+)
 def update_entry(slug: str, body: EntryUpdate, conn: ConnDep, user: UserDep) -> dict[str, Any]:
     try:
         entry = EntryIn.model_validate({"slug": slug, **body.model_dump()})
@@ -95,17 +110,27 @@ def update_entry(slug: str, body: EntryUpdate, conn: ConnDep, user: UserDep) -> 
     return _saved(conn, row)
 
 
-@router.post("/kb/entries/{slug}/disable", summary="Disable an entry (it stops matching; history kept)")
+@router.post(
+    "/kb/entries/{slug}/disable",
+    summary="Disable an entry (it stops matching; history kept)",
+    dependencies=[Depends(require(Role.kb_editor))],
+)
 def disable_entry(slug: str, conn: ConnDep, user: UserDep) -> dict[str, Any]:
     return entries.entry_view(entries.set_enabled(conn, slug, False, user))
 
 
-@router.post("/kb/entries/{slug}/enable", summary="Enable an entry again")
+@router.post(
+    "/kb/entries/{slug}/enable", summary="Enable an entry again", dependencies=[Depends(require(Role.kb_editor))]
+)
 def enable_entry(slug: str, conn: ConnDep, user: UserDep) -> dict[str, Any]:
     return entries.entry_view(entries.set_enabled(conn, slug, True, user))
 
 
-@router.post("/kb/test", summary="Test a pattern and/or a text against the KB and stored past failures")
+@router.post(
+    "/kb/test",
+    summary="Test a pattern and/or a text against the KB and stored past failures",
+    dependencies=[Depends(require(Role.kb_editor))],
+)
 def test_pattern(body: PatternTest, conn: ConnDep) -> dict[str, Any]:
     """For a text: which entries match and which one wins. For a pattern: whether it compiles, whether it
     matches the text, which other entries' samples it would match, and which stored failures it matches
@@ -113,7 +138,11 @@ def test_pattern(body: PatternTest, conn: ConnDep) -> dict[str, Any]:
     return entries.try_pattern(conn, body.pattern, body.text, body.slug, body.limit)
 
 
-@router.get("/kb/unmatched", summary="Unmatched failures grouped by normalised message, most frequent first")
+@router.get(
+    "/kb/unmatched",
+    summary="Unmatched failures grouped by normalised message, most frequent first",
+    dependencies=[Depends(require(Role.viewer))],
+)
 def unmatched(
     conn: ConnDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -122,7 +151,11 @@ def unmatched(
     return repository.unmatched_groups(conn, limit, offset)
 
 
-@router.post("/jobs/{job_id}/reanalyse", summary="Match a job's failures again with the current KB")
+@router.post(
+    "/jobs/{job_id}/reanalyse",
+    summary="Match a job's failures again with the current KB",
+    dependencies=[Depends(require(Role.operator, Role.kb_editor))],
+)
 def reanalyse(job_id: int, conn: ConnDep, settings: SettingsDep) -> list[dict[str, Any]]:
     reanalyse_job(conn, job_id, settings)
     return job_failures(conn, job_id)

@@ -10,6 +10,7 @@ Ports: every service gets a free port through ``patchpilot up``'s port options.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -23,7 +24,6 @@ import pytest
 from tests.e2e.ui_browser import browser_page, free_port, spawn, stop, wait_http
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-USER = "e2e-operator"
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Stack:
     api: str
     chat: str
     kb: str
+    tokens: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         chat, kb = f"http://127.0.0.1:{ports['chat']}", f"http://127.0.0.1:{ports['kb']}"
         wait_http(f"{chat}/_stcore/health", 120, proc)
         wait_http(f"{kb}/", 120, proc)
-        yield Stack(api=api, chat=chat, kb=kb)
+        tokens = json.loads((home / "demo-tokens.json").read_text())
+        yield Stack(api=api, chat=chat, kb=kb, tokens=tokens)
     finally:
         stop(proc, timeout=40)
 
@@ -71,8 +73,9 @@ def _gradio_box(page: Any, elem_id: str) -> Any:
 
 def _chat_job(page: Any, stack: Stack, shots: Path) -> int:
     page.goto(stack.chat)
-    page.get_by_role("textbox", name="Your name").fill(USER)
-    page.get_by_role("textbox", name="Your name").press("Enter")
+    page.get_by_label("API token", exact=True).and_(page.locator("input")).fill(stack.tokens["operator"])
+    page.get_by_label("API token", exact=True).and_(page.locator("input")).press("Enter")
+    page.get_by_text("Signed in as operator").wait_for()
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill("patch web-stg-01 and web-stg-02")
     box.press("Enter")
@@ -96,12 +99,13 @@ def test_chat_to_fix_then_curate_the_kb(stack: Stack, artifacts_dir: Path) -> No
     with browser_page() as page_:
         page: Any = page_
         job_id = _chat_job(page, stack, artifacts_dir)
-        failures = httpx.get(f"{stack.api}/api/v1/jobs/{job_id}", timeout=10).json()["failures"]
+        auth = {"Authorization": f"Bearer {stack.tokens['viewer']}"}
+        failures = httpx.get(f"{stack.api}/api/v1/jobs/{job_id}", headers=auth, timeout=10).json()["failures"]
         slug = next(f["kb"]["slug"] for f in failures if f["host"] == "web-stg-02" and f["kb"])
 
         # KB editor: take the known entry out so the failure becomes an unmatched group.
         page.goto(stack.kb)
-        _gradio_box(page, "kb-user").fill("e2e-curator")
+        _gradio_box(page, "kb-token").fill(stack.tokens["kb-editor"])
         page.get_by_role("button", name="Search").click()
         _gradio_box(page, "kb-open-slug").fill(slug)
         page.get_by_role("button", name="Open", exact=True).click()
@@ -140,10 +144,10 @@ def test_chat_to_fix_then_curate_the_kb(stack: Stack, artifacts_dir: Path) -> No
 
         # The chat shows the new fix for the job.
         page.goto(stack.chat)
-        page.get_by_role("textbox", name="Your name").fill(USER)
-        page.get_by_role("textbox", name="Your name").press("Enter")
+        page.get_by_label("API token", exact=True).and_(page.locator("input")).fill(stack.tokens["operator"])
+        page.get_by_label("API token", exact=True).and_(page.locator("input")).press("Enter")
         page.get_by_role("button", name=re.compile(rf"^#{job_id} ")).click()
         page.get_by_text(re.compile(r"Known fix: ")).first.wait_for(timeout=30_000)
         page.screenshot(path=str(artifacts_dir / "8-chat-new-fix.png"), full_page=True)
-        job = httpx.get(f"{stack.api}/api/v1/jobs/{job_id}", timeout=10).json()
+        job = httpx.get(f"{stack.api}/api/v1/jobs/{job_id}", headers=auth, timeout=10).json()
         assert any(f["kb"] and f["kb"]["slug"] == "e2e-disk-full" for f in job["failures"])

@@ -164,3 +164,19 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: floa
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+@pytest.fixture
+def demo_tokens(pipeline_settings: Settings, tmp_path: Path) -> dict[str, str]:
+    """One user per role (admin, operator, operator2, approver, viewer, kb-editor) and their API tokens."""
+    from core.auth.demo import ensure_demo_users
+    from core.db import connect
+
+    with connect(pipeline_settings.db.url or "") as conn:
+        tokens = ensure_demo_users(conn, tmp_path)
+        conn.commit()
+    return tokens
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def test_no_operation_answers_5xx(pipeline_settings):
+def test_no_operation_answers_5xx(pipeline_settings, demo_tokens):
     from api.app import create_app
 
     app = create_app(pipeline_settings, awx_ping=lambda: {"version": "test"})
@@ -22,7 +22,7 @@ def test_no_operation_answers_5xx(pipeline_settings):
         @given(case=operation.as_strategy())
         @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def check(case) -> None:
-            response = case.call()
+            response = case.call(headers={"Authorization": f"Bearer {demo_tokens['admin']}"})
             if response.status_code >= 500:
                 failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:200]}")
 

@@ -13,9 +13,15 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def client(pipeline_settings):
     from api.app import create_app
+    from core.auth.demo import ensure_demo_users
+    from core.db import connect
 
+    with connect(pipeline_settings.db.url) as conn:
+        tokens = ensure_demo_users(conn, pipeline_settings.home)
+        conn.commit()
     app = create_app(pipeline_settings, awx_ping=lambda: {"version": "test"})
-    with TestClient(app, raise_server_exceptions=False) as c:
+    headers = {"Authorization": f"Bearer {tokens['operator']}"}
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as c:
         yield c
 
 

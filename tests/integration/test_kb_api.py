@@ -29,8 +29,14 @@ def client(settings):
     with connect(settings.db.url) as conn:
         entries.import_file(conn, entries.SEED_PATH, "test")
         conn.commit()
+    from core.auth.demo import ensure_demo_users
+
+    with connect(settings.db.url) as conn:
+        tokens = ensure_demo_users(conn, settings.home)
+        conn.commit()
     app = create_app(settings, awx_ping=lambda: {"version": "test"})
-    with TestClient(app, raise_server_exceptions=False) as c:
+    headers = {"Authorization": f"Bearer {tokens['kb-editor']}"}
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as c:
         yield c
 
 

@@ -338,7 +338,7 @@ def _needs_local_host() -> None:
 @pytest.mark.slow
 def test_patch_check_mode_on_localhost(ansible_env: dict[str, str], inventory: Path) -> None:
     _needs_local_host()
-    extra = '{"patchpilot_job_id": 7, "patchpilot_reboot": "if_needed", "patchpilot_security_only": true, "patchpilot_exclude": ["kernel*"], "patchpilot_serial": 1}'  # noqa: E501
+    extra = '{"patchpilot_job_id": 7, "patchpilot_reboot": "if_needed", "patchpilot_security_only": true, "patchpilot_exclude": ["kernel*"], "patchpilot_serial": 1}'
     result = _check_mode("patch.yml", extra, ansible_env, inventory)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "TASK [Check whether a reboot is required]" in result.stdout

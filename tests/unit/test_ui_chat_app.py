@@ -29,7 +29,7 @@ def _app(user: str = "alice") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=15)
     at.run()
     if user:
-        at.text_input(key="user").input(user).run()
+        at.text_input(key="token").input(user).run()  # the fake API's tokens are user names
     return at
 
 
@@ -84,8 +84,8 @@ def test_confirm_follows_the_job_live_to_its_result_with_kb_fixes(fake: FakeServ
     # The unmatched failure says so instead of inventing a fix.
     assert any("No known fix" in i.value for i in at.info)
     assert [m.value for m in at.metric] == ["1", "1"]
-    links = [b.proto.url for b in at.get("link_button")]
-    assert links == [f"{fake.url}/api/v1/jobs/1/stdout"]
+    downloads = at.get("download_button")
+    assert [d.proto.label for d in downloads] == ["Download the full log"]
     # The sidebar lists the job.
     assert any(b.label.startswith("#1 patch 2 hosts") for b in at.sidebar.button)
 

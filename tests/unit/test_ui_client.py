@@ -76,5 +76,6 @@ def test_non_json_error_and_unreachable_api() -> None:
 def test_url_from_settings() -> None:
     assert api_url(Settings(api={"host": "::", "port": 9})) == "http://127.0.0.1:9"
     assert api_url(Settings(api={"host": "::1", "port": 9})) == "http://[::1]:9"
-    with client_for(Settings(api={"port": 8123}), "x") as client:
-        assert client.stdout_url(5) == "http://127.0.0.1:8123/api/v1/jobs/5/stdout"
+    assert api_url(Settings(ui={"api_url": "https://api.example.org/"})) == "https://api.example.org"
+    with client_for(Settings(api={"port": 8123}), token="t") as client:
+        assert client.base_url == "http://127.0.0.1:8123"

@@ -2,7 +2,7 @@
 
 It serves the documented shapes (chat, jobs, KB) from memory. A job advances one step each
 time it is fetched, so a UI following it sees queued -> running -> per-host verdicts -> failed.
-Every request is recorded (method, path, X-Patchpilot-User) so tests can check identity.
+Every request is recorded (method, path, the signed-in user) so tests can check identity.
 """
 
 from __future__ import annotations
@@ -161,6 +161,8 @@ class FakeApi:
     # --- routing -----------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: dict[str, str], body: Any, user: str) -> tuple[int, Any]:
         p = path.removeprefix("/api/v1")
+        if method == "GET" and p == "/users/me":
+            return 200, {"name": user, "roles": ["operator"], "via": "token"}
         if method == "POST" and p == "/chat":
             return self.chat(body, user)
         if m := re.fullmatch(r"/chat/([^/]+)/confirm", p):
@@ -231,7 +233,7 @@ class FakeApi:
                 job.steps += 1
             return 200, job.body(self.matched_slug)
         if action == "/stdout":
-            return 200, "PLAY [all] ***\nfatal: [web-stg-02]: FAILED!\n"
+            return 200, "PLAY [all] ***\nfatal: [web-stg-02]: FAILED!\n\nPLAY RECAP ***\n"
         if action == "/cancel":
             job.canceled = True
             return 200, job.body(self.matched_slug)
@@ -385,7 +387,10 @@ class FakeServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else {}
-                user = self.headers.get("X-Patchpilot-User")
+                auth = self.headers.get("Authorization", "")
+                # The fake's tokens are the users' names: "Bearer alice" signs in as alice.
+                user = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
+                user = user or self.headers.get("X-Patchpilot-User")
                 with api_.lock:
                     api_.requests.append((self.command, url.path, user))
                     status, payload = api_.handle(self.command, url.path, query, body, user or "operator")

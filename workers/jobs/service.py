@@ -161,11 +161,18 @@ def _finish(conn: Conn, job_id: int, status: JobStatus, error: str | None = None
     return row
 
 
-def request_cancel(conn: Conn, job_id: int, *, by: str, source: str | None = None) -> Job:
-    """Cancel a job: at once if it has not reached AWX, else through AWX (the job ends ``canceled``)."""
+def request_cancel(
+    conn: Conn, job_id: int, *, by: str, source: str | None = None, any_owner: bool = False
+) -> Job:
+    """Cancel a job: at once if it has not reached AWX, else through AWX (the job ends ``canceled``).
+
+    Only the requester may cancel a job, unless ``any_owner`` (an admin).
+    """
     row = repo.get(conn, job_id, for_update=True)
     if row is None:
         raise NotFound(f"job {job_id} does not exist")
+    if row["requested_by"] != by and not any_owner:
+        raise PermissionDenied(f"job {job_id} is {row['requested_by']}'s; you can cancel only your own jobs")
     status = JobStatus(row["status"])
     if status.terminal:
         raise ValidationFailed(f"job {job_id} has already finished ({status.value}); nothing to cancel")

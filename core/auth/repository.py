@@ -1,0 +1,71 @@
+"""SQL for users and API tokens; the only module that runs it. Takes a connection, never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from core.db import DictConn
+from core.sql import Queries
+
+Q = Queries(__file__)
+Conn = DictConn
+Row = dict[str, Any]
+
+
+def insert_user(conn: Conn, name: str, roles: list[str]) -> Row | None:
+    """The new user, or None when the name is taken."""
+    return conn.execute(Q.insert_user, {"name": name, "roles": roles}).fetchone()
+
+
+def get_user(conn: Conn, name: str) -> Row | None:
+    return conn.execute(Q.get_user, {"name": name}).fetchone()
+
+
+def list_users(conn: Conn) -> list[Row]:
+    return conn.execute(Q.list_users).fetchall()
+
+
+def update_user(conn: Conn, name: str, *, roles: list[str] | None, enabled: bool | None) -> Row | None:
+    return conn.execute(Q.update_user, {"name": name, "roles": roles, "enabled": enabled}).fetchone()
+
+
+def insert_token(
+    conn: Conn, *, user_id: int, sha256: str, prefix: str, label: str | None, expires_at: datetime | None
+) -> Row:
+    params = {"user_id": user_id, "sha256": sha256, "prefix": prefix, "label": label, "expires_at": expires_at}
+    row = conn.execute(Q.insert_token, params).fetchone()
+    assert row is not None
+    return row
+
+
+def token_by_hash(conn: Conn, sha256: str) -> Row | None:
+    return conn.execute(Q.token_by_hash, {"sha256": sha256}).fetchone()
+
+
+def touch_token(conn: Conn, token_id: int) -> None:
+    conn.execute(Q.touch_token, {"id": token_id})
+
+
+def list_tokens(conn: Conn, user: str | None = None) -> list[Row]:
+    return conn.execute(Q.list_tokens, {"user": user}).fetchall()
+
+
+def find_tokens(conn: Conn, ref: str) -> list[Row]:
+    token_id = int(ref) if ref.isdigit() and len(ref) < 19 else None
+    return conn.execute(Q.find_tokens, {"id": token_id, "ref": ref}).fetchall()
+
+
+def revoke_token(conn: Conn, token_id: int) -> Row | None:
+    """The revoked token, or None when it was already revoked."""
+    return conn.execute(Q.revoke_token, {"id": token_id}).fetchone()
+
+
+def revoke_labelled(conn: Conn, user_id: int, label: str) -> None:
+    conn.execute(Q.revoke_labelled, {"user_id": user_id, "label": label})
+
+
+def now(conn: Conn) -> datetime:
+    row = conn.execute(Q.now).fetchone()
+    assert row is not None
+    return row["now"]  # type: ignore[no-any-return]
