@@ -11,8 +11,8 @@ from langchain_core.tools import tool
 from langgraph.types import Command
 from pydantic import ValidationError
 
-from core.errors import PatchpilotError
 from core.enums import RebootPolicy
+from core.errors import PatchpilotError
 from core.intent import PatchIntent
 from core.windows import next_window_start
 from tools.context import ToolContext
