@@ -16,6 +16,7 @@ from langgraph.types import Command
 from agent.gate import PUBLIC_PENDING
 from agent.language.fold import text_of
 from core.errors import Conflict
+from core.redact import redact
 from tools.context import ToolContext
 
 
@@ -64,7 +65,8 @@ class ChatSession:
         ):  # the user wrote instead of confirming: close the prompt, keep the proposal
             self.graph.invoke(Command(resume={"decision": "message"}), config, context=ctx)
         before = self._count(config)
-        self.graph.invoke({"messages": [HumanMessage(message)]}, config, context=ctx)
+        # Secrets never reach the checkpointer or a model: the message is redacted first.
+        self.graph.invoke({"messages": [HumanMessage(redact(message))]}, config, context=ctx)
         return self._result(config, before)
 
     def confirm(self, ctx: ToolContext, session_id: str, token: str) -> TurnResult:

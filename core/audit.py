@@ -7,6 +7,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from core.db import DictConn
+from core.redact import redact_obj
 
 
 def record(
@@ -22,5 +23,12 @@ def record(
     """Append one audit row in the caller's transaction (it commits with the change it records)."""
     conn.execute(
         "INSERT INTO ops.audit (actor, action, object_type, object_id, source, detail) VALUES (%s, %s, %s, %s, %s, %s)",
-        (actor, action, object_type, None if object_id is None else str(object_id), source, Jsonb(detail or {})),
+        (
+            actor,
+            action,
+            object_type,
+            None if object_id is None else str(object_id),
+            source,
+            Jsonb(redact_obj(detail or {})),  # secrets never reach the audit trail
+        ),
     )

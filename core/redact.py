@@ -26,6 +26,7 @@ manipulation error``) and values that carry no secret (``null``, ``{{ var }}``).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -61,7 +62,23 @@ _BENIGN_LAST = frozenset(
 )  # fmt: skip
 _BENIGN_FIRST = frozenset({"max", "min", "num", "total", "no", "use", "is", "has", "show", "ask", "prompt"})
 _BENIGN_NAMES = frozenset(
-    {"author", "authors", "authority", "authorized_keys", "passed", "keyboard", "pwd", "oldpwd", "bypass"}
+    {
+        "author",
+        "authors",
+        "authority",
+        "authorized_keys",
+        "passed",
+        "keyboard",
+        "pwd",
+        "oldpwd",
+        "bypass",
+        # sudoers and sshd words that are settings, not secrets ("NOPASSWD: ALL", "Passwordless: add ...")
+        "nopasswd",
+        "passwd",
+        "passwordless",
+        "passwordauthentication",
+        "permitemptypasswords",
+    }
 )
 
 
@@ -73,6 +90,8 @@ def is_secret_key(name: str) -> bool:
     [True, True, True, True]
     >>> [is_secret_key(k) for k in ("token_type", "password_expires", "sort_key", "author", "max_tokens")]
     [False, False, False, False, False]
+    >>> [is_secret_key(k) for k in ("NOPASSWD", "Passwordless", "PasswordAuthentication")]
+    [False, False, False]
     """
     if len(name) > 128 or name.lower() in _BENIGN_NAMES:
         return False
@@ -114,6 +133,8 @@ def _head(m: Any) -> str:
 _VALUE_SKIP = re.compile(
     r"(?i:|null|none|nil|true|false|~|\*{3,}|x{3,}|<[^>]*>|%\(?\w+\)?s)|\$\{\w+\}|\$[A-Z_][A-Z0-9_]*"
 )
+# Documentation placeholders in URLs ("http://user:pass@proxy:port/"), not credentials.
+_PLACEHOLDER = re.compile(r"(?i)pass(word)?|secret|changeme|\*+|x+|<[^>]*>|\[REDACTED\]|\$\{?\w+\}?")
 # "--password to set it": a flag followed by prose, not by its value.
 _PROSE = frozenset({"to", "and", "or", "the", "is", "if", "with", "for", "on", "in", "of", "option", "flag", "a", "an"})
 
@@ -132,7 +153,10 @@ _RULES: list[Rule] = [
         lambda m: f"{m.group(1)}{MARK}\n{m.group(2)}{MARK}",
     ),
     # Credentials in URLs: scheme://user:password@host (the password may contain '@': up to the last one).
-    (_c(r"(?i)\b([a-z][a-z0-9+.-]{1,30}://[^\s:/@'\"<>]*):([^\s/'\"<>]*)@"), lambda m: f"{m.group(1)}:{MARK}@"),
+    (
+        _c(r"(?i)\b([a-z][a-z0-9+.-]{1,30}://[^\s:/@'\"<>]*):([^\s/'\"<>]*)@"),
+        lambda m: m.group(0) if _PLACEHOLDER.fullmatch(m.group(2)) else f"{m.group(1)}:{MARK}@",
+    ),
     # Authorization headers (any scheme): keep the header name and the scheme.
     (
         _c(
@@ -201,6 +225,10 @@ _KEYWORD = re.compile(r"(?i)pass|pwd|secret|token|key|credential|creds|auth|cook
 _QUOTES = {"dq": '"', "eq": '\\"', "sq": "'"}
 
 
+_PROSE_VALUES = frozenset(
+    {"put", "use", "set", "see", "enter", "give", "type", "add", "store", "keep", "read", "check", "the", "a", "an",
+     "it", "is", "was", "not", "no", "none", "required", "missing", "incorrect", "expired", "wrong", "invalid"}
+)  # fmt: skip
 _HEADER_KEYS = frozenset({"authorization", "proxy-authorization"})  # the header rule keeps their scheme
 _PROSE_NEXT = re.compile(r" [a-z]{2,}\b")
 
@@ -219,8 +247,10 @@ def _secret_pair(m: re.Match[str]) -> str | None:
     value = m["bare"]
     if _VALUE_SKIP.fullmatch(value) or value.startswith(("{{", "//")):
         return None
-    if ":" in sep and value.isalpha() and value[:1].isupper() and _PROSE_NEXT.match(m.string, m.end()):
-        return None  # "passwd: Authentication token manipulation error" is a message, not a password
+    # "passwd: Authentication token manipulation error", "With a password: put it in ...": prose
+    prose = value[:1].isupper() or value.lower() in _PROSE_VALUES
+    if ":" in sep and value.isalpha() and prose and _PROSE_NEXT.match(m.string, m.end()):
+        return None
     return f"{m['pre']}{key}{sep}{MARK}"
 
 
@@ -247,6 +277,7 @@ def redact(text: str) -> str:
     """``text`` with every secret value replaced by ``[REDACTED]``; idempotent, never raises on a str."""
     if not text:
         return text
+    text = str(text)  # a str subclass (an enum value) is redacted as its plain text
     for pattern, repl in _RULES:
         text = pattern.sub(repl, text)
     return _redact_pairs(text)
@@ -273,3 +304,32 @@ def redact_obj(obj: Any, *, _secret: bool = False) -> Any:
     if isinstance(obj, str):
         return redact(obj)
     return obj
+
+
+_RESULT = re.compile(r"^(?P<head>.*? => )(?P<json>\{.*\})\s*$")
+
+
+def redact_log(text: str) -> str:
+    """An Ansible/AWX log with its secrets redacted, including inside the JSON of result lines.
+
+    A result's JSON strings are decoded, redacted and encoded again, so a secret that only shows once
+    decoded (``\\"password\\": ...`` nested in a module's stdout) is caught too.
+
+    >>> line = 'fatal: [h]: FAILED! => {"msg": "{\\"password\\": \\"Pw-1\\"}"}'
+    >>> "Pw-1" in redact_log(line)
+    False
+    """
+    if not text:
+        return text
+    out: list[str] = []
+    for line in str(text).split("\n"):
+        m = _RESULT.match(line) if " => {" in line else None
+        if m:
+            try:
+                data = json.loads(m["json"])
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                line = m["head"] + json.dumps(redact_obj(data), sort_keys=True, ensure_ascii=False)
+        out.append(redact(line))
+    return "\n".join(out)

@@ -225,3 +225,8 @@ CREATE INDEX api_tokens_prefix_idx ON ops.api_tokens (prefix);
 -- The audit API filters by actor or action and pages by id.
 CREATE INDEX audit_actor_idx ON ops.audit (actor, id);
 CREATE INDEX audit_action_idx ON ops.audit (action, id);
+
+-- 0004: the similarity index walks halfvec copies, m = 32, ef_construction = 128 (kb/THRESHOLD.md).
+DROP INDEX kb.sample_vectors_embedding_idx;
+CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
+    USING hnsw ((embedding::halfvec(2000)) halfvec_cosine_ops) WITH (m = 32, ef_construction = 128);

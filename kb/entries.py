@@ -13,6 +13,7 @@ from typing import Any
 import re2
 
 from core.errors import Conflict, InvalidPattern, NotFound, SampleMismatch
+from core.redact import redact_obj
 from kb import repository as repo
 from kb.embedder import HashingEmbedder
 from kb.engine import compiled_kb
@@ -89,6 +90,7 @@ def save_entry(conn: repo.Conn, entry: EntryIn, by: str, *, create: bool | None 
 
     ``create=True`` refuses an existing slug (Conflict); ``create=False`` refuses a missing one (NotFound).
     """
+    entry = _redacted(entry)
     for p in entry.patterns:
         validate_pattern(p)
     check_samples(entry)
@@ -107,6 +109,13 @@ def save_entry(conn: repo.Conn, entry: EntryIn, by: str, *, create: bool | None 
     repo.insert_history(conn, row["id"], row["slug"], row["version"], data, by)
     _write_vectors(conn, row["id"], entry)
     return row, True
+
+
+def _redacted(entry: EntryIn) -> EntryIn:
+    """The entry with secrets taken out of its free text (patterns are regexes and stay as written)."""
+    data = entry.model_dump(mode="json")
+    clean = redact_obj({k: v for k, v in data.items() if k not in ("slug", "patterns", "modules", "category")})
+    return EntryIn.model_validate({**data, **clean})
 
 
 def set_enabled(conn: repo.Conn, slug: str, enabled: bool, by: str) -> repo.Row:

@@ -112,8 +112,15 @@ def entries_without_vectors(conn: Conn, embedder: str) -> list[Row]:
 
 
 def nearest_samples(conn: Conn, embedder: str, vector: np.ndarray[Any, Any], k: int = 10) -> list[Row]:
+    """The ``k`` (at most 40) nearest samples by exact cosine, found through the HNSW index.
+
+    The search settings are ``set_config(..., true)``: a transaction (or a savepoint inside the
+    caller's) holds them; they last until the caller's transaction ends and touch only HNSW scans.
+    """
     params = {"embedder": embedder, "vector": _vec(vector), "k": k}
-    return conn.execute(Q.nearest_samples, params).fetchall()
+    with conn.transaction():
+        conn.execute(Q.similarity_settings)
+        return conn.execute(Q.nearest_samples, params).fetchall()
 
 
 def delete_job_failures(conn: Conn, job_id: int) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import NotFound
+from core.redact import redact, redact_log, redact_obj
 from core.settings import Settings
 from kb import repository as repo
 from kb.embedder import make_embedder
@@ -101,7 +102,8 @@ def analyse_job(
     Idempotent: re-running it for a job replaces that job's failures and unmatched-group members.
     Does not commit.
     """
-    failures = analyse(stdout, events).failures
+    # Redacted again here (idempotent): this is the one writer of ops.failures, whoever calls it.
+    failures = [_redacted(f) for f in analyse(redact_log(stdout), redact_obj(events) if events else events).failures]
     matches = match_failures(conn, make_embedder(settings), failures)
     return store_failures(conn, job_id, failures, matches)
 
@@ -159,12 +161,21 @@ def job_failures(conn: repo.Conn, job_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _redacted(f: Failure) -> Failure:
+    """A failure's texts redacted once more after JSON decoding (decoding can reveal a secret's usual form)."""
+    for name in ("msg", "message", "match_text", "stderr_excerpt", "stdout_excerpt"):
+        setattr(f, name, redact(getattr(f, name)))
+    if f.item:
+        f.item = redact(f.item)
+    return f
+
+
 def analyse_text(conn: repo.Conn, log: str, settings: Settings) -> dict[str, Any]:
     """Analyse a log without storing anything: failures, ignored results and their KB matches."""
     analysis = parse_stdout(log)
     matches = match_failures(conn, make_embedder(settings), analysis.failures)
     entries = repo.entries_by_slugs(conn, sorted({m.slug for m in matches if m}))
-    return {
+    result = {
         "failures": [
             {
                 "host": f.host,
@@ -183,3 +194,6 @@ def analyse_text(conn: repo.Conn, log: str, settings: Settings) -> dict[str, Any
         "hosts": analysis.recap,
         "truncated": analysis.truncated,
     }
+    # Matching saw the log as given (nothing is stored); what goes back out is redacted.
+    redacted: dict[str, Any] = redact_obj(result)
+    return redacted

@@ -22,6 +22,7 @@ from core.db import on_commit
 from core.enums import HostStatus, JobStatus
 from core.errors import AwxNotFound, AwxPromptNotAllowed
 from core.intent import PatchIntent
+from core.redact import redact, redact_log, redact_obj
 from core.settings import Settings
 from workers.awx.client import AwxClient
 from workers.awx.models import AwxJob, AwxJobStatus, HostSummary
@@ -125,6 +126,7 @@ def fail(conn: Conn, job_id: int, message: str) -> None:
 
 
 def finish(conn: Conn, job_id: int, status: JobStatus, error: str | None = None) -> None:
+    error = redact(error) if error else error  # AWX explanations can quote commands
     repo.set_status(conn, job_id, status, error)
     if status.terminal:
         repo.release_hosts(conn, job_id)
@@ -191,8 +193,11 @@ def collect(conn: Conn, client: AwxClient, job_id: int, settings: Settings) -> N
     anything_failed = awx_job.status is not AwxJobStatus.successful or any(
         s.dark or s.failures for s in summaries.values()
     )
-    events = [e.model_dump(mode="json") for e in client.failed_events(awx_job.id)] if anything_failed else []
+    raw_events = [e.model_dump(mode="json") for e in client.failed_events(awx_job.id)] if anything_failed else []
     out = client.stdout(awx_job.id, keep_bytes=settings.awx.stdout_keep_bytes)
+    # Secrets never leave the box: redacted before anything is stored, shown or sent to an LLM.
+    events: list[dict[str, Any]] = redact_obj(raw_events)
+    stdout = redact_log(out.text)
     for host in row["hosts"]:
         s = summaries.get(host)
         counts = {
@@ -205,9 +210,9 @@ def collect(conn: Conn, client: AwxClient, job_id: int, settings: Settings) -> N
             "ignored": s.ignored if s else 0,
         }
         repo.upsert_job_host(conn, job_id, host, host_status(s).value if s else HostStatus.skipped.value, counts)
-    repo.save_stdout(conn, job_id, out.text, out.size_bytes, out.truncated)
+    repo.save_stdout(conn, job_id, stdout, out.size_bytes, out.truncated)
     for hook in _collect_hooks:
-        hook(conn, job_id, out.text, events, settings)
+        hook(conn, job_id, stdout, events, settings)
     status, error = final_status(awx_job, list(summaries.values()), row["hosts"])
     finish(conn, job_id, status, error)
 
