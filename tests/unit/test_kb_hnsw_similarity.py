@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from core.db import connect
@@ -32,9 +33,10 @@ def test_bench_builds_the_index_migrations_and_schema_declare() -> None:
     assert schema[last] == ddl, "the last definition of the index in core/schema.sql differs from the bench's"
 
 
-def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
+def _unit(rng: np.random.Generator, n: int) -> npt.NDArray[np.float32]:
     v = rng.random((n, DIM), dtype=np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
+    out: npt.NDArray[np.float32] = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return out
 
 
 @pytest.mark.integration
