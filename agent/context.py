@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from agent.graph import make_model
 from agent.language.when import parse_when
+from agent.suggest import make_suggester
 from core.settings import Settings
 from tools.context import ToolContext
 from tools.ports import JobsPort, KbPort, NoDatabase, ServiceJobs, ServiceKb
@@ -25,6 +27,7 @@ def build_context(
     """Without a connection, jobs and KB refuse every call (nothing can be queued)."""
     if conn is None:
         jobs, kb = jobs or NoDatabase(), kb or NoDatabase()
+    suggest = make_suggester(make_model(settings)) if settings.llm_enabled else None
     return ToolContext(
         user=user,
         settings=settings,
@@ -35,4 +38,5 @@ def build_context(
         conn=conn,
         fixed_now=now,
         source=source,
+        suggest=suggest,
     )
