@@ -85,10 +85,13 @@ def _entry_vector(entry: EntryIn) -> Any:
     return _HASHING.embed_one(text)
 
 
-def save_entry(conn: repo.Conn, entry: EntryIn, by: str, *, create: bool | None = None) -> tuple[repo.Row, bool]:
+def save_entry(
+    conn: repo.Conn, entry: EntryIn, by: str, *, create: bool | None = None, expected_version: int | None = None
+) -> tuple[repo.Row, bool]:
     """Insert or update by slug. Returns ``(row, changed)``; an identical entry is left as it is.
 
     ``create=True`` refuses an existing slug (Conflict); ``create=False`` refuses a missing one (NotFound).
+    ``expected_version`` refuses an update when the stored entry has moved on since it was read (Conflict).
     """
     entry = _redacted(entry)
     for p in entry.patterns:
@@ -103,6 +106,12 @@ def save_entry(conn: repo.Conn, entry: EntryIn, by: str, *, create: bool | None 
     else:
         if create is True:
             raise Conflict(f"a KB entry {entry.slug!r} already exists", slug=entry.slug)
+        if expected_version is not None and current["version"] != expected_version:
+            raise Conflict(
+                f"{entry.slug!r} changed since you opened it (you edited version {expected_version}, it is now "
+                f"version {current['version']}); reopen it, re-apply your change and save again",
+                slug=entry.slug,
+            )
         if entry_from_row(current).model_dump(mode="json") == data:
             return current, False
         row = repo.update_entry(conn, current["id"], data, _entry_vector(entry), by)

@@ -210,10 +210,11 @@ class ApiClient:
         """Create an entry; 422 (invalid_pattern, sample_mismatch) or 409 (slug exists) as ApiError."""
         return self._model(SavedEntry, "POST", "/kb/entries", json=entry)
 
-    def kb_update(self, slug: str, entry: dict[str, Any]) -> SavedEntry:
-        """Replace an entry's content (a new version; the API keeps the history)."""
+    def kb_update(self, slug: str, entry: dict[str, Any], *, version: int | None = None) -> SavedEntry:
+        """Replace an entry's content (a new version; the API keeps the history); 409 if ``version`` is stale."""
         body = {k: v for k, v in entry.items() if k != "slug"}
-        return self._model(SavedEntry, "PUT", f"/kb/entries/{_segment(slug)}", json=body)
+        params = {"version": version} if version is not None else None
+        return self._model(SavedEntry, "PUT", f"/kb/entries/{_segment(slug)}", json=body, params=params)
 
     def kb_set_enabled(self, slug: str, enabled: bool) -> KbEntry:
         action = "enable" if enabled else "disable"

@@ -121,7 +121,7 @@ class KbHandlers:
                 if draft.version is None:
                     entry = client.kb_create(payload)
                 else:
-                    entry = client.kb_update(draft.slug.strip(), payload)
+                    entry = client.kb_update(draft.slug.strip(), payload, version=draft.version)
         except ApiError as exc:
             return (*editor_values(draft), self._error(exc))
         return (*editor_values(draft_from_entry(entry)), saved_report(entry))

@@ -101,12 +101,19 @@ def create_entry(body: EntryIn, conn: ConnDep, user: UserDep) -> dict[str, Any]:
     summary="Update a KB entry (a new version; history kept)",
     dependencies=[Depends(require(Role.kb_editor))],
 )
-def update_entry(slug: str, body: EntryUpdate, conn: ConnDep, user: UserDep) -> dict[str, Any]:
+def update_entry(
+    slug: str,
+    body: EntryUpdate,
+    conn: ConnDep,
+    user: UserDep,
+    version: Annotated[int | None, Query(ge=1, description="the version you edited; 409 if it changed since")] = None,
+) -> dict[str, Any]:
+    """With ``?version=N``, two curators cannot silently overwrite each other: a stale edit is a 409."""
     try:
         entry = EntryIn.model_validate({"slug": slug, **body.model_dump()})
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from None
-    row, _ = entries.save_entry(conn, entry, user, create=False)
+    row, _ = entries.save_entry(conn, entry, user, create=False, expected_version=version)
     return _saved(conn, row)
 
 

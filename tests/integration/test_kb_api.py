@@ -93,3 +93,29 @@ def test_pattern_test_reports_kb_hits_and_conflicts(client):
 def test_unmatched_and_reanalyse_unknown_job(client):
     assert client.get("/api/v1/kb/unmatched").json() == []
     assert client.post("/api/v1/jobs/999999/reanalyse").status_code == 404
+
+
+def test_a_stale_edit_is_refused_not_silently_overwritten(client):
+    entry = {
+        "slug": "stale-edit",
+        "title": "Frobnicator crashed",
+        "category": "other",
+        "patterns": ["frobnicator crashed"],
+        "solution": "Restart it.",
+        "samples": {"match": ["frobnicator crashed (core dumped)"], "no_match": []},
+    }
+    created = client.post("/api/v1/kb/entries", json=entry).json()
+    body = {k: v for k, v in entry.items() if k != "slug"}
+    first = client.put(
+        "/api/v1/kb/entries/stale-edit",
+        params={"version": created["version"]},
+        json={**body, "solution": "Restart it with `systemctl restart frobnicator`."},
+    )
+    assert first.status_code == 200 and first.json()["version"] == created["version"] + 1
+    second = client.put(
+        "/api/v1/kb/entries/stale-edit",
+        params={"version": created["version"]},
+        json={**body, "solution": "Reboot the host."},
+    )
+    assert second.status_code == 409 and "changed since you opened it" in second.json()["detail"]
+    assert "systemctl restart" in client.get("/api/v1/kb/entries/stale-edit").json()["solution"]
