@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -38,13 +40,18 @@ def inventory() -> Any:
 
 @pytest.fixture
 def pipeline_settings(settings: Settings, celery_broker: str) -> Settings:
-    """Settings for pipeline tests: fast polls, no patch windows."""
+    """Settings for pipeline tests: fast polls, no patch windows, and a Celery queue of the test's own (a worker
+    left over from an earlier test can never take this test's messages)."""
+    from workers.celery_app import configure
+
+    queue = f"pp-test-{uuid.uuid4().hex[:8]}"
+    configure(broker_url=celery_broker, queue=queue)
     return settings.model_copy(
         update={
             "awx": settings.awx.model_copy(
                 update={"poll_initial_s": 0.2, "poll_max_s": 1.0, "event_wait_s": 5.0, "retries": 4}
             ),
-            "jobs": settings.jobs.model_copy(update={"windows": {}}),
+            "jobs": settings.jobs.model_copy(update={"windows": {}, "queue": queue}),
         }
     )
 
@@ -106,17 +113,21 @@ class WorkerProcess:
         return [int(p) for p in out.stdout.split()]
 
     def kill_all(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        """SIGKILL the worker's whole process group (its pool children too, even if the main process is gone)."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+        self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        if self.proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill_all()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(15)
+        self.kill_all()  # whatever is left of the group (orphaned pool children)
 
 
 @pytest.fixture
