@@ -185,6 +185,21 @@ def _packageish(items: list[str], suffix: str | None) -> bool:
     return all(not _HOSTISH.search(i) for i in items)
 
 
+# Package names operators exclude often: "except nginx and openssl*" needs no "packages" after it. A host
+# or group never looks like these (host names carry digits or dashes; groups are checked by _HOSTISH first).
+_COMMON_PACKAGES = frozenset(
+    {"kernel", "glibc", "openssl", "openssh", "nginx", "httpd", "apache2", "haproxy", "postgresql", "mysql",
+     "mariadb", "redis", "java", "openjdk", "python", "python3", "docker", "containerd", "podman", "systemd",
+     "sudo", "bash", "curl", "firefox", "chrony", "ntp", "samba", "bind", "postfix", "tomcat", "nodejs", "php",
+     "perl", "git", "vim", "grub2", "linux-image", "linux-firmware", "selinux-policy", "firewalld", "rsyslog"}
+)  # fmt: skip
+
+
+def _known_packages(items: list[str]) -> bool:
+    """Every item is a well-known package (a trailing glob allowed)."""
+    return bool(items) and all(i.rstrip("*").rstrip("-") in _COMMON_PACKAGES and not _HOSTISH.search(i) for i in items)
+
+
 def _kernel(item: str) -> str:
     return "kernel*" if item in ("kernel", "kernels") else item
 
@@ -200,7 +215,7 @@ def read_excludes(text: str) -> tuple[list[str], str]:
                 word = m.group(0).split()[0].lower()
                 kernel_only = all(i.startswith("kernel") for i in items)
                 needs_suffix = word in ("no", "except", "apart", "but", "without")
-                if needs_suffix and not (m.group("suffix") or kernel_only):
+                if needs_suffix and not (m.group("suffix") or kernel_only or _known_packages(items)):
                     continue
                 if kernel_only or _packageish(items, m.group("suffix")):
                     found += [_kernel(i) for i in items]

@@ -85,3 +85,14 @@ def test_cli_json_output(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     data = json.loads(out)
     assert data["cases"] >= 45 and data["unsafe"] == 0
+
+
+def test_engineers_unseen_intents() -> None:
+    """30 cases written after the reader was built (tests/data/intents_engineers.jsonl), none tuned against."""
+    from pathlib import Path
+
+    cases = load_cases(Path(__file__).resolve().parents[1] / "data" / "intents_engineers.jsonl")
+    report = evaluate(cases, inventory())
+    assert report.cases == 30
+    assert report.unsafe == 0, report.failures
+    assert report.accuracy >= 0.95, report.failures
