@@ -114,3 +114,28 @@ def test_zero_host_run_is_an_error(awx_settings, inventory, worker, emulator):
     job = _terminal(awx_settings, job_id)
     assert job.status is JobStatus.error
     assert "zero hosts" in (job.error or "")
+
+
+def test_scheduled_job_starts_only_when_due(awx_settings, inventory, worker, emulator):
+    """Beat (embedded in the test worker) dispatches it from PostgreSQL once not_before has passed."""
+    from datetime import UTC, datetime, timedelta
+
+    not_before = datetime.now(UTC) + timedelta(seconds=8)
+    with connect(awx_settings.db.url) as conn:
+        job = service.submit(
+            conn,
+            PatchIntent(action="patch", hosts=["app-stg-02"], not_before=not_before),
+            requested_by="alice",
+            settings=awx_settings,
+            inventory=inventory,
+        )
+        commit(conn)
+    assert job.status is JobStatus.scheduled
+    import time
+
+    time.sleep(5)
+    assert _job(awx_settings, job.id).status is JobStatus.scheduled and emulator.launches() == {}
+    done = _terminal(awx_settings, job.id, timeout=60)
+    assert done.status is JobStatus.succeeded, done.error
+    assert done.started_at is not None and done.started_at >= not_before
+    assert emulator.launches() == {str(job.id): 1}
