@@ -163,3 +163,29 @@ def test_cancel_before_start_and_after_finish(pipeline_settings, inventory):
         assert canceled.status is JobStatus.canceled
         with pytest.raises(ValidationFailed, match="already finished"):
             service.request_cancel(conn, job.id, by="a")
+
+
+def test_an_approval_older_than_its_ttl_never_runs(pipeline_settings, inventory, redis_url):
+    later = datetime.now(UTC) + timedelta(hours=3)
+    with connect(pipeline_settings.db.url) as conn:
+        job = service.submit(
+            conn,
+            _patch("db-prod-01", not_before=later),
+            requested_by="alice",
+            settings=pipeline_settings,
+            inventory=inventory,
+        )
+        approved = service.approve(conn, job.id, approver="bob")
+        commit(conn)
+        assert approved.status is JobStatus.scheduled
+        # it becomes due a day after it was approved (the TTL is 24 h by default)
+        conn.execute(
+            "UPDATE ops.jobs SET not_before = now() - interval '1 second', "
+            "approved_at = now() - interval '25 hours' WHERE id = %s",
+            (job.id,),
+        )
+        assert lifecycle.sweep(conn, pipeline_settings)["due"] == 1
+        commit(conn)
+        final = service.get_job(conn, job.id)
+        assert final.status is JobStatus.canceled and "approval expired" in (final.error or "")
+        assert _queued_messages(redis_url, pipeline_settings.jobs.queue) == 0

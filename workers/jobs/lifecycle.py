@@ -248,9 +248,16 @@ def cancel_on_awx(conn: Conn, client: AwxClient, job_id: int) -> None:
 def sweep(conn: Conn, settings: Settings) -> dict[str, int]:
     """Beat's periodic pass: dispatch due scheduled jobs, expire approvals, re-send lost messages."""
     due = repo.due_scheduled(conn)
-    for job_id in due:
-        repo.set_status(conn, job_id, JobStatus.queued)
-        on_commit(conn, lambda j=job_id: dispatch.send_launch(j))  # type: ignore[misc]
+    now = repo.now(conn)
+    ttl = timedelta(seconds=settings.auth.approval_ttl_s)
+    for row in due:
+        if row["needs_approval"] and row["approved_at"] is not None and row["approved_at"] + ttl < now:
+            # An approval is for a moment, not forever: a job that became due after its approval aged out
+            # does not run on it.
+            finish(conn, row["id"], JobStatus.canceled, "its approval expired before it was due; submit it again")
+            continue
+        repo.set_status(conn, row["id"], JobStatus.queued)
+        on_commit(conn, lambda j=row["id"]: dispatch.send_launch(j))  # type: ignore[misc]
     expired = repo.expired_approvals(conn)
     for job_id in expired:
         finish(conn, job_id, JobStatus.canceled, "nobody approved it in time; submit the job again")

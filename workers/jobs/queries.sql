@@ -107,7 +107,7 @@ WHERE (%(status)s::text IS NULL OR status = %(status)s)
 SELECT * FROM ops.jobs WHERE requested_by = %(requested_by)s ORDER BY id DESC LIMIT 1;
 
 -- name: due_scheduled
-SELECT id FROM ops.jobs
+SELECT id, needs_approval, approved_at FROM ops.jobs
 WHERE status = 'scheduled' AND not_before <= now()
   AND (needs_approval = false OR approved_by IS NOT NULL)
 ORDER BY not_before, id

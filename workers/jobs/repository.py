@@ -108,8 +108,8 @@ def last_job(conn: Conn, requested_by: str) -> dict[str, Any] | None:
     return conn.execute(Q.last_job, {"requested_by": requested_by}).fetchone()
 
 
-def due_scheduled(conn: Conn, limit: int = 100) -> list[int]:
-    return [r["id"] for r in conn.execute(Q.due_scheduled, {"limit": limit}).fetchall()]
+def due_scheduled(conn: Conn, limit: int = 100) -> list[dict[str, Any]]:
+    return conn.execute(Q.due_scheduled, {"limit": limit}).fetchall()
 
 
 def stale_jobs(conn: Conn, *, queued_after_s: float, running_after_s: float, limit: int = 200) -> list[dict[str, Any]]:

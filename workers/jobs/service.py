@@ -161,9 +161,7 @@ def _finish(conn: Conn, job_id: int, status: JobStatus, error: str | None = None
     return row
 
 
-def request_cancel(
-    conn: Conn, job_id: int, *, by: str, source: str | None = None, any_owner: bool = False
-) -> Job:
+def request_cancel(conn: Conn, job_id: int, *, by: str, source: str | None = None, any_owner: bool = False) -> Job:
     """Cancel a job: at once if it has not reached AWX, else through AWX (the job ends ``canceled``).
 
     Only the requester may cancel a job, unless ``any_owner`` (an admin).
