@@ -165,6 +165,7 @@ def test_inert_markdown_neutralises_html_images_and_script_links() -> None:
         "Failed to download metadata for repo 'rhel-9-for-x86_64-appstream-rpms': Cannot download repomd.xml",
         "fatal: [web-prod-01]: UNREACHABLE! => ssh: connect to host 10.0.0.5 port 22: Connection refused (1.2)",
         "weird ((( [chars] {here} $^ | + ? * .",
+        "Unknown Error occurred: Transaction test error:\n  installing package kernel-core needs 118MB more space",
     ],
 )
 def test_suggested_pattern_compiles_in_re2_and_matches_its_example(example: str) -> None:
