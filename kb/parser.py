@@ -103,32 +103,12 @@ _BLOCK = 1 << 20
 
 
 def _iter_binary(f: IO[bytes]) -> Iterator[str]:
-    """Read 1 MiB blocks and split them in C; a line over MAX_LINE_BYTES keeps its head only."""
-    carry = b""
-    skipping = False  # inside the unread tail of an over-long line
-    while True:
-        block = f.read(_BLOCK)
-        if not block:
-            break
-        if isinstance(block, str):  # a text stream that is not a TextIOBase
-            block = block.encode("utf-8", "surrogatepass")
-        buf = carry + block
-        cut = buf.rfind(b"\n")
-        if cut == -1:
-            carry = buf
-        else:
-            complete, carry = buf[:cut], buf[cut + 1 :]
-            lines = complete.decode("utf-8", errors="replace").split("\n")
-            if skipping:
-                lines = lines[1:]
-                skipping = False
-            yield from lines
-        if len(carry) > MAX_LINE_BYTES:
-            yield carry[:MAX_LINE_BYTES].decode("utf-8", errors="replace")
-            carry = b""
-            skipping = True
-    if carry and not skipping:
-        yield carry.decode("utf-8", errors="replace")
+    """Read 1 MiB blocks and split them in C; a line over MAX_LINE_BYTES keeps its head only.
+
+    The same block splitting as the fast path (kb.scan.binary_regions), decoded line by line.
+    """
+    for region in binary_regions(f, _BLOCK, MAX_LINE_BYTES):
+        yield from region.decode("utf-8", errors="replace").split("\n")
 
 
 def _iter_text(lines: Iterable[str]) -> Iterator[str]:

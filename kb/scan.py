@@ -56,7 +56,7 @@ _RX_ALL = _compile(_INTERESTING + _PLAIN_ANY)
 
 
 def binary_regions(f: IO[bytes], block_size: int, max_line: int) -> Iterator[bytes]:
-    """Runs of complete lines (joined by LF, no final LF), split exactly as kb.parser._iter_binary does."""
+    """Runs of complete lines (joined by LF, no final LF); kb.parser._iter_binary decodes the same runs."""
     carry = b""
     skipping = False  # inside the unread tail of an over-long line
     while True:

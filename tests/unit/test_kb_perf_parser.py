@@ -137,6 +137,9 @@ def test_regions_split_like_the_line_reader_over_block_and_length_limits():
     regions = list(binary_regions(io.BytesIO(data), _BLOCK, MAX_LINE_BYTES))
     lines = [line.decode("utf-8", "replace") for r in regions for line in r.split(b"\n")]
     assert lines == list(_iter_binary(io.BytesIO(data)))
+    # and what they are: every line, each cut to MAX_LINE_BYTES, invalid UTF-8 replaced
+    expected = [ln[:MAX_LINE_BYTES].decode("utf-8", "replace") for ln in data.split(b"\n")]
+    assert lines == expected
 
 
 def test_text_regions_fall_back_for_surrogates_and_long_lines():
