@@ -23,10 +23,19 @@ JobRef = Annotated[int | Literal["last"] | None, "a job number, 'last' for the u
 
 
 def submit_job(ctx: ToolContext, pending: dict[str, Any]) -> Any:
-    """Queue the confirmed proposal (the jobs service applies approval, windows and host locks)."""
+    """Queue the confirmed proposal (the jobs service applies approval, windows and host locks).
+
+    The submission uses the turn's clock (``ctx.now()``), the same one the proposal's start was computed with.
+    """
     intent = PatchIntent.model_validate(pending["intent"])
     return ctx.jobs.submit(
-        ctx.conn, intent, requested_by=ctx.user, settings=ctx.settings, inventory=ctx.inventory, source=ctx.source
+        ctx.conn,
+        intent,
+        requested_by=ctx.user,
+        settings=ctx.settings,
+        inventory=ctx.inventory,
+        now=ctx.now(),
+        source=ctx.source,
     )
 
 

@@ -7,6 +7,7 @@ with ServiceUnavailable, so a run without PostgreSQL can never queue anything.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from core.errors import ServiceUnavailable
@@ -24,6 +25,7 @@ class JobsPort(Protocol):
         requested_by: str,
         settings: Settings,
         inventory: Any,
+        now: datetime,
         source: str | None = None,
     ) -> Any: ...
     def get_job(self, conn: Any, job_id: int) -> Any: ...
@@ -49,12 +51,13 @@ class ServiceJobs:
         requested_by: str,
         settings: Settings,
         inventory: Any,
+        now: datetime,
         source: str | None = None,
     ) -> Any:
         from workers.jobs import service
 
         return service.submit(
-            conn, intent, requested_by=requested_by, settings=settings, inventory=inventory, source=source
+            conn, intent, requested_by=requested_by, settings=settings, inventory=inventory, now=now, source=source
         )
 
     def get_job(self, conn: Any, job_id: int) -> Any:

@@ -35,9 +35,18 @@ class RecordingJobs:
         self.submitted: list[Any] = []
 
     def submit(
-        self, conn: Any, intent: Any, *, requested_by: str, settings: Any, inventory: Any, source: str | None = None
+        self,
+        conn: Any,
+        intent: Any,
+        *,
+        requested_by: str,
+        settings: Any,
+        inventory: Any,
+        now: Any,
+        source: str | None = None,
     ) -> Any:
         self.submitted.append(intent)
+        self.now = now
         return SimpleNamespace(id=100 + len(self.submitted), status=JobStatus.queued)
 
     def get_job(self, conn: Any, job_id: int) -> Any:

@@ -76,50 +76,53 @@ def submit(
             field="hosts",
         )
     now = now or repo.now(conn)
-    critical = inventory.critical(intent.hosts)
-    start = effective_start(intent, settings, inventory, now)
-    if critical:
-        status = JobStatus.awaiting_approval
-    elif start > now:
-        status = JobStatus.scheduled
-    else:
-        status = JobStatus.queued
-    row = repo.insert_job(
-        conn,
-        action=intent.action.value,
-        intent=intent.model_dump(mode="json"),
-        hosts=intent.hosts,
-        requested_by=requested_by,
-        status=status.value,
-        needs_approval=bool(critical),
-        approval_expires_at=now + timedelta(seconds=settings.auth.approval_ttl_s) if critical else None,
-        not_before=start if start > now else None,
-        awx_template=template_for(settings, intent.action),
-    )
-    taken = repo.lock_hosts(conn, row["id"], intent.hosts)
-    if len(taken) != len(intent.hosts):
-        holders = repo.lock_holders(conn, row["id"], intent.hosts)
-        by_job: dict[int, list[str]] = {}
-        for h in holders:
-            by_job.setdefault(h["job_id"], []).append(h["host"])
-        detail = "; ".join(f"job {j} ({', '.join(hs)})" for j, hs in sorted(by_job.items()))
-        raise HostBusy(
-            f"hosts are held by another active job: {detail}. Wait for it to finish or cancel it.",
-            jobs=sorted(by_job),
+    # One savepoint around insert, lock, hosts and audit: a refusal (HostBusy) leaves no row behind, even
+    # when the caller's transaction goes on and commits other work (the chat's checkpoint).
+    with conn.transaction():
+        critical = inventory.critical(intent.hosts)
+        start = effective_start(intent, settings, inventory, now)
+        if critical:
+            status = JobStatus.awaiting_approval
+        elif start > now:
+            status = JobStatus.scheduled
+        else:
+            status = JobStatus.queued
+        row = repo.insert_job(
+            conn,
+            action=intent.action.value,
+            intent=intent.model_dump(mode="json"),
+            hosts=intent.hosts,
+            requested_by=requested_by,
+            status=status.value,
+            needs_approval=bool(critical),
+            approval_expires_at=now + timedelta(seconds=settings.auth.approval_ttl_s) if critical else None,
+            not_before=start if start > now else None,
+            awx_template=template_for(settings, intent.action),
         )
-    repo.insert_pending_hosts(conn, row["id"], intent.hosts)
-    audit.record(
-        conn,
-        actor=requested_by,
-        action="job.submit",
-        object_type="job",
-        object_id=row["id"],
-        source=source,
-        detail={"intent": intent.model_dump(mode="json"), "status": status.value, "critical": critical},
-    )
-    if status is JobStatus.queued:
-        dispatch.launch_after_commit(conn, row["id"])
-    return repo.to_job(conn, row)
+        taken = repo.lock_hosts(conn, row["id"], intent.hosts)
+        if len(taken) != len(intent.hosts):
+            holders = repo.lock_holders(conn, row["id"], intent.hosts)
+            by_job: dict[int, list[str]] = {}
+            for h in holders:
+                by_job.setdefault(h["job_id"], []).append(h["host"])
+            detail = "; ".join(f"job {j} ({', '.join(hs)})" for j, hs in sorted(by_job.items()))
+            raise HostBusy(
+                f"hosts are held by another active job: {detail}. Wait for it to finish or cancel it.",
+                jobs=sorted(by_job),
+            )
+        repo.insert_pending_hosts(conn, row["id"], intent.hosts)
+        audit.record(
+            conn,
+            actor=requested_by,
+            action="job.submit",
+            object_type="job",
+            object_id=row["id"],
+            source=source,
+            detail={"intent": intent.model_dump(mode="json"), "status": status.value, "critical": critical},
+        )
+        if status is JobStatus.queued:
+            dispatch.launch_after_commit(conn, row["id"])
+        return repo.to_job(conn, row)
 
 
 def get_job(conn: Conn, job_id: int) -> Job:
