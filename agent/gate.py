@@ -71,4 +71,9 @@ class ConfirmationGate(AgentMiddleware[ChatState, ToolContext]):
         text = f"Job {job.id} is {job.status.value} for {hosts}."
         if pending["needs_approval"]:
             text += " It waits for a second person's approval before it runs."
-        return {"pending": None, "job_id": job.id, "messages": [_say(text, reset=True)]}
+        return {
+            "pending": None,
+            "job_id": job.id,
+            "confirmed": {"token": pending["token"], "job_id": job.id},
+            "messages": [_say(text, reset=True)],
+        }

@@ -72,8 +72,12 @@ class ChatSession:
     def confirm(self, ctx: ToolContext, session_id: str, token: str) -> TurnResult:
         """Queue the pending proposal if ``token`` is its token; Conflict otherwise (nothing queued)."""
         config = self.config(ctx, session_id)
+        self._serialise(ctx, config)
         waiting = self._waiting(config)
         if waiting is None:
+            confirmed = self.graph.get_state(config).values.get("confirmed") or {}
+            if confirmed.get("token") == token:
+                raise Conflict(f"this proposal was already confirmed: it is job {confirmed['job_id']}")
             raise Conflict("nothing is awaiting confirmation in this session; ask for a job first")
         if token != waiting["token"]:
             raise Conflict(
@@ -83,6 +87,16 @@ class ChatSession:
         before = self._count(config)
         self.graph.invoke(Command(resume={"decision": "confirm", "token": token}), config, context=ctx)
         return self._result(config, before)
+
+    @staticmethod
+    def _serialise(ctx: ToolContext, config: dict[str, Any]) -> None:
+        """Confirmations of one conversation run one at a time: a transaction-scoped advisory lock on the
+        caller's connection, held until it commits the job. A second confirmation of the same proposal then
+        finds it already confirmed instead of racing it (and, without a database, there is nothing to race)."""
+        execute = getattr(ctx.conn, "execute", None)
+        if execute is not None:
+            thread = config["configurable"]["thread_id"]
+            execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", (f"patchpilot.chat:{thread}",))
 
     def drop(self, ctx: ToolContext, session_id: str) -> TurnResult:
         config = self.config(ctx, session_id)
