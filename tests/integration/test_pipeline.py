@@ -118,10 +118,11 @@ def test_zero_host_run_is_an_error(awx_settings, inventory, worker, emulator):
 
 def test_scheduled_job_starts_only_when_due(awx_settings, inventory, worker, emulator):
     """Beat (embedded in the test worker) dispatches it from PostgreSQL once not_before has passed."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
-    not_before = datetime.now(UTC) + timedelta(seconds=8)
     with connect(awx_settings.db.url) as conn:
+        # the database's clock decides when a job is due (beat's sweep), so the test takes its time from it too
+        not_before = conn.execute("SELECT now() AS now").fetchone()["now"] + timedelta(seconds=8)
         job = service.submit(
             conn,
             PatchIntent(action="patch", hosts=["app-stg-02"], not_before=not_before),
