@@ -1,0 +1,50 @@
+"""The seed KB's breadth: every entry is exercised by samples in several wordings, every pattern is live.
+
+tests/unit/test_kb_matcher.py replays each sample against the whole KB (it must match its own
+entry and no other); this file checks what makes that replay meaningful.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from kb.matcher import CompiledKb, validate_pattern
+from kb.seedfile import load_file
+
+SEED = Path(__file__).resolve().parents[2] / "kb" / "seed.yaml"
+_, ENTRIES = load_file(SEED)
+KB = CompiledKb.build((e["slug"], e["patterns"], e.get("modules", [])) for e in ENTRIES)
+MIN_WORDINGS = 3
+
+
+def test_slugs_are_unique():
+    counts = Counter(e["slug"] for e in ENTRIES)
+    assert [s for s, n in counts.items() if n > 1] == []
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e["slug"])
+def test_entry_has_samples_in_several_wordings_and_cites_sources(entry):
+    match = entry["samples"]["match"]
+    assert len(match) >= MIN_WORDINGS, f"{entry['slug']}: {len(match)} match samples"
+    assert len(set(match)) == len(match), f"{entry['slug']}: duplicate match samples"
+    assert entry["samples"].get("no_match"), f"{entry['slug']}: no near-miss sample"
+    assert entry.get("references"), f"{entry['slug']}: no source cited"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e["slug"])
+def test_every_pattern_is_valid_re2_and_matched_by_a_sample_of_its_entry(entry):
+    for pattern in entry["patterns"]:
+        validate_pattern(pattern)
+        one = CompiledKb.build([(entry["slug"], [pattern], [])])
+        assert any(one.matching(t) for t in entry["samples"]["match"]), f"{entry['slug']}: dead pattern {pattern!r}"
+
+
+def test_no_sample_is_shared_between_entries():
+    owner: dict[str, str] = {}
+    for e in ENTRIES:
+        for text in e["samples"]["match"]:
+            assert text not in owner, f"{e['slug']} and {owner.get(text)} share a match sample"
+            owner[text] = e["slug"]
