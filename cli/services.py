@@ -6,7 +6,7 @@ Used by ``patchpilot up`` and by the single-process commands run on their own
 
 from __future__ import annotations
 
-from core.embedded import RedisServer, start_postgres, start_redis
+from core.embedded import STARTED_HERE, RedisServer, start_postgres, start_redis, stop_postgres
 from core.migrate import migrate
 from core.settings import Settings
 
@@ -38,3 +38,17 @@ def child_env(settings: Settings) -> dict[str, str]:
     env["PATCHPILOT_AWX__URL"] = settings.awx.url
     env["PATCHPILOT_AWX__TOKEN"] = settings.awx.token.get_secret_value()
     return env
+
+
+def stop_started() -> list[str]:
+    """Stop the embedded PostgreSQL servers this process started; return what was stopped.
+
+    Called when every CLI command ends (cli.main), so ``patchpilot eval``, ``bench``, ``analyze``, ``migrate``
+    leave no server behind. A server that was already running (a ``patchpilot up`` stack) is left alone.
+    """
+    stopped = []
+    while STARTED_HERE:
+        data_dir = STARTED_HERE.pop()
+        stop_postgres(data_dir)
+        stopped.append(str(data_dir))
+    return stopped

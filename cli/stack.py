@@ -1,27 +1,29 @@
-"""``patchpilot up``: the whole local stack as child processes of one supervisor.
+"""``patchpilot up``: the whole local stack as child processes of one supervisor (cli.supervisor).
 
 PostgreSQL (embedded unless PATCHPILOT_DB__URL), Redis (embedded unless
 PATCHPILOT_REDIS__URL), the AWX emulator with the demo scenario (unless
 PATCHPILOT_AWX__URL points at a real AWX), the API, a worker, beat and the two
-UIs. SIGINT/SIGTERM to the process group stops them all, then the databases.
+UIs. A component that dies is restarted with backoff; Ctrl-C (SIGINT) or SIGTERM
+to the supervisor ('patchpilot down') stops them all, then the databases.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from cli import services
+from cli.supervisor import Supervisor
 from core.embedded import stop_postgres
 from core.settings import Settings
 
@@ -35,34 +37,10 @@ class Ports:
     awx: int = 8052
 
 
-@dataclass
-class Stack:
-    settings: Settings
-    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    def spawn(self, name: str, *args: str) -> None:
-        env = {**_base_env(), **services.child_env(self.settings)}
-        log = (self.settings.home / "logs" / f"{name}.log").open("ab")
-        self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", *args], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-
-    def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for proc in self.procs.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            if proc.poll() is None:
-                proc.kill()
-
-
-def _base_env() -> dict[str, str]:
-    import os
-
-    return {k: v for k, v in os.environ.items() if not k.startswith("PATCHPILOT_")}
+def child_environment(settings: Settings) -> dict[str, str]:
+    """This process's environment (PATCHPILOT_* included: every component sees the same settings) with the
+    services the supervisor resolved (embedded database and Redis URLs, ports) on top."""
+    return {**os.environ, **services.child_env(settings)}
 
 
 def wait_http(url: str, timeout: float) -> bool:
@@ -136,38 +114,46 @@ def run_stack(
     print("starting Redis ...", flush=True)
     settings, redis_server = services.ensure_redis(settings)
     tokens_file = _demo_data(settings)
-    stack = Stack(settings)
+    sup = Supervisor(settings.home, child_environment(settings), say=lambda line: print(line, flush=True))
+    api_url = f"http://{settings.api.host}:{settings.api.port}"
+    sup.extra_state = {
+        "api_url": api_url,
+        "embedded_postgres": str((settings.home / "pg").resolve()) if embedded_pg else None,
+        "redis_pid": redis_server.process.pid if redis_server else None,
+    }
     urls: dict[str, str] = {}
+    cmd = [sys.executable, "-m", "cli.main"]
+    if use_emulator:
+        extra = ["--scenario", str(scenario.resolve())] if scenario else []
+        sup.add(
+            "awx-emulator", [*cmd, "awx-emulator", "--port", str(ports.awx), *extra], f"{settings.awx.url}/api/v2/ping/"
+        )
+        urls["AWX emulator"] = f"{settings.awx.url}/api/v2/"
+    sup.add("api", [*cmd, "api"], f"{api_url}/healthz")
+    sup.add("worker", [*cmd, "worker", "--concurrency", "4"])
+    sup.add("beat", [*cmd, "beat"])
+    urls["API"] = f"{api_url}/api/v1  (OpenAPI: {api_url}/docs)"
+    if uis:
+        sup.add("chat-ui", [*cmd, "chat-ui", "--port", str(ports.chat)], f"http://127.0.0.1:{ports.chat}/")
+        sup.add("kb-ui", [*cmd, "kb-ui", "--port", str(ports.kb)], f"http://127.0.0.1:{ports.kb}/")
+        urls["chat UI"] = f"http://127.0.0.1:{ports.chat}"
+        urls["KB editor"] = f"http://127.0.0.1:{ports.kb}"
     with _signals_raise():
         try:
-            if use_emulator:
-                extra = ["--scenario", str(scenario.resolve())] if scenario else []
-                stack.spawn("awx-emulator", "awx-emulator", "--port", str(ports.awx), *extra)
-                urls["AWX emulator"] = f"{settings.awx.url}/api/v2/"
-            stack.spawn("api", "api")
-            stack.spawn("worker", "worker", "--concurrency", "4")
-            stack.spawn("beat", "beat")
-            api_url = f"http://{settings.api.host}:{settings.api.port}"
-            urls["API"] = f"{api_url}/api/v1  (OpenAPI: {api_url}/docs)"
-            if uis:
-                stack.spawn("chat-ui", "chat-ui", "--port", str(ports.chat))
-                stack.spawn("kb-ui", "kb-ui", "--port", str(ports.kb))
-                urls["chat UI"] = f"http://127.0.0.1:{ports.chat}"
-                urls["KB editor"] = f"http://127.0.0.1:{ports.kb}"
+            sup.start_all()
             if not wait_http(f"{api_url}/healthz", 60):
                 print(f"the API did not come up; see {settings.home / 'logs' / 'api.log'}", file=sys.stderr)
                 return 1
             _print_banner(urls, settings, api_url, tokens_file)
-            while all(p.poll() is None for p in stack.procs.values()):
+            # Only Ctrl-C (or 'patchpilot down') stops the stack: a component that dies is restarted.
+            while True:
+                sup.tick()
                 time.sleep(0.5)
-            dead = [n for n, p in stack.procs.items() if p.poll() is not None]
-            print(f"stopped because {', '.join(dead)} exited; see {settings.home / 'logs'}", file=sys.stderr)
-            return 1
         except KeyboardInterrupt:
             print("\nstopping ...", flush=True)
             return 0
         finally:
-            stack.stop()
+            sup.stop()
             if redis_server:
                 redis_server.stop()
             if embedded_pg:

@@ -24,12 +24,35 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+# Data directories whose server this process started (not merely attached to): the CLI stops them when the
+# command ends (cli.services.stop_started), so a one-off command leaves nothing running.
+STARTED_HERE: list[Path] = []
+
+
+def postgres_running(data_dir: Path) -> bool:
+    """True when a PostgreSQL server is running on ``data_dir`` (its postmaster.pid names a live process)."""
+    try:
+        pid = int((data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def start_postgres(data_dir: Path) -> str:
     """Start (or attach to) the embedded PostgreSQL in ``data_dir``; return its URL.
 
     The server keeps running after this process exits (cleanup_mode=None), so
-    the API, worker and beat processes share it; ``stop_postgres`` stops it.
+    the API, worker and beat processes share it; ``stop_postgres`` stops it. A
+    server this call started is listed in ``STARTED_HERE``.
     """
+    if not postgres_running(data_dir):
+        STARTED_HERE.append(data_dir)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver  # type: ignore[attr-defined,unused-ignore]

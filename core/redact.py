@@ -34,6 +34,8 @@ from typing import Any
 
 import re2
 
+from core.redact_prose import redact_prose
+
 MARK = "[REDACTED]"
 
 # --- which key names hold secrets --------------------------------------------------------------
@@ -178,6 +180,8 @@ _RULES: list[Rule] = [
             r"|AIza[0-9A-Za-z_-]{35}|ya29\.[0-9A-Za-z_-]{20,}|hv[sbr]\.[A-Za-z0-9_-]{24,}"
             r"|npm_[A-Za-z0-9]{36}|pypi-AgE[A-Za-z0-9_-]{50,}|dckr_pat_[A-Za-z0-9_-]{20,}"
             r"|pp_[A-Za-z0-9_-]{40,}"
+            # Azure: an Entra ID client secret; a storage account key (64 bytes in base64)
+            r"|[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}|[A-Za-z0-9+/]{86}=="
             r"|(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}"
             r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)"
         ),
@@ -280,7 +284,7 @@ def redact(text: str) -> str:
     text = str(text)  # a str subclass (an enum value) is redacted as its plain text
     for pattern, repl in _RULES:
         text = pattern.sub(repl, text)
-    return _redact_pairs(text)
+    return redact_prose(_redact_pairs(text))
 
 
 def redact_obj(obj: Any, *, _secret: bool = False) -> Any:

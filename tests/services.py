@@ -7,8 +7,12 @@ DATABASE ... TEMPLATE``, ~50 ms), so tests run in parallel under pytest-xdist.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -63,3 +67,30 @@ def drop_test_db(server_url: str, url: str) -> None:
     name = conninfo_to_dict(url)["dbname"]
     with psycopg.connect(with_dbname(server_url, "postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_app_in_thread(app: Any, *, host: str = "127.0.0.1") -> tuple[str, Callable[[], None]]:
+    """Serve an ASGI app with uvicorn on a free loopback port in a daemon thread; returns ``(base_url, stop)``.
+
+    A real server matters where in-process transports hide it: a response sent before the handler's
+    dependencies finished (httpx's ASGI transport waits for the whole app call).
+    """
+    import uvicorn
+
+    from core.embedded import free_port
+
+    port = free_port(host)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, name=f"api-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the app did not start on {host}:{port}")
+        time.sleep(0.01)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    return f"http://{host}:{port}", stop

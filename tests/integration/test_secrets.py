@@ -29,12 +29,13 @@ def _values(keys: list[str]) -> list[str]:
 
 
 def _database_text(url: str) -> str:
-    """Every row of every table patchpilot writes (ops, kb, chat), bytea included, as one text."""
+    """Every row of every table in the database (every schema but PostgreSQL's own: ops, kb, chat, langgraph's
+    checkpoint tables wherever they live), bytea included, as one text."""
     parts: list[str] = []
     with psycopg.connect(url) as conn:
         tables = conn.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_schema IN ('ops', 'kb', 'chat') AND table_type = 'BASE TABLE'"
+            "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'"
         ).fetchall()
         for schema, table in tables:
             for row in conn.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall():
@@ -120,7 +121,8 @@ def test_chat_secrets_never_reach_the_llm_or_the_database(pipeline_settings, dem
             update={
                 "llm": pipeline_settings.llm.model_copy(
                     update={"base_url": fake.base_url, "api_key": "sk-test", "model": "fake"}
-                )
+                ),
+                "api": pipeline_settings.api.model_copy(update={"chat_rate_limit": 0}),
             }
         )
         assert settings.llm_enabled
@@ -150,12 +152,21 @@ def test_kb_text_secrets_are_redacted_on_save(api, pipeline_settings, demo_token
     }
     r = api.post("/api/v1/kb/entries", json=entry, headers=bearer(demo_tokens["kb-editor"]))
     assert r.status_code == 201, r.text
+    # A second version, so the history holds two copies of the text.
+    entry["solution"] += "\nAlso: " + SECRETS["kb_root_prose"]
+    update = {k: v for k, v in entry.items() if k != "slug"}
+    r2 = api.put("/api/v1/kb/entries/secret-laden-entry", json=update, headers=bearer(demo_tokens["kb-editor"]))
+    assert r2.status_code == 200, r2.text
     values = _values(KB)
     got = api.get("/api/v1/kb/entries/secret-laden-entry", headers=bearer(demo_tokens["viewer"]))
+    history = api.get("/api/v1/kb/entries/secret-laden-entry/history", headers=bearer(demo_tokens["viewer"]))
+    assert history.status_code == 200 and len(history.json()) >= 2
     assert "[REDACTED]" in got.text
-    assert _leaks(r.text + got.text, values) == []
+    assert _leaks(r.text + r2.text + got.text + history.text, values) == []
     assert _leaks(_database_text(pipeline_settings.db.url), values) == []
 
 
-def test_at_least_thirty_planted_secrets():
-    assert len(_values(AWX + CHAT + KB)) >= 30
+def test_at_least_fifty_planted_secrets_in_prose_and_token_forms():
+    assert len(_values(AWX + CHAT + KB)) >= 50
+    prose = [k for k in SECRETS if "prose" in k or k.endswith(("_pw_colon", "_passphrase", "_secret_eq", "_quoted"))]
+    assert len(prose) >= 8

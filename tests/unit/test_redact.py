@@ -26,6 +26,13 @@ AWS_ID = "AKIAIOSFODNN7EXAMPLE"
 AWS_STS = "ASIAY34FZKBOKMUTVV7A"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 GCP_KEY = "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"
+GHO = "gho_" + "Pr0se" * 8
+GH_PAT = "github_pat_11ABCDEFG0" + "Fg7Hj" * 12
+SLACK_USER = "xoxp-2222222222-3333333333-" + "ProseSlack99"
+GCP_KEY2 = "AIzaSyB-Pr0seKey-0123456789abcdefghijkl"
+AZURE_CLIENT = "kQ48Q~" + "Azur3Cl1entS3cret-abcdefghij12345"
+AZURE_BARE = "Az" + "Ur3Bare9" * 10 + "ab/+=="[:4] + "=="
+JWT2 = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9zZSIsInJvbGUiOiJvcHMifQ.UHJvc2VTaWduYXR1cmUtMjAyNi0xMi0wNA"
 AZURE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 SECRETS: dict[str, str] = {
@@ -78,6 +85,32 @@ SECRETS: dict[str, str] = {
     "kb_webhook": "post to https://hooks.slack.com/services/T000/B000/XXXXwebhookSecret",
     "kb_cookie": "Cookie: sessionid=Sess-Cookie-14; csrftoken=Csrf-15",
     "kb_xml": "<password>Xml-Pw-16</password> <token>Xml-Tok-17</token>",
+    # secrets in prose, and the token formats of clouds and forges, bare in a sentence
+    "chat_sudo_prose": "the sudo password is Sud0-Prose-21 so go ahead",
+    "chat_pw_colon": "ok pw: PwColon-22x",
+    "chat_passphrase": "the key's passphrase correct-horse-Battery23",
+    "chat_token_prose": "use token Tok3nProse24abc for AWX",
+    "chat_secret_eq": "secret=SecretEq-25",
+    "chat_root_for": "The password for root is R00tFor-26.",
+    "chat_quoted": "his password was 'Quoted Prose 27'",
+    "chat_aws_prose": "aws secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYAWSPROSE28 and key AKIAPROSE2829EXAMPLE",
+    "chat_gho": f"oauth {GHO}",
+    "chat_github_pat": f"fine-grained {GH_PAT}",
+    "chat_slack_user": f"slack {SLACK_USER}",
+    "chat_google": f"maps {GCP_KEY2} thanks",
+    "chat_azure_client": f"entra app secret value {AZURE_CLIENT}",
+    "chat_jwt_bare": f"session {JWT2}",
+    "chat_pin": "the api key is ApiKeyProse-38",
+    "kb_root_prose": "Reset it: the root password is Kb-R00t-Prose29 on the console.",
+    "kb_with_password": "log in with password KbWith-Pw30 and retry",
+    "kb_passphrase": "passphrase KbPassphrase-31",
+    "kb_pw": "pw = KbPw-32",
+    "kb_private_key": "-----BEGIN EC PRIVATE KEY-----\nKbEcPrivateKeyBody39\n-----END EC PRIVATE KEY-----",
+    "awx_with_password": "msg: login failed with password AwxWith-Pw33",
+    "awx_token_prose": "msg: the api token is AwxTokProse34",
+    "awx_azure_bare": f"storage key {AZURE_BARE}",
+    "awx_secret_prose": "msg: client secret was AwxClientSecret-36",
+    "awx_passphrase_colon": "msg: vault passphrase: AwxVaultPass-37",
 }
 # The value that must disappear from each sample (defaults to every "*-Pw*" looking thing listed).
 SECRET_VALUES: dict[str, list[str]] = {
@@ -121,6 +154,31 @@ SECRET_VALUES: dict[str, list[str]] = {
     "kb_ini": ["Ini-Pw-13"],
     "kb_webhook": ["XXXXwebhookSecret"],
     "kb_cookie": ["Sess-Cookie-14", "Csrf-15"],
+    "chat_sudo_prose": ["Sud0-Prose-21"],
+    "chat_pw_colon": ["PwColon-22x"],
+    "chat_passphrase": ["correct-horse-Battery23"],
+    "chat_token_prose": ["Tok3nProse24abc"],
+    "chat_secret_eq": ["SecretEq-25"],
+    "chat_root_for": ["R00tFor-26"],
+    "chat_quoted": ["Quoted Prose 27"],
+    "chat_aws_prose": ["wJalrXUtnFEMI/K7MDENG/bPxRfiCYAWSPROSE28", "AKIAPROSE2829EXAMPLE"],
+    "chat_gho": [GHO],
+    "chat_github_pat": [GH_PAT],
+    "chat_slack_user": [SLACK_USER],
+    "chat_google": [GCP_KEY2],
+    "chat_azure_client": [AZURE_CLIENT],
+    "chat_jwt_bare": [JWT2[:40], JWT2[-20:]],
+    "chat_pin": ["ApiKeyProse-38"],
+    "kb_root_prose": ["Kb-R00t-Prose29"],
+    "kb_with_password": ["KbWith-Pw30"],
+    "kb_passphrase": ["KbPassphrase-31"],
+    "kb_pw": ["KbPw-32"],
+    "kb_private_key": ["KbEcPrivateKeyBody39"],
+    "awx_with_password": ["AwxWith-Pw33"],
+    "awx_token_prose": ["AwxTokProse34"],
+    "awx_azure_bare": [AZURE_BARE[:30]],
+    "awx_secret_prose": ["AwxClientSecret-36"],
+    "awx_passphrase_colon": ["AwxVaultPass-37"],
 }
 
 
@@ -198,6 +256,17 @@ LOOKALIKES = [
     "ssh: connect to host web-01 port 22: Connection refused",
     "author: Jane Doe; keyboard: us",
     "password: null",
+    # prose around secret words that carries no secret
+    "Enter passphrase for key '/root/.ssh/id_rsa':",
+    "the password is required for sudo",
+    "password authentication failed for user postgres",
+    "token is expired; request a new one",
+    "3. With a password: put it in the machine credential",
+    "secret store unavailable, retrying",
+    "the token was revoked by an admin",
+    "pw: Authentication failure for ansible",
+    "passphrase protected keys need an agent",
+    "API key rotation policy: 90 days",
 ]
 
 
