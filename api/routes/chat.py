@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -16,6 +17,7 @@ from api.auth import require
 from api.deps import ConnDep, InventoryDep, SettingsDep, SourceDep, UserDep
 from api.ratelimit import chat_rate_limit
 from core.auth.models import Role
+from core.risk import RiskAssessment, assess_intent
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 _lock = threading.Lock()
@@ -37,6 +39,7 @@ class Pending(BaseModel):
     needs_approval: bool
     starts_at: str
     token: str
+    risk: RiskAssessment | None = None
 
 
 class ChatOut(BaseModel):
@@ -60,9 +63,22 @@ def chat_session(request: Request) -> ChatSession:
     return state.chat_session  # type: ignore[no-any-return]
 
 
-def _out(result: TurnResult) -> ChatOut:
-    pending = Pending.model_validate(result.pending) if result.pending else None
-    return ChatOut(reply=result.reply, pending=pending, job_id=result.job_id)
+def _without_token(reply: str, token: str | None) -> str:
+    """The confirmation token is for the client's Confirm call, not for people to read or paste."""
+    if not token:
+        return reply
+    reply = re.sub(rf"\s*\((?:token\s+)?{re.escape(token)}\)", "", reply)
+    return reply.replace(token, "")
+
+
+def _out(result: TurnResult, inventory: Any) -> ChatOut:
+    pending = None
+    if result.pending:
+        pending = Pending.model_validate(
+            result.pending | {"risk": assess_intent(inventory, result.pending.get("intent") or {})}
+        )
+    reply = _without_token(result.reply, pending.token if pending else None)
+    return ChatOut(reply=reply, pending=pending, job_id=result.job_id)
 
 
 @router.post(
@@ -81,9 +97,11 @@ def post_message(
     source: SourceDep,
 ) -> ChatOut:
     """The agent's reply. When it proposes a job, ``pending`` holds the confirmation (hosts by environment,
-    options, start time, whether a second person must approve) and the ``token`` to confirm it with."""
+    options, start time, whether a second person must approve), its ``risk`` (level, one line of reasons,
+    per-host environment and critical badges, and for a high risk the phrase the user types to confirm),
+    and the ``token`` to confirm it with (never repeated in ``reply``)."""
     ctx = build_context(settings, inventory, user=user, conn=conn, source=source)
-    return _out(chat_session(request).send(ctx, body.session_id, body.message))
+    return _out(chat_session(request).send(ctx, body.session_id, body.message), inventory)
 
 
 @router.post(
@@ -119,4 +137,4 @@ def drop_pending(
 ) -> ChatOut:
     """Forget the proposal awaiting confirmation; nothing is queued. 409 when nothing is pending."""
     ctx = build_context(settings, inventory, user=user, conn=conn)
-    return _out(chat_session(request).drop(ctx, session_id))
+    return _out(chat_session(request).drop(ctx, session_id), inventory)
