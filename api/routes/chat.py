@@ -7,11 +7,14 @@ import threading
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from pydantic import BaseModel, Field
 
 from agent.checkpoint import postgres_checkpointer
 from agent.context import build_context
+from agent.gate import PUBLIC_PENDING
 from agent.graph import build_agent, make_model
+from agent.language.fold import text_of
 from agent.session import ChatSession, TurnResult
 from api.auth import require
 from api.deps import ConnDep, InventoryDep, SettingsDep, SourceDep, UserDep
@@ -53,6 +56,17 @@ class ConfirmOut(BaseModel):
     job_id: int | None = None
 
 
+class Message(BaseModel):
+    role: str = Field(description="user or assistant")
+    text: str
+
+
+class ChatHistory(BaseModel):
+    messages: list[Message]
+    pending: Pending | None = None
+    job_id: int | None = None
+
+
 def chat_session(request: Request) -> ChatSession:
     """One agent per process, its conversations checkpointed in PostgreSQL (a chat survives a restart)."""
     state = request.app.state
@@ -63,8 +77,12 @@ def chat_session(request: Request) -> ChatSession:
     return state.chat_session  # type: ignore[no-any-return]
 
 
+_ANY_TOKEN = re.compile(r"\s*\(token [A-Za-z0-9_-]{6,}\)")
+
+
 def _without_token(reply: str, token: str | None) -> str:
     """The confirmation token is for the client's Confirm call, not for people to read or paste."""
+    reply = _ANY_TOKEN.sub("", reply)
     if not token:
         return reply
     reply = re.sub(rf"\s*\((?:token\s+)?{re.escape(token)}\)", "", reply)
@@ -124,6 +142,41 @@ def confirm(
     ctx = build_context(settings, inventory, user=user, conn=conn, source=source)
     result = chat_session(request).confirm(ctx, session_id, body.token)
     return ConfirmOut(reply=result.reply, job_id=result.job_id)
+
+
+@router.get(
+    "/{session_id}",
+    response_model=ChatHistory,
+    summary="The conversation of a session so far",
+    dependencies=[Depends(require(Role.operator))],
+)
+def get_history(
+    session_id: str, request: Request, conn: ConnDep, settings: SettingsDep, user: UserDep, inventory: InventoryDep
+) -> ChatHistory:
+    """Each message you sent with the reply it got, and the proposal still waiting for you (a reloaded page
+    shows the same conversation). Sessions are per user: another user's session id reads as empty."""
+    ctx = build_context(settings, inventory, user=user, conn=conn)
+    values = chat_session(request).graph.get_state(ChatSession.config(ctx, session_id)).values or {}
+    messages: list[Message] = []
+    reply: str | None = None
+    for m in values.get("messages", []):
+        if isinstance(m, HumanMessage):
+            if reply:
+                messages.append(Message(role="assistant", text=reply))
+            reply = None
+            messages.append(Message(role="user", text=text_of(m)))
+        elif isinstance(m, AIMessage | ToolMessage) and text_of(m).strip():
+            reply = text_of(m)
+    if reply:
+        messages.append(Message(role="assistant", text=reply))
+    raw = values.get("pending")
+    pending = None
+    if raw:
+        pending = Pending.model_validate(
+            {k: raw[k] for k in PUBLIC_PENDING} | {"risk": assess_intent(inventory, raw.get("intent") or {})}
+        )
+        messages = [Message(role=m.role, text=_without_token(m.text, pending.token)) for m in messages]
+    return ChatHistory(messages=messages, pending=pending, job_id=values.get("job_id"))
 
 
 @router.delete(

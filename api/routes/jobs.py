@@ -14,10 +14,11 @@ from api.deps import ConnDep, InventoryDep, SettingsDep, SourceDep, UserDep
 from api.metrics import JOBS_SUBMITTED
 from core.auth.models import Principal, Role
 from core.enums import JobStatus
+from core.errors import NotFound
 from core.intent import PatchIntent
 from core.risk import RiskAssessment, assess_intent
 from kb import service as kb_service
-from workers.jobs import repository, service
+from workers.jobs import progress, repository, service
 from workers.jobs.models import Job, JobPage
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -122,6 +123,21 @@ def approval_queue(conn: ConnDep, settings: SettingsDep, inventory: InventoryDep
 )
 def get_job(job_id: int, conn: ConnDep) -> Job:
     return _with_failures(conn, service.get_job(conn, job_id))
+
+
+@router.get(
+    "/{job_id}/progress",
+    summary="Live progress of a job: per-host and per-task status, elapsed time, the log tail",
+    dependencies=[Depends(require(Role.viewer))],
+)
+def get_progress(job_id: int, conn: ConnDep) -> progress.ProgressView:
+    """Folded from the AWX events read while the job is polled (every ~10 s); empty before the first read.
+
+    ``elapsed_s`` counts from the job's start by the server's clock."""
+    view = progress.read(conn, job_id)
+    if view is None:
+        raise NotFound(f"job {job_id} does not exist")
+    return view
 
 
 @router.get(

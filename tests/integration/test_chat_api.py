@@ -160,3 +160,18 @@ def test_a_prod_reboot_proposal_carries_its_risk_and_no_token_in_the_reply(clien
     assert pending["token"] not in out["reply"]
     staging = _chat(client, as_, "patch web-stg-01, never reboot", session="low")["pending"]
     assert staging["risk"]["level"] == "low" and staging["risk"]["confirm_phrase"] is None
+
+
+def test_the_conversation_survives_a_reload(client, as_):
+    out = _chat(client, as_, "patch web-stg-01, never reboot", session="reload")
+    token = out["pending"]["token"]
+    r = client.get("/api/v1/chat/reload", headers=as_("operator"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [m["role"] for m in body["messages"]] == ["user", "assistant"]
+    assert body["messages"][0]["text"] == "patch web-stg-01, never reboot"
+    assert body["messages"][1]["text"] == out["reply"] and token not in body["messages"][1]["text"]
+    assert body["pending"]["token"] == token and body["pending"]["risk"]["level"] == "low"
+    other = client.get("/api/v1/chat/reload", headers=as_("operator2")).json()
+    assert other == {"messages": [], "pending": None, "job_id": None}
+    assert client.get("/api/v1/chat/reload", headers=as_("viewer")).status_code == 403
