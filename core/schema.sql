@@ -230,3 +230,16 @@ CREATE INDEX audit_action_idx ON ops.audit (action, id);
 DROP INDEX kb.sample_vectors_embedding_idx;
 CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
     USING hnsw ((embedding::halfvec(2000)) halfvec_cosine_ops) WITH (m = 32, ef_construction = 128);
+
+-- 0007 (ui): live progress of a running job, folded from AWX job events read incrementally during poll.
+CREATE TABLE ops.job_progress (
+    job_id       bigint PRIMARY KEY REFERENCES ops.jobs (id) ON DELETE CASCADE,
+    last_counter integer NOT NULL DEFAULT 0 CHECK (last_counter >= 0),
+    events       integer NOT NULL DEFAULT 0 CHECK (events >= 0),
+    current_task text,
+    hosts        jsonb NOT NULL DEFAULT '{}'::jsonb,
+    tasks        jsonb NOT NULL DEFAULT '[]'::jsonb,
+    log_tail     text NOT NULL DEFAULT '',
+    finished     boolean NOT NULL DEFAULT false,
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from pydantic import BaseModel, Field
 
 from agent.checkpoint import postgres_checkpointer
 from agent.context import build_context
+from agent.gate import PUBLIC_PENDING
 from agent.graph import build_agent, make_model
+from agent.language.fold import text_of
 from agent.session import ChatSession, TurnResult
 from api.auth import require
 from api.deps import ConnDep, InventoryDep, SettingsDep, SourceDep, UserDep
 from api.ratelimit import chat_rate_limit
 from core.auth.models import Role
+from core.risk import RiskAssessment, assess_intent
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 _lock = threading.Lock()
@@ -37,6 +42,7 @@ class Pending(BaseModel):
     needs_approval: bool
     starts_at: str
     token: str
+    risk: RiskAssessment | None = None
 
 
 class ChatOut(BaseModel):
@@ -50,6 +56,17 @@ class ConfirmOut(BaseModel):
     job_id: int | None = None
 
 
+class Message(BaseModel):
+    role: str = Field(description="user or assistant")
+    text: str
+
+
+class ChatHistory(BaseModel):
+    messages: list[Message]
+    pending: Pending | None = None
+    job_id: int | None = None
+
+
 def chat_session(request: Request) -> ChatSession:
     """One agent per process, its conversations checkpointed in PostgreSQL (a chat survives a restart)."""
     state = request.app.state
@@ -60,9 +77,26 @@ def chat_session(request: Request) -> ChatSession:
     return state.chat_session  # type: ignore[no-any-return]
 
 
-def _out(result: TurnResult) -> ChatOut:
-    pending = Pending.model_validate(result.pending) if result.pending else None
-    return ChatOut(reply=result.reply, pending=pending, job_id=result.job_id)
+_ANY_TOKEN = re.compile(r"\s*\(token [A-Za-z0-9_-]{6,}\)")
+
+
+def _without_token(reply: str, token: str | None) -> str:
+    """The confirmation token is for the client's Confirm call, not for people to read or paste."""
+    reply = _ANY_TOKEN.sub("", reply)
+    if not token:
+        return reply
+    reply = re.sub(rf"\s*\((?:token\s+)?{re.escape(token)}\)", "", reply)
+    return reply.replace(token, "")
+
+
+def _out(result: TurnResult, inventory: Any) -> ChatOut:
+    pending = None
+    if result.pending:
+        pending = Pending.model_validate(
+            result.pending | {"risk": assess_intent(inventory, result.pending.get("intent") or {})}
+        )
+    reply = _without_token(result.reply, pending.token if pending else None)
+    return ChatOut(reply=reply, pending=pending, job_id=result.job_id)
 
 
 @router.post(
@@ -81,9 +115,11 @@ def post_message(
     source: SourceDep,
 ) -> ChatOut:
     """The agent's reply. When it proposes a job, ``pending`` holds the confirmation (hosts by environment,
-    options, start time, whether a second person must approve) and the ``token`` to confirm it with."""
+    options, start time, whether a second person must approve), its ``risk`` (level, one line of reasons,
+    per-host environment and critical badges, and for a high risk the phrase the user types to confirm),
+    and the ``token`` to confirm it with (never repeated in ``reply``)."""
     ctx = build_context(settings, inventory, user=user, conn=conn, source=source)
-    return _out(chat_session(request).send(ctx, body.session_id, body.message))
+    return _out(chat_session(request).send(ctx, body.session_id, body.message), inventory)
 
 
 @router.post(
@@ -108,6 +144,41 @@ def confirm(
     return ConfirmOut(reply=result.reply, job_id=result.job_id)
 
 
+@router.get(
+    "/{session_id}",
+    response_model=ChatHistory,
+    summary="The conversation of a session so far",
+    dependencies=[Depends(require(Role.operator))],
+)
+def get_history(
+    session_id: str, request: Request, conn: ConnDep, settings: SettingsDep, user: UserDep, inventory: InventoryDep
+) -> ChatHistory:
+    """Each message you sent with the reply it got, and the proposal still waiting for you (a reloaded page
+    shows the same conversation). Sessions are per user: another user's session id reads as empty."""
+    ctx = build_context(settings, inventory, user=user, conn=conn)
+    values = chat_session(request).graph.get_state(ChatSession.config(ctx, session_id)).values or {}
+    messages: list[Message] = []
+    reply: str | None = None
+    for m in values.get("messages", []):
+        if isinstance(m, HumanMessage):
+            if reply:
+                messages.append(Message(role="assistant", text=reply))
+            reply = None
+            messages.append(Message(role="user", text=text_of(m)))
+        elif isinstance(m, AIMessage | ToolMessage) and text_of(m).strip():
+            reply = text_of(m)
+    if reply:
+        messages.append(Message(role="assistant", text=reply))
+    raw = values.get("pending")
+    pending = None
+    if raw:
+        pending = Pending.model_validate(
+            {k: raw[k] for k in PUBLIC_PENDING} | {"risk": assess_intent(inventory, raw.get("intent") or {})}
+        )
+        messages = [Message(role=m.role, text=_without_token(m.text, pending.token)) for m in messages]
+    return ChatHistory(messages=messages, pending=pending, job_id=values.get("job_id"))
+
+
 @router.delete(
     "/{session_id}/pending",
     response_model=ChatOut,
@@ -119,4 +190,4 @@ def drop_pending(
 ) -> ChatOut:
     """Forget the proposal awaiting confirmation; nothing is queued. 409 when nothing is pending."""
     ctx = build_context(settings, inventory, user=user, conn=conn)
-    return _out(chat_session(request).drop(ctx, session_id))
+    return _out(chat_session(request).drop(ctx, session_id), inventory)

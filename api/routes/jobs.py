@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
@@ -13,9 +14,11 @@ from api.deps import ConnDep, InventoryDep, SettingsDep, SourceDep, UserDep
 from api.metrics import JOBS_SUBMITTED
 from core.auth.models import Principal, Role
 from core.enums import JobStatus
+from core.errors import NotFound
 from core.intent import PatchIntent
+from core.risk import RiskAssessment, assess_intent
 from kb import service as kb_service
-from workers.jobs import service
+from workers.jobs import progress, repository, service
 from workers.jobs.models import Job, JobPage
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -24,6 +27,23 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 class RejectBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class ApprovalItem(BaseModel):
+    """A job waiting for a second person: who asked, hosts by environment, options, schedule, age, expiry."""
+
+    job: Job
+    hosts_by_env: dict[str, list[str]]
+    risk: RiskAssessment | None
+    age_s: int
+    expires_at: datetime
+    expires_in_s: int
+    yours: bool = Field(description="you asked for it: a second person must approve it, not you")
+
+
+class ApprovalQueue(BaseModel):
+    items: list[ApprovalItem]
+    now: datetime
 
 
 def _with_failures(conn: ConnDep, job: Job) -> Job:
@@ -67,12 +87,57 @@ def list_jobs(
 
 
 @router.get(
+    "/approvals",
+    summary="Jobs waiting for a second person's approval, oldest first",
+    dependencies=[Depends(require(Role.approver))],
+)
+def approval_queue(conn: ConnDep, settings: SettingsDep, inventory: InventoryDep, user: UserDep) -> ApprovalQueue:
+    """What an approver decides on: each job with its requester, hosts by environment, risk, age and expiry.
+
+    Jobs you asked for are listed with ``yours`` true: someone else must approve them."""
+    now = repository.now(conn)
+    ttl = timedelta(seconds=settings.auth.approval_ttl_s)
+    page = service.list_jobs(conn, status=JobStatus.awaiting_approval, limit=200)
+    items = []
+    for job in sorted(page.items, key=lambda j: j.created_at):
+        intent = job.intent.model_dump(mode="json")
+        expires = job.created_at + ttl  # the service sets approval_expires_at = submission time + ttl
+        items.append(
+            ApprovalItem(
+                job=job,
+                hosts_by_env=inventory.by_environment(job.intent.hosts),
+                risk=assess_intent(inventory, intent),
+                age_s=max(0, int((now - job.created_at).total_seconds())),
+                expires_at=expires,
+                expires_in_s=int((expires - now).total_seconds()),
+                yours=job.requested_by == user,
+            )
+        )
+    return ApprovalQueue(items=items, now=now)
+
+
+@router.get(
     "/{job_id}",
     summary="One job with per-host results and diagnosed failures",
     dependencies=[Depends(require(Role.viewer))],
 )
 def get_job(job_id: int, conn: ConnDep) -> Job:
     return _with_failures(conn, service.get_job(conn, job_id))
+
+
+@router.get(
+    "/{job_id}/progress",
+    summary="Live progress of a job: per-host and per-task status, elapsed time, the log tail",
+    dependencies=[Depends(require(Role.viewer))],
+)
+def get_progress(job_id: int, conn: ConnDep) -> progress.ProgressView:
+    """Folded from the AWX events read while the job is polled (every ~10 s); empty before the first read.
+
+    ``elapsed_s`` counts from the job's start by the server's clock."""
+    view = progress.read(conn, job_id)
+    if view is None:
+        raise NotFound(f"job {job_id} does not exist")
+    return view
 
 
 @router.get(
@@ -90,9 +155,7 @@ def get_stdout(job_id: int, conn: ConnDep) -> PlainTextResponse:
 def cancel_job(
     job_id: int, conn: ConnDep, principal: Annotated[Principal, Depends(require(Role.operator))], source: SourceDep
 ) -> Job:
-    return service.request_cancel(
-        conn, job_id, by=principal.name, source=source, any_owner=principal.is_admin
-    )
+    return service.request_cancel(conn, job_id, by=principal.name, source=source, any_owner=principal.is_admin)
 
 
 @router.post(

@@ -22,7 +22,12 @@ def client(pipeline_settings):
     app = create_app(pipeline_settings, awx_ping=lambda: {"version": "test"})
     headers = {"Authorization": f"Bearer {tokens['operator']}"}
     with TestClient(app, raise_server_exceptions=False, headers=headers) as c:
+        c.tokens = tokens  # type: ignore[attr-defined]
         yield c
+
+
+def _as(client, user):
+    return {"Authorization": f"Bearer {client.tokens[user]}"}
 
 
 def _post(client, body, **kw):
@@ -102,3 +107,38 @@ def test_unknown_job_is_404_and_health(client):
     assert "patchpilot_http_requests_total" in metrics
     assert client.get("/openapi.json").json()["info"]["title"] == "patchpilot"
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_approval_queue_shows_what_to_decide_and_decisions_are_audited(client):
+    web = _post(client, {"action": "patch", "hosts": ["web-stg-01"]}).json()
+    assert web["status"] == "queued"
+    crit = _post(client, {"action": "reboot", "hosts": ["db-prod-01", "db-prod-02"]}).json()
+    other = _post(client, {"action": "patch", "hosts": ["lb-prod-01"]}).json()
+    assert crit["status"] == other["status"] == "awaiting_approval"
+    assert client.get("/api/v1/jobs/approvals").status_code == 403  # an operator is not an approver
+
+    queue = client.get("/api/v1/jobs/approvals", headers=_as(client, "approver"))
+    assert queue.status_code == 200, queue.text
+    items = queue.json()["items"]
+    assert [i["job"]["id"] for i in items] == [crit["id"], other["id"]]  # oldest first, only waiting jobs
+    first = items[0]
+    assert first["job"]["requested_by"] == "operator" and first["yours"] is False
+    assert first["hosts_by_env"] == {"prod": ["db-prod-01", "db-prod-02"]}
+    assert first["risk"]["level"] == "high" and first["risk"]["critical"] == ["db-prod-01", "db-prod-02"]
+    assert first["age_s"] >= 0 and 0 < first["expires_in_s"] <= 24 * 3600
+
+    r = client.post(
+        f"/api/v1/jobs/{crit['id']}/reject", json={"reason": "not during the freeze"}, headers=_as(client, "approver")
+    )
+    assert r.status_code == 200 and r.json()["status"] == "canceled"
+    assert r.json()["error"] == "rejected by approver: not during the freeze"
+    r = client.post(f"/api/v1/jobs/{other['id']}/approve", headers=_as(client, "approver"))
+    assert r.status_code == 200 and r.json()["approved_by"] == "approver"
+    assert client.get("/api/v1/jobs/approvals", headers=_as(client, "approver")).json()["items"] == []
+    trail = client.get(
+        "/api/v1/audit", params={"action": "job.*", "actor": "approver"}, headers=_as(client, "admin")
+    ).json()["items"]
+    assert {(a["action"], int(a["object_id"])) for a in trail} == {
+        ("job.reject", crit["id"]),
+        ("job.approve", other["id"]),
+    }

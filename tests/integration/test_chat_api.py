@@ -144,3 +144,34 @@ def test_instructions_in_kb_text_and_failures_do_nothing(client, as_, pipeline_s
     assert reply["pending"] is None and reply["job_id"] is None
     assert client.get("/api/v1/jobs", headers=as_("operator")).json()["total"] == 1
     assert client.get("/api/v1/users/me", headers=as_("operator")).json()["roles"] == ["operator"]
+
+
+def test_a_prod_reboot_proposal_carries_its_risk_and_no_token_in_the_reply(client, as_):
+    out = _chat(client, as_, "reboot all prod now", session="risk")
+    pending = out["pending"]
+    assert pending is not None, out["reply"]
+    hosts = pending["intent"]["hosts"]
+    risk = pending["risk"]
+    assert risk["level"] == "high"
+    assert risk["confirm_phrase"] == str(len(hosts))
+    assert risk["reboots"] is True and "reboots every host" in risk["line"]
+    assert f"{len(hosts)} prod hosts" in risk["line"]
+    assert {b["host"] for b in risk["badges"] if b["critical"]} == set(risk["critical"]) != set()
+    assert pending["token"] not in out["reply"]
+    staging = _chat(client, as_, "patch web-stg-01, never reboot", session="low")["pending"]
+    assert staging["risk"]["level"] == "low" and staging["risk"]["confirm_phrase"] is None
+
+
+def test_the_conversation_survives_a_reload(client, as_):
+    out = _chat(client, as_, "patch web-stg-01, never reboot", session="reload")
+    token = out["pending"]["token"]
+    r = client.get("/api/v1/chat/reload", headers=as_("operator"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [m["role"] for m in body["messages"]] == ["user", "assistant"]
+    assert body["messages"][0]["text"] == "patch web-stg-01, never reboot"
+    assert body["messages"][1]["text"] == out["reply"] and token not in body["messages"][1]["text"]
+    assert body["pending"]["token"] == token and body["pending"]["risk"]["level"] == "low"
+    other = client.get("/api/v1/chat/reload", headers=as_("operator2")).json()
+    assert other == {"messages": [], "pending": None, "job_id": None}
+    assert client.get("/api/v1/chat/reload", headers=as_("viewer")).status_code == 403

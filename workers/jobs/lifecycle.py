@@ -26,7 +26,7 @@ from core.redact import redact, redact_log, redact_obj
 from core.settings import Settings
 from workers.awx.client import AwxClient
 from workers.awx.models import AwxJob, AwxJobStatus, HostSummary
-from workers.jobs import dispatch
+from workers.jobs import dispatch, progress
 from workers.jobs import repository as repo
 from workers.jobs.repository import Conn
 
@@ -159,6 +159,7 @@ def poll(conn: Conn, client: AwxClient, job_id: int, expected: int, settings: Se
         repo.set_status(conn, job_id, JobStatus.collecting)
         on_commit(conn, lambda: dispatch.send_collect(job_id))
     else:
+        progress.refresh(conn, client, row, awx_job)  # live progress: new AWX events, when due (ui)
         delay = backoff(settings, expected)
         on_commit(conn, lambda: dispatch.send_poll(job_id, expected + 1, delay))
 
