@@ -39,6 +39,8 @@ POLICY: Mapping[Endpoint, frozenset[Role]] = {
     ("GET", f"{API}/jobs"): V,
     ("GET", f"{API}/jobs/{{job_id}}"): V,
     ("GET", f"{API}/jobs/{{job_id}}/stdout"): V,
+    ("GET", f"{API}/jobs/{{job_id}}/progress"): V,
+    ("GET", f"{API}/jobs/approvals"): APPROVE,  # the approver's queue
     ("POST", f"{API}/jobs/{{job_id}}/cancel"): OPERATE,  # + own job unless admin: may_cancel()
     ("POST", f"{API}/jobs/{{job_id}}/approve"): APPROVE,  # the service refuses the requester
     ("POST", f"{API}/jobs/{{job_id}}/reject"): APPROVE,
@@ -47,6 +49,7 @@ POLICY: Mapping[Endpoint, frozenset[Role]] = {
     ("POST", f"{API}/chat"): OPERATE,
     ("POST", f"{API}/chat/{{session_id}}/confirm"): OPERATE,
     ("DELETE", f"{API}/chat/{{session_id}}/pending"): OPERATE,
+    ("GET", f"{API}/chat/{{session_id}}"): OPERATE,  # the conversation so far, for a reloaded page
     # knowledge base (search is GET /kb/entries?q=)
     ("GET", f"{API}/kb/entries"): V,
     ("GET", f"{API}/kb/entries/{{slug}}"): V,
