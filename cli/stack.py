@@ -23,7 +23,7 @@ import httpx
 
 from cli import services
 from core.embedded import stop_postgres
-from core.settings import Settings
+from core.settings import InventorySource, Settings
 
 DEFAULT_AWX = "http://127.0.0.1:8052"
 
@@ -131,6 +131,9 @@ def run_stack(
     if use_emulator:
         awx_url = f"http://127.0.0.1:{ports.awx}"
         settings = settings.model_copy(update={"awx": settings.awx.model_copy(update={"url": awx_url})})
+        if settings.inventory.source is None:  # the emulator serves the demo inventory through AWX's API
+            inventory = settings.inventory.model_copy(update={"source": InventorySource.awx})
+            settings = settings.model_copy(update={"inventory": inventory})
     print("starting PostgreSQL ...", flush=True)
     settings = services.ensure_db(settings)
     print("starting Redis ...", flush=True)
@@ -144,6 +147,8 @@ def run_stack(
                 extra = ["--scenario", str(scenario.resolve())] if scenario else []
                 stack.spawn("awx-emulator", "awx-emulator", "--port", str(ports.awx), *extra)
                 urls["AWX emulator"] = f"{settings.awx.url}/api/v2/"
+                wait_http(f"{settings.awx.url}/api/v2/ping/", 30)
+            _sync_inventory(settings)
             stack.spawn("api", "api")
             stack.spawn("worker", "worker", "--concurrency", "4")
             stack.spawn("beat", "beat")
@@ -189,6 +194,15 @@ def _demo_data(settings: Settings) -> Path:
         flush=True,
     )
     return settings.home.resolve() / TOKENS_FILE
+
+
+def _sync_inventory(settings: Settings) -> None:
+    """The first inventory sync, through the same path as beat's (``patchpilot inventory sync``)."""
+    from cli.inventory import describe, run_sync
+
+    print("syncing the inventory ...", flush=True)
+    for line in describe(run_sync(settings, "patchpilot-up")):
+        print(line, flush=True)
 
 
 def _print_banner(urls: dict[str, str], settings: Settings, api_url: str, tokens_file: Path) -> None:
