@@ -53,7 +53,7 @@ class _Group:
 
 @dataclass
 class _Store:
-    scenario: Scenario
+    loaded: tuple[Scenario, float]  # the world's scenario and load time: a reset or a new scenario rebuilds
     variables: str
     hosts: dict[str, _Host]
     groups: dict[str, _Group]
@@ -85,14 +85,14 @@ def _build(world: World) -> _Store:
         groups[name] = _Group(
             gid, name, _yaml_text(raw.group_vars.get(name, {})), list(raw.group_hosts[name]), children
         )
-    return _Store(scenario, json.dumps(raw.group_vars.get("all", {})), hosts, groups)
+    return _Store((scenario, world.created), json.dumps(raw.group_vars.get("all", {})), hosts, groups)
 
 
 def store(world: World) -> _Store:
-    """This world's inventory (rebuilt when a new scenario is loaded)."""
+    """This world's inventory (rebuilt when a scenario is loaded or reset)."""
     with _lock:
         current = _stores.get(world)
-        if current is None or current.scenario is not world.scenario:
+        if current is None or current.loaded[0] is not world.scenario or current.loaded[1] != world.created:
             current = _stores[world] = _build(world)
         return current
 
