@@ -124,6 +124,7 @@ def run_stack(
         )
         return 2
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per AWX request drowns the start-up report
     settings.home.mkdir(parents=True, exist_ok=True)
     (settings.home / "logs").mkdir(exist_ok=True)
     embedded_pg = settings.db.url is None

@@ -215,3 +215,46 @@ def test_cli_inventory_sync(awx: Settings, tmp_path: Path) -> None:
     with connect(awx.db.url or "") as conn:
         audited = conn.execute("SELECT count(*) AS n FROM ops.audit WHERE action = 'inventory.sync'").fetchone()
     assert audited == {"n": 3}
+
+
+def test_cache_is_keyed_on_the_sync_and_untargetable_hosts_are_named(
+    conn: DictConn, awx: Settings, emulator: Any
+) -> None:
+    _sync(conn, awx)
+    cache = service.InventoryCache()
+    first = cache.current(conn, awx)
+    assert cache.current(conn, awx) is first  # no new sync: the same object, not re-read
+    assert service.untargetable(conn, awx, ["web-stg-01"]) is None
+    _awx(emulator, "PATCH", f"hosts/{_host_id(emulator, 'web-stg-02')}/", json={"enabled": False})
+    _sync(conn, awx)
+    second = cache.current(conn, awx)
+    assert second is not first and not second.hosts["web-stg-02"].enabled
+    reason = service.untargetable(conn, awx, ["web-stg-01", "web-stg-02", "gone-01"])
+    assert reason == "no longer in the inventory: gone-01; disabled in the AWX inventory: web-stg-02"
+
+
+@pytest.mark.slow
+def test_beat_syncs_on_its_schedule(awx_settings: Settings, tmp_path: Path) -> None:
+    from tests.integration.conftest import WorkerProcess, wait_for
+
+    settings = awx_settings.model_copy(
+        update={
+            "inventory": awx_settings.inventory.model_copy(
+                update={"source": InventorySource.awx, "sync_interval_s": 1.0}
+            )
+        }
+    )
+    worker = WorkerProcess(settings, tmp_path / "worker.log", concurrency=1)
+    worker.start()
+    try:
+        with connect(settings.db.url or "") as c:
+
+            def synced() -> Any:
+                row = c.execute("SELECT count(*) AS n FROM ops.inventory_syncs WHERE status = 'succeeded'").fetchone()
+                c.rollback()
+                return row is not None and row["n"] >= 2  # at least twice: a schedule, not a one-off
+
+            wait_for(synced, timeout=60)
+            assert len(service.listing(c).hosts) == 25
+    finally:
+        worker.stop()

@@ -280,6 +280,18 @@ class InventoryCache:
         return inventory
 
 
+def untargetable(conn: Conn, settings: Settings, hosts: list[str]) -> str | None:
+    """Why ``hosts`` cannot be targeted now, against the stored inventory, or None when they all can.
+
+    For a job that waited (scheduled, awaiting approval): a host may have been removed or disabled in AWX since.
+    """
+    inventory = current(conn, settings)
+    unknown, disabled = inventory.unknown(hosts), inventory.disabled(hosts)
+    reasons = [f"no longer in the inventory: {', '.join(unknown)}"] if unknown else []
+    reasons += [f"disabled in the AWX inventory: {', '.join(disabled)}"] if disabled else []
+    return "; ".join(reasons) or None
+
+
 def _unsynced(settings: Settings) -> Inventory:
     if settings.inventory_source is InventorySource.file and settings.inventory_path is not None:
         return Inventory(raw_from_snapshot(read_file(settings.inventory_path)))
