@@ -102,7 +102,7 @@ def test_yaml_and_json_variables(conn: DictConn, awx: Settings, emulator: Any) -
         emulator,
         "PATCH",
         f"hosts/{hid}/",
-        json={"variables": "---\nenv: staging\nrole: web\nos: rhel9\nports: [80, 443]\n"},
+        json={"variables": "---\nenv: staging\nrole: web\nos: rhel9\nports: [80, 443]\nansible_become_pass: hunter2\n"},
     )
     prod = _awx(emulator, "GET", "inventories/1/groups/?name=prod")["results"][0]
     _awx(emulator, "PATCH", f"groups/{prod['id']}/", json={"variables": json.dumps({"tier": "gold", "critical": True})})
@@ -115,7 +115,9 @@ def test_yaml_and_json_variables(conn: DictConn, awx: Settings, emulator: Any) -
     assert result.status is SyncStatus.succeeded, result.error
     listing = service.listing(conn)
     stg = next(h for h in listing.hosts if h.name == "web-stg-01")
-    assert stg.variables == {"env": "staging", "role": "web", "os": "rhel9", "ports": [80, 443]}
+    assert stg.variables == {
+        "env": "staging", "role": "web", "os": "rhel9", "ports": [80, 443], "ansible_become_pass": "[REDACTED]"
+    }  # fmt: skip  # a secret never reaches the database
     assert next(g for g in listing.groups if g.name == "prod").variables == {"tier": "gold", "critical": True}
     inv = service.current(conn, awx)
     assert inv.hosts["web-prod-01"].vars["tier"] == "gold"  # group variables reach the members

@@ -212,11 +212,12 @@ def _checked_variables(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value)
     try:
         parsed = json.loads(text) if text.strip() else {}
-    except ValueError:
+    except ValueError as json_exc:
         try:
             parsed = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise ApiError(400, {"variables": [f"Cannot parse as JSON (error: ...) or YAML (error: {exc})."]}) from exc
+            detail = f"Cannot parse as JSON (error: {json_exc}) or YAML (error: {exc})."
+            raise ApiError(400, {"variables": [detail]}) from exc
     if parsed is not None and not isinstance(parsed, dict):
         raise ApiError(400, {"variables": [f"Input type `{type(parsed).__name__}` is not a dictionary"]})
     return text

@@ -1,6 +1,7 @@
 """Inventory sync and lookup. Takes a connection; never commits.
 
-``sync`` reads the configured source (the AWX inventory of the patch job template, or a YAML file), checks it,
+``sync`` reads the configured source (the AWX inventory of the patch job template, or a YAML file), masks
+secret-looking variables, checks it,
 and replaces the stored snapshot in one savepoint; a read or check that fails is recorded as a failed sync and
 leaves the previous snapshot as it was. ``current`` gives the :class:`core.inventory.Inventory` of the stored
 snapshot (cached in-process, keyed on the sync that wrote it), which the API and the worker resolve targets
@@ -19,6 +20,7 @@ import yaml
 
 from core.errors import PatchpilotError, ServiceUnavailable, ValidationFailed
 from core.inventory import Inventory, loader
+from core.redact import redact_obj
 from core.settings import Settings
 from workers.inventory import repository as repo
 from workers.inventory.models import (
@@ -82,6 +84,18 @@ def reader_for(settings: Settings) -> Reader:
     if path is None:
         raise ValidationFailed("the file inventory source needs a file; set PATCHPILOT_INVENTORY__PATH")
     return lambda: read_file(path)
+
+
+def redacted(snapshot: Snapshot) -> Snapshot:
+    """The snapshot with secret-looking variables (``ansible_password``, ``*_token`` ...) masked: they are never
+    needed to resolve targets, and the stored inventory is readable by every signed-in user."""
+    return snapshot.model_copy(
+        update={
+            "variables": redact_obj(snapshot.variables),
+            "hosts": [h.model_copy(update={"variables": redact_obj(h.variables)}) for h in snapshot.hosts],
+            "groups": [g.model_copy(update={"variables": redact_obj(g.variables)}) for g in snapshot.groups],
+        }
+    )
 
 
 def check(snapshot: Snapshot) -> None:
@@ -189,7 +203,7 @@ def sync(conn: Conn, settings: Settings, *, now: datetime, read: Reader | None =
     repo.lock(conn)  # also opens the caller's transaction, so the block below is a savepoint, never a commit
     source = settings.inventory_source
     try:
-        snapshot = (read or reader_for(settings))()
+        snapshot = redacted((read or reader_for(settings))())
         check(snapshot)
         with conn.transaction():
             changes = diff(stored(conn), snapshot)
