@@ -41,24 +41,32 @@ SELECT * FROM unnest(%(groups)s::text[], %(hosts)s::text[], %(positions)s::integ
 INSERT INTO ops.inventory_group_children (parent, child, position)
 SELECT * FROM unnest(%(parents)s::text[], %(children)s::text[], %(positions)s::integer[]);
 
--- name: list_hosts
-SELECT h.name, h.enabled, h.variables, h.awx_id,
-       coalesce(array_agg(gh.group_name ORDER BY g.position) FILTER (WHERE gh.group_name IS NOT NULL),
-                '{}') AS groups
-FROM ops.inventory_hosts h
-LEFT JOIN ops.inventory_group_hosts gh ON gh.host_name = h.name
-LEFT JOIN ops.inventory_groups g ON g.name = gh.group_name
-GROUP BY h.name
-ORDER BY min(h.position);
-
--- name: list_groups
-SELECT g.name, g.variables, g.awx_id,
-       coalesce((SELECT array_agg(gh.host_name ORDER BY gh.position) FROM ops.inventory_group_hosts gh
-                 WHERE gh.group_name = g.name), '{}') AS hosts,
-       coalesce((SELECT array_agg(c.child ORDER BY c.position) FROM ops.inventory_group_children c
-                 WHERE c.parent = g.name), '{}') AS children
-FROM ops.inventory_groups g
-ORDER BY g.position;
+-- name: load_snapshot
+-- One statement, so one consistent view under READ COMMITTED even while a sync commits: the latest
+-- successful sync with its hosts (each with its direct groups) and groups (direct hosts and children).
+SELECT s.*,
+       coalesce((
+           SELECT jsonb_agg(jsonb_build_object(
+                      'name', h.name, 'enabled', h.enabled, 'variables', h.variables, 'awx_id', h.awx_id,
+                      'groups', coalesce((SELECT jsonb_agg(gh.group_name ORDER BY g.position)
+                                          FROM ops.inventory_group_hosts gh
+                                          JOIN ops.inventory_groups g ON g.name = gh.group_name
+                                          WHERE gh.host_name = h.name), '[]'))
+                      ORDER BY h.position)
+           FROM ops.inventory_hosts h), '[]') AS host_rows,
+       coalesce((
+           SELECT jsonb_agg(jsonb_build_object(
+                      'name', g.name, 'variables', g.variables, 'awx_id', g.awx_id,
+                      'hosts', coalesce((SELECT jsonb_agg(gh.host_name ORDER BY gh.position)
+                                         FROM ops.inventory_group_hosts gh WHERE gh.group_name = g.name), '[]'),
+                      'children', coalesce((SELECT jsonb_agg(c.child ORDER BY c.position)
+                                            FROM ops.inventory_group_children c WHERE c.parent = g.name), '[]'))
+                      ORDER BY g.position)
+           FROM ops.inventory_groups g), '[]') AS group_rows
+FROM ops.inventory_syncs s
+WHERE s.status = 'succeeded'
+ORDER BY s.id DESC
+LIMIT 1;
 
 -- name: db_now
 SELECT now() AS now;

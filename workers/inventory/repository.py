@@ -116,28 +116,21 @@ def replace_snapshot(conn: Conn, snapshot: Snapshot, *, sync_id: int, synced_at:
     )
 
 
-def stored_hosts(conn: Conn) -> list[tuple[SourceHost, list[str]]]:
-    """Stored hosts in source order, each with its direct groups."""
-    return [
-        (
-            SourceHost(name=r["name"], enabled=r["enabled"], variables=dict(r["variables"]), awx_id=r["awx_id"]),
-            list(r["groups"]),
-        )
-        for r in conn.execute(Q.list_hosts).fetchall()
-    ]
-
-
-def stored_groups(conn: Conn) -> list[SourceGroup]:
-    return [
-        SourceGroup(
-            name=r["name"],
-            variables=dict(r["variables"]),
-            hosts=list(r["hosts"]),
-            children=list(r["children"]),
-            awx_id=r["awx_id"],
-        )
-        for r in conn.execute(Q.list_groups).fetchall()
-    ]
+def load_snapshot(conn: Conn) -> tuple[SyncResult, Snapshot, dict[str, list[str]]] | None:
+    """The stored snapshot (read in one statement), the sync that wrote it, and each host's direct groups."""
+    row = conn.execute(Q.load_snapshot).fetchone()
+    if row is None:
+        return None
+    result = _result(row)
+    hosts = [SourceHost.model_validate({k: v for k, v in h.items() if k != "groups"}) for h in row["host_rows"]]
+    snapshot = Snapshot(
+        source=result.source,
+        ref=result.ref,
+        variables=dict(row["variables"]),
+        hosts=hosts,
+        groups=[SourceGroup.model_validate(g) for g in row["group_rows"]],
+    )
+    return result, snapshot, {h["name"]: list(h["groups"]) for h in row["host_rows"]}
 
 
 def now(conn: Conn) -> datetime:

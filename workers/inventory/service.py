@@ -37,14 +37,8 @@ from workers.inventory.sources import Reader, check, raw_from_snapshot, read_fil
 
 def stored(conn: Conn) -> Snapshot | None:
     """The stored snapshot, or None before the first successful sync."""
-    latest = repo.latest_snapshot(conn)
-    if latest is None:
-        return None
-    result, variables = latest
-    hosts = [h for h, _ in repo.stored_hosts(conn)]
-    return Snapshot(
-        source=result.source, ref=result.ref, variables=variables, hosts=hosts, groups=repo.stored_groups(conn)
-    )
+    loaded = repo.load_snapshot(conn)
+    return loaded[1] if loaded else None
 
 
 def diff(old: Snapshot | None, new: Snapshot) -> Changes:
@@ -134,23 +128,23 @@ def refresh(conn: Conn, settings: Settings, *, now: datetime) -> SyncResult:
 
 def listing(conn: Conn) -> InventoryListing:
     """The stored snapshot with each host's direct groups, and the last sync attempt (which may have failed)."""
-    latest = repo.latest_snapshot(conn)
+    loaded = repo.load_snapshot(conn)
     attempt = repo.latest_attempt(conn)
-    if latest is None:
+    if loaded is None:
         return InventoryListing(last_attempt=attempt)
-    result, variables = latest
+    result, snapshot, groups_of = loaded
     return InventoryListing(
         source=result.source,
         ref=result.ref,
         synced_at=result.at,
-        variables=variables,
+        variables=snapshot.variables,
         hosts=[
-            StoredHost(name=h.name, enabled=h.enabled, variables=h.variables, groups=groups, awx_id=h.awx_id)
-            for h, groups in repo.stored_hosts(conn)
+            StoredHost(name=h.name, enabled=h.enabled, variables=h.variables, groups=groups_of[h.name], awx_id=h.awx_id)
+            for h in snapshot.hosts
         ],
         groups=[
             StoredGroup(name=g.name, variables=g.variables, hosts=g.hosts, children=g.children, awx_id=g.awx_id)
-            for g in repo.stored_groups(conn)
+            for g in snapshot.groups
         ],
         last_attempt=attempt,
     )
@@ -180,8 +174,11 @@ class InventoryCache:
         with self._lock:
             if self._key == key and self._inventory is not None:
                 return self._inventory
-        snapshot = stored(conn)
-        assert snapshot is not None
+        loaded = repo.load_snapshot(conn)  # one statement: never half of one sync and half of the next
+        if loaded is None:
+            return _unsynced(settings)
+        result, snapshot, _ = loaded
+        key = (result.id, result.at)
         inventory = Inventory(raw_from_snapshot(snapshot))
         with self._lock:
             self._key, self._inventory = key, inventory
