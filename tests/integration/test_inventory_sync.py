@@ -260,3 +260,26 @@ def test_beat_syncs_on_its_schedule(awx_settings: Settings, tmp_path: Path) -> N
             assert len(service.listing(c).hosts) == 25
     finally:
         worker.stop()
+
+
+def test_file_source_sync_reports_removals_and_moves(conn: DictConn, settings: Settings, tmp_path: Path) -> None:
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(
+        "all:\n  children:\n    web: {hosts: {w-1: {env: prod}, w-2: {env: prod}}}\n    db: {hosts: {d-1: {}}}\n"
+    )
+    local = settings.model_copy(
+        update={"inventory": settings.inventory.model_copy(update={"source": InventorySource.file, "path": fleet})}
+    )
+    first = _sync(conn, local)
+    assert (
+        first.status is SyncStatus.succeeded and first.ref == f"file {fleet}" and (first.hosts, first.groups) == (3, 2)
+    )
+    fleet.write_text("all:\n  children:\n    web: {hosts: {w-1: {env: prod}}}\n    db: {hosts: {d-1: {}, w-9: {}}}\n")
+    second = _sync(conn, local)
+    assert second.changes.hosts_removed == ["w-2"] and second.changes.hosts_added == ["w-9"]
+    assert sorted(second.changes.groups_changed) == ["db", "web"]
+    assert sorted(service.current(conn, local).groups["db"]) == ["d-1", "w-9"]
+    fleet.write_text("all: [not, a, mapping")
+    broken = _sync(conn, local)
+    assert broken.status is SyncStatus.failed and "not valid YAML" in (broken.error or "")
+    assert sorted(service.current(conn, local).hosts) == ["d-1", "w-1", "w-9"]

@@ -234,6 +234,11 @@ def test_inventory_source_is_the_awx_inventory(objects: list[dict[str, Any]], mo
     assert float(env["PATCHPILOT_INVENTORY__SYNC_INTERVAL_S"]) > 0
     rendered = yaml.safe_dump_all(objects)
     assert "evals/inventory.yaml" not in rendered and "INVENTORY_PATH" not in rendered
+    for workload, container, _ in _containers(objects):  # every patchpilot process builds Settings: each needs it
+        if _component(workload) in OWN_IMAGE_COMPONENTS:
+            sources = {s["configMapRef"]["name"] for s in container.get("envFrom", []) if "configMapRef" in s}
+            named = {v["name"] for v in container.get("env", [])}
+            assert "patchpilot-config" in sources or "PATCHPILOT_INVENTORY__SOURCE" in named, container["name"]
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("PATCHPILOT_AUTH__SECRET_KEY", "3f9c0e1d2b4a5968778695a4b3c2d1e0")
