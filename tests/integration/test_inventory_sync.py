@@ -82,8 +82,14 @@ def test_sync_loads_the_demo_inventory_as_the_file_has_it(conn: DictConn, awx: S
     assert again.status is SyncStatus.succeeded and again.changes.empty
 
 
-def test_paging_smaller_than_the_host_count(conn: DictConn, awx: Settings, emulator: Any) -> None:
-    small = awx.model_copy(update={"inventory": awx.inventory.model_copy(update={"page_size": 4})})
+@pytest.mark.parametrize("base_path", ["/api/v2/", "/api/controller/v2/"])  # AAP 2.5+ gateway prefix too
+def test_paging_smaller_than_the_host_count(conn: DictConn, awx: Settings, emulator: Any, base_path: str) -> None:
+    small = awx.model_copy(
+        update={
+            "inventory": awx.inventory.model_copy(update={"page_size": 4}),
+            "awx": awx.awx.model_copy(update={"base_path": base_path}),
+        }
+    )
     before = httpx.get(f"{emulator.url}/_emulator/stats/", timeout=5).json()["requests"]
     result = _sync(conn, small)
     requests = httpx.get(f"{emulator.url}/_emulator/stats/", timeout=5).json()["requests"] - before
