@@ -14,33 +14,10 @@ from core.db import commit, connect
 from core.settings import Settings, get_settings
 from workers.inventory import service
 from workers.inventory.models import SyncResult, SyncStatus
+from workers.inventory.service import describe
 
 inventory_app = typer.Typer(help="The inventory patchpilot resolves targets against.", no_args_is_help=True)
-
-
-def describe(result: SyncResult) -> list[str]:
-    """What a sync did, for people: the source, the counts, then each kind of change with its names."""
-    if result.status is SyncStatus.failed:
-        return [f"inventory sync failed ({result.ref}): {result.error}", "the previous inventory is kept"]
-    lines = [f"inventory synced from {result.ref}: {result.hosts} hosts, {result.groups} groups"]
-    c = result.changes
-    for label, names in (
-        ("hosts added", c.hosts_added),
-        ("hosts removed", c.hosts_removed),
-        ("hosts changed", c.hosts_changed),
-        ("hosts disabled", c.hosts_disabled),
-        ("hosts enabled", c.hosts_enabled),
-        ("groups added", c.groups_added),
-        ("groups removed", c.groups_removed),
-        ("groups changed", c.groups_changed),
-    ):
-        if names:
-            lines.append(f"  {label} ({len(names)}): {', '.join(names)}")
-    if c.variables_changed:
-        lines.append("  inventory variables changed")
-    if c.empty:
-        lines.append("  no change")
-    return lines
+__all__ = ["describe", "inventory_app", "run_sync"]
 
 
 def run_sync(settings: Settings, actor: str) -> SyncResult:

@@ -153,3 +153,26 @@ def test_patch_enabled_and_variables_as_an_awx_admin(api: TestClient) -> None:
     assert _get(api, f"hosts/{host['id']}/")["variables"] == "---\nenv: staging\n"  # the refused change left nothing
     api.post("/_emulator/reset/")
     assert _get(api, f"hosts/{host['id']}/")["enabled"] is True  # a reset reloads the scenario's inventory
+
+
+def test_describe_says_what_a_sync_changed_or_why_it_failed() -> None:
+    from datetime import UTC, datetime
+
+    from workers.inventory.models import Changes, SyncResult, SyncStatus
+    from workers.inventory.service import describe
+
+    at = datetime(2000, 1, 1, tzinfo=UTC)  # any instant: describe never reads a clock
+    changed = SyncResult(id=2, source=InventorySource.awx, ref="AWX inventory 3 'Prod'", status=SyncStatus.succeeded,
+                         at=at, hosts=2, groups=1, changes=Changes(hosts_added=["a"], hosts_disabled=["b"]))  # fmt: skip
+    assert describe(changed) == [
+        "inventory synced from AWX inventory 3 'Prod': 2 hosts, 1 groups",
+        "  hosts added (1): a",
+        "  hosts disabled (1): b",
+    ]
+    same = changed.model_copy(update={"changes": Changes()})
+    assert describe(same)[-1] == "  no change"
+    failed = changed.model_copy(update={"status": SyncStatus.failed, "error": "AWX answered 503"})
+    assert describe(failed) == [
+        "inventory sync failed (AWX inventory 3 'Prod'): AWX answered 503",
+        "the previous inventory is kept",
+    ]

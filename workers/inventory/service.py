@@ -122,8 +122,36 @@ def _ref(settings: Settings) -> str:
 
 
 def refresh(conn: Conn, settings: Settings, *, now: datetime) -> SyncResult:
-    """Re-read the inventory source now (the chat's "refresh the inventory"); the caller commits."""
+    """Re-read the inventory source now (the chat's "refresh the inventory"); the caller commits.
+
+    ``describe(result)`` says what happened in a few lines for a person (the CLI prints the same).
+    """
     return sync(conn, settings, now=now)
+
+
+def describe(result: SyncResult) -> list[str]:
+    """What a sync did, for people: the source, the counts, then each kind of change with its names."""
+    if result.status is SyncStatus.failed:
+        return [f"inventory sync failed ({result.ref}): {result.error}", "the previous inventory is kept"]
+    lines = [f"inventory synced from {result.ref}: {result.hosts} hosts, {result.groups} groups"]
+    c = result.changes
+    for label, names in (
+        ("hosts added", c.hosts_added),
+        ("hosts removed", c.hosts_removed),
+        ("hosts changed", c.hosts_changed),
+        ("hosts disabled", c.hosts_disabled),
+        ("hosts enabled", c.hosts_enabled),
+        ("groups added", c.groups_added),
+        ("groups removed", c.groups_removed),
+        ("groups changed", c.groups_changed),
+    ):
+        if names:
+            lines.append(f"  {label} ({len(names)}): {', '.join(names)}")
+    if c.variables_changed:
+        lines.append("  inventory variables changed")
+    if c.empty:
+        lines.append("  no change")
+    return lines
 
 
 def listing(conn: Conn) -> InventoryListing:
