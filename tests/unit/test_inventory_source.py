@@ -45,8 +45,20 @@ def test_production_refuses_to_start_without_an_inventory_source() -> None:
         Settings.model_validate(
             {**PROD, "inventory": {"source": "file"}, "jobs": {"inventory_path": "evals/inventory.yaml"}}
         )
+    copy = Path(__file__).parent / "no-such-dir" / "x.yaml"
+    assert not copy.exists()  # a path that does not exist yet is not refused here (the sync says it is missing)
+    Settings.model_validate({**PROD, "inventory": {"source": "file", "path": str(copy)}})
     awx = Settings.model_validate({**PROD, "inventory": {"source": "awx"}})
     assert awx.inventory_source is InventorySource.awx and awx.inventory_path is None
+
+
+def test_a_copy_of_the_demo_fleet_is_refused_in_production(tmp_path: Path) -> None:
+    copy = tmp_path / "fleet.yaml"
+    copy.write_bytes(DEMO_INVENTORY.read_bytes())
+    with pytest.raises(ValidationError, match="is the demo inventory"):
+        Settings.model_validate({**PROD, "inventory": {"source": "file", "path": str(copy)}})
+    copy.write_text("all: {hosts: {real-01: {}}}\n")
+    assert Settings.model_validate({**PROD, "inventory": {"source": "file", "path": str(copy)}}).inventory_path == copy
 
 
 def test_development_defaults_to_the_demo_file_and_honours_a_given_one(tmp_path: Path) -> None:
