@@ -6,7 +6,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -15,18 +14,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import auth, errors
 from api.metrics import LATENCY, REQUESTS
 from api.middleware import BodyLimit, SecurityHeaders
-from api.routes import analyze, audit, chat, health, jobs, kb, users
+from api.routes import analyze, audit, chat, health, inventory, jobs, kb, users
 from core.db import make_pool
 from core.settings import Settings
+from workers.inventory.service import InventoryCache
 
 log = logging.getLogger(__name__)
-DEFAULT_INVENTORY = Path(__file__).resolve().parent.parent / "evals" / "inventory.yaml"
-
-
-def load_inventory(settings: Settings) -> Any:
-    from core.inventory import Inventory
-
-    return Inventory.load(settings.jobs.inventory_path or DEFAULT_INVENTORY)
 
 
 def create_app(settings: Settings, *, awx_ping: Callable[[], Any] | None = None) -> FastAPI:
@@ -50,13 +43,15 @@ def create_app(settings: Settings, *, awx_ping: Callable[[], Any] | None = None)
     app.state.settings = settings
     # Opened by the lifespan; ASGI test clients that skip the lifespan open it on first use (api.deps).
     app.state.pool = make_pool(settings.db.url, min_size=1, max_size=settings.db.pool_max, open_now=False)
-    app.state.inventory = load_inventory(settings)
+    # Targets resolve against the stored inventory snapshot (workers.inventory), never a file fallback:
+    # Settings refuse a production start without an inventory source, and never use the demo fleet there.
+    app.state.inventory_cache = InventoryCache()
     app.state.awx_ping = awx_ping or _awx_ping(settings)
     errors.install(app)
     auth.install(app)
 
     v1 = APIRouter(prefix="/api/v1")
-    for router in (jobs.router, kb.router, analyze.router, chat.router, audit.router, users.router):
+    for router in (jobs.router, kb.router, analyze.router, chat.router, audit.router, users.router, inventory.router):
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(health.router)

@@ -40,10 +40,6 @@ def get_conn(request: Request) -> Iterator[Conn]:
             commit(conn)
 
 
-def get_inventory(request: Request) -> Any:
-    return request.app.state.inventory
-
-
 def current_user(principal: PrincipalDep) -> str:
     """The authenticated caller's name (api.auth decides who that is; 401 when nobody)."""
     return principal.name
@@ -55,6 +51,14 @@ def client_source(request: Request) -> str:
 
 ConnDep = Annotated[Conn, Depends(get_conn, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_inventory(request: Request, conn: ConnDep, settings: SettingsDep) -> Any:
+    """The stored inventory snapshot (cached per app, keyed on the sync that wrote it); 503 before the first
+    AWX sync."""
+    return request.app.state.inventory_cache.current(conn, settings)
+
+
 UserDep = Annotated[str, Depends(current_user)]
 InventoryDep = Annotated[Any, Depends(get_inventory)]
 SourceDep = Annotated[str, Depends(client_source)]

@@ -205,6 +205,7 @@ def bench(
 def _register() -> None:
     from cli import awx as awx_cli
     from cli import chat as chat_cli
+    from cli import inventory as inventory_cli
     from cli import kb as kb_cli
     from cli import ui as ui_cli
     from cli import users as users_cli
@@ -216,6 +217,7 @@ def _register() -> None:
     app.command("analyze")(kb_cli.analyze_command)
     eval_app.command("failures")(kb_cli.eval_failures_command)
     app.add_typer(users_cli.users_app, name="users")
+    app.add_typer(inventory_cli.inventory_app, name="inventory")
     app.command("chat-ui")(ui_cli.chat_ui_command)
     app.command("kb-ui")(ui_cli.kb_ui_command)
 

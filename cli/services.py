@@ -37,6 +37,10 @@ def child_env(settings: Settings) -> dict[str, str]:
     env["PATCHPILOT_API__PORT"] = str(settings.api.port)
     env["PATCHPILOT_AWX__URL"] = settings.awx.url
     env["PATCHPILOT_AWX__TOKEN"] = settings.awx.token.get_secret_value()
+    if settings.inventory.source is not None:
+        env["PATCHPILOT_INVENTORY__SOURCE"] = settings.inventory.source.value
+    if settings.inventory.path is not None:
+        env["PATCHPILOT_INVENTORY__PATH"] = str(settings.inventory.path.resolve())
     return env
 
 

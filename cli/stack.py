@@ -25,7 +25,7 @@ import httpx
 from cli import services
 from cli.supervisor import Supervisor
 from core.embedded import stop_postgres
-from core.settings import Settings
+from core.settings import InventorySource, Settings
 
 DEFAULT_AWX = "http://127.0.0.1:8052"
 
@@ -102,6 +102,7 @@ def run_stack(
         )
         return 2
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per AWX request drowns the start-up report
     settings.home.mkdir(parents=True, exist_ok=True)
     (settings.home / "logs").mkdir(exist_ok=True)
     embedded_pg = settings.db.url is None
@@ -109,6 +110,9 @@ def run_stack(
     if use_emulator:
         awx_url = f"http://127.0.0.1:{ports.awx}"
         settings = settings.model_copy(update={"awx": settings.awx.model_copy(update={"url": awx_url})})
+        if settings.inventory.source is None:  # the emulator serves the demo inventory through AWX's API
+            inventory = settings.inventory.model_copy(update={"source": InventorySource.awx})
+            settings = settings.model_copy(update={"inventory": inventory})
     print("starting PostgreSQL ...", flush=True)
     settings = services.ensure_db(settings)
     print("starting Redis ...", flush=True)
@@ -140,7 +144,13 @@ def run_stack(
         urls["KB editor"] = f"http://127.0.0.1:{ports.kb}"
     with _signals_raise():
         try:
-            sup.start_all()
+            if use_emulator:  # the emulator first: the inventory is synced from it before anything reads it
+                sup.start("awx-emulator")
+                wait_http(f"{settings.awx.url}/api/v2/ping/", 30)
+            _sync_inventory(settings)
+            for name in sup.components:
+                if name != "awx-emulator":
+                    sup.start(name)
             if not wait_http(f"{api_url}/healthz", 60):
                 print(f"the API did not come up; see {settings.home / 'logs' / 'api.log'}", file=sys.stderr)
                 return 1
@@ -175,6 +185,15 @@ def _demo_data(settings: Settings) -> Path:
         flush=True,
     )
     return settings.home.resolve() / TOKENS_FILE
+
+
+def _sync_inventory(settings: Settings) -> None:
+    """The first inventory sync, through the same path as beat's (``patchpilot inventory sync``)."""
+    from cli.inventory import describe, run_sync
+
+    print("syncing the inventory ...", flush=True)
+    for line in describe(run_sync(settings, "patchpilot-up")):
+        print(line, flush=True)
 
 
 def _print_banner(urls: dict[str, str], settings: Settings, api_url: str, tokens_file: Path) -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_INVENTORY = PROJECT_ROOT / "evals" / "inventory.yaml"  # development and tests only, never in production
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder", "CHANGE_ME"})
 
 
@@ -22,6 +24,13 @@ class Environment(StrEnum):
     development = "development"
     test = "test"
     production = "production"
+
+
+class InventorySource(StrEnum):
+    """Where the inventory comes from: the AWX inventory of the job template, or a YAML file (local use, tests)."""
+
+    awx = "awx"
+    file = "file"
 
 
 class DbSettings(BaseModel):
@@ -104,6 +113,20 @@ class JobSettings(BaseModel):
     inventory_path: Path | None = None
 
 
+class InventorySettings(BaseModel):
+    source: InventorySource | None = Field(
+        default=None,
+        description="'awx' (the inventory of the patch job template) or 'file'; required in production. "
+        "Unset in development: the file at path, else evals/inventory.yaml (the demo fleet)",
+    )
+    path: Path | None = Field(default=None, description="the Ansible YAML inventory when source is 'file'")
+    template: str | None = Field(
+        default=None, description="the job template whose inventory is read (awx.template_patch)"
+    )
+    sync_interval_s: float = Field(default=300.0, gt=0, description="beat re-reads the source this often")
+    page_size: int = Field(default=200, ge=1, le=200, description="AWX list page size (AWX caps it at 200)")
+
+
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -129,6 +152,7 @@ class Settings(BaseSettings):
     kb: KbSettings = KbSettings()
     auth: AuthSettings = AuthSettings()
     jobs: JobSettings = JobSettings()
+    inventory: InventorySettings = InventorySettings()
     api: ApiSettings = ApiSettings()
     ui: UiSettings = UiSettings()
 
@@ -145,11 +169,49 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "set PATCHPILOT_AUTH__OIDC_AUDIENCE: without it any client's token of the issuer is accepted"
                 )
+            self._require_inventory_source()
+        if self.inventory.source is InventorySource.file and self.inventory_path is None:
+            raise ValueError("inventory.source is 'file' but no file is given; set PATCHPILOT_INVENTORY__PATH")
         return self
+
+    def _require_inventory_source(self) -> None:
+        """Production never starts without a real inventory source, and never on the demo fleet."""
+        if self.inventory.source is None:
+            raise ValueError(
+                "no inventory source: set PATCHPILOT_INVENTORY__SOURCE=awx (the inventory of the patch job "
+                "template, synced into PostgreSQL) or PATCHPILOT_INVENTORY__SOURCE=file with PATCHPILOT_INVENTORY__PATH"
+            )
+        path = self.inventory_path
+        if self.inventory.source is InventorySource.file and path is not None and _same_file(path, DEMO_INVENTORY):
+            raise ValueError(f"{path} is the demo inventory; production needs the real fleet's inventory")
+
+    @property
+    def inventory_source(self) -> InventorySource:
+        """The source in effect: the configured one; unset (development, tests only) means the file."""
+        return self.inventory.source or InventorySource.file
+
+    @property
+    def inventory_path(self) -> Path | None:
+        """The YAML file for the file source (``jobs.inventory_path`` is the older name of the same setting).
+
+        Outside production an unset path means the demo fleet (evals/inventory.yaml); in production, nothing.
+        """
+        path = self.inventory.path or self.jobs.inventory_path
+        if path is None and self.env is not Environment.production:
+            return DEMO_INVENTORY
+        return path
 
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm.base_url and self.llm.api_key)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """The same file, or a copy of it (the demo fleet under another name is still the demo fleet)."""
+    try:
+        return a.resolve() == b.resolve() or (a.is_file() and b.is_file() and a.read_bytes() == b.read_bytes())
+    except OSError:
+        return False
 
 
 @lru_cache(maxsize=1)

@@ -61,6 +61,9 @@ POLICY: Mapping[Endpoint, frozenset[Role]] = {
     ("POST", f"{API}/kb/test"): EDIT_KB,
     ("GET", f"{API}/kb/unmatched"): V,
     ("POST", f"{API}/analyze"): OPERATE | EDIT_KB,
+    # inventory (the stored snapshot of the AWX inventory; sync re-reads the source)
+    ("GET", f"{API}/inventory"): V,
+    ("POST", f"{API}/inventory/sync"): OPERATE,
     # audit and users
     ("GET", f"{API}/audit"): ADMIN,
     ("GET", f"{API}/users/me"): V,

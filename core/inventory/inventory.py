@@ -80,7 +80,9 @@ class Inventory:
             for g in sorted(host_groups[name], key=lambda g: (depth.get(g, 0), g)):
                 merged.update(raw.group_vars.get(g, {}))
             merged.update(raw.host_vars.get(name, {}))
-            self.hosts[name] = Host(name=name, vars=merged, groups=frozenset(host_groups[name]))
+            self.hosts[name] = Host(
+                name=name, vars=merged, groups=frozenset(host_groups[name]), enabled=name not in raw.disabled
+            )
         self.order: tuple[str, ...] = tuple(members["all"])
 
     # --- loading -----------------------------------------------------------
@@ -156,6 +158,17 @@ class Inventory:
     def unknown(self, names: Iterable[str]) -> list[str]:
         """The names that are not inventory hosts (exact, case-sensitive, as AWX compares), in order."""
         return list(dict.fromkeys(n for n in names if n not in self.hosts))
+
+    def disabled(self, names: Iterable[str]) -> list[str]:
+        """The names among ``names`` that are inventory hosts disabled at their source (AWX), in order.
+
+        >>> from core.inventory.loader import from_yaml_data
+        >>> raw = from_yaml_data({"all": {"hosts": {"a": {}, "b": {}}}})
+        >>> raw.disabled.add("b")
+        >>> Inventory(raw).disabled(["a", "b", "zz"])
+        ['b']
+        """
+        return list(dict.fromkeys(n for n in names if n in self.hosts and not self.hosts[n].enabled))
 
     def host_vars(self, name: str) -> dict[str, Any]:
         return dict(self.hosts[name].vars)

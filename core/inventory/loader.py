@@ -26,6 +26,7 @@ class RawInventory:
     group_vars: dict[str, dict[str, Any]] = field(default_factory=dict)
     group_hosts: dict[str, list[str]] = field(default_factory=dict)
     group_children: dict[str, list[str]] = field(default_factory=dict)
+    disabled: set[str] = field(default_factory=set)  # hosts whose source (AWX) has them disabled
 
     def add_group(self, name: str) -> None:
         self.group_vars.setdefault(name, {})

@@ -15,6 +15,7 @@ class Host(BaseModel):
     name: str
     vars: dict[str, Any] = Field(default_factory=dict)
     groups: frozenset[str] = frozenset()  # all groups, ancestors included ('all' too)
+    enabled: bool = True  # AWX's host 'enabled': a disabled host is known but never targeted
 
 
 class TargetResolution(BaseModel):

@@ -73,8 +73,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "PATCHPILOT_AWX__TEMPLATE_PATCH": settings.awx.template_patch,
             "PATCHPILOT_JOBS__WINDOWS": "{}",
             "PATCHPILOT_JOBS__QUEUE": settings.jobs.queue,
+            "PATCHPILOT_INVENTORY__SYNC_INTERVAL_S": str(settings.inventory.sync_interval_s),
         }
     )
+    if settings.inventory.source is not None:
+        env["PATCHPILOT_INVENTORY__SOURCE"] = settings.inventory.source.value
     return env
 
 

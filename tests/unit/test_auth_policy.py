@@ -39,6 +39,8 @@ EXPECTED = {
     ("POST", "/api/v1/kb/test"): {KB},
     ("GET", "/api/v1/kb/unmatched"): {V},
     ("POST", "/api/v1/analyze"): {OP, KB},
+    ("GET", "/api/v1/inventory"): {V},
+    ("POST", "/api/v1/inventory/sync"): {OP},
     ("GET", "/api/v1/audit"): {AD},
     ("GET", "/api/v1/users/me"): {V},
     ("GET", "/api/v1/users"): {AD},

@@ -227,6 +227,29 @@ def test_settings_accept_the_deployed_configuration(
     assert not settings.llm_enabled  # no endpoint configured: the offline model
 
 
+def test_inventory_source_is_the_awx_inventory(objects: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production resolves targets against the AWX inventory, never the demo file; without a source it won't start."""
+    env = _config_env(objects)
+    assert env["PATCHPILOT_INVENTORY__SOURCE"] == "awx"
+    assert float(env["PATCHPILOT_INVENTORY__SYNC_INTERVAL_S"]) > 0
+    rendered = yaml.safe_dump_all(objects)
+    assert "evals/inventory.yaml" not in rendered and "INVENTORY_PATH" not in rendered
+    for workload, container, _ in _containers(objects):  # every patchpilot process builds Settings: each needs it
+        if _component(workload) in OWN_IMAGE_COMPONENTS:
+            sources = {s["configMapRef"]["name"] for s in container.get("envFrom", []) if "configMapRef" in s}
+            named = {v["name"] for v in container.get("env", [])}
+            assert "patchpilot-config" in sources or "PATCHPILOT_INVENTORY__SOURCE" in named, container["name"]
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("PATCHPILOT_AUTH__SECRET_KEY", "3f9c0e1d2b4a5968778695a4b3c2d1e0")
+    monkeypatch.setenv("PATCHPILOT_AWX__TOKEN", "Rk9PQkFSYmF6cXV4MTIzNDU2Nzg5")
+    settings = Settings()
+    assert settings.inventory_source == "awx" and settings.inventory_path is None
+    monkeypatch.delenv("PATCHPILOT_INVENTORY__SOURCE")
+    with pytest.raises(ValidationError, match="PATCHPILOT_INVENTORY__SOURCE"):
+        Settings()
+
+
 def test_database_and_redis_urls_point_at_the_deployed_services(objects: list[dict[str, Any]]) -> None:
     env = _config_env(objects)
     postgres = _by_kind(objects, "Secret")["patchpilot-postgres"]["stringData"]

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from workers.emulator import inventory_api
 from workers.emulator.http import ApiError, Ctx, json_response
 from workers.emulator.listing import ListError
 from workers.emulator.scenario import Scenario
@@ -28,7 +29,7 @@ from workers.emulator.views import ROUTES, UNAUTHENTICATED, View
 from workers.emulator.world import World
 
 PREFIXES = ("/api/controller/v2/", "/api/v2/")
-_ROUTES = [(re.compile(f"^{pattern}$"), view) for pattern, view in ROUTES]
+_ROUTES = [(re.compile(f"^{pattern}$"), view) for pattern, view in [*inventory_api.ROUTES, *ROUTES]]
 AUTH_DETAIL = "Authentication credentials were not provided. To establish a login session, visit /api/login/."
 CONTENT_TYPE_DETAIL = (
     "You did not use correct Content-Type in your HTTP request. If you are using our REST API, "

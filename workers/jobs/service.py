@@ -28,6 +28,8 @@ class InventoryView(Protocol):
 
     def critical(self, hosts: Any) -> list[str]: ...
 
+    def disabled(self, names: Any) -> list[str]: ...
+
     def environment_of(self, host: str) -> str | None: ...
 
 
@@ -59,8 +61,8 @@ def submit(
 ) -> Job:
     """Record a confirmed intent as a job and take its hosts.
 
-    Refuses hosts outside the inventory, more hosts than ``jobs.max_hosts``, and
-    hosts held by another active job (``HostBusy`` names the job). Critical hosts
+    Refuses hosts outside the inventory, hosts disabled in it (AWX would skip them), more
+    hosts than ``jobs.max_hosts``, and hosts held by another active job (``HostBusy`` names the job). Critical hosts
     make the job wait for a second person's approval; a start in the future or
     outside the patch window makes it ``scheduled``; otherwise it is ``queued``
     and its launch message is sent after the caller commits.
@@ -70,6 +72,13 @@ def submit(
     unknown = inventory.unknown(intent.hosts)
     if unknown:
         raise ValidationFailed(f"not in the inventory: {', '.join(unknown)}", field="hosts")
+    disabled = inventory.disabled(intent.hosts)
+    if disabled:
+        raise ValidationFailed(
+            f"disabled in the AWX inventory, so AWX would not run on them: {', '.join(disabled)}. "
+            "Leave them out, or enable them in AWX and run 'patchpilot inventory sync'",
+            field="hosts",
+        )
     if len(intent.hosts) > settings.jobs.max_hosts:
         raise ValidationFailed(
             f"{len(intent.hosts)} hosts is more than the {settings.jobs.max_hosts} allowed in one job; split it",
