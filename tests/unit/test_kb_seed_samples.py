@@ -18,11 +18,13 @@ SEED = Path(__file__).resolve().parents[2] / "kb" / "seed.yaml"
 _, ENTRIES = load_file(SEED)
 KB = CompiledKb.build((e["slug"], e["patterns"], e.get("modules", [])) for e in ENTRIES)
 MIN_WORDINGS = 3
+MIN_ENTRIES = 80
 
 
-def test_slugs_are_unique():
+def test_slugs_are_unique_and_the_kb_is_broad():
     counts = Counter(e["slug"] for e in ENTRIES)
     assert [s for s, n in counts.items() if n > 1] == []
+    assert len(ENTRIES) >= MIN_ENTRIES
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e["slug"])
