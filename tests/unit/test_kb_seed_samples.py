@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from core.redact import redact_obj
 from kb.matcher import CompiledKb, validate_pattern
 from kb.seedfile import load_file
 
@@ -50,3 +51,11 @@ def test_no_sample_is_shared_between_entries():
         for text in e["samples"]["match"]:
             assert text not in owner, f"{e['slug']} and {owner.get(text)} share a match sample"
             owner[text] = e["slug"]
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e["slug"])
+def test_entry_survives_redaction_unchanged(entry):
+    """Entries are redacted when stored (kb/entries.py), and failure texts before matching: a sample or
+    solution that redaction would rewrite is not what the analyser sees and would not round-trip."""
+    free_text = {k: v for k, v in entry.items() if k not in ("slug", "patterns", "modules", "category")}
+    assert redact_obj(free_text) == free_text
