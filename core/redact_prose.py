@@ -19,6 +19,8 @@ Two strengths of evidence:
 'pw: [REDACTED] and passphrase [REDACTED]'
 >>> redact_prose("sudo: a password is required; Token manipulation error; password expired")
 'sudo: a password is required; Token manipulation error; password expired'
+>>> redact_prose("check the machine credential (privilege escalation) and passphrase (Xy7-kq9z)")
+'check the machine credential (privilege escalation) and passphrase [REDACTED])'
 """
 
 from __future__ import annotations
@@ -55,7 +57,11 @@ _PROSE_NEXT = re.compile(r"[ \t]+[a-z]{2,}\b")
 
 
 def _looks_secret(value: str) -> bool:
-    """A bare word that reads like a credential: letters mixed with digits or symbols, or inner capitals."""
+    """A bare word that reads like a credential: letters mixed with digits or symbols, or inner capitals.
+
+    Brackets around it are prose, not symbols (``credential (privilege escalation)``).
+    """
+    value = value.strip("()[]{}")
     if len(value) < 6 or value.startswith(("/", "~", "./", "http")) or "://" in value:
         return False
     letters = any(c.isalpha() for c in value)
