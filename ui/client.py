@@ -17,11 +17,14 @@ from pydantic import BaseModel, ValidationError
 from core.errors import PatchpilotError
 from core.settings import Settings
 from ui.models import (
+    ApprovalQueue,
+    ChatHistory,
     ChatResponse,
     ConfirmResponse,
     Job,
     JobFailure,
     JobPage,
+    JobProgress,
     KbEntry,
     KbRevision,
     Me,
@@ -159,6 +162,10 @@ class ApiClient:
         """Run the pending proposal. ApiError with status 409 when the token is stale."""
         return self._model(ConfirmResponse, "POST", f"/chat/{_segment(session_id)}/confirm", json={"token": token})
 
+    def history(self, session_id: str) -> ChatHistory:
+        """The conversation of this session as the server keeps it (survives a page reload)."""
+        return self._model(ChatHistory, "GET", f"/chat/{_segment(session_id)}")
+
     def cancel_pending(self, session_id: str) -> ChatResponse | None:
         """Drop the pending proposal on the server; None when nothing was pending (409)."""
         try:
@@ -192,6 +199,16 @@ class ApiClient:
 
     def approve_job(self, job_id: int) -> Job:
         return self._model(Job, "POST", f"/jobs/{int(job_id)}/approve")
+
+    def reject_job(self, job_id: int, reason: str) -> Job:
+        return self._model(Job, "POST", f"/jobs/{int(job_id)}/reject", json={"reason": reason})
+
+    def approvals(self) -> ApprovalQueue:
+        """Jobs waiting for a second person (approvers only: 403 otherwise)."""
+        return self._model(ApprovalQueue, "GET", "/jobs/approvals")
+
+    def job_progress(self, job_id: int) -> JobProgress:
+        return self._model(JobProgress, "GET", f"/jobs/{int(job_id)}/progress")
 
     def job_stdout(self, job_id: int) -> str:
         return self._request("GET", f"/jobs/{int(job_id)}/stdout").text

@@ -1,13 +1,11 @@
-"""The two UIs in a real browser against the fake API (runs without the stack).
+"""The KB editor in a real browser against the fake API (runs without the stack).
 
-Checks what AppTest and gradio_client cannot: live refresh without a reload, keyboard use,
-a narrow window, and that server HTML stays inert on the page.
+The chat's browser journeys run against the real stack: tests/e2e/test_ui_journeys.py.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,17 +31,6 @@ def _env(fake: FakeServer) -> dict[str, str]:
 
 
 @pytest.fixture
-def chat_url(fake: FakeServer, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    proc = spawn(["-m", "cli.ui", "chat-ui", "--port", str(port)], _env(fake), tmp_path / "chat.log")
-    try:
-        wait_http(f"http://127.0.0.1:{port}/_stcore/health", 60, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(proc)
-
-
-@pytest.fixture
 def kb_url(fake: FakeServer, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     proc = spawn(["-m", "cli.ui", "kb-ui", "--port", str(port)], _env(fake), tmp_path / "kb.log")
@@ -52,34 +39,6 @@ def kb_url(fake: FakeServer, tmp_path: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
-
-
-def test_chat_live_progress_by_keyboard_in_a_narrow_window(chat_url: str, artifacts_dir: Path) -> None:
-    with browser_page(width=420, height=800) as page_:
-        page: Any = page_
-        page.goto(chat_url)
-        page.get_by_test_id("stChatInputTextArea").wait_for()
-        page.screenshot(path=str(artifacts_dir / "1-empty.png"), full_page=True)
-        box = page.get_by_test_id("stChatInputTextArea")
-        box.fill("patch web-stg-01 and web-stg-02")
-        box.press("Enter")
-        page.get_by_text("Please confirm: patch on 2 host(s)").wait_for()
-        assert page.locator("b", has_text="now").count() == 0  # server HTML shown as text
-        page.get_by_text("<b>now</b>", exact=False).wait_for()
-        page.screenshot(path=str(artifacts_dir / "2-card.png"), full_page=True)
-        confirm = page.get_by_role("button", name="Confirm")
-        confirm.focus()
-        page.keyboard.press("Enter")
-        # The job advances on each fetch: only the fragment's timer can move it to the end.
-        page.get_by_text(re.compile(r"Job 1: running")).wait_for(timeout=30_000)
-        page.screenshot(path=str(artifacts_dir / "3-running.png"), full_page=True)
-        page.get_by_text("Job 1: finished with failures").wait_for(timeout=30_000)
-        page.get_by_text("Known fix: dnf: no space left on device").wait_for()
-        assert page.locator("script", has_text="alert('x')").count() == 0
-        page.screenshot(path=str(artifacts_dir / "4-result.png"), full_page=True)
-        with page.expect_download() as download:
-            page.get_by_role("button", name="Download the full log").click()
-        assert "PLAY RECAP" in Path(download.value.path()).read_text()
 
 
 def test_kb_editor_promote_and_test_in_the_browser(kb_url: str, artifacts_dir: Path) -> None:
