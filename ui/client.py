@@ -109,10 +109,14 @@ class ApiClient:
         *,
         timeout: float = 15.0,
         transport: httpx.BaseTransport | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
+        """``http``: an httpx client already pointing at ``base_url + /api/v1`` (e.g. Starlette's TestClient,
+        which runs the API app in-process over ASGI); it is not closed by :meth:`close`."""
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials or Credentials()
-        self._http = httpx.Client(base_url=self.base_url + PREFIX, timeout=timeout, transport=transport)
+        self._owned = http is None
+        self._http = http or httpx.Client(base_url=self.base_url + PREFIX, timeout=timeout, transport=transport)
 
     def __enter__(self) -> ApiClient:
         return self
@@ -121,7 +125,8 @@ class ApiClient:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        if self._owned:
+            self._http.close()
 
     # --- plumbing ---------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -202,6 +202,15 @@ class Samples(_Lenient):
     no_match: list[str] = Field(default_factory=list)
 
 
+class Effectiveness(_Lenient):
+    """How often an entry has fixed things (the API adds it to entries when it tracks it)."""
+
+    hits: int = 0
+    similar_hits: int = 0
+    last_seen: datetime | None = None
+    hosts: int = 0
+
+
 class KbEntry(_Lenient):
     slug: str
     title: str = ""
@@ -215,6 +224,7 @@ class KbEntry(_Lenient):
     version: int | None = None
     updated_by: str | None = None
     updated_at: datetime | None = None
+    effectiveness: Effectiveness | None = None
 
 
 class KbRevision(_Lenient):

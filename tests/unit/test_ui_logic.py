@@ -12,30 +12,24 @@ import ui.chat_logic
 import ui.client
 import ui.job_view
 import ui.kb_logic
+import ui.kb_reports
+import ui.kb_suggest
 import ui.text
 from core.enums import JobStatus
-from tests.unit.ui_fake_api import NO_SPACE, UNMATCHED
 from ui.chat_logic import Conversation, EnvGroup, capabilities, confirmation_card, valid_message
 from ui.job_view import decision, job_label, live_view, refresh_interval, result_view
-from ui.kb_logic import (
-    Draft,
-    SampleVerdict,
-    draft_from_group,
-    entry_payload,
-    group_rows,
-    probe_inputs,
-    probe_report,
-    sorted_groups,
-    suggest_pattern,
-    summarise,
-)
+from ui.kb_logic import Draft, draft_from_group, entry_payload, probe_inputs
+from ui.kb_reports import SampleVerdict, group_rows, probe_report, sorted_groups, summarise
+from ui.kb_suggest import suggest_pattern
 from ui.models import ChatResponse, ConfirmResponse, Job, JobProgress, PatternProbe, Pending, Risk, UnmatchedGroup
 from ui.text import excerpt, inert_markdown
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+NO_SPACE = "Error: [Errno 28] No space left on device: '/var/cache/dnf/kernel-core-5.14.0.rpm'"
+UNMATCHED = "rpmdb open failed on host web-stg-02: error 42 at /var/lib/rpm/Packages"
 
 
-@pytest.mark.parametrize("module", [ui.chat_logic, ui.client, ui.job_view, ui.kb_logic, ui.text])
+@pytest.mark.parametrize("module", [ui.chat_logic, ui.client, ui.job_view, ui.kb_reports, ui.kb_suggest, ui.text])
 def test_doctests(module: object) -> None:
     # pytest's --doctest-modules does not cover ui/ (pyproject testpaths); run them here.
     result = doctest.testmod(module)  # type: ignore[arg-type]
@@ -306,6 +300,7 @@ def test_tester_inputs_and_merged_report() -> None:
     )
     assert len(summary.past) == 1 and len(summary.conflicts) == 1
     report = probe_report(summary)
-    assert "✅ should match, matches: `one`" in report
-    assert "❌ should not match, matches: `three`" in report
+    assert "- pass: should match, matches: `one`" in report
+    assert '- <span class="kb-fail">FAIL: should not match, matches: `three`</span>' in report
+    assert '<span class="kb-fail">**1 of 2 samples fail**</span>' in report
     assert "**Conflicts with other entries:** 1" in report
