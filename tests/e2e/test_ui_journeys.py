@@ -171,3 +171,29 @@ def test_the_api_refuses_what_the_viewer_is_not_shown(stack: Stack) -> None:
     assert viewer.get("/jobs").status_code == 200
     assert viewer.post("/chat", json={"session_id": "v", "message": "patch ci-01"}).status_code == 403
     assert viewer.get("/jobs/approvals").status_code == 403
+
+
+NO_SPACE = (
+    'fatal: [web-stg-02]: FAILED! => {"msg": "Error: [Errno 28] No space left on device: '
+    "'/var/cache/dnf/kernel-core-5.14.0.rpm'\"}"
+)
+
+
+def test_the_kb_editor_says_which_entry_matches_a_pasted_error_and_why(stack: Stack, artifacts_dir: Path) -> None:
+    with browser_page(**WIDE) as page_:
+        page: Any = page_
+        page.goto(stack.kb)
+        token = page.locator("#kb-token").locator("input, textarea").first
+        token.fill(stack.tokens["kb-editor"])
+        token.press("Enter")
+        page.get_by_text("Signed in as", exact=False).first.wait_for()
+        page.locator("#kb-search-msg").get_by_text(re.compile(r"\d+ entries")).wait_for()  # loaded on sign-in
+        page.screenshot(path=str(artifacts_dir / "1-signed-in.png"), full_page=True)
+        page.get_by_role("tab", name="Match an error").click()
+        page.locator("#kb-paste").locator("textarea").fill(NO_SPACE)
+        page.get_by_role("button", name="Which entry matches?").click()
+        out = page.locator("#kb-match-out")
+        out.get_by_text(re.compile(r"^Matches ")).wait_for()
+        out.get_by_text("Why:", exact=False).wait_for()
+        assert "No space left on device" in out.inner_text()
+        page.screenshot(path=str(artifacts_dir / "2-match.png"), full_page=True)
