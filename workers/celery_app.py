@@ -12,7 +12,7 @@ from celery import Celery
 
 from core.settings import get_settings
 
-app = Celery("patchpilot", include=["workers.jobs.tasks", "workers.bench_tasks"])
+app = Celery("patchpilot", include=["workers.jobs.tasks", "workers.jobs.invariants", "workers.bench_tasks"])
 
 
 def queue_name() -> str:
@@ -39,6 +39,7 @@ def configure(broker_url: str | None = None, queue: str | None = None) -> Celery
         broker_transport_options={"visibility_timeout": max(300, int(settings.awx.poll_max_s * 10))},
         beat_schedule={
             "sweep": {"task": "patchpilot.jobs.sweep", "schedule": 5.0, "options": {"queue": queue}},
+            "invariants": {"task": "patchpilot.jobs.invariants", "schedule": 300.0, "options": {"queue": queue}},
         },
         timezone="UTC",
     )
