@@ -1,7 +1,8 @@
 """The operator's chat (Streamlit): ``streamlit run ui/chat.py`` or ``patchpilot chat-ui``.
 
-Talks to the REST API only, through ``ui.client``. Decisions live in ``ui.chat_logic``;
-this script keeps state in ``st.session_state`` and draws.
+Talks to the REST API only, through ``ui.client``. Decisions live in ``ui.chat_logic`` and
+``ui.job_view``; this script keeps state in ``st.session_state`` and draws: the conversation
+on the left, the followed job (or an approver's queue) beside it on the right.
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ import uuid
 import streamlit as st
 
 from core.settings import get_settings
+from ui import tab_store
+from ui.chat_approvals import approval_queue
 from ui.chat_job import job_panel
-from ui.chat_logic import Conversation, confirmation_card, job_label, valid_message
+from ui.chat_logic import Capabilities, Conversation, capabilities, confirmation_card, valid_message
 from ui.client import ApiClient, ApiError, client_for
-from ui.text import inert_markdown, plain, with_breaks
+from ui.job_view import chip, job_label
+from ui.models import Me
+from ui.text import plain, report_markdown
 
 PLACEHOLDER = "Ask patchpilot, e.g. patch the staging web servers tonight, security only"
+RISK_COLOURS = {"high": "red", "elevated": "orange", "low": "green"}
 
 
 def _state() -> Conversation:
@@ -30,6 +36,34 @@ def _state() -> Conversation:
 def _client() -> ApiClient:
     token = (st.session_state.get("token") or "").strip()
     return client_for(get_settings(), token=token or None)
+
+
+def _restore_tab(conv: Conversation) -> None:
+    """After a reload: the token, chat session and followed job this tab had (sessionStorage)."""
+    token = (st.session_state.get("token") or "").strip()
+    save = None
+    if token:
+        save = {"token": token, "session_id": st.session_state.session_id, "job_id": str(conv.job_id or "")}
+    stored = tab_store.sync(save, clear=bool(st.session_state.pop("signed_out", False)))
+    if stored is None or token or not stored.get("token"):
+        return
+    st.session_state.token = stored["token"]
+    st.session_state.session_id = stored.get("session_id") or st.session_state.session_id
+    if (stored.get("job_id") or "").isdigit():
+        conv.job_id = int(stored["job_id"])
+    st.session_state.restore_history = True
+    st.rerun()
+
+
+def _me() -> Me | None:
+    if not (st.session_state.get("token") or "").strip():
+        return None
+    try:
+        with _client() as client:
+            return client.me()
+    except ApiError as exc:
+        st.session_state.sign_in_problem = exc.detail
+        return None
 
 
 # --- callbacks (run before the rerun that draws their effect) ---------------------------------
@@ -49,6 +83,10 @@ def _confirm() -> None:
     conv = _state()
     if conv.pending is None:
         return
+    card = confirmation_card(conv.pending)
+    if not card.may_confirm(st.session_state.get("typed_count")):
+        conv.notice = f"Type {card.confirm_phrase} (the number of hosts) to confirm this high-risk proposal."
+        return
     try:
         with _client() as client:
             conv.confirmed(client.confirm(st.session_state.session_id, conv.pending.token))
@@ -57,6 +95,7 @@ def _confirm() -> None:
             conv.stale(exc.detail)
         else:
             conv.notice = exc.detail
+    st.session_state.view = "job"
 
 
 def _cancel() -> None:
@@ -73,12 +112,23 @@ def _cancel() -> None:
 
 def _follow(job_id: int) -> None:
     _state().job_id = job_id
+    st.session_state.view = "job"
+
+
+def _show_queue() -> None:
+    st.session_state.view = "approvals"
+
+
+def _sign_out() -> None:
+    for key in ("token", "conversation", "session_id", "view", "_tab_store_seen"):
+        st.session_state.pop(key, None)
+    st.session_state.signed_out = True
 
 
 # --- drawing ----------------------------------------------------------------------------------
 
 
-def _sidebar() -> None:
+def _sidebar(me: Me | None, can: Capabilities | None) -> None:
     with st.sidebar:
         st.text_input(
             "API token",
@@ -87,15 +137,20 @@ def _sidebar() -> None:
             max_chars=200,
             help="Your patchpilot token: 'patchpilot users token NAME', or $PATCHPILOT_HOME/demo-tokens.json locally",
         )
-        if not (st.session_state.get("token") or "").strip():
-            st.caption("Sign in with your API token to chat and see your jobs.")
+        if me is None or can is None:
+            problem = st.session_state.pop("sign_in_problem", None)
+            st.caption(plain(problem) if problem else "Sign in with your API token to chat and see jobs.")
             return
+        st.caption(f"Signed in as {plain(me.name)} ({plain(', '.join(me.roles))})")
+        st.button("Sign out", key="sign-out", on_click=_sign_out)
+        if can.approve:
+            st.button("Approval queue", key="open-approvals", on_click=_show_queue, width="stretch")
+        title = "Recent jobs" if can.see_all_jobs else "Your recent jobs"
+        st.subheader(title)
         try:
             with _client() as client:
-                me = client.me()
-                st.caption(f"Signed in as {plain(me.name)} ({plain(', '.join(me.roles))})")
-                st.subheader("Your recent jobs")
-                jobs = client.list_jobs(requested_by=me.name, limit=10).items
+                who = None if can.see_all_jobs else me.name
+                jobs = client.list_jobs(requested_by=who, limit=10).items
         except ApiError as exc:
             st.caption(plain(exc.detail))
             return
@@ -111,43 +166,81 @@ def _card(conv: Conversation) -> None:
     card = confirmation_card(conv.pending)
     with st.container(border=True, key="confirmation"):
         st.markdown(f"**Please confirm: {plain(card.action)} on {card.host_count} host(s)**")
-        if card.summary:
-            st.markdown(with_breaks(inert_markdown(card.summary)))
-        for env, hosts in card.groups:
-            st.markdown(f"**{plain(env)}** ({len(hosts)}): {plain(', '.join(hosts))}")
+        if card.risk_line:
+            colour = RISK_COLOURS.get(card.risk_level, "orange")
+            st.markdown(f"{chip(card.risk_level.upper() + ' RISK', colour)} {plain(card.risk_line)}")
+        for group in card.groups:
+            env = chip(group.environment, "red" if group.production else "blue")
+            crit = set(group.critical)
+            names = ", ".join(f"{plain(h)} {chip('critical', 'red')}" if h in crit else plain(h) for h in group.hosts)
+            st.markdown(f"{env} ({len(group.hosts)}): {names}")
         for label, value in card.options:
             st.markdown(f"- {plain(label)}: {plain(value)}")
-        st.markdown(f"🕒 {plain(card.schedule)}")
+        st.markdown(plain(card.schedule))
         if card.approval_note:
             st.warning(card.approval_note)
+        if card.confirm_phrase:
+            st.text_input(
+                f"High risk: type {card.confirm_phrase} (the number of hosts) to confirm",
+                key="typed_count",
+                max_chars=10,
+            )
+        ready = card.may_confirm(st.session_state.get("typed_count"))
         left, right = st.columns(2)
-        left.button("Confirm", key="confirm", type="primary", on_click=_confirm, width="stretch")
+        left.button("Confirm", key="confirm", type="primary", on_click=_confirm, width="stretch", disabled=not ready)
         right.button("Cancel", key="cancel", on_click=_cancel, width="stretch")
 
 
-def main() -> None:
-    st.set_page_config(page_title="patchpilot chat", page_icon="🩹", layout="centered")
-    conv = _state()
-    _sidebar()
-    st.title("patchpilot")
-    prompt = st.chat_input(PLACEHOLDER, max_chars=4000, key="prompt")
-    if prompt is not None:
+def _conversation(conv: Conversation, can: Capabilities | None) -> None:
+    reason = None if can is None else can.chat_disabled_reason
+    if can is None:
+        reason = "Sign in with your API token (left) to chat."
+    history = st.container()
+    if reason:
+        st.info(reason)
+    prompt = st.chat_input(reason or PLACEHOLDER, max_chars=4000, key="prompt", disabled=reason is not None)
+    if prompt is not None and reason is None:
         message, problem = valid_message(str(prompt))
         if message is None:
             conv.notice = problem
         else:
             _send(message)
-    for turn in conv.turns:
-        with st.chat_message(turn.role):
-            if turn.role == "user":
-                st.text(turn.text)
-            else:
-                st.markdown(with_breaks(inert_markdown(turn.text)))
-    if conv.notice:
-        st.error(plain(conv.notice))
-    _card(conv)
-    if conv.job_id is not None:
-        job_panel(conv.job_id, _client)
+    with history:
+        for turn in conv.turns:
+            with st.chat_message(turn.role):
+                if turn.role == "user":
+                    st.text(turn.text)
+                else:
+                    st.markdown(report_markdown(turn.text))
+        if conv.notice:
+            st.error(plain(conv.notice))
+        _card(conv)
+
+
+def main() -> None:
+    st.set_page_config(page_title="patchpilot chat", page_icon="🩹", layout="wide")
+    conv = _state()
+    _restore_tab(conv)
+    me = _me()
+    can = capabilities(me.roles) if me else None
+    if me is not None and can is not None and can.chat and st.session_state.pop("restore_history", False):
+        try:
+            with _client() as client:
+                conv.restored(client.history(st.session_state.session_id))
+        except ApiError as exc:
+            conv.notice = f"Could not restore the conversation: {exc.detail}"
+    _sidebar(me, can)
+    st.title("patchpilot")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        _conversation(conv, can)
+    with right:
+        if me is not None and can is not None and can.approve and st.session_state.get("view") == "approvals":
+            approval_queue(_client, me.name)
+        elif me is not None and conv.job_id is not None:
+            job_panel(conv.job_id, _client, conv, can_cancel=can is not None and can.chat)
+        elif me is not None:
+            st.caption("The job you confirm or pick from the list is shown here, live.")
 
 
 main()

@@ -1,6 +1,6 @@
-"""Streamlit drawing of one job: live progress while it runs, then the result with KB fixes.
+"""Streamlit drawing of one job: live per-host progress while it runs, then the report with KB fixes.
 
-Drawing only; what to show is decided in ``ui.chat_logic``. Server text goes through
+Drawing only; what to show is decided in ``ui.job_view``. Server text goes through
 ``st.code``/``st.text`` or ``inert_markdown``/``plain``, never ``unsafe_allow_html``.
 """
 
@@ -11,52 +11,72 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.enums import JobStatus
-from ui.chat_logic import FailureView, progress, refresh_interval, result_view
+from ui.chat_logic import Conversation
 from ui.client import ApiClient, ApiError
-from ui.models import Job
-from ui.text import inert_markdown, plain
+from ui.job_view import LOG_LINES, FailureView, decision, live_view, refresh_interval, result_view, status_label, when
+from ui.models import Job, JobProgress
+from ui.text import clean, plain, report_markdown
 
 ClientFactory = Callable[[], ApiClient]
 
 
-def job_panel(job_id: int, make_client: ClientFactory) -> None:
-    """The followed job, refreshed every ~2 s by a fragment until it is terminal."""
+def job_panel(job_id: int, make_client: ClientFactory, conv: Conversation, *, can_cancel: bool = True) -> None:
+    """The followed job, refreshed by a fragment until it is terminal."""
     status_key = f"job-status-{job_id}"
     last: JobStatus | None = st.session_state.get(status_key)
-    interval = refresh_interval(last) if last is not None else refresh_interval(JobStatus.queued)
+    interval = refresh_interval(last if last is not None else JobStatus.queued)
 
     @st.fragment(run_every=interval)
     def live() -> None:
         try:
             with make_client() as client:
                 job = client.get_job(job_id)
+                progress = client.job_progress(job_id) if job.status in _LIVE else None
                 # The log goes through the signed-in client: a plain link would carry no token.
                 log = client.job_stdout(job_id) if job.status.terminal and job.awx_job_id is not None else None
         except ApiError as exc:
             st.error(f"Job {job_id}: {plain(exc.detail)}")
             return
+        before: JobStatus | None = st.session_state.get(status_key)
         st.session_state[status_key] = job.status
-        draw_job(job, log, make_client)
-        if job.status.terminal and interval is not None:
-            # Rerun the app once so the fragment is rebuilt without run_every: refreshing stops.
+        said = decision(job)
+        decided = said is not None and before is JobStatus.awaiting_approval
+        if decided and said is not None:
+            conv.told(said)  # the requester sees the approver's decision in the conversation
+        draw_job(job, progress, log, make_client if can_cancel else None)
+        if decided or interval != refresh_interval(job.status):
+            # Rerun the app so the fragment is rebuilt with the new period (none once terminal).
             st.rerun()
 
     live()
 
 
-def draw_job(job: Job, log: str | None, make_client: ClientFactory) -> None:
-    view = progress(job)
+_LIVE = (JobStatus.launching, JobStatus.running, JobStatus.collecting)
+
+
+def draw_job(job: Job, progress: JobProgress | None, log: str | None, make_client: ClientFactory | None) -> None:
+    """One job; ``make_client`` None draws it read-only (a viewer: no Cancel)."""
     with st.container(border=True, key=f"job-{job.id}"):
-        st.subheader(f"Job {job.id}: {view.status_label}")
-        if not job.status.terminal:
-            st.progress(view.fraction, text=view.text)
-        st.table({"host": [h for h, _ in view.rows], "status": [s for _, s in view.rows]})
+        st.subheader(f"Job {job.id}: {status_label(job)}")
+        st.caption(
+            f"asked by {plain(job.requested_by)} · created {when(job.created_at)}"
+            + (f" · started {when(job.started_at)}" if job.started_at else "")
+            + (f" · finished {when(job.finished_at)}" if job.finished_at else "")
+        )
         if job.status is JobStatus.awaiting_approval:
-            st.warning("This job waits for a second person's approval before it runs.")
-        _actions(job, make_client)
-        if job.status.terminal:
+            st.info("Waiting for a second person (an approver) to approve or reject it.")
+        if job.approved_by:
+            st.caption(f"approved by {plain(job.approved_by)}")
+        if not job.status.terminal:
+            _live(job, progress)
+            if make_client is not None:
+                _actions(job, make_client)
+        else:
             _result(job)
         if log is not None:
+            tail = "\n".join(clean(log).rstrip().splitlines()[-LOG_LINES:])
+            st.caption(f"Log tail (last {LOG_LINES} lines)")
+            st.code(tail, language=None, wrap_lines=True)
             st.download_button(
                 "Download the full log",
                 log,
@@ -67,13 +87,26 @@ def draw_job(job: Job, log: str | None, make_client: ClientFactory) -> None:
             )
 
 
+def _live(job: Job, progress: JobProgress | None) -> None:
+    view = live_view(job, progress)
+    if job.status in _LIVE:
+        st.progress(view.fraction, text=f"{view.text} · elapsed {view.elapsed}")
+    if view.current_task:
+        st.markdown(f"Now: **{plain(view.current_task)}**")
+    for row in view.rows:
+        task = f" · {plain(row.task)}" if row.task else ""
+        st.markdown(f"{plain(row.host)} {row.chip}{task}")
+    if view.tasks:
+        with st.expander(f"Tasks ({len(view.tasks)})", expanded=False):
+            for name, counts in view.tasks:
+                st.markdown(f"- {plain(name)}: {plain(counts)}")
+    if view.log:
+        st.caption("Log tail (follows the job)")
+        st.code(view.log, language=None, wrap_lines=True)
+
+
 def _actions(job: Job, make_client: ClientFactory) -> None:
-    if job.status.terminal:
-        return
-    cols = st.columns(2)
-    if job.status is JobStatus.awaiting_approval and cols[0].button("Approve", key=f"approve-{job.id}"):
-        _call(make_client, lambda c: c.approve_job(job.id), f"Job {job.id} approved.")
-    if cols[1].button("Cancel job", key=f"cancel-job-{job.id}"):
+    if st.button("Cancel job", key=f"cancel-job-{job.id}"):
         _call(make_client, lambda c: c.cancel_job(job.id), f"Cancel requested for job {job.id}.")
 
 
@@ -90,11 +123,13 @@ def _result(job: Job) -> None:
     view = result_view(job)
     st.markdown(f"**{plain(view.headline)}**")
     if view.counts:
-        cols = st.columns(len(view.counts))
-        for col, (label, count) in zip(cols, view.counts, strict=True):
-            col.metric(label, count)
+        st.markdown("  ".join(f":{colour}-badge[{count} {label}]" for label, count, colour in view.counts))
+    for host, badge in view.hosts:
+        st.markdown(f"{plain(host)} {badge}")
     if view.error:
         st.error(f"Error: {plain(view.error)}")
+    if view.note:
+        st.info(plain(view.note))
     for failure in view.failures:
         _failure(failure)
 
@@ -102,7 +137,7 @@ def _result(job: Job) -> None:
 def _failure(failure: FailureView) -> None:
     with st.container(border=True):
         task = f" · task: {plain(failure.task)}" if failure.task else ""
-        st.markdown(f"❌ **{plain(failure.host)}**{task}")
+        st.markdown(f":red-badge[failed] **{plain(failure.host)}**{task}")
         st.code(failure.message, language=None, wrap_lines=True)
         fix = failure.fix
         if fix is None:
@@ -112,4 +147,4 @@ def _failure(failure: FailureView) -> None:
             st.success(f"{fix.heading}: {plain(fix.title)}")
         else:
             st.warning(f"{fix.heading}: {plain(fix.title)}")
-        st.markdown(inert_markdown(fix.solution))
+        st.markdown(report_markdown(fix.solution))

@@ -1,43 +1,19 @@
 """What the chat screen shows, decided by small pure functions (the Streamlit script only draws).
 
 Views are plain dataclasses built from API models, so every decision is unit-tested
-without a browser: the confirmation card, live progress, the result and its KB fixes.
+without a browser: the conversation, the confirmation card with its risk, what a role may do.
+(The job panel's views are in ``ui.job_view``.)
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from core.enums import HostStatus, JobStatus, MatchKind
-from ui.models import ChatResponse, ConfirmResponse, Job, JobFailure, Pending
-from ui.text import excerpt
+from core.enums import Action
+from core.intent import CARRIED_FIELDS
+from ui.models import ChatHistory, ChatResponse, ConfirmResponse, Pending, Risk
 
-# Live refresh period while a job runs; a 20 s demo job shows ~10 updates.
-REFRESH_S = 2.0
-MESSAGE_EXCERPT = 400
-
-HOST_LABELS: dict[HostStatus, str] = {
-    HostStatus.pending: "⏳ pending",
-    HostStatus.ok: "✅ ok",
-    HostStatus.changed: "✅ patched",
-    HostStatus.failed: "❌ failed",
-    HostStatus.unreachable: "⚠️ unreachable",
-    HostStatus.skipped: "➖ skipped",
-}
-JOB_LABELS: dict[JobStatus, str] = {
-    JobStatus.queued: "queued",
-    JobStatus.scheduled: "scheduled",
-    JobStatus.awaiting_approval: "waiting for a second person's approval",
-    JobStatus.launching: "launching",
-    JobStatus.running: "running",
-    JobStatus.collecting: "collecting results",
-    JobStatus.succeeded: "succeeded",
-    JobStatus.failed: "finished with failures",
-    JobStatus.canceled: "canceled",
-    JobStatus.error: "error",
-}
 _OPTION_NAMES = {
     "security_only": "Security updates only",
     "reboot": "Reboot",
@@ -92,8 +68,28 @@ class Conversation:
         self.pending = None
         self.turns.append(Turn("assistant", "Cancelled. Nothing was run."))
 
+    def restored(self, history: ChatHistory) -> None:
+        """The server's copy of this session (a reloaded page): its turns, proposal and job."""
+        self.turns = [Turn("user" if m.role == "user" else "assistant", m.text) for m in history.messages]
+        self.pending = history.pending
+        if history.job_id is not None:
+            self.job_id = history.job_id
+
+    def told(self, text: str) -> None:
+        """A line from patchpilot itself (an approval decision), once."""
+        if not self.turns or self.turns[-1].text != text:
+            self.turns.append(Turn("assistant", text))
+
 
 # --- confirmation card ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnvGroup:
+    environment: str
+    production: bool
+    hosts: list[str]
+    critical: list[str]
 
 
 @dataclass(frozen=True)
@@ -101,10 +97,22 @@ class ConfirmationCard:
     action: str
     summary: str
     host_count: int
-    groups: list[tuple[str, list[str]]]
+    groups: list[EnvGroup]
     options: list[tuple[str, str]]
     schedule: str
     approval_note: str | None
+    risk_level: str
+    risk_line: str | None
+    confirm_phrase: str | None  # typed to confirm a high-risk proposal
+
+    def may_confirm(self, typed: str | None) -> bool:
+        """A high-risk proposal is confirmed only with its phrase (the host count) typed.
+
+        >>> card = ConfirmationCard("reboot", "", 16, [], [], "", None, "high", "High risk", "16")
+        >>> card.may_confirm(""), card.may_confirm(" 16 "), card.may_confirm("15")
+        (False, True, False)
+        """
+        return self.confirm_phrase is None or (typed or "").strip() == self.confirm_phrase
 
 
 def _option_value(value: object) -> str:
@@ -131,158 +139,93 @@ def schedule_line(starts_at: str | None, now: datetime) -> str:
     return f"Starts at {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC (in {minutes // 60} h {minutes % 60} min)"
 
 
-def confirmation_card(pending: Pending, now: datetime | None = None) -> ConfirmationCard:
-    """The card the operator confirms: hosts grouped by environment, options, schedule, approval."""
+def _groups(pending: Pending, risk: Risk | None) -> list[EnvGroup]:
     intent = pending.intent
-    groups = sorted((env or "unknown", sorted(hosts)) for env, hosts in pending.hosts_by_env.items())
-    if not groups and intent.get("hosts"):
-        groups = [("unknown", sorted(str(h) for h in intent["hosts"]))]
+    by_env = {env or "unassigned": sorted(hosts) for env, hosts in pending.hosts_by_env.items()}
+    if not by_env and intent.get("hosts"):
+        by_env = {"unassigned": sorted(str(h) for h in intent["hosts"])}
+    badges = {b.host: b for b in risk.badges} if risk else {}
+    return [
+        EnvGroup(
+            environment=env,
+            production=any(badges[h].production for h in hosts if h in badges),
+            hosts=hosts,
+            critical=[h for h in hosts if h in badges and badges[h].critical],
+        )
+        for env, hosts in sorted(by_env.items())
+    ]
+
+
+def confirmation_card(pending: Pending, now: datetime | None = None) -> ConfirmationCard:
+    """The card the operator confirms: hosts by environment with badges, the risk line, the options that
+    apply to this action (a reboot card shows no package options), schedule, approval."""
+    intent = pending.intent
+    try:
+        carried = set(CARRIED_FIELDS[Action(str(intent.get("action", "patch")))])
+    except ValueError:
+        carried = set(_OPTION_NAMES)
     options = [
         (label, _option_value(intent[name]))
         for name, label in _OPTION_NAMES.items()
-        if name in intent and intent[name] not in (None, [], "")
+        if name in carried and name in intent and intent[name] not in (None, [], "")
     ]
+    if "serial" in carried and intent.get("serial") in (None, ""):
+        options.append((_OPTION_NAMES["serial"], "all hosts at once"))
     schedule = schedule_line(pending.starts_at or intent.get("not_before"), now or datetime.now(UTC))
     note = None
     if pending.needs_approval:
         note = (
-            "These hosts are critical: after you confirm, a second person must approve the job "
-            "before it runs (POST /jobs/{id}/approve or the Approve button)."
+            "These hosts are critical: after you confirm, a second person (an approver) must approve the job "
+            "before it runs. You will see their decision here."
         )
+    risk = pending.risk
+    groups = _groups(pending, risk)
     return ConfirmationCard(
         action=str(intent.get("action", "patch")),
         summary=pending.summary,
-        host_count=sum(len(h) for _, h in groups),
+        host_count=sum(len(g.hosts) for g in groups),
         groups=groups,
         options=options,
         schedule=schedule,
         approval_note=note,
+        risk_level=risk.level if risk else "low",
+        risk_line=risk.line if risk and risk.level != "low" else None,
+        confirm_phrase=risk.confirm_phrase if risk else None,
     )
 
 
-# --- live progress ----------------------------------------------------------------------------
-
-
-def refresh_interval(status: JobStatus | None) -> float | None:
-    """Seconds between live refreshes: none once the job is terminal (or unknown)."""
-    if status is None or status.terminal:
-        return None
-    return REFRESH_S
+# --- roles ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Progress:
-    status_label: str
-    done: int
-    total: int
-    rows: list[tuple[str, str]]
+class Capabilities:
+    """What the signed-in user may do here; the API enforces the same rules."""
 
-    @property
-    def fraction(self) -> float:
-        return self.done / self.total if self.total else 0.0
-
-    @property
-    def text(self) -> str:
-        return f"{self.done} of {self.total} hosts done"
+    chat: bool
+    approve: bool
+    see_all_jobs: bool
+    chat_disabled_reason: str | None
 
 
-def progress(job: Job) -> Progress:
-    """Per-host status as it changes (a host is done once it has a verdict)."""
-    rows = [(h.host, HOST_LABELS.get(h.status, h.status.value)) for h in sorted(job.hosts, key=lambda h: h.host)]
-    if not rows:
-        rows = [(str(h), HOST_LABELS[HostStatus.pending]) for h in sorted(job.intent.get("hosts", []))]
-    done = sum(1 for h in job.hosts if h.status is not HostStatus.pending)
-    if job.status.terminal:
-        done = len(rows)
-    label = JOB_LABELS.get(job.status, job.status.value)
-    if job.status is JobStatus.scheduled and job.not_before:
-        label = f"scheduled for {job.not_before:%Y-%m-%d %H:%M} UTC"
-    return Progress(status_label=label, done=min(done, len(rows)), total=len(rows), rows=rows)
+def capabilities(roles: list[str]) -> Capabilities:
+    """From the roles the API reports (``/users/me``).
 
-
-# --- result -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FixView:
-    heading: str
-    title: str
-    solution: str
-    exact: bool
-
-
-@dataclass(frozen=True)
-class FailureView:
-    host: str
-    task: str
-    message: str
-    fix: FixView | None
-
-
-@dataclass(frozen=True)
-class ResultView:
-    headline: str
-    counts: list[tuple[str, int]]
-    failures: list[FailureView]
-    error: str | None
-
-
-def fix_view(failure: JobFailure) -> FixView | None:
-    """The KB fix, labelled: exact matches are 'Known fix'; similar ones say so, with their score."""
-    kb = failure.kb
-    if kb is None:
-        return None
-    if kb.match is MatchKind.similar:
-        score = f" (score {kb.score:.2f})" if kb.score is not None else ""
-        heading = f"Similar known issue{score}: check it applies before you act"
-        return FixView(heading=heading, title=kb.title or kb.slug, solution=kb.solution, exact=False)
-    return FixView(heading="Known fix", title=kb.title or kb.slug, solution=kb.solution, exact=True)
-
-
-def result_view(job: Job) -> ResultView:
-    counts = Counter(h.status for h in job.hosts)
-    shown = [
-        ("patched", counts[HostStatus.changed] + counts[HostStatus.ok]),
-        ("failed", counts[HostStatus.failed]),
-        ("unreachable", counts[HostStatus.unreachable]),
-        ("skipped", counts[HostStatus.skipped]),
-    ]
-    failures = [
-        FailureView(host=f.host, task=f.task, message=excerpt(f.message, MESSAGE_EXCERPT), fix=fix_view(f))
-        for f in sorted(job.failures, key=lambda f: (f.host, f.task))
-    ]
-    # A host can fail without a recorded failure (e.g. the analyser found no task); list it anyway.
-    seen = {f.host for f in failures}
-    failures += [
-        FailureView(host=h.host, task="", message="no failure details were recorded for this host", fix=None)
-        for h in sorted(job.hosts, key=lambda h: h.host)
-        if h.status in (HostStatus.failed, HostStatus.unreachable) and h.host not in seen
-    ]
-    bad = counts[HostStatus.failed] + counts[HostStatus.unreachable]
-    if job.status is JobStatus.succeeded:
-        headline = f"Job {job.id} succeeded: {len(job.hosts)} host(s) done."
-    elif job.status is JobStatus.failed:
-        headline = f"Job {job.id} finished: {bad} of {len(job.hosts)} host(s) need attention."
-    else:
-        headline = f"Job {job.id} {JOB_LABELS.get(job.status, job.status.value)}."
-    return ResultView(headline=headline, counts=[c for c in shown if c[1]], failures=failures, error=job.error)
-
-
-# --- sidebar ----------------------------------------------------------------------------------
-
-
-def job_label(job: Job) -> str:
-    """One line per job in the recent-jobs list.
-
-    >>> j = Job(id=7, status="failed", intent={"action": "patch", "hosts": ["a", "b", "c"]},
-    ...         created_at=datetime(2026, 11, 27, 21, 5, tzinfo=UTC))
-    >>> job_label(j)
-    '#7 patch 3 hosts · failed · 11-27 21:05'
+    >>> capabilities(["viewer"]).chat_disabled_reason
+    'Read-only: your role (viewer) can follow jobs but not ask for them. Ask an admin for the operator role.'
+    >>> capabilities(["operator"]).chat, capabilities(["approver"]).approve, capabilities(["admin"]).chat
+    (True, True, True)
     """
-    hosts = job.intent.get("hosts", []) or [h.host for h in job.hosts]
-    target = hosts[0] if len(hosts) == 1 else f"{len(hosts)} hosts"
-    when = f" · {job.created_at:%m-%d %H:%M}" if job.created_at else ""
-    return f"#{job.id} {job.intent.get('action', 'job')} {target} · {job.status.value}{when}"
+    have = set(roles)
+    admin = "admin" in have
+    chat = admin or "operator" in have
+    approve = admin or "approver" in have
+    reason = None
+    if not chat:
+        shown = ", ".join(sorted(have)) or "no role"
+        reason = (
+            f"Read-only: your role ({shown}) can follow jobs but not ask for them. Ask an admin for the operator role."
+        )
+    return Capabilities(chat=chat, approve=approve, see_all_jobs=not chat or admin, chat_disabled_reason=reason)
 
 
 def valid_message(raw: str | None, limit: int = 4000) -> tuple[str | None, str | None]:

@@ -17,11 +17,14 @@ from pydantic import BaseModel, ValidationError
 from core.errors import PatchpilotError
 from core.settings import Settings
 from ui.models import (
+    ApprovalQueue,
+    ChatHistory,
     ChatResponse,
     ConfirmResponse,
     Job,
     JobFailure,
     JobPage,
+    JobProgress,
     KbEntry,
     KbRevision,
     Me,
@@ -106,10 +109,14 @@ class ApiClient:
         *,
         timeout: float = 15.0,
         transport: httpx.BaseTransport | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
+        """``http``: an httpx client already pointing at ``base_url + /api/v1`` (e.g. Starlette's TestClient,
+        which runs the API app in-process over ASGI); it is not closed by :meth:`close`."""
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials or Credentials()
-        self._http = httpx.Client(base_url=self.base_url + PREFIX, timeout=timeout, transport=transport)
+        self._owned = http is None
+        self._http = http or httpx.Client(base_url=self.base_url + PREFIX, timeout=timeout, transport=transport)
 
     def __enter__(self) -> ApiClient:
         return self
@@ -118,7 +125,8 @@ class ApiClient:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        if self._owned:
+            self._http.close()
 
     # --- plumbing ---------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -159,6 +167,10 @@ class ApiClient:
         """Run the pending proposal. ApiError with status 409 when the token is stale."""
         return self._model(ConfirmResponse, "POST", f"/chat/{_segment(session_id)}/confirm", json={"token": token})
 
+    def history(self, session_id: str) -> ChatHistory:
+        """The conversation of this session as the server keeps it (survives a page reload)."""
+        return self._model(ChatHistory, "GET", f"/chat/{_segment(session_id)}")
+
     def cancel_pending(self, session_id: str) -> ChatResponse | None:
         """Drop the pending proposal on the server; None when nothing was pending (409)."""
         try:
@@ -192,6 +204,16 @@ class ApiClient:
 
     def approve_job(self, job_id: int) -> Job:
         return self._model(Job, "POST", f"/jobs/{int(job_id)}/approve")
+
+    def reject_job(self, job_id: int, reason: str) -> Job:
+        return self._model(Job, "POST", f"/jobs/{int(job_id)}/reject", json={"reason": reason})
+
+    def approvals(self) -> ApprovalQueue:
+        """Jobs waiting for a second person (approvers only: 403 otherwise)."""
+        return self._model(ApprovalQueue, "GET", "/jobs/approvals")
+
+    def job_progress(self, job_id: int) -> JobProgress:
+        return self._model(JobProgress, "GET", f"/jobs/{int(job_id)}/progress")
 
     def job_stdout(self, job_id: int) -> str:
         return self._request("GET", f"/jobs/{int(job_id)}/stdout").text

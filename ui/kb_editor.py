@@ -13,7 +13,10 @@ import gradio as gr
 from core.settings import get_settings
 from ui.client import ApiClient, Credentials, api_url
 from ui.kb_handlers import ANY, CATEGORIES, KbHandlers, preview
-from ui.kb_logic import ENTRY_HEADERS, GROUP_HEADERS, MAX_PATTERN, MAX_SAMPLE, MAX_SOLUTION, MAX_TITLE, SAMPLE_SEPARATOR
+from ui.kb_logic import MAX_PATTERN, MAX_SAMPLE, MAX_SOLUTION, MAX_TITLE, SAMPLE_SEPARATOR
+from ui.kb_reports import ENTRY_HEADERS, GROUP_HEADERS
+
+CSS = ".kb-fail { color: #c62828; font-weight: 600; }"
 
 
 def build_app(base_url: str) -> gr.Blocks:
@@ -42,12 +45,24 @@ def build_app(base_url: str) -> gr.Blocks:
                     category_filter = gr.Dropdown([ANY, *CATEGORIES], value=ANY, label="Category")
                     enabled_filter = gr.Dropdown([ANY, "enabled", "disabled"], value=ANY, label="State")
                     search_btn = gr.Button("Search", variant="primary", elem_id="kb-search")
+                search_msg = gr.Markdown(elem_id="kb-search-msg")
                 entries = gr.Dataframe(headers=ENTRY_HEADERS, datatype="str", interactive=False, label="Entries")
                 with gr.Row():
                     open_slug = gr.Textbox(label="Open entry (slug)", max_length=100, elem_id="kb-open-slug")
                     open_btn = gr.Button("Open", elem_id="kb-open")
-                    new_btn = gr.Button("New entry", elem_id="kb-new")
+                    new_btn = gr.Button("New entry", elem_id="kb-new", visible=False)
+            with gr.Tab("Match an error", id="match"):
+                paste = gr.Textbox(
+                    label="Paste an error (a message or a few log lines)",
+                    lines=6,
+                    max_length=100_000,
+                    elem_id="kb-paste",
+                )
+                match_btn = gr.Button("Which entry matches?", variant="primary", elem_id="kb-match-btn")
+                match_out = gr.Markdown(elem_id="kb-match-out")
             with gr.Tab("Edit", id="edit"):
+                edit_msg = gr.Markdown(elem_id="kb-edit-msg")
+                discard = gr.Checkbox(value=False, label="Discard my unsaved edits", elem_id="kb-discard")
                 with gr.Row():
                     slug = gr.Textbox(label="Slug", max_length=100, elem_id="kb-slug")
                     title = gr.Textbox(label="Title", max_length=MAX_TITLE, elem_id="kb-title")
@@ -68,7 +83,7 @@ def build_app(base_url: str) -> gr.Blocks:
                             elem_id="kb-match",
                         )
                         no_match_samples = gr.Textbox(label="Must not match", lines=2, max_length=MAX_SAMPLE)
-                        test_btn = gr.Button("Test patterns", elem_id="kb-test")
+                        test_btn = gr.Button("Test patterns", elem_id="kb-test", visible=False)
                         test_out = gr.Markdown(elem_id="kb-test-out")
                     with gr.Column():
                         solution = gr.Textbox(
@@ -79,35 +94,70 @@ def build_app(base_url: str) -> gr.Blocks:
                         references = gr.Textbox(label="References (one URL per line)", lines=2, max_length=5000)
                         enabled = gr.Checkbox(value=True, label="Enabled")
                 with gr.Row():
-                    save_btn = gr.Button("Save", variant="primary", elem_id="kb-save")
-                    enable_btn = gr.Button("Enable", elem_id="kb-enable")
-                    disable_btn = gr.Button("Disable", variant="stop", elem_id="kb-disable")
+                    with gr.Row(visible=False) as edit_buttons:
+                        save_btn = gr.Button("Save", variant="primary", elem_id="kb-save")
+                        enable_btn = gr.Button("Enable", elem_id="kb-enable")
+                        disable_btn = gr.Button("Disable", variant="stop", elem_id="kb-disable")
                     history_btn = gr.Button("History", elem_id="kb-history")
+                save_msg = gr.Markdown(elem_id="kb-save-msg")
                 history_out = gr.Markdown(elem_id="kb-history-out")
-                with gr.Row():
+                with gr.Row(visible=False) as reanalyse_row:
                     job_id = gr.Number(value=None, label="Re-analyse job #", precision=0, elem_id="kb-job")
                     reanalyse_btn = gr.Button("Re-analyse", elem_id="kb-reanalyse")
                     reanalyse_out = gr.Markdown(elem_id="kb-reanalyse-out")
             with gr.Tab("Unmatched failures", id="unmatched"):
                 refresh_btn = gr.Button("Refresh", elem_id="kb-unmatched-refresh")
+                unmatched_msg = gr.Markdown(elem_id="kb-unmatched-msg")
                 groups = gr.Dataframe(headers=GROUP_HEADERS, datatype="str", interactive=False, wrap=True)
-                with gr.Row():
+                with gr.Row(visible=False) as promote_row:
                     group_no = gr.Number(value=None, label="Group #", precision=0, elem_id="kb-group-no")
-                    promote_btn = gr.Button("Promote to a new entry", variant="primary", elem_id="kb-promote")
+                    promote_btn = gr.Button(
+                        "Promote to a new entry", variant="primary", elem_id="kb-promote", interactive=False
+                    )
+        loaded = gr.State(None)  # the editor's values when last opened or saved (unsaved-edit guard)
+        armed = gr.State("")  # the slug a first Disable press asked about
 
         editor = [slug, title, category, patterns, modules, solution, references, match_samples, no_match_samples]
-        editor_out = [*editor, enabled, version, status]
+        values = [*editor, enabled, version]
+        editor_out = [*values, edit_msg, loaded, discard]
+
+        def guarded(load: Any) -> Any:
+            """Run ``load`` unless it would lose unsaved edits; then keep the editor and say why."""
+
+            def run(snapshot: Any, drop: bool, *args: Any) -> tuple[Any, ...]:
+                current, rest = args[: len(values)], args[len(values) :]
+                why = h.unsaved(tuple(current), snapshot, drop)
+                if why:
+                    return (*current, why, snapshot, drop)
+                out = load(*rest)
+                return (*out, tuple(out[: len(values)]), False)
+
+            return run
+
+        def signed_in(token: str) -> tuple[Any, ...]:
+            rows, found, who, can_edit = h.sign_in(token)
+            shown = [gr.update(visible=can_edit) for _ in range(5)]
+            return (rows, found, who, *shown)
+
+        edit_controls = [new_btn, test_btn, edit_buttons, reanalyse_row, promote_row]
 
         def go_edit() -> Any:
             return gr.Tabs(selected="edit")
 
-        search_btn.click(h.search, [user, q, category_filter, enabled_filter], [entries, status], api_name="search")
-        q.submit(h.search, [user, q, category_filter, enabled_filter], [entries, status], api_visibility="undocumented")
-        entries.select(_selected_slug, None, open_slug, api_visibility="undocumented")
-        open_btn.click(h.open_entry, [user, open_slug], editor_out, api_name="open_entry").then(
-            go_edit, None, tabs, api_visibility="undocumented"
+        signed = [entries, search_msg, status, *edit_controls]
+        user.submit(signed_in, [user], signed, api_name="sign_in")
+        user.blur(signed_in, [user], signed, api_visibility="undocumented")
+        app.load(signed_in, [user], signed, api_visibility="undocumented")
+        search_btn.click(h.search, [user, q, category_filter, enabled_filter], [entries, search_msg], api_name="search")
+        q.submit(
+            h.search, [user, q, category_filter, enabled_filter], [entries, search_msg], api_visibility="undocumented"
         )
-        new_btn.click(h.new_entry, None, editor_out, api_name="new_entry").then(
+        match_btn.click(h.match_error, [user, paste], match_out, api_name="match_error")
+        entries.select(_selected_slug, None, open_slug, api_visibility="undocumented")
+        open_btn.click(
+            guarded(h.open_entry), [loaded, discard, *values, user, open_slug], editor_out, api_name="open_entry"
+        ).then(go_edit, None, tabs, api_visibility="undocumented")
+        new_btn.click(guarded(h.new_entry), [loaded, discard, *values], editor_out, api_name="new_entry").then(
             go_edit, None, tabs, api_visibility="undocumented"
         )
         tester = [user, slug, patterns, match_samples, no_match_samples]
@@ -122,20 +172,48 @@ def build_app(base_url: str) -> gr.Blocks:
                 show_progress="hidden",
             )
         solution.change(preview, solution, solution_preview, api_visibility="undocumented", show_progress="hidden")
-        save_btn.click(h.save, [user, *editor, enabled, version], editor_out, api_name="save_entry")
+
+        def save(*args: Any) -> tuple[Any, ...]:
+            out = h.save(*args)
+            saved = out[-1].startswith("Saved ")
+            return (*out[: len(values)], out[-1], tuple(out[: len(values)]) if saved else args[-1])
+
+        save_btn.click(save, [user, *values, loaded], [*values, save_msg, loaded], api_name="save_entry")
+
+        def toggle(token: str, entry: str, asked: str, flag: bool) -> tuple[Any, ...]:
+            state, at_version, message, armed_now = h.set_enabled(token, entry, flag, asked)
+            unchanged = state is None  # a refusal or the first Disable press: the form keeps its values
+            return (
+                gr.skip() if unchanged else state,
+                gr.skip() if unchanged else at_version,
+                message,
+                armed_now,
+            )
+
         enable_btn.click(
-            lambda u, s: h.set_enabled(u, s, True), [user, slug], [enabled, version, status], api_name="enable"
+            lambda u, s, a: toggle(u, s, a, True),
+            [user, slug, armed],
+            [enabled, version, save_msg, armed],
+            api_name="enable",
         )
         disable_btn.click(
-            lambda u, s: h.set_enabled(u, s, False), [user, slug], [enabled, version, status], api_name="disable"
+            lambda u, s, a: toggle(u, s, a, False),
+            [user, slug, armed],
+            [enabled, version, save_msg, armed],
+            api_name="disable",
         )
         history_btn.click(h.history, [user, slug], history_out, api_name="history")
         reanalyse_btn.click(h.reanalyse, [user, job_id], reanalyse_out, api_name="reanalyse")
-        refresh_btn.click(h.unmatched, [user], [groups, status], api_name="unmatched")
+
+        def unmatched(token: str) -> tuple[Any, ...]:
+            rows, message, any_group = h.unmatched(token)
+            return rows, message, gr.update(interactive=any_group)
+
+        refresh_btn.click(unmatched, [user], [groups, unmatched_msg, promote_btn], api_name="unmatched")
         groups.select(_selected_group, None, group_no, api_visibility="undocumented")
-        promote_btn.click(h.promote, [user, group_no], editor_out, api_name="promote").then(
-            go_edit, None, tabs, api_visibility="undocumented"
-        )
+        promote_btn.click(
+            guarded(h.promote), [loaded, discard, *values, user, group_no], editor_out, api_name="promote"
+        ).then(go_edit, None, tabs, api_visibility="undocumented")
     blocks: gr.Blocks = app
     return blocks
 
@@ -153,7 +231,7 @@ def _selected_group(evt: gr.SelectData) -> int | None:
 def main(port: int = 7860, host: str = "127.0.0.1") -> None:
     app = build_app(api_url(get_settings()))
     app.queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, show_error=False, quiet=True, footer_links=[]
+        server_name=host, server_port=port, show_error=False, quiet=True, footer_links=[], css=CSS
     )
 
 

@@ -10,20 +10,19 @@ from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from typing import Any
 
+import re2
+
 from ui.client import ApiClient, ApiError
-from ui.kb_logic import (
-    CATEGORIES,
-    Draft,
+from ui.kb_logic import CATEGORIES, Draft, any_of, draft_from_entry, draft_from_group, entry_payload, probe_inputs
+from ui.kb_reports import (
+    PatternWhy,
     SampleVerdict,
-    any_of,
     api_problems,
-    draft_from_entry,
-    draft_from_group,
     entries_rows,
-    entry_payload,
+    entry_matches,
     group_rows,
     history_report,
-    probe_inputs,
+    match_report,
     probe_report,
     reanalyse_report,
     saved_report,
@@ -35,6 +34,8 @@ from ui.text import inert_markdown, plain
 ClientFor = Callable[[str], ApiClient]
 ANY = "any"
 EditorValues = tuple[str, str, str, str, str, str, str, str, str, bool, int | None]
+EDIT_ROLES = frozenset({"kb-editor", "admin"})
+MAX_PASTE = 100_000
 
 
 def editor_values(draft: Draft) -> EditorValues:
@@ -50,17 +51,70 @@ class KbHandlers:
     def _error(self, exc: ApiError) -> str:
         return api_problems(exc.detail, exc.errors)
 
+    def sign_in(self, user: str) -> tuple[list[list[Any]], str, str, bool]:
+        """On sign-in: the entry list, who is signed in, and whether edit controls are shown (kb-editor)."""
+        if not (user or "").strip():
+            return [], "", "Sign in with your API token to load the knowledge base.", False
+        try:
+            with self.client_for(user) as client:
+                me = client.me()
+        except ApiError as exc:
+            return [], "", self._error(exc), False
+        rows, found = self.search(user, "", ANY, ANY)
+        editor = bool(EDIT_ROLES & set(me.roles))
+        role = "" if editor else " Read-only: editing needs the kb-editor role."
+        return rows, found, f"Signed in as **{plain(me.name)}** ({plain(', '.join(me.roles))}).{role}", editor
+
     def search(self, user: str, q: str, category: str, enabled: str) -> tuple[list[list[Any]], str]:
+        """Entries whose slug, title, solution, patterns or samples hold every word of ``q``."""
         try:
             with self.client_for(user) as client:
                 found = client.kb_entries(
-                    q=(q or "").strip()[:200] or None,
                     category=None if category in ("", ANY) else category,
                     enabled=None if enabled in ("", ANY) else enabled == "enabled",
+                    limit=500,
                 )
         except ApiError as exc:
             return [], self._error(exc)
-        return entries_rows(found), f"{len(found)} entries"
+        query = (q or "").strip()[:200]
+        hits = [e for e in found if entry_matches(e, query)]
+        where = f" matching '{plain(query)}' (slug, title, solution, patterns, samples)" if query else ""
+        return entries_rows(hits), f"{len(hits)} entries{where}"
+
+    def match_error(self, user: str, text: str) -> str:
+        """Paste an error: the entry that matches it, the patterns that do and the words they match."""
+        text = (text or "").strip()
+        if not text:
+            return "Paste an error message or a few log lines first."
+        if len(text) > MAX_PASTE:
+            return f"That text is {len(text)} characters; paste at most {MAX_PASTE}."
+        try:
+            with self.client_for(user) as client:
+                probe = client.kb_test(text=text, limit=1)
+                best = client.kb_entry(probe.text_best) if probe.text_best else None
+                why = []
+                for pattern in best.patterns if best else []:
+                    matched = bool(
+                        client.kb_test(
+                            pattern, text=text, slug=best.slug if best else None, limit=1
+                        ).pattern_matches_text
+                    )
+                    why.append(PatternWhy(pattern, matched, _span(pattern, text) if matched else ""))
+        except ApiError as exc:
+            return self._error(exc)
+        return match_report(text, best, probe.text_matches, why)
+
+    @staticmethod
+    def unsaved(current: tuple[Any, ...], loaded: tuple[Any, ...] | None, discard: bool) -> str | None:
+        """Why switching entries now would lose edits (None when it would not, or the user chose to discard)."""
+        if discard or not current:
+            return None
+        now = tuple(current[:9])
+        before = tuple(loaded[:9]) if loaded else tuple(editor_values(Draft()))[:9]
+        if [str(v or "") for v in now] == [str(v or "") for v in before]:
+            return None
+        name = str(current[0] or "the new entry")
+        return f"**Unsaved edits to {plain(name)}.** Save them, or tick *Discard my unsaved edits* and press again."
 
     def open_entry(self, user: str, slug: str) -> tuple[Any, ...]:
         slug = (slug or "").strip()
@@ -105,6 +159,7 @@ class KbHandlers:
         return probe_report(summarise(probes, verdicts))
 
     def save(self, user: str, *fields: Any) -> tuple[Any, ...]:
+        """Create or update from the editor's values (a trailing extra value, e.g. the loaded snapshot, is ignored)."""
         names = ("slug", "title", "category", "patterns", "modules", "solution", "references", "match_samples")
         values: dict[str, Any] = {n: str(v or "") for n, v in zip(names, fields, strict=False)}
         draft = Draft(
@@ -126,17 +181,28 @@ class KbHandlers:
             return (*editor_values(draft), self._error(exc))
         return (*editor_values(draft_from_entry(entry)), saved_report(entry))
 
-    def set_enabled(self, user: str, slug: str, enabled: bool) -> tuple[bool | None, int | None, str]:
+    def set_enabled(
+        self, user: str, slug: str, enabled: bool, armed: str = ""
+    ) -> tuple[bool | None, int | None, str, str]:
+        """Enable at once; Disable asks first (a second press on the same entry confirms). Returns
+        (enabled, version, message, armed slug)."""
         slug = (slug or "").strip()
         if not slug:
-            return None, None, "Open an entry first."
+            return None, None, "Open an entry first.", ""
+        if not enabled and armed != slug:
+            return (
+                None,
+                None,
+                f"**Disable {plain(slug)}?** Jobs stop getting its fix. Press *Disable* again to confirm.",
+                slug,
+            )
         try:
             with self.client_for(user) as client:
                 entry = client.kb_set_enabled(slug, enabled)
         except ApiError as exc:
-            return None, None, self._error(exc)
+            return None, None, self._error(exc), ""
         state = "enabled" if entry.enabled else "disabled"
-        return entry.enabled, entry.version, f"**{plain(entry.slug)}** is {state} (version {entry.version})."
+        return entry.enabled, entry.version, f"**{plain(entry.slug)}** is {state} (version {entry.version}).", ""
 
     def history(self, user: str, slug: str) -> str:
         slug = (slug or "").strip()
@@ -148,15 +214,16 @@ class KbHandlers:
         except ApiError as exc:
             return self._error(exc)
 
-    def unmatched(self, user: str) -> tuple[list[list[Any]], str]:
+    def unmatched(self, user: str) -> tuple[list[list[Any]], str, bool]:
+        """The groups, a message, and whether Promote is possible (there is a group to promote)."""
         try:
             with self.client_for(user) as client:
                 groups = sorted_groups(client.kb_unmatched())
         except ApiError as exc:
-            return [], self._error(exc)
+            return [], self._error(exc), False
         if not groups:
-            return [], "No unmatched failures: every stored failure has a KB entry."
-        return group_rows(groups), f"{len(groups)} groups, most frequent first. Promote one by its number (#)."
+            return [], "No unmatched failures: every stored failure has a KB entry.", False
+        return group_rows(groups), f"{len(groups)} groups, most frequent first. Promote one by its number (#).", True
 
     def promote(self, user: str, number: Any) -> tuple[Any, ...]:
         n = _int_or_none(number)
@@ -184,6 +251,17 @@ class KbHandlers:
         except ApiError as exc:
             return self._error(exc)
         return reanalyse_report(n, failures)
+
+
+def _span(pattern: str, text: str) -> str:
+    """The words ``pattern`` matches in ``text`` (RE2, case-insensitive, as the KB compiles it)."""
+    options = re2.Options()
+    options.case_sensitive = False
+    try:
+        found = re2.compile(pattern, options).search(text)
+    except re2.error:
+        return ""
+    return found.group(0) if found else ""
 
 
 def preview(solution: str) -> str:

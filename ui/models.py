@@ -77,6 +77,70 @@ class Job(_Lenient):
     finished_at: datetime | None = None
 
 
+class ApprovalItem(_Lenient):
+    job: Job
+    hosts_by_env: dict[str, list[str]] = Field(default_factory=dict)
+    risk: Risk | None = None
+    age_s: int = 0
+    expires_at: datetime | None = None
+    expires_in_s: int = 0
+    yours: bool = False
+
+
+class ApprovalQueue(_Lenient):
+    items: list[ApprovalItem] = Field(default_factory=list)
+    now: datetime | None = None
+
+
+class HostProgress(_Lenient):
+    state: str = "pending"
+    task: str = ""
+    ok: int = 0
+    changed: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    skipped: int = 0
+
+
+class TaskProgress(_Lenient):
+    name: str
+    ok: int = 0
+    changed: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    skipped: int = 0
+
+
+class JobProgress(_Lenient):
+    """``GET /jobs/{id}/progress``: per-host and per-task status, elapsed time, the log tail."""
+
+    job_id: int
+    status: str = ""
+    last_counter: int = 0
+    events: int = 0
+    current_task: str | None = None
+    hosts: dict[str, HostProgress] = Field(default_factory=dict)
+    tasks: list[TaskProgress] = Field(default_factory=list)
+    log_tail: str = ""
+    finished: bool = False
+    updated_at: datetime | None = None
+    started_at: datetime | None = None
+    elapsed_s: int | None = None
+
+
+class ChatMessage(_Lenient):
+    role: str
+    text: str
+
+
+class ChatHistory(_Lenient):
+    """``GET /chat/{session}``: the conversation so far and the proposal still waiting, if any."""
+
+    messages: list[ChatMessage] = Field(default_factory=list)
+    pending: Pending | None = None
+    job_id: int | None = None
+
+
 class JobPage(_Lenient):
     items: list[Job] = Field(default_factory=list)
     total: int = 0
@@ -85,6 +149,26 @@ class JobPage(_Lenient):
 
 
 # --- chat -------------------------------------------------------------------------------------
+
+
+class HostBadges(_Lenient):
+    host: str
+    environment: str = "unassigned"
+    production: bool = False
+    critical: bool = False
+
+
+class Risk(_Lenient):
+    """``core.risk.RiskAssessment`` as the API sends it."""
+
+    level: str = "low"
+    line: str = ""
+    reasons: list[str] = Field(default_factory=list)
+    environments: dict[str, int] = Field(default_factory=dict)
+    critical: list[str] = Field(default_factory=list)
+    reboots: bool = False
+    badges: list[HostBadges] = Field(default_factory=list)
+    confirm_phrase: str | None = None
 
 
 class Pending(_Lenient):
@@ -96,6 +180,7 @@ class Pending(_Lenient):
     needs_approval: bool = False
     starts_at: str | None = None
     token: str
+    risk: Risk | None = None
 
 
 class ChatResponse(_Lenient):
@@ -117,6 +202,15 @@ class Samples(_Lenient):
     no_match: list[str] = Field(default_factory=list)
 
 
+class Effectiveness(_Lenient):
+    """How often an entry has fixed things (the API adds it to entries when it tracks it)."""
+
+    hits: int = 0
+    similar_hits: int = 0
+    last_seen: datetime | None = None
+    hosts: int = 0
+
+
 class KbEntry(_Lenient):
     slug: str
     title: str = ""
@@ -130,6 +224,7 @@ class KbEntry(_Lenient):
     version: int | None = None
     updated_by: str | None = None
     updated_at: datetime | None = None
+    effectiveness: Effectiveness | None = None
 
 
 class KbRevision(_Lenient):

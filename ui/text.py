@@ -22,11 +22,16 @@ _UNSAFE_LINK = re.compile(r"\[([^\]]*)\]\(\s*((?:javascript|data|vbscript):[^)]*
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>")
 # Code fences and inline code spans: Markdown shows their content literally (entities would show as "&lt;").
 _CODE = re.compile(r"(```.*?```|`[^`\n]+`)", re.S)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\x1b\[[0-?]*[ -/]*[@-~]")
+# ANSI sequences first: their ESC is also a control character, and would leave "[0;32m" behind.
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean(text: str) -> str:
-    """Drop ANSI colour codes and control characters (keeps newlines and tabs)."""
+    r"""Drop ANSI colour codes and control characters (keeps newlines and tabs).
+
+    >>> clean("\x1b[0;32mok: [web-1]\x1b[0m\tdone\x07")
+    'ok: [web-1]\tdone'
+    """
     return _CONTROL.sub("", text)
 
 
@@ -48,6 +53,19 @@ def with_breaks(markdown: str) -> str:
     'Patch 2 hosts  \nStarts: now'
     """
     return re.sub(r"(?<!\n)\n(?!\n)", "  \n", markdown)
+
+
+_SETEXT = re.compile(r"^(\s*)([-=])(\2{2,}\s*)$", re.M)
+
+
+def report_markdown(text: str) -> str:
+    r"""Server prose for ``st.markdown``: inert, line breaks kept, and a ``----``/``====`` underline
+    (dnf's ``Error Summary``) kept as text instead of turning the line above into a heading.
+
+    >>> report_markdown("Error Summary\n-------------\nDisk: 1")
+    'Error Summary  \n\\-------------  \nDisk: 1'
+    """
+    return with_breaks(_SETEXT.sub(r"\1\\\2\3", inert_markdown(text)))
 
 
 def plain(text: str) -> str:

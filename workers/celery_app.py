@@ -12,7 +12,10 @@ from celery import Celery
 
 from core.settings import get_settings
 
-app = Celery("patchpilot", include=["workers.jobs.tasks", "workers.inventory.tasks", "workers.bench_tasks"])
+app = Celery(
+    "patchpilot",
+    include=["workers.jobs.tasks", "workers.jobs.invariants", "workers.inventory.tasks", "workers.bench_tasks"],
+)
 
 
 def queue_name() -> str:
@@ -44,6 +47,7 @@ def configure(broker_url: str | None = None, queue: str | None = None) -> Celery
                 "schedule": settings.inventory.sync_interval_s,
                 "options": {"queue": queue},
             },
+            "invariants": {"task": "patchpilot.jobs.invariants", "schedule": 300.0, "options": {"queue": queue}},
         },
         timezone="UTC",
     )

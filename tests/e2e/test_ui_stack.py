@@ -106,10 +106,13 @@ def test_chat_to_fix_then_curate_the_kb(stack: Stack, artifacts_dir: Path) -> No
         # KB editor: take the known entry out so the failure becomes an unmatched group.
         page.goto(stack.kb)
         _gradio_box(page, "kb-token").fill(stack.tokens["kb-editor"])
-        page.get_by_role("button", name="Search").click()
+        _gradio_box(page, "kb-token").press("Enter")
+        page.locator("#kb-search-msg").get_by_text(re.compile(r"\d+ entries")).wait_for()  # loaded on sign-in
         _gradio_box(page, "kb-open-slug").fill(slug)
         page.get_by_role("button", name="Open", exact=True).click()
         page.get_by_text(f"Opened {slug}", exact=False).wait_for()
+        page.get_by_role("button", name="Disable").click()
+        page.get_by_text("Press Disable again to confirm", exact=False).wait_for()  # Disable asks first
         page.get_by_role("button", name="Disable").click()
         page.get_by_text("is disabled", exact=False).wait_for()
         _gradio_box(page, "kb-job").fill(str(job_id))

@@ -10,38 +10,26 @@ import re2
 
 import ui.chat_logic
 import ui.client
+import ui.job_view
 import ui.kb_logic
+import ui.kb_reports
+import ui.kb_suggest
 import ui.text
 from core.enums import JobStatus
-from tests.unit.ui_fake_api import NO_SPACE, UNMATCHED
-from ui.chat_logic import (
-    Conversation,
-    confirmation_card,
-    job_label,
-    progress,
-    refresh_interval,
-    result_view,
-    valid_message,
-)
-from ui.kb_logic import (
-    Draft,
-    SampleVerdict,
-    draft_from_group,
-    entry_payload,
-    group_rows,
-    probe_inputs,
-    probe_report,
-    sorted_groups,
-    suggest_pattern,
-    summarise,
-)
-from ui.models import ChatResponse, ConfirmResponse, Job, PatternProbe, Pending, UnmatchedGroup
+from ui.chat_logic import Conversation, EnvGroup, capabilities, confirmation_card, valid_message
+from ui.job_view import decision, job_label, live_view, refresh_interval, result_view
+from ui.kb_logic import Draft, draft_from_group, entry_payload, probe_inputs
+from ui.kb_reports import SampleVerdict, group_rows, probe_report, sorted_groups, summarise
+from ui.kb_suggest import suggest_pattern
+from ui.models import ChatResponse, ConfirmResponse, Job, JobProgress, PatternProbe, Pending, Risk, UnmatchedGroup
 from ui.text import excerpt, inert_markdown
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+NO_SPACE = "Error: [Errno 28] No space left on device: '/var/cache/dnf/kernel-core-5.14.0.rpm'"
+UNMATCHED = "rpmdb open failed on host web-stg-02: error 42 at /var/lib/rpm/Packages"
 
 
-@pytest.mark.parametrize("module", [ui.chat_logic, ui.client, ui.kb_logic, ui.text])
+@pytest.mark.parametrize("module", [ui.chat_logic, ui.client, ui.job_view, ui.kb_reports, ui.kb_suggest, ui.text])
 def test_doctests(module: object) -> None:
     # pytest's --doctest-modules does not cover ui/ (pyproject testpaths); run them here.
     result = doctest.testmod(module)  # type: ignore[arg-type]
@@ -77,39 +65,101 @@ def test_card_groups_hosts_and_flags_approval_and_later_start() -> None:
         token="t",
     )
     card = confirmation_card(pending, NOW)
-    assert card.groups == [("prod", ["db-prod-01"]), ("staging", ["web-stg-01", "web-stg-02"])]
+    assert card.groups == [
+        EnvGroup("prod", False, ["db-prod-01"], []),
+        EnvGroup("staging", False, ["web-stg-01", "web-stg-02"], []),
+    ]
     assert card.host_count == 3
-    assert card.options == [("Security updates only", "yes"), ("Reboot", "never"), ("Excluded packages", "kernel*")]
+    assert card.options == [
+        ("Security updates only", "yes"),
+        ("Reboot", "never"),
+        ("Excluded packages", "kernel*"),
+        ("Batch size (serial)", "all hosts at once"),
+    ]
     assert card.schedule == "Starts at 2026-11-27 22:00 UTC (in 10 h 0 min)"
     assert card.approval_note and "second person" in card.approval_note
+    assert card.risk_line is None and card.may_confirm(None)  # no risk sent: nothing to type
     relaxed = confirmation_card(pending.model_copy(update={"needs_approval": False, "starts_at": None}), NOW)
     assert relaxed.approval_note is None and relaxed.schedule.startswith("Starts now")
 
 
+def test_a_reboot_card_shows_only_reboot_options_and_its_risk() -> None:
+    risk = Risk.model_validate(
+        {
+            "level": "high",
+            "line": "High risk: 2 prod hosts; reboots every host",
+            "badges": [
+                {"host": "lb-1", "environment": "prod", "production": True, "critical": True},
+                {"host": "lb-2", "environment": "prod", "production": True, "critical": False},
+            ],
+            "confirm_phrase": "2",
+        }
+    )
+    pending = Pending(
+        intent={
+            "action": "reboot",
+            "hosts": ["lb-1", "lb-2"],
+            "security_only": False,
+            "reboot": "if_needed",
+            "exclude": ["kernel*"],
+            "serial": 1,
+        },
+        hosts_by_env={"prod": ["lb-2", "lb-1"]},
+        token="t",
+        risk=risk,
+    )
+    card = confirmation_card(pending, NOW)
+    assert card.options == [("Batch size (serial)", "1")]  # no package or reboot-policy options on a reboot
+    assert card.groups == [EnvGroup("prod", True, ["lb-1", "lb-2"], ["lb-1"])]
+    assert card.risk_line == "High risk: 2 prod hosts; reboots every host"
+    assert not card.may_confirm("") and not card.may_confirm("3") and card.may_confirm("2")
+
+
+def test_roles_decide_chat_approve_and_which_jobs_are_listed() -> None:
+    viewer, operator, approver = capabilities(["viewer"]), capabilities(["operator"]), capabilities(["approver"])
+    assert not viewer.chat and viewer.chat_disabled_reason and viewer.see_all_jobs and not viewer.approve
+    assert operator.chat and operator.chat_disabled_reason is None and not operator.see_all_jobs
+    assert approver.approve and not approver.chat
+
+
 def test_refresh_stops_when_terminal() -> None:
     assert refresh_interval(JobStatus.running) == 2.0
-    assert refresh_interval(JobStatus.awaiting_approval) == 2.0
+    assert refresh_interval(JobStatus.awaiting_approval) == 5.0
     for status in (JobStatus.succeeded, JobStatus.failed, JobStatus.canceled, JobStatus.error):
         assert refresh_interval(status) is None
 
 
-def test_progress_counts_hosts_with_a_verdict() -> None:
-    view = progress(_job("running", [("b", "pending"), ("a", "changed"), ("c", "failed")]))
-    assert (view.done, view.total, view.text) == (2, 3, "2 of 3 hosts done")
-    assert view.rows[0] == ("a", "✅ patched") and view.rows[2] == ("c", "❌ failed")
-    queued = progress(Job.model_validate({"id": 1, "status": "queued", "intent": {"hosts": ["x", "y"]}}))
-    assert (queued.done, queued.total, queued.fraction) == (0, 2, 0.0)
+def test_live_view_uses_awx_events_per_host() -> None:
+    job = _job("running", [("b", "pending"), ("a", "pending"), ("c", "pending")])
+    progress = JobProgress.model_validate(
+        {
+            "job_id": 4,
+            "current_task": "Apply updates",
+            "hosts": {"a": {"state": "changed", "task": "Apply updates"}, "c": {"state": "failed"}},
+            "tasks": [{"name": "Apply updates", "ok": 1, "changed": 1, "failed": 1}],
+            "log_tail": "\x1b[0;32mok: [a]\x1b[0m",
+            "elapsed_s": 75,
+        }
+    )
+    view = live_view(job, progress)
+    assert [r.host for r in view.rows] == ["a", "b", "c"]
+    assert view.rows[0].chip == ":green-badge[changed]" and view.rows[1].chip == ":gray-badge[waiting]"
+    assert view.rows[2].chip == ":red-badge[failed]"
+    assert (view.done, view.total, view.elapsed) == (1, 3, "1 min 15 s")
+    assert view.tasks == [("Apply updates", "1 ok · 1 changed · 1 failed")] and view.log == "ok: [a]"
+    nothing = live_view(Job.model_validate({"id": 1, "status": "queued", "intent": {"hosts": ["x", "y"]}}), None)
+    assert (nothing.done, nothing.total, nothing.fraction, nothing.elapsed) == (0, 2, 0.0, "—")
 
 
-def test_result_labels_exact_and_similar_fixes_and_lists_hosts_without_details() -> None:
+def test_result_counts_each_category_and_keeps_failure_text_whole() -> None:
     job = _job(
         "failed",
-        [("a", "changed"), ("b", "failed"), ("c", "failed"), ("d", "unreachable")],
+        [("a", "changed"), ("e", "ok"), ("b", "failed"), ("c", "failed"), ("d", "unreachable"), ("f", "skipped")],
         [
             {
                 "host": "b",
                 "task": "Apply",
-                "message": "x" * 1000,
+                "message": "Error Summary\n-------------\n" + "x" * 1000,
                 "kb": {"slug": "s", "title": "T", "match": "exact", "solution": "do"},
             },
             {
@@ -121,13 +171,34 @@ def test_result_labels_exact_and_similar_fixes_and_lists_hosts_without_details()
         ],
     )
     view = result_view(job)
-    assert view.headline == "Job 4 finished: 3 of 4 host(s) need attention."
-    assert view.counts == [("patched", 1), ("failed", 2), ("unreachable", 1)]
+    assert view.headline == "Job 4 finished: 3 of 6 host(s) need attention."
+    assert view.counts == [
+        ("patched", 1, "green"),
+        ("no change", 1, "blue"),
+        ("failed", 2, "red"),
+        ("unreachable", 1, "orange"),
+        ("not run", 1, "gray"),
+    ]
+    assert dict(view.hosts)["e"] == ":blue-badge[no change]" and dict(view.hosts)["f"] == ":gray-badge[not run]"
     b, c, d = view.failures
     assert b.fix and b.fix.exact and b.fix.heading == "Known fix"
-    assert len(b.message) == 400 and b.message.endswith("…")
+    assert b.message.startswith("Error Summary\n-------------\n") and len(b.message) > 1000  # a code block, whole
     assert c.fix and not c.fix.exact and c.fix.heading.startswith("Similar known issue (score 0.95)")
     assert (d.host, d.fix) == ("d", None)
+    assert view.error is None and view.note is None
+
+
+def test_a_cancel_or_rejection_is_a_note_not_an_error_and_reaches_the_chat() -> None:
+    rejected = Job.model_validate(
+        {"id": 5, "status": "canceled", "needs_approval": True, "error": "rejected by ann: freeze"}
+    )
+    view = result_view(rejected)
+    assert view.error is None and view.note == "rejected by ann: freeze"
+    assert decision(rejected) == "Job 5 was not approved: rejected by ann: freeze."
+    approved = Job.model_validate({"id": 6, "status": "queued", "needs_approval": True, "approved_by": "ann"})
+    assert decision(approved) == "Job 6 was approved by ann; it is queued."
+    assert decision(Job.model_validate({"id": 7, "status": "awaiting_approval", "needs_approval": True})) is None
+    assert result_view(Job.model_validate({"id": 8, "status": "error", "error": "AWX down"})).error == "AWX down"
 
 
 def test_conversation_flow() -> None:
@@ -149,6 +220,10 @@ def test_input_checks_and_labels() -> None:
     assert valid_message("x" * 5000)[1] == "That message is 5000 characters; the limit is 4000."
     job = Job.model_validate({"id": 3, "status": "succeeded", "intent": {"action": "patch", "hosts": ["web-stg-01"]}})
     assert job_label(job) == "#3 patch web-stg-01 · succeeded"
+    conv = Conversation()
+    conv.told("Job 3 was approved by ann; it is queued.")
+    conv.told("Job 3 was approved by ann; it is queued.")
+    assert len(conv.turns) == 1  # a decision is said once
 
 
 def test_inert_markdown_neutralises_html_images_and_script_links() -> None:
@@ -225,6 +300,7 @@ def test_tester_inputs_and_merged_report() -> None:
     )
     assert len(summary.past) == 1 and len(summary.conflicts) == 1
     report = probe_report(summary)
-    assert "✅ should match, matches: `one`" in report
-    assert "❌ should not match, matches: `three`" in report
+    assert "- pass: should match, matches: `one`" in report
+    assert '- <span class="kb-fail">FAIL: should not match, matches: `three`</span>' in report
+    assert '<span class="kb-fail">**1 of 2 samples fail**</span>' in report
     assert "**Conflicts with other entries:** 1" in report

@@ -11,6 +11,7 @@ few extra AWX requests, not one per poll: see :func:`budget` for the figure.
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -26,6 +27,7 @@ from workers.awx.models import AwxJob, JobEvent
 from workers.jobs.repository import Conn
 
 Q = Queries(__file__, "progress.sql")
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 PAGE = 200  # one AWX page (its maximum) per refresh: a refresh is one request
 REFRESH_EVERY_S = 10.0
 LOG_TAIL_LINES = 60
@@ -130,7 +132,7 @@ def fold(progress: JobProgress, events: list[JobEvent], hosts: list[str] | None 
         out.last_counter = max(out.last_counter, e.counter)
         out.events += 1
         if e.stdout:
-            chunks.append(e.stdout)
+            chunks.append(_ANSI.sub("", e.stdout))
         task_name = e.task or str(e.event_data.get("task", ""))
         if e.event == "playbook_on_task_start":
             out.current_task = task_name or out.current_task
