@@ -128,3 +128,32 @@ def eval_failures_command(
         console.print(f"  {m['log']}: {m['host']} / {m['task']}: expected {m['expected']}, got {m['got']}")
     if report["wrong_matches"] or report["precision"] < 1 or report["recall"] < 1:
         raise typer.Exit(1)
+
+
+def eval_variants_command(
+    cases: Annotated[Path, typer.Option("--cases", help="variants JSONL: id, text, module?, expected, kind")],
+    kb: Annotated[Path | None, typer.Option("--kb", help="KB file; default: the packaged seed")] = None,
+    json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Run re-worded and near-miss failure texts through the matcher: recall at zero wrong fixes, wrong fixes,
+    "possibly related" counts. Exits 1 when any answer is a wrong fix."""
+    from evals.failures import run_variants
+
+    settings = get_settings()
+    report = run_variants(cases, kb, settings, server_url(settings))
+    if json:
+        sys.stdout.write(jsonlib.dumps(report, indent=2) + "\n")
+    else:
+        console.print(
+            f"cases {report['cases']}  expected an entry {report['expected_an_entry']}  right {report['right']} "
+            f"(exact {report['right_exact']}, similar {report['right_similar']})  recall {report['recall']}  "
+            f"wrong {report['wrong']}  recall at zero wrong {report['recall_at_zero_wrong']}  "
+            f"possibly related shown {report['possibly_related_shown']} "
+            f"(holding the expected entry: {report['possibly_related_contains_expected']})"
+        )
+        for kind, k in report["by_kind"].items():
+            console.print(f"  {kind}: {k}")
+        for w in report["wrong_cases"]:
+            console.print(f"  WRONG {w['id']}: expected {w['expected']}, got {w['got']} ({w['how']}, {w['score']})")
+    if report["wrong"]:
+        raise typer.Exit(1)

@@ -230,3 +230,10 @@ CREATE INDEX audit_action_idx ON ops.audit (action, id);
 DROP INDEX kb.sample_vectors_embedding_idx;
 CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
     USING hnsw ((embedding::halfvec(2000)) halfvec_cosine_ops) WITH (m = 32, ef_construction = 128);
+
+-- 0006 (kbengine): "possibly related" entries and how a similar match was decided; effectiveness indexes.
+ALTER TABLE ops.failures ADD COLUMN related jsonb NOT NULL DEFAULT '[]'::jsonb
+    CHECK (jsonb_typeof(related) = 'array');
+ALTER TABLE ops.failures ADD COLUMN match_via text CHECK (match_via IN ('signals', 'llm'));
+CREATE INDEX failures_slug_job_idx ON ops.failures (kb_slug, job_id) WHERE kb_slug IS NOT NULL;
+CREATE INDEX unmatched_members_seen_idx ON kb.unmatched_members (seen_at);

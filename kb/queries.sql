@@ -87,14 +87,14 @@ DELETE FROM ops.failures WHERE job_id = %(job_id)s;
 
 -- name: insert_failure
 INSERT INTO ops.failures (job_id, host, task, play, module, rc, message, match_text, item, unreachable,
-                          kb_slug, match_kind, score)
+                          kb_slug, match_kind, score, match_via, related)
 VALUES (%(job_id)s, %(host)s, %(task)s, %(play)s, %(module)s, %(rc)s, %(message)s, %(match_text)s, %(item)s,
-        %(unreachable)s, %(kb_slug)s, %(match_kind)s, %(score)s)
+        %(unreachable)s, %(kb_slug)s, %(match_kind)s, %(score)s, %(match_via)s, %(related)s)
 RETURNING id;
 
 -- name: job_failures
 SELECT f.id, f.host, f.task, f.play, f.module, f.rc, f.message, f.match_text, f.item, f.unreachable,
-       f.kb_slug, f.match_kind, f.score, e.title, e.category, e.solution
+       f.kb_slug, f.match_kind, f.score, f.match_via, f.related, e.title, e.category, e.solution
 FROM ops.failures f LEFT JOIN kb.entries e ON e.slug = f.kb_slug
 WHERE f.job_id = %(job_id)s
 ORDER BY f.id;
@@ -131,3 +131,7 @@ FROM kb.unmatched_groups g JOIN kb.unmatched_members m ON m.group_id = g.id
 GROUP BY g.id
 ORDER BY count(*) DESC, g.last_seen DESC
 LIMIT %(limit)s OFFSET %(offset)s;
+
+-- name: enabled_profiles
+-- What the similarity fallback derives its entry profiles from (kb.fallback.profile_of).
+SELECT slug, title, patterns, modules, samples_match, samples_no_match FROM kb.entries WHERE enabled ORDER BY id;

@@ -124,13 +124,46 @@ def test_disabled_entry_stops_matching(conn):
 def test_similarity_fallback_is_labelled_with_its_score(conn, settings):
     from kb.embedder import HashingEmbedder
 
-    low = HashingEmbedder(threshold=0.5)
-    # Same cause, wording no pattern covers: a near variant of a stored sample.
-    text = "Timed out waiting for last boot time check (timeout=900) on host"
-    m = engine.similar(conn, low, text.replace("last boot time check", "last boot-time  chek"))
-    assert m is not None and m.slug == "reboot-timeout" and m.kind == "similar" and 0.5 <= m.score < 1
-    strict = HashingEmbedder(threshold=settings.kb.similarity_threshold)
-    assert engine.similar(conn, strict, "web-prod-02 is in change freeze CHG0041877 until 2026-11-30") is None
+    emb = HashingEmbedder(threshold=settings.kb.similarity_threshold)
+    # Same cause as dpkg-interrupted, in a wording no pattern covers.
+    text = "E: dpkg was interrupted; run dpkg --configure -a to finish the previous installation first"
+    assert engine.compiled_kb(conn).match(text) is None
+    m = engine.similar(conn, emb, text)
+    assert m is not None and m.slug == "dpkg-interrupted" and m.kind == "similar" and 0.5 <= m.score < 1
+    assert m.via == "signals"
+    assert engine.similar(conn, emb, "web-prod-02 is in change freeze CHG0041877 until 2026-11-30") is None
+
+
+def test_below_the_bar_is_possibly_related_never_the_answer(conn, settings):
+    from kb.embedder import HashingEmbedder
+
+    emb = HashingEmbedder(threshold=settings.kb.similarity_threshold)
+    # A near-miss: apt's *expired* Release file is not the clock-behind "not valid yet" entry.
+    text = (
+        "E: Release file for http://archive.example.org/debian/dists/bullseye/InRelease is expired "
+        "(invalid since 3d 2h). Updates for this repository will not be applied."
+    )
+    [res] = engine.decide_many(conn, emb, [(text, "ansible.builtin.apt")])
+    assert res.match is None
+    assert res.related and all(0 < r.score < 1 for r in res.related)
+    # The package manager must agree: a dpkg lock failure is never answered with the dnf lock entry.
+    [res] = engine.decide_many(conn, emb, [("dpkg: error: dpkg frontend lock was locked by another process", None)])
+    assert res.match is None or res.match.slug == "apt-dpkg-lock-held"
+
+
+def test_analyse_job_stores_related_entries(conn, settings):
+    log = (
+        "TASK [Refresh] ***\n"
+        'fatal: [web-01]: FAILED! => {"changed": false, "msg": "E: Release file for http://a.example/debian/dists/x/'
+        'InRelease is expired (invalid since 3d 2h). Updates for this repository will not be applied."}\n'
+    )
+    job = _job(conn, log)
+    [stored] = analyse_job(conn, job, log, None, settings)
+    assert stored.match is None and stored.related
+    [row] = job_failures(conn, job)
+    assert row["kb"] is None
+    assert row["related"] and {r["label"] for r in row["related"]} == {"possibly related"}
+    assert row["related"][0]["slug"] == stored.related[0].slug
 
 
 def test_events_and_stdout_are_merged(conn, settings):
