@@ -17,7 +17,9 @@ from kb import repository as repo
 from kb.chooser import make_chooser
 from kb.embedder import make_embedder
 from kb.engine import match_detail
+from kb.errors import NotAnAnsibleLog
 from kb.events import parse_events
+from kb.intake import classify, decode_log
 from kb.models import Analysis, Failure, KbMatch, MatchResult, Related
 from kb.normalise import normalise
 from kb.parser import parse_stdout
@@ -189,6 +191,21 @@ def _redacted(f: Failure) -> Failure:
     if f.item:
         f.item = redact(f.item)
     return f
+
+
+def analyse_input(conn: repo.Conn, raw: bytes | str, settings: Settings) -> dict[str, Any]:
+    """Analyse a log as given (bytes in any encoding kb.intake detects, or text); stores nothing.
+
+    Raises NotAnAnsibleLog (422) for an empty file, binary data or text without Ansible output, so
+    such input is never reported as "no failed hosts". The answer's ``input`` names the encoding
+    used and every decoding step taken (nothing is skipped silently).
+    """
+    decoded = decode_log(raw) if isinstance(raw, bytes) else classify(raw)
+    if decoded.problem:
+        raise NotAnAnsibleLog(decoded.problem, kind=decoded.kind.value, encoding=decoded.encoding)
+    result = analyse_text(conn, decoded.text, settings)
+    result["input"] = {"encoding": decoded.encoding, "kind": decoded.kind.value, "notes": decoded.notes}
+    return result
 
 
 def analyse_text(conn: repo.Conn, log: str, settings: Settings) -> dict[str, Any]:

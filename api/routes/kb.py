@@ -92,7 +92,7 @@ def create_entry(body: EntryIn, conn: ConnDep, user: UserDep) -> dict[str, Any]:
     """Patterns must compile (RE2; 422 ``invalid_pattern`` with RE2's message) and the entry must match
     its ``samples.match`` and none of ``samples.no_match`` (422 ``sample_mismatch``). 409 if the slug exists.
     The answer lists ``conflicts``: other entries that also match this entry's samples."""
-    row, _ = entries.save_entry(conn, body, user, create=True)
+    row, _ = entries.save_entry(conn, body, user, create=True, source="api")
     return _saved(conn, row)
 
 
@@ -113,7 +113,7 @@ def update_entry(
         entry = EntryIn.model_validate({"slug": slug, **body.model_dump()})
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from None
-    row, _ = entries.save_entry(conn, entry, user, create=False, expected_version=version)
+    row, _ = entries.save_entry(conn, entry, user, create=False, expected_version=version, source="api")
     return _saved(conn, row)
 
 

@@ -189,3 +189,40 @@ def test_events_and_stdout_are_merged(conn, settings):
     assert [(s.failure.host, s.failure.module, s.match.slug) for s in stored] == [
         ("db-1", "ansible.builtin.dnf", "dnf-rpmdb-lock")
     ]
+
+
+def test_every_kb_change_is_audited_with_versions(conn):
+    def audit_rows():
+        return conn.execute(
+            "SELECT actor, action, object_id, source, detail FROM ops.audit WHERE object_type = 'kb_entry' "
+            "AND object_id = 'reboot-timeout' ORDER BY id"
+        ).fetchall()
+
+    assert [(r["action"], r["source"], r["detail"]["after_version"]) for r in audit_rows()] == [
+        ("kb.create", "import", 1)
+    ]
+    entry = entries.entry_from_row(repository.entry_by_slug(conn, "reboot-timeout"))
+    entries.save_entry(conn, entry.model_copy(update={"title": "Host did not come back"}), "alice", source="api")
+    entries.save_entry(conn, entry.model_copy(update={"title": "Host did not come back"}), "alice")  # unchanged
+    entries.set_enabled(conn, "reboot-timeout", False, "bob")
+    rows = audit_rows()
+    assert [(r["actor"], r["action"]) for r in rows] == [
+        ("test", "kb.create"),
+        ("alice", "kb.update"),
+        ("bob", "kb.disable"),
+    ]
+    update = rows[1]["detail"]
+    assert (update["before_version"], update["after_version"], update["changed"]) == (1, 2, ["title"])
+    assert update["before"]["title"] == entry.title and update["after"]["title"] == "Host did not come back"
+    assert (rows[2]["detail"]["before_version"], rows[2]["detail"]["after_version"]) == (2, 3)
+
+
+def test_secrets_in_kb_text_are_redacted_in_entry_history_and_audit(conn):
+    entry = entries.entry_from_row(repository.entry_by_slug(conn, "reboot-timeout"))
+    secret = "Zq8-hunter2-Secret"
+    changed = entry.model_copy(update={"solution": entry.solution + f"\n6. Log in with password={secret}"})
+    entries.save_entry(conn, changed, "alice")
+    dump = str(conn.execute("SELECT solution FROM kb.entries WHERE slug = 'reboot-timeout'").fetchone())
+    dump += str(conn.execute("SELECT data FROM kb.entry_history").fetchall())
+    dump += str(conn.execute("SELECT detail FROM ops.audit WHERE object_type = 'kb_entry'").fetchall())
+    assert secret not in dump and "[REDACTED]" in dump
