@@ -135,3 +135,35 @@ LIMIT %(limit)s OFFSET %(offset)s;
 -- name: enabled_profiles
 -- What the similarity fallback derives its entry profiles from (kb.fallback.profile_of).
 SELECT slug, title, patterns, modules, samples_match, samples_no_match FROM kb.entries WHERE enabled ORDER BY id;
+
+-- name: entry_stats
+-- Effectiveness per entry: failures it answered, when last, on how many hosts, and the hosts where a
+-- later job (a retry after the fix) ended ok/changed. Later = a higher job id: no clock is compared.
+SELECT f.kb_slug AS slug, count(*) AS hits, max(f.created_at) AS last_seen, count(DISTINCT f.host) AS hosts,
+       count(*) FILTER (WHERE f.match_kind = 'similar') AS similar_hits,
+       coalesce((array_agg(DISTINCT f.host ORDER BY f.host) FILTER (WHERE EXISTS (
+           SELECT 1 FROM ops.job_hosts h
+           WHERE h.host = f.host AND h.job_id > f.job_id AND h.status IN ('ok', 'changed'))))[1:50], '{}')
+           AS fixed_hosts
+FROM ops.failures f
+WHERE f.kb_slug = ANY(%(slugs)s)
+GROUP BY f.kb_slug;
+
+-- name: top_entry_stats
+SELECT f.kb_slug AS slug, count(*) AS hits,
+       count(DISTINCT f.host) FILTER (WHERE EXISTS (
+           SELECT 1 FROM ops.job_hosts h
+           WHERE h.host = f.host AND h.job_id > f.job_id AND h.status IN ('ok', 'changed'))) AS fixed_hosts
+FROM ops.failures f
+WHERE f.kb_slug IS NOT NULL
+GROUP BY f.kb_slug
+ORDER BY count(*) DESC, f.kb_slug
+LIMIT %(limit)s;
+
+-- name: unmatched_over_time
+-- Unmatched failures per day and group (the curation queue over time), newest days first.
+SELECT date_trunc('day', m.seen_at) AS day, count(*) AS failures, count(DISTINCT m.group_id) AS groups
+FROM kb.unmatched_members m
+GROUP BY 1
+ORDER BY 1 DESC
+LIMIT %(days)s;

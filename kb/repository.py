@@ -171,3 +171,15 @@ def add_unmatched(
 
 def unmatched_groups(conn: Conn, limit: int, offset: int) -> list[Row]:
     return conn.execute(Q.unmatched_groups, {"limit": limit, "offset": offset}).fetchall()
+
+
+def entry_stats(conn: Conn, slugs: list[str]) -> dict[str, Row]:
+    return {r["slug"]: r for r in conn.execute(Q.entry_stats, {"slugs": slugs}).fetchall()}
+
+
+def top_entry_stats(conn: Conn, limit: int) -> list[Row]:
+    return conn.execute(Q.top_entry_stats, {"limit": limit}).fetchall()
+
+
+def unmatched_over_time(conn: Conn, days: int) -> list[Row]:
+    return conn.execute(Q.unmatched_over_time, {"days": days}).fetchall()

@@ -12,7 +12,7 @@ from api.auth import require
 from api.deps import ConnDep, SettingsDep, UserDep
 from core.auth.models import Role
 from core.errors import NotFound, ValidationFailed
-from kb import entries, repository
+from kb import effectiveness, entries, repository
 from kb.models import Category, EntryIn, Samples
 from kb.service import job_failures, reanalyse_job
 
@@ -56,8 +56,11 @@ def list_entries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
+    """Each entry carries ``effectiveness``: hits, similar_hits, last_seen, hosts, fixed_hosts (hosts where a
+    later job succeeded after the fix, first 50) and fixed_host_count."""
     rows = repository.search_entries(conn, q, category.value if category else None, enabled, limit, offset)
-    return [entries.entry_view(r) for r in rows]
+    stats = effectiveness.stats_for(conn, [r["slug"] for r in rows])
+    return [entries.entry_view(r) | {"effectiveness": stats[r["slug"]]} for r in rows]
 
 
 @router.get("/kb/entries/{slug}", summary="One KB entry", dependencies=[Depends(require(Role.viewer))])
@@ -65,7 +68,7 @@ def get_entry(slug: str, conn: ConnDep) -> dict[str, Any]:
     row = repository.entry_by_slug(conn, slug)
     if row is None:
         raise NotFound(f"no KB entry {slug!r}", slug=slug)
-    return entries.entry_view(row)
+    return entries.entry_view(row) | {"effectiveness": effectiveness.stats_for(conn, [slug])[slug]}
 
 
 @router.get(
@@ -156,6 +159,15 @@ def unmatched(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
     return repository.unmatched_groups(conn, limit, offset)
+
+
+@router.get(
+    "/kb/unmatched/trend",
+    summary="Unmatched failures and groups per day, newest first",
+    dependencies=[Depends(require(Role.viewer))],
+)
+def unmatched_trend(conn: ConnDep, days: Annotated[int, Query(ge=1, le=365)] = 30) -> list[dict[str, Any]]:
+    return effectiveness.unmatched_trend(conn, days)
 
 
 @router.post(

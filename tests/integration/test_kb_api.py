@@ -82,6 +82,17 @@ def test_analyze_says_when_the_input_is_not_a_log(client, body, words):
     assert words in r.json()["detail"]
 
 
+def test_entries_carry_effectiveness_and_metrics_export_it(client):
+    r = client.get("/api/v1/kb/entries", params={"q": "reboot"})
+    assert r.status_code == 200 and r.json()
+    eff = r.json()[0]["effectiveness"]
+    assert set(eff) >= {"hits", "last_seen", "fixed_hosts", "fixed_host_count"} and eff["hits"] == 0
+    assert client.get("/api/v1/kb/entries/reboot-timeout").json()["effectiveness"]["hits"] == 0
+    assert client.get("/api/v1/kb/unmatched/trend").json() == []
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200 and "patchpilot_kb_unmatched_failures_latest_day 0.0" in metrics.text
+
+
 def test_analyze_refuses_extra_fields_and_huge_logs(client, settings):
     assert client.post("/api/v1/analyze", json={"log": "x", "extra": 1}).status_code == 422
     big = "x" * (settings.api.max_body_bytes + 10)

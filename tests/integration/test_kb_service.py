@@ -226,3 +226,26 @@ def test_secrets_in_kb_text_are_redacted_in_entry_history_and_audit(conn):
     dump += str(conn.execute("SELECT data FROM kb.entry_history").fetchall())
     dump += str(conn.execute("SELECT detail FROM ops.audit WHERE object_type = 'kb_entry'").fetchall())
     assert secret not in dump and "[REDACTED]" in dump
+
+
+def test_effectiveness_counts_hits_and_hosts_fixed_by_a_later_job(conn, settings):
+    from kb import effectiveness
+
+    log = (LOGS / "dnf-disk-full.log").read_text()
+    job = _job(conn, log)
+    stored = analyse_job(conn, job, log, None, settings)
+    slug = next(s.match.slug for s in stored if s.match)
+    hosts = sorted({s.failure.host for s in stored if s.match and s.match.slug == slug})
+    before = effectiveness.stats_for(conn, [slug, "reboot-timeout"])
+    assert before[slug]["hits"] == len([s for s in stored if s.match and s.match.slug == slug])
+    assert before[slug]["fixed_hosts"] == [] and before[slug]["last_seen"] is not None
+    assert before["reboot-timeout"]["hits"] == 0
+    retry = _job(conn)
+    conn.execute("INSERT INTO ops.job_hosts (job_id, host, status) VALUES (%s, %s, 'changed')", (retry, hosts[0]))
+    after = effectiveness.stats_for(conn, [slug])[slug]
+    assert after["fixed_hosts"] == [hosts[0]] and after["fixed_host_count"] == 1
+    text = effectiveness.prometheus_text(conn).decode()
+    assert f'patchpilot_kb_entry_fixed_hosts{{slug="{slug}"}} 1.0' in text
+    assert f'patchpilot_kb_entry_hits{{slug="{slug}"}} {float(after["hits"])}' in text
+    trend = effectiveness.unmatched_trend(conn)
+    assert sum(d["failures"] for d in trend) == len([s for s in stored if s.match is None])

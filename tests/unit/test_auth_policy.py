@@ -35,6 +35,7 @@ EXPECTED = {
     ("POST", "/api/v1/kb/entries/{slug}/enable"): {KB},
     ("POST", "/api/v1/kb/test"): {KB},
     ("GET", "/api/v1/kb/unmatched"): {V},
+    ("GET", "/api/v1/kb/unmatched/trend"): {V},
     ("POST", "/api/v1/analyze"): {OP, KB},
     ("GET", "/api/v1/audit"): {AD},
     ("GET", "/api/v1/users/me"): {V},
