@@ -24,14 +24,13 @@ import numpy as np
 
 from kb import fallback
 from kb.embedder import Embedder, HashingEmbedder
+from kb.engine import NEAR_DUPLICATE, NEIGHBOURS
 from kb.fallback import Decision, Profiles
 from kb.matcher import CompiledKb
 from kb.seedfile import load_file
 
 HERE = Path(__file__).parent
 VARIANTS = HERE / "calibration_variants.jsonl"
-NEIGHBOURS = 20
-NEAR_DUPLICATE = 0.97  # settings.kb.similarity_threshold
 
 
 def load_variants(path: Path) -> list[dict[str, Any]]:
@@ -65,7 +64,7 @@ class MemoryKb:
     def __init__(self, seed: Path = HERE / "seed.yaml", embedder: Embedder | None = None) -> None:
         _, entries = load_file(seed)
         entries = [e for e in entries if e.get("enabled", True)]
-        self.embedder = embedder or HashingEmbedder(threshold=NEAR_DUPLICATE)
+        self.embedder = embedder or HashingEmbedder()
         self.kb = CompiledKb.build((e["slug"], e["patterns"], e.get("modules", [])) for e in entries)
         self.profiles = Profiles.build(entries)
         self.owners: list[tuple[str, str]] = []
@@ -77,17 +76,18 @@ class MemoryKb:
                     self.owners.append((e["slug"], kind))
         self.vectors = self.embedder.embed(texts)
 
-    def neighbours(self, text: str, k: int = NEIGHBOURS) -> list[tuple[str, str, float]]:
+    def neighbours(self, text: str, k: int = NEIGHBOURS) -> list[str]:
+        """The entries of the ``k`` nearest samples by exact cosine (what the HNSW index approximates)."""
         scores = self.vectors @ self.embedder.embed([text])[0]
         top = np.argsort(-scores)[:k]
-        return [(self.owners[i][0], self.owners[i][1], float(scores[i])) for i in top]
+        return [self.owners[i][0] for i in top]
 
     def run(self, case: dict[str, Any]) -> Outcome:
         text, module = case["text"], case.get("module")
         exact = self.kb.match(text, module)
         if exact is not None:
             return Outcome(case, exact.slug, "exact", (), None)
-        d = self.profiles.decide(text, module, self.neighbours(text), near_duplicate=self.embedder.threshold)
+        d = self.profiles.decide(text, module, self.neighbours(text), near_duplicate=NEAR_DUPLICATE)
         got = d.answer.slug if d.answer else None
         return Outcome(case, got, "similar" if got else "none", tuple(s.slug for s in d.related), d)
 

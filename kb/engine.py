@@ -25,6 +25,9 @@ _LOCK = threading.Lock()
 _PROFILES: OrderedDict[tuple[str, int], Profiles] = OrderedDict()
 _CACHE_SIZE = 8
 NEIGHBOURS = 20
+# The char cosine (kb.embedder.FINE) at which a stored sample's near-duplicate answers alone; it was
+# the whole fallback's threshold before (kb/THRESHOLD.md, "Near-duplicate threshold").
+NEAR_DUPLICATE = 0.97
 
 
 def compiled_kb(conn: repo.Conn) -> CompiledKb:
@@ -95,8 +98,7 @@ def decide_many(
     out: list[MatchResult] = []
     for (text, module), vector in zip(items, vectors, strict=True):
         rows = repo.nearest_samples(conn, embedder.name, vector, NEIGHBOURS)
-        near = [(r["slug"], r["kind"], float(r["score"])) for r in rows]
-        d = prof.decide(text, module, near, near_duplicate=embedder.threshold)
+        d = prof.decide(text, module, [r["slug"] for r in rows], near_duplicate=NEAR_DUPLICATE)
         answer, via = d.answer, "signals"
         if answer is None and chooser is not None and d.related:
             pick = chooser(text, d.candidates[:5])

@@ -1,11 +1,11 @@
 """The similarity fallback's decision: answer with an entry only when independent signals agree.
 
-Character n-gram vectors find candidates (the nearest samples, kb.engine), but alone they
+The vector index finds candidates (the nearest samples, kb.engine), but vectors alone
 cannot tell a paraphrase ("another tool words the same cause") from a near-miss ("the same
 words around another cause"). Each candidate entry is scored on four signals
 (kb/THRESHOLD.md, "Fallback"):
 
-- ``char``: the best cosine of the failure to one of the entry's match samples (the vector index);
+- ``char``: the best character n-gram cosine (kb.embedder.FINE, 2000-d) to one of its match samples;
 - ``word``: the best IDF-weighted word cosine to one of its samples, or to its title + patterns;
 - ``key``: the largest share (IDF-weighted) of one of its patterns' literal words the failure holds;
 - ``explained``: the share (IDF-weighted) of the failure's words the entry's vocabulary holds.
@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kb.embedder import FINE, Vectors
 from kb.terms import compatible, family, module_family, pattern_words, stem, terms
 
 # Calibrated on kb/calibration_variants.jsonl (python -m kb.calibrate; kb/THRESHOLD.md).
@@ -54,6 +55,15 @@ class Profile:
     no_match: list[set[str]]
     family: str | None
     modules: frozenset[str]
+    match_texts: list[str] = field(default_factory=list)
+    no_match_texts: list[str] = field(default_factory=list)
+    _vectors: tuple[Vectors, Vectors] | None = None
+
+    def vectors(self) -> tuple[Vectors, Vectors]:
+        """The FINE vectors of the match and no_match samples (computed once, when first a candidate)."""
+        if self._vectors is None:
+            self._vectors = (FINE.embed(self.match_texts), FINE.embed(self.no_match_texts))
+        return self._vectors
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +113,8 @@ def profile_of(row: Mapping[str, Any]) -> Profile:
         no_match=[terms(s) for s in no_match],
         family=fams.pop() if len(fams) == 1 else None,
         modules=modules,
+        match_texts=match,
+        no_match_texts=no_match,
     )
 
 
@@ -153,12 +165,14 @@ class Profiles:
     def _mass(self, words: set[str]) -> float:
         return sum(self.idf(t) for t in words)
 
-    def score(
-        self, slug: str, words: set[str], char: float, text_family: str | None, vetoed: bool = False
-    ) -> Scored | None:
+    def score(self, slug: str, words: set[str], vector: Vectors, text_family: str | None) -> Scored | None:
         p = self.by_slug.get(slug)
         if p is None:
             return None
+        match_v, no_match_v = p.vectors()
+        char = max(0.0, float((match_v @ vector).max())) if len(match_v) else 0.0
+        # A no_match sample of the entry nearer than all its match samples vetoes it (as the old rule did).
+        vetoed = bool(len(no_match_v)) and float((no_match_v @ vector).max()) > char
         word = max((self._wcos(words, s) for s in p.samples), default=0.0)
         # A pattern of one or two common words is easy to cover: its share counts by its weight.
         key = max(
@@ -181,29 +195,20 @@ class Profiles:
         self,
         text: str,
         module: str | None,
-        neighbours: Sequence[tuple[str, str, float]],
+        neighbours: Sequence[str],
         near_duplicate: float | None = None,
     ) -> Decision:
-        """``neighbours``: ``(slug, kind, cosine)`` of the nearest samples, best first.
+        """``neighbours``: the entries of the nearest samples (the vector index), best first; with the
+        entries sharing the most words they are the candidates.
 
-        ``near_duplicate``: a cosine at which the nearest match sample alone decides (the embedder's
-        calibrated threshold: a stored sample with another host, path or version), unless vetoed.
+        ``near_duplicate``: a ``char`` cosine at which the nearest match sample alone decides (a stored
+        sample with another host, path or version), unless vetoed.
         """
         words = terms(text)
         text_family = family(text) or module_family(module)
-        char: dict[str, float] = {}
-        vetoed: set[str] = set()
-        for slug, kind, cos in neighbours:
-            if kind == "match" and slug not in char:
-                char[slug] = max(0.0, float(cos))
-            elif kind == "no_match" and slug not in char:
-                vetoed.add(slug)  # a no_match sample of the entry is nearer than all its match samples
-        slugs = list(dict.fromkeys([*char, *self.lexical(words)]))
-        scored = [
-            s
-            for s in (self.score(slug, words, char.get(slug, 0.0), text_family, slug in vetoed) for slug in slugs)
-            if s
-        ]
+        vector = FINE.embed_one(text)
+        slugs = list(dict.fromkeys([*neighbours, *self.lexical(words)]))
+        scored = [s for s in (self.score(slug, words, vector, text_family) for slug in slugs) if s]
         scored.sort(key=lambda s: (-s.score, s.slug))
         out = Decision(candidates=scored)
         if not scored:

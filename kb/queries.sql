@@ -69,7 +69,7 @@ WHERE NOT EXISTS (SELECT 1 FROM kb.sample_vectors v WHERE v.entry_id = e.id AND 
 SELECT set_config('hnsw.ef_search', '400', true), set_config('hnsw.iterative_scan', 'relaxed_order', true);
 
 -- name: nearest_samples
--- The index walks a halfvec copy of the graph (migration 0004); the 40 candidates it returns are
+-- The index walks a halfvec(384) copy of the graph (migrations 0004, 0006); the 40 candidates it returns are
 -- re-ranked by the exact float32 cosine, which is also the score. The constant LIMIT keeps the
 -- index scan in the generic plan psycopg prepares after five calls; MATERIALIZED keeps the
 -- relaxed-order candidates apart from the exact ordering.
@@ -77,7 +77,7 @@ WITH candidates AS MATERIALIZED (
     SELECT e.slug, v.kind, v.embedding <=> %(vector)s AS distance
     FROM kb.sample_vectors v JOIN kb.entries e ON e.id = v.entry_id
     WHERE v.embedder = %(embedder)s AND e.enabled
-    ORDER BY v.embedding::halfvec(2000) <=> %(vector)s::halfvec(2000)
+    ORDER BY v.embedding::halfvec(384) <=> %(vector)s::halfvec(384)
     LIMIT 40
 )
 SELECT slug, kind, 1 - distance AS score FROM candidates ORDER BY distance LIMIT %(k)s;
