@@ -12,7 +12,7 @@ from api.auth import require
 from api.deps import ConnDep, SettingsDep, UserDep
 from core.auth.models import Role
 from core.errors import NotFound, ValidationFailed
-from kb import effectiveness, entries, repository
+from kb import effectiveness, entries, repository, suggest
 from kb.models import Category, EntryIn, Samples
 from kb.service import job_failures, reanalyse_job
 
@@ -31,6 +31,11 @@ class EntryUpdate(BaseModel):
     references: list[str] = Field(default_factory=list)
     samples: Samples = Field(default_factory=Samples)
     enabled: bool = True
+
+
+class SuggestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    example: str = Field(min_length=1, max_length=100_000, description="a failure text the new entry must match")
 
 
 class PatternTest(BaseModel):
@@ -146,6 +151,20 @@ def test_pattern(body: PatternTest, conn: ConnDep) -> dict[str, Any]:
     matches the text, which other entries' samples it would match, and which stored failures it matches
     (``conflicts``: those already assigned to another entry)."""
     return entries.try_pattern(conn, body.pattern, body.text, body.slug, body.limit)
+
+
+@router.post(
+    "/kb/suggest",
+    summary="Suggest a pattern, title and slug for a new entry from an example failure",
+    dependencies=[Depends(require(Role.kb_editor))],
+)
+def suggest_entry(body: SuggestBody, conn: ConnDep) -> dict[str, Any]:
+    """The pattern is the example's longest stable text, escaped for RE2; it compiles and matches the
+    example (``matches_example``). ``test`` is what ``POST /kb/test`` says of it: other entries' samples
+    and stored failures it would also match."""
+    out = suggest.suggestion(body.example)
+    out["test"] = entries.try_pattern(conn, str(out["pattern"]), body.example, None, 1000)
+    return out
 
 
 @router.get(

@@ -93,6 +93,16 @@ def test_entries_carry_effectiveness_and_metrics_export_it(client):
     assert metrics.status_code == 200 and "patchpilot_kb_unmatched_failures_latest_day 0.0" in metrics.text
 
 
+def test_suggest_gives_a_pattern_that_matches_its_example(client):
+    example = "Transaction test error:\n  installing package foo-1.2.3 needs 12MB on the /srv filesystem"
+    r = client.post("/api/v1/kb/suggest", json={"example": example})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["matches_example"] is True and body["test"]["pattern_matches_text"] is True
+    assert "installing" in body["pattern"] and body["slug"] and body["title"]
+    assert client.post("/api/v1/kb/suggest", json={"example": ""}).status_code == 422
+
+
 def test_analyze_refuses_extra_fields_and_huge_logs(client, settings):
     assert client.post("/api/v1/analyze", json={"log": "x", "extra": 1}).status_code == 422
     big = "x" * (settings.api.max_body_bytes + 10)

@@ -34,6 +34,7 @@ EXPECTED = {
     ("POST", "/api/v1/kb/entries/{slug}/disable"): {KB},
     ("POST", "/api/v1/kb/entries/{slug}/enable"): {KB},
     ("POST", "/api/v1/kb/test"): {KB},
+    ("POST", "/api/v1/kb/suggest"): {KB},
     ("GET", "/api/v1/kb/unmatched"): {V},
     ("GET", "/api/v1/kb/unmatched/trend"): {V},
     ("POST", "/api/v1/analyze"): {OP, KB},
