@@ -10,10 +10,10 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from bench.kb import _generic_plan, index_ddl
 from core.db import connect
 from core.migrate import MIGRATIONS_DIR
 from kb import repository as repo
-from kb.bench import _generic_plan, index_ddl
 from kb.embedder import DIM
 
 _ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
--- Named queries of kb/bench.py (the production tables of a throwaway migrated database).
+-- Named queries of bench/kb.py (the production tables of a throwaway migrated database).
 
 -- name: insert_entries
 -- One entry per stored sample vector ("100,000 entries"); one statement, so the version trigger fires once.
