@@ -23,7 +23,7 @@ def run_benchmarks(settings: Settings, *, only: set[str], jobs: int) -> None:
     if "analyser" in want or "jobs" in want:
         settings = services.ensure_db(settings)
     if "analyser" in want:
-        from kb import bench as kb_bench
+        from bench import kb as kb_bench
 
         _print("analyser: 100 MB stdout (10,000 hosts) vs grep -c", kb_bench.bench_analyse())
         _print("matching: 10,000 failures vs KBs of 100 and 10,000 entries", kb_bench.bench_matching())

@@ -19,7 +19,8 @@ from core.embedded import start_postgres
 from core.migrate import migrate
 from core.settings import Settings, get_settings
 from kb.entries import SEED_PATH, export_text, import_file
-from kb.service import analyse_text
+from kb.errors import NotAnAnsibleLog
+from kb.service import analyse_input
 
 kb_app = typer.Typer(help="Knowledge base: import and export the seed format.", no_args_is_help=True)
 console = Console()
@@ -80,11 +81,18 @@ def analyze_command(
     with db(settings) as conn:
         if not conn.execute("SELECT 1 FROM kb.entries LIMIT 1").fetchone():
             import_file(conn, _seed(settings), "cli")
-        report = analyse_text(conn, file.read_bytes().decode("utf-8", "replace"), settings)
-        conn.rollback()
+        try:
+            report = analyse_input(conn, file.read_bytes(), settings)
+        except NotAnAnsibleLog as exc:
+            Console(stderr=True).print(f"[red]{file}: {exc.message}[/red]")
+            raise typer.Exit(2) from None
+        finally:
+            conn.rollback()
     if json:
         sys.stdout.write(jsonlib.dumps(report, indent=2, default=str) + "\n")
         return
+    for note in report["input"]["notes"]:
+        console.print(f"[yellow]{file}: {note}[/yellow]")
     failures = report["failures"]
     if not failures:
         console.print("[green]No failed hosts in this log.[/green]")
@@ -96,6 +104,10 @@ def analyze_command(
         kb = f["kb"]
         if kb is None:
             cause, fix = f["message"][:400], "[yellow]no known fix (unmatched)[/yellow]"
+            if f["related"]:
+                fix += "\npossibly related (not a diagnosis): " + ", ".join(
+                    f"{r['slug']} ({r['score']})" for r in f["related"]
+                )
         else:
             label = "exact" if kb["match"] == "exact" else f"similar, score {kb['score']}"
             cause = f"{kb['title']} [dim]({kb['slug']}, {label})[/dim]\n{f['message'][:200]}"
@@ -127,4 +139,33 @@ def eval_failures_command(
     for m in report["mismatches"]:
         console.print(f"  {m['log']}: {m['host']} / {m['task']}: expected {m['expected']}, got {m['got']}")
     if report["wrong_matches"] or report["precision"] < 1 or report["recall"] < 1:
+        raise typer.Exit(1)
+
+
+def eval_variants_command(
+    cases: Annotated[Path, typer.Option("--cases", help="variants JSONL: id, text, module?, expected, kind")],
+    kb: Annotated[Path | None, typer.Option("--kb", help="KB file; default: the packaged seed")] = None,
+    json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Run re-worded and near-miss failure texts through the matcher: recall at zero wrong fixes, wrong fixes,
+    "possibly related" counts. Exits 1 when any answer is a wrong fix."""
+    from evals.failures import run_variants
+
+    settings = get_settings()
+    report = run_variants(cases, kb, settings, server_url(settings))
+    if json:
+        sys.stdout.write(jsonlib.dumps(report, indent=2) + "\n")
+    else:
+        console.print(
+            f"cases {report['cases']}  expected an entry {report['expected_an_entry']}  right {report['right']} "
+            f"(exact {report['right_exact']}, similar {report['right_similar']})  recall {report['recall']}  "
+            f"wrong {report['wrong']}  recall at zero wrong {report['recall_at_zero_wrong']}  "
+            f"possibly related shown {report['possibly_related_shown']} "
+            f"(holding the expected entry: {report['possibly_related_contains_expected']})"
+        )
+        for kind, k in report["by_kind"].items():
+            console.print(f"  {kind}: {k}")
+        for w in report["wrong_cases"]:
+            console.print(f"  WRONG {w['id']}: expected {w['expected']}, got {w['got']} ({w['how']}, {w['score']})")
+    if report["wrong"]:
         raise typer.Exit(1)

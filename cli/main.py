@@ -216,6 +216,7 @@ def _register() -> None:
     app.add_typer(kb_cli.kb_app, name="kb")
     app.command("analyze")(kb_cli.analyze_command)
     eval_app.command("failures")(kb_cli.eval_failures_command)
+    eval_app.command("variants")(kb_cli.eval_variants_command)
     app.add_typer(users_cli.users_app, name="users")
     app.add_typer(inventory_cli.inventory_app, name="inventory")
     app.command("chat-ui")(ui_cli.chat_ui_command)

@@ -22,9 +22,12 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from core.db import connect
 from core.migrate import migrate
 from core.settings import Settings
+from kb.calibrate import load_variants
+from kb.chooser import make_chooser
 from kb.embedder import make_embedder
-from kb.engine import match_failures
+from kb.engine import match_detail, match_failures
 from kb.entries import SEED_PATH, import_file
+from kb.models import Failure
 from kb.service import analyse
 
 
@@ -74,6 +77,76 @@ def evaluate(conn: psycopg.Connection[Any], cases_dir: Path, settings: Settings)
         "wrong_matches": wrong_n,
         "mismatches": mismatches,
     }
+
+
+def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings: Settings) -> dict[str, Any]:
+    """Variant failure texts through the production matcher (exact patterns, then the fallback).
+
+    A line: ``{"id", "text", "module"?, "tool"?, "expected": slug | null, "kind": "reworded" | "near_miss"}``.
+    ``wrong`` counts answers that are not the expected entry (an answer for a null case included);
+    ``recall_at_zero_wrong`` is the recall when ``wrong`` is 0, else null (there is no zero-wrong point).
+    """
+    cases = load_variants(cases_file)
+    failures = [
+        Failure(
+            host=str(c.get("id", i)), task="variant", module=c.get("module"), message=c["text"], match_text=c["text"]
+        )
+        for i, c in enumerate(cases)
+    ]
+    results = match_detail(conn, make_embedder(settings), failures, make_chooser(settings))
+    rows: list[dict[str, Any]] = []
+    for c, res in zip(cases, results, strict=True):
+        m = res.match
+        rows.append(
+            {
+                "id": c.get("id"),
+                "kind": c.get("kind"),
+                "expected": c["expected"],
+                "got": m.slug if m else None,
+                "how": m.kind.value if m else None,
+                "score": m.score if m else None,
+                "related": [(x.slug, x.score) for x in res.related],
+            }
+        )
+    pos = [r for r in rows if r["expected"] is not None]
+    right = [r for r in pos if r["got"] == r["expected"]]
+    wrong = [r for r in rows if r["got"] is not None and r["got"] != r["expected"]]
+    recall = round(len(right) / len(pos), 4) if pos else 1.0
+    by_kind: dict[str, dict[str, int]] = {}
+    for r in rows:
+        k = by_kind.setdefault(str(r["kind"]), {"cases": 0, "right": 0, "wrong": 0, "unanswered": 0, "related": 0})
+        k["cases"] += 1
+        k["right"] += r["got"] == r["expected"]
+        k["wrong"] += r["got"] is not None and r["got"] != r["expected"]
+        k["unanswered"] += r["got"] is None and r["expected"] is not None
+        k["related"] += r["got"] is None and bool(r["related"])
+    return {
+        "cases": len(rows),
+        "expected_an_entry": len(pos),
+        "right": len(right),
+        "right_exact": sum(r["how"] == "exact" for r in right),
+        "right_similar": sum(r["how"] == "similar" for r in right),
+        "recall": recall,
+        "wrong": len(wrong),
+        "recall_at_zero_wrong": recall if not wrong else None,
+        "possibly_related_shown": sum(r["got"] is None and bool(r["related"]) for r in rows),
+        "possibly_related_contains_expected": sum(
+            r["got"] is None and r["expected"] in {s for s, _ in r["related"]} for r in pos
+        ),
+        "by_kind": by_kind,
+        "method": "exact RE2 patterns, then nearest samples (HNSW) re-ranked by word, key-term and "
+        "package-manager agreement (kb/fallback.py); the LLM picks among candidates only when configured",
+        "wrong_cases": wrong,
+    }
+
+
+def run_variants(cases_file: Path, kb_file: Path | None, settings: Settings, server_url: str) -> dict[str, Any]:
+    """Import the KB into a throwaway database on ``server_url`` and evaluate a variant file."""
+    with throwaway_database(server_url) as url, connect(url) as conn:
+        import_file(conn, kb_file or settings.kb.seed_path or SEED_PATH, by="eval")
+        report = evaluate_variants(conn, cases_file, settings)
+        conn.rollback()
+    return report
 
 
 @contextlib.contextmanager

@@ -1,119 +1,155 @@
-"""Calibrate the similarity threshold (kb/THRESHOLD.md): ``python -m kb.calibrate``.
+"""Calibrate the similarity fallback (kb/THRESHOLD.md): ``python -m kb.calibrate [VARIANTS.jsonl ...]``.
 
-Positives: every ``samples.match`` text of every entry, held out in turn and looked up among
-the remaining samples of all entries (leave-one-out), plus the eval logs' failures. Negatives:
-kb/calibration_negatives.yaml, the eval failures that expect no entry, and each entry's
-``no_match`` samples (negative for that entry only). Texts an exact pattern already matches
-are skipped: similarity only sees what the patterns leave.
+Runs every variant of the given sets (default: kb/calibration_variants.jsonl, our own; never
+evals/) through the production decision in memory: exact RE2 patterns first, then the nearest
+samples by exact cosine (what the HNSW index approximates) and ``kb.fallback.Profiles.decide``.
+Prints the outcome at the current bars and a sweep of the bars: for each, the variants answered
+right, the wrong answers and the "possibly related" counts. The bars in kb.fallback are chosen
+as the most recall with zero wrong answers, preferring the widest margin.
 
-The threshold is the lowest score that accepts no wrong entry and no negative, plus a margin.
+A variant line: ``{"id", "text", "module"?, "tool"?, "expected": slug | null, "kind": "reworded" | "near_miss"}``.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
+from kb import fallback
 from kb.embedder import Embedder, HashingEmbedder
+from kb.engine import NEAR_DUPLICATE, NEIGHBOURS
+from kb.fallback import Decision, Profiles
 from kb.matcher import CompiledKb
-from kb.parser import parse_stdout
 from kb.seedfile import load_file
 
 HERE = Path(__file__).parent
-MARGIN = 0.01
+VARIANTS = HERE / "calibration_variants.jsonl"
 
 
-def _eval_failures(cases_dir: Path) -> list[tuple[str, str | None]]:
-    out: list[tuple[str, str | None]] = []
-    for line in (cases_dir / "cases.jsonl").read_text().splitlines():
+def load_variants(path: Path) -> list[dict[str, Any]]:
+    """The variant lines of a JSONL file; a line that is not a variant is a ValueError naming it."""
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
-        case = json.loads(line)
-        want = {(e["host"], e["task"]): e.get("kb") for e in case["expected"]}
-        for f in parse_stdout((cases_dir / case["log"]).read_bytes()).failures:
-            if (f.host, f.task) in want:
-                out.append((f.match_text, want[(f.host, f.task)]))
+        try:
+            case = json.loads(line)
+            if not isinstance(case, dict) or not isinstance(case.get("text"), str) or "expected" not in case:
+                raise ValueError("needs 'text' (string) and 'expected' (slug or null)")
+        except ValueError as exc:
+            raise ValueError(f"{path}:{n}: not a variant line: {exc}") from None
+        out.append(case)
     return out
 
 
-def calibrate(
-    seed: Path = HERE / "seed.yaml",
-    cases_dir: Path = HERE.parent / "evals" / "logs",
-    negatives: Path = HERE / "calibration_negatives.yaml",
-    embedder: Embedder | None = None,
-) -> dict[str, Any]:
-    emb = embedder or HashingEmbedder()
-    _, entries = load_file(seed)
-    kb = CompiledKb.build((e["slug"], e["patterns"], e.get("modules", [])) for e in entries)
-    texts: list[str] = []
-    owners: list[str] = []
-    kinds: list[str] = []
-    for e in entries:
-        for kind in ("match", "no_match"):
-            for t in e.get("samples", {}).get(kind, []):
-                texts.append(t)
-                owners.append(e["slug"])
-                kinds.append(kind)
-    vecs = emb.embed(texts)
-    is_match = np.array([k == "match" for k in kinds])
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    case: dict[str, Any]
+    got: str | None
+    how: str  # exact | similar | none
+    related: tuple[str, ...]
+    decision: Decision | None
 
-    def nearest(v: np.ndarray[Any, Any], exclude: int | None) -> tuple[str | None, float]:
-        scores = vecs @ v
-        if exclude is not None:
-            scores[exclude] = -1.0
-        vetoed: set[str] = set()
-        for i in np.argsort(-scores)[:10]:
-            if not is_match[i]:
-                vetoed.add(owners[i])
-            elif owners[i] not in vetoed:
-                return owners[i], float(scores[i])
-        return None, 0.0
 
-    rows: list[dict[str, Any]] = []
-    for i in range(len(texts)):
-        if kinds[i] == "match":
-            slug, score = nearest(vecs[i], i)
-            rows.append({"kind": "variant", "want": owners[i], "got": slug, "score": score})
-    for text, want in _eval_failures(cases_dir):
-        if kb.match(text) is None:
-            slug, score = nearest(emb.embed([text])[0], None)
-            rows.append({"kind": "eval", "want": want, "got": slug, "score": score})
-    skipped = 0
-    for text in yaml.safe_load(negatives.read_text()):
-        if kb.match(text) is not None:
-            skipped += 1
-            continue
-        slug, score = nearest(emb.embed([text])[0], None)
-        rows.append({"kind": "negative", "want": None, "got": slug, "score": score})
-    for i in range(len(texts)):
-        if kinds[i] == "no_match":  # held out, so only other no_match samples can veto
-            slug, score = nearest(vecs[i], i)
-            if slug == owners[i]:
-                rows.append({"kind": "no_match", "want": f"(not {owners[i]})", "got": slug, "score": score})
-    wrong = [r for r in rows if r["got"] is not None and r["got"] != r["want"]]
-    worst_wrong = max((r["score"] for r in wrong), default=0.0)
-    threshold = round(min(0.99, float(np.ceil((worst_wrong + MARGIN) * 100) / 100)), 2)
-    right = [r for r in rows if r["kind"] == "variant" and r["got"] == r["want"]]
-    variants = [r for r in rows if r["kind"] == "variant"]
-    accepted = [r for r in right if r["score"] >= threshold]
+class MemoryKb:
+    """The seed KB in memory: compiled patterns, sample vectors and fallback profiles."""
+
+    def __init__(self, seed: Path = HERE / "seed.yaml", embedder: Embedder | None = None) -> None:
+        _, entries = load_file(seed)
+        entries = [e for e in entries if e.get("enabled", True)]
+        self.embedder = embedder or HashingEmbedder()
+        self.kb = CompiledKb.build((e["slug"], e["patterns"], e.get("modules", [])) for e in entries)
+        self.profiles = Profiles.build(entries)
+        self.owners: list[tuple[str, str]] = []
+        texts: list[str] = []
+        for e in entries:
+            for kind in ("match", "no_match"):
+                for t in e.get("samples", {}).get(kind, []):
+                    texts.append(t)
+                    self.owners.append((e["slug"], kind))
+        self.vectors = self.embedder.embed(texts)
+
+    def neighbours(self, text: str, k: int = NEIGHBOURS) -> list[str]:
+        """The entries of the ``k`` nearest samples by exact cosine (what the HNSW index approximates)."""
+        scores = self.vectors @ self.embedder.embed([text])[0]
+        top = np.argsort(-scores)[:k]
+        return [self.owners[i][0] for i in top]
+
+    def run(self, case: dict[str, Any]) -> Outcome:
+        text, module = case["text"], case.get("module")
+        exact = self.kb.match(text, module)
+        if exact is not None:
+            return Outcome(case, exact.slug, "exact", (), None)
+        d = self.profiles.decide(text, module, self.neighbours(text), near_duplicate=NEAR_DUPLICATE)
+        got = d.answer.slug if d.answer else None
+        return Outcome(case, got, "similar" if got else "none", tuple(s.slug for s in d.related), d)
+
+
+def summary(outcomes: Iterable[Outcome]) -> dict[str, Any]:
+    """Recall at zero wrong is ``right / reworded`` when ``wrong`` is 0 (wrong = an answer != expected)."""
+    rows = list(outcomes)
+    pos = [o for o in rows if o.case["expected"] is not None]
+    right = [o for o in pos if o.got == o.case["expected"]]
+    wrong = [o for o in rows if o.got is not None and o.got != o.case["expected"]]
+    related_right = [o for o in pos if o.got is None and o.case["expected"] in o.related]
     return {
-        "embedder": emb.name,
-        "threshold": threshold,
-        "worst_wrong_score": round(worst_wrong, 4),
-        "worst_wrong": sorted(wrong, key=lambda r: -r["score"])[:5],
-        "variants": len(variants),
-        "variants_top1_right": len(right),
-        "variants_recovered_at_threshold": len(accepted),
-        "negatives": sum(r["kind"] in ("negative", "eval") and r["want"] is None for r in rows),
-        "negatives_skipped_exact": skipped,
-        "no_match_checks": sum(r["kind"] == "no_match" for r in rows),
-        "wrong_at_threshold": sum(r["score"] >= threshold for r in wrong),
+        "cases": len(rows),
+        "expected_an_entry": len(pos),
+        "expected_none": len(rows) - len(pos),
+        "right": len(right),
+        "right_exact": sum(o.how == "exact" for o in right),
+        "right_similar": sum(o.how == "similar" for o in right),
+        "recall": round(len(right) / len(pos), 4) if pos else 1.0,
+        "wrong": len(wrong),
+        "unanswered": sum(o.got is None for o in pos),
+        "possibly_related_shown": sum(bool(o.related) for o in rows if o.got is None),
+        "possibly_related_right": len(related_right),
+        "wrong_cases": [
+            {"id": o.case.get("id"), "expected": o.case["expected"], "got": o.got, "how": o.how} for o in wrong
+        ],
     }
 
 
+def sweep(kb: MemoryKb, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Recall and wrong answers over a grid of the three answer bars (decisions recomputed per point)."""
+    saved = (fallback.ANSWER_SCORE, fallback.ANSWER_LEAD, fallback.ANSWER_KEY)
+    grid = itertools.product((0.4, 0.45, 0.5, 0.55, 0.6), (0.0, 0.04, 0.08, 0.12), (0.3, 0.4, 0.5, 0.6))
+    out = []
+    try:
+        for score, lead, key in grid:
+            fallback.ANSWER_SCORE, fallback.ANSWER_LEAD, fallback.ANSWER_KEY = score, lead, key
+            s = summary(kb.run(c) for c in cases)
+            out.append({"score": score, "lead": lead, "key": key, "right": s["right"], "wrong": s["wrong"]})
+    finally:
+        fallback.ANSWER_SCORE, fallback.ANSWER_LEAD, fallback.ANSWER_KEY = saved
+    return sorted(out, key=lambda r: (r["wrong"], -r["right"]))
+
+
+def main(argv: list[str]) -> None:
+    paths = [Path(a) for a in argv if not a.startswith("-")] or [VARIANTS]
+    cases = [c for p in paths for c in load_variants(p)]
+    kb = MemoryKb()
+    result = summary(kb.run(c) for c in cases)
+    if "--sweep" in argv:
+        result["sweep_best"] = sweep(kb, cases)[:15]
+    if "--detail" in argv:
+        for c in cases:
+            o = kb.run(c)
+            if o.got != c["expected"] or "--all" in argv:
+                cands = [
+                    (s.slug, s.score, s.char, s.word, s.key, s.explained, s.conflict)
+                    for s in (o.decision.candidates[:3] if o.decision else [])
+                ]
+                print(c["id"], c["kind"], "want", c["expected"], "got", o.got, o.how, cands, file=sys.stderr)
+    print(json.dumps(result, indent=2))
+
+
 if __name__ == "__main__":
-    print(json.dumps(calibrate(), indent=2, default=str))
+    main(sys.argv[1:])

@@ -1,8 +1,13 @@
 """Embedders for the similarity fallback.
 
 ``HashingEmbedder`` (default, offline): character 3-5-grams inside space-padded words of the
-normalised text, hashed with ``crc32 % 2000``, weight ``1 + ln(count)``, no IDF (a vector
+normalised text, hashed with ``crc32 % dim``, weight ``1 + ln(count)``, no IDF (a vector
 never depends on the rest of the KB), L2-normalised. numpy only, ~0.1 ms per text.
+
+Two sizes: ``DIM`` (384) for the stored vectors and their HNSW index, which only find candidates
+(a small vector keeps p95 under 5 ms at 100,000 vectors, kb/THRESHOLD.md); ``FINE_DIM`` (2000)
+for the fallback's ``char`` signal, computed on the candidates only (fewer hash collisions, so
+the scores the bars were calibrated on do not depend on the index size).
 ``OpenAIEmbedder``: an OpenAI-compatible ``/v1/embeddings`` endpoint (settings.llm), with its
 own threshold (thresholds do not carry over between models); vectors are folded to DIM so
 they fit the same pgvector column and HNSW index.
@@ -10,7 +15,7 @@ they fit the same pgvector column and HNSW index.
 >>> e = HashingEmbedder()
 >>> v = e.embed(["Connection timed out", "connection timed out"])
 >>> v.shape, round(float(v[0] @ v[1]), 6)
-((2, 2000), 1.0)
+((2, 384), 1.0)
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from core.errors import ServiceUnavailable
 from core.settings import Settings
 from kb.normalise import normalise
 
-DIM = 2000
+DIM = 384
+FINE_DIM = 2000
 DEFAULT_OPENAI_MODEL = "text-embedding-3-small"
 Vectors = npt.NDArray[np.float32]
 
@@ -41,34 +47,38 @@ class Embedder(Protocol):
     def embed(self, texts: list[str]) -> Vectors: ...
 
 
-def _grams(text: str) -> Counter[int]:
+def _grams(text: str, dim: int) -> Counter[int]:
     counts: Counter[int] = Counter()
     for word in text.split():
         padded = f" {word} "
         size = len(padded)
         for n in (3, 4, 5):
             for i in range(size - n + 1):
-                counts[zlib.crc32(padded[i : i + n].encode("utf-8", "surrogatepass")) % DIM] += 1
+                counts[zlib.crc32(padded[i : i + n].encode("utf-8", "surrogatepass")) % dim] += 1
     return counts
 
 
 class HashingEmbedder:
     name = "hashing"
 
-    def __init__(self, threshold: float = 0.93) -> None:
+    def __init__(self, threshold: float = 0.93, dim: int = DIM) -> None:
         self.threshold = threshold
+        self.dim = dim
 
     def embed_one(self, text: str) -> npt.NDArray[np.float32]:
-        vec = np.zeros(DIM, dtype=np.float32)
-        for index, count in _grams(normalise(text)).items():
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for index, count in _grams(normalise(text), self.dim).items():
             vec[index] = 1.0 + math.log(count)
         norm = float(np.linalg.norm(vec))
         return vec / norm if norm else vec
 
     def embed(self, texts: list[str]) -> Vectors:
         if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self.embed_one(t) for t in texts])
+
+
+FINE = HashingEmbedder(dim=FINE_DIM)
 
 
 class OpenAIEmbedder:

@@ -2,25 +2,32 @@
 
 The compiled pattern set is cached per database and KB version (``kb.meta``, bumped by a
 trigger on every change to ``kb.entries``), so a process recompiles only after an edit.
-Similarity answers only at or above the embedder's threshold (kb/THRESHOLD.md) and is
-labelled ``similar`` with its score; a closer ``no_match`` sample of the same entry vetoes it.
+The similarity fallback (kb.fallback) answers only when its independent signals agree and is
+labelled ``similar`` with its score; below its bars, candidates are returned as "possibly
+related" with their scores, never as the answer.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from core.enums import MatchKind
 from kb import repository as repo
 from kb.embedder import Embedder
+from kb.fallback import Decision, Profiles, Scored
 from kb.matcher import CompiledKb
-from kb.models import Failure, KbMatch
+from kb.models import Failure, KbMatch, MatchResult, Related
 
 _CACHE: OrderedDict[tuple[str, int], CompiledKb] = OrderedDict()
 _LOCK = threading.Lock()
+_PROFILES: OrderedDict[tuple[str, int], Profiles] = OrderedDict()
 _CACHE_SIZE = 8
-NEIGHBOURS = 10
+NEIGHBOURS = 20
+# The char cosine (kb.embedder.FINE) at which a stored sample's near-duplicate answers alone; it was
+# the whole fallback's threshold before (kb/THRESHOLD.md, "Near-duplicate threshold").
+NEAR_DUPLICATE = 0.97
 
 
 def compiled_kb(conn: repo.Conn) -> CompiledKb:
@@ -49,42 +56,86 @@ def ensure_vectors(conn: repo.Conn, embedder: Embedder) -> None:
             )
 
 
-def similar(conn: repo.Conn, embedder: Embedder, text: str) -> KbMatch | None:
-    """The nearest entry by its samples, if its cosine score reaches the embedder's threshold."""
-    return similar_many(conn, embedder, [text])[0]
+def profiles(conn: repo.Conn) -> Profiles:
+    """The fallback profiles of this database's current KB version (cached like the patterns)."""
+    key = repo.kb_version(conn)
+    with _LOCK:
+        hit = _PROFILES.get(key)
+        if hit is not None:
+            _PROFILES.move_to_end(key)
+            return hit
+    built = Profiles.build(repo.enabled_profiles(conn))
+    with _LOCK:
+        _PROFILES[key] = built
+        while len(_PROFILES) > _CACHE_SIZE:
+            _PROFILES.popitem(last=False)
+    return built
 
 
-def similar_many(conn: repo.Conn, embedder: Embedder, texts: list[str]) -> list[KbMatch | None]:
-    if not texts:
+Chooser = Callable[[str, list[Scored]], str | None]
+
+
+def _related(d: Decision) -> tuple[Related, ...]:
+    return tuple(Related(s.slug, s.title, s.score) for s in d.related)
+
+
+def decide_many(
+    conn: repo.Conn,
+    embedder: Embedder,
+    items: list[tuple[str, str | None]],
+    chooser: Chooser | None = None,
+) -> list[MatchResult]:
+    """The fallback for ``(text, module)`` pairs no pattern matched (kb.fallback; kb/THRESHOLD.md).
+
+    The nearest samples give candidates; ``Profiles.decide`` answers only when its signals agree.
+    With a ``chooser`` (an LLM), a failure the signals leave open may still be answered by the
+    chooser's pick among the candidates, if the entry's own words back it (``verify_choice``).
+    """
+    if not items:
         return []
-    vectors = embedder.embed(texts)
-    out: list[KbMatch | None] = []
-    for vector in vectors:
-        vetoed: set[str] = set()
-        found: KbMatch | None = None
-        for row in repo.nearest_samples(conn, embedder.name, vector, NEIGHBOURS):
-            score = float(row["score"])
-            if score < embedder.threshold:
-                break
-            if row["kind"] == "no_match":
-                vetoed.add(row["slug"])
-            elif row["slug"] not in vetoed:
-                found = KbMatch(slug=row["slug"], kind=MatchKind.similar, score=round(score, 4))
-                break
-        out.append(found)
+    prof = profiles(conn)
+    vectors = embedder.embed([t for t, _ in items])
+    out: list[MatchResult] = []
+    for (text, module), vector in zip(items, vectors, strict=True):
+        rows = repo.nearest_samples(conn, embedder.name, vector, NEIGHBOURS)
+        d = prof.decide(text, module, [r["slug"] for r in rows], near_duplicate=NEAR_DUPLICATE)
+        answer, via = d.answer, "signals"
+        if answer is None and chooser is not None and d.related:
+            pick = chooser(text, d.candidates[:5])
+            answer = prof.verify_choice(d, pick) if pick else None
+            via = "llm"
+        if answer is None:
+            out.append(MatchResult(None, _related(d)))
+            continue
+        match = KbMatch(slug=answer.slug, kind=MatchKind.similar, score=answer.score, via=via)
+        out.append(MatchResult(match, tuple(r for r in _related(d) if r.slug != answer.slug)))
     return out
 
 
-def match_failures(conn: repo.Conn, embedder: Embedder | None, failures: list[Failure]) -> list[KbMatch | None]:
-    """One match (or None) per failure: exact first; similarity for the rest when an embedder is given."""
+def similar(conn: repo.Conn, embedder: Embedder, text: str, module: str | None = None) -> KbMatch | None:
+    """The fallback's answer for one text no pattern matched, or None."""
+    return decide_many(conn, embedder, [(text, module)])[0].match
+
+
+def match_detail(
+    conn: repo.Conn, embedder: Embedder | None, failures: list[Failure], chooser: Chooser | None = None
+) -> list[MatchResult]:
+    """Per failure: exact first; the fallback for the rest when an embedder is given; related entries."""
     kb = compiled_kb(conn)
-    matches: list[KbMatch | None] = [kb.match(f.match_text or f.message, f.module) for f in failures]
+    results = [MatchResult(kb.match(f.match_text or f.message, f.module)) for f in failures]
     if embedder is None:
-        return matches
-    todo = [i for i, m in enumerate(matches) if m is None and (failures[i].match_text or failures[i].message)]
+        return results
+    todo = [i for i, r in enumerate(results) if r.match is None and (failures[i].match_text or failures[i].message)]
     if todo:
         ensure_vectors(conn, embedder)
-        found = similar_many(conn, embedder, [failures[i].match_text or failures[i].message for i in todo])
-        for i, m in zip(todo, found, strict=True):
-            matches[i] = m
-    return matches
+        found = decide_many(
+            conn, embedder, [(failures[i].match_text or failures[i].message, failures[i].module) for i in todo], chooser
+        )
+        for i, r in zip(todo, found, strict=True):
+            results[i] = r
+    return results
+
+
+def match_failures(conn: repo.Conn, embedder: Embedder | None, failures: list[Failure]) -> list[KbMatch | None]:
+    """One match (or None) per failure: exact first; the similarity fallback for the rest when an embedder is given."""
+    return [r.match for r in match_detail(conn, embedder, failures)]

@@ -12,6 +12,7 @@ from typing import Any
 
 import re2
 
+from core import audit
 from core.errors import Conflict, InvalidPattern, NotFound, SampleMismatch
 from core.redact import redact_obj
 from kb import repository as repo
@@ -86,12 +87,19 @@ def _entry_vector(entry: EntryIn) -> Any:
 
 
 def save_entry(
-    conn: repo.Conn, entry: EntryIn, by: str, *, create: bool | None = None, expected_version: int | None = None
+    conn: repo.Conn,
+    entry: EntryIn,
+    by: str,
+    *,
+    create: bool | None = None,
+    expected_version: int | None = None,
+    source: str | None = None,
 ) -> tuple[repo.Row, bool]:
     """Insert or update by slug. Returns ``(row, changed)``; an identical entry is left as it is.
 
     ``create=True`` refuses an existing slug (Conflict); ``create=False`` refuses a missing one (NotFound).
     ``expected_version`` refuses an update when the stored entry has moved on since it was read (Conflict).
+    Every saved change is audited (``kb.create|update|disable|enable``, before/after version, changed fields).
     """
     entry = _redacted(entry)
     for p in entry.patterns:
@@ -99,6 +107,7 @@ def save_entry(
     check_samples(entry)
     data = entry.model_dump(mode="json")
     current = repo.entry_by_slug(conn, entry.slug)
+    before: dict[str, Any] | None = None
     if current is None:
         if create is False:
             raise NotFound(f"no KB entry {entry.slug!r}", slug=entry.slug)
@@ -112,12 +121,49 @@ def save_entry(
                 f"version {current['version']}); reopen it, re-apply your change and save again",
                 slug=entry.slug,
             )
-        if entry_from_row(current).model_dump(mode="json") == data:
+        before = entry_from_row(current).model_dump(mode="json")
+        if before == data:
             return current, False
         row = repo.update_entry(conn, current["id"], data, _entry_vector(entry), by)
     repo.insert_history(conn, row["id"], row["slug"], row["version"], data, by)
     _write_vectors(conn, row["id"], entry)
+    _audit(conn, by, before, data, current["version"] if current else None, row["version"], source)
     return row, True
+
+
+def _audit(
+    conn: repo.Conn,
+    by: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    from_version: int | None,
+    to_version: int,
+    source: str | None,
+) -> None:
+    """One audit row per saved KB change (who, what, before/after version), in the saving transaction."""
+    if before is None:
+        action = "kb.create"
+    elif before["enabled"] != after["enabled"]:
+        action = "kb.enable" if after["enabled"] else "kb.disable"
+    else:
+        action = "kb.update"
+    changed = sorted(k for k in after if before is None or before.get(k) != after[k])
+    audit.record(
+        conn,
+        actor=by,
+        action=action,
+        object_type="kb_entry",
+        object_id=after["slug"],
+        source=source,
+        detail={
+            "slug": after["slug"],
+            "before_version": from_version,
+            "after_version": to_version,
+            "changed": changed,
+            "before": {k: before[k] for k in changed} if before else None,
+            "after": {k: after[k] for k in changed},
+        },
+    )
 
 
 def _redacted(entry: EntryIn) -> EntryIn:
@@ -142,7 +188,7 @@ def import_file(conn: repo.Conn, path: Path, by: str) -> dict[str, int]:
     for item in raw:
         entry = EntryIn.model_validate(item)
         existed = repo.entry_by_slug(conn, entry.slug) is not None
-        _, changed = save_entry(conn, entry, by)
+        _, changed = save_entry(conn, entry, by, source="import")
         counts["unchanged" if not changed else "updated" if existed else "created"] += 1
     return counts
 

@@ -115,6 +115,15 @@ class Entry(EntryIn):
 
 
 @dataclass(frozen=True, slots=True)
+class Related:
+    """An entry that may be related to a failure, below the answer bar: shown with its score, never as the fix."""
+
+    slug: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
 class KbMatch:
     """The KB entry assigned to a failure: exact (a pattern matched) or similar (score >= threshold)."""
 
@@ -122,3 +131,12 @@ class KbMatch:
     kind: MatchKind
     score: float | None = None
     pattern: str | None = None
+    via: str | None = None  # how a similar match was decided: "signals" or "llm"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """The answer for one failure (or None) and the entries it is possibly related to."""
+
+    match: KbMatch | None
+    related: tuple[Related, ...] = ()

@@ -255,10 +255,14 @@ class StdoutParser:
     def _record(self, p: dict[str, Any], result: dict[str, Any]) -> None:
         self.t.failed(p["host"], result, unreachable=p["unreachable"], item=p["item"])
 
-    def finish(self) -> Analysis:
+    def flush(self) -> None:
+        """End of input: a result still being read is kept, and the log marked truncated."""
         if self._pending is not None:
             self.t.truncated = True
             self._flush()
+
+    def finish(self) -> Analysis:
+        self.flush()
         return self.t.result(lines=self.lines)
 
 
@@ -287,30 +291,68 @@ def parse_stdout(source: str | bytes | IO[bytes] | IO[str] | Iterable[str]) -> A
     """Parse a whole log (text, bytes, a binary/text file or an iterable of lines); never raises.
 
     Text, bytes and binary files are scanned in blocks (kb.scan): only the lines that can change
-    the result reach Python, with the same result as feeding every line.
+    the result reach Python, with the same result as feeding every line. A first pass skips the
+    plain results of hosts that failed earlier; when the recap leaves a verdict depending on them
+    (``Tracker.followed_matters``: no recap, a rescue) the log is read again with them, from the
+    start (a non-seekable stream is read once, with them).
     """
+    if isinstance(source, str | bytes):
+        first = _scan(source, track=False)
+        if not first.t.followed_matters():
+            return first.t.result(lines=first.lines)
+        return _finish(_scan(source, track=True))
+    if isinstance(source, io.TextIOBase | io.StringIO) or not hasattr(source, "readline"):
+        parser = StdoutParser()
+        try:
+            for line in iter_lines(source):
+                _step(parser, line)
+        except (OSError, UnicodeError, ValueError):
+            parser.t.truncated = True
+        return parser.finish()
+    stream: IO[bytes] = source  # type: ignore[assignment]
+    start = _tell(stream)
+    if start is not None:
+        first = _scan(stream, track=False)
+        if not first.t.followed_matters():
+            return first.t.result(lines=first.lines)
+        try:
+            stream.seek(start)
+        except (OSError, ValueError):
+            return first.t.result(lines=first.lines)
+    return _finish(_scan(stream, track=True))
+
+
+def _tell(stream: IO[bytes]) -> int | None:
+    try:
+        return stream.tell() if stream.seekable() else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _finish(parser: StdoutParser) -> Analysis:
+    return parser.t.result(lines=parser.lines)
+
+
+def _scan(source: str | bytes | IO[bytes], *, track: bool) -> StdoutParser:
+    """One block-scanning pass; the parser is flushed (a result cut off at the end is kept, marked truncated)."""
     parser = StdoutParser()
     try:
         if isinstance(source, str):
-            skipper = Skipper(parser, _step, text=True)
+            skipper = Skipper(parser, _step, text=True, track=track)
             for chunk in text_regions(source, MAX_LINE_BYTES):
                 if isinstance(chunk, bytes):
                     skipper.region(chunk)
                 else:
                     skipper.lines(chunk)
-        elif isinstance(source, bytes) or not (
-            isinstance(source, io.TextIOBase | io.StringIO) or not hasattr(source, "readline")
-        ):
-            stream = io.BytesIO(source) if isinstance(source, bytes) else source
-            skipper = Skipper(parser, _step, text=False)
-            for region in binary_regions(stream, _BLOCK, MAX_LINE_BYTES):  # type: ignore[arg-type]
-                skipper.region(region)
         else:
-            for line in iter_lines(source):
-                _step(parser, line)
+            stream = io.BytesIO(source) if isinstance(source, bytes) else source
+            skipper = Skipper(parser, _step, text=False, track=track)
+            for region in binary_regions(stream, _BLOCK, MAX_LINE_BYTES):
+                skipper.region(region)
     except (OSError, UnicodeError, ValueError):
         parser.t.truncated = True
-    return parser.finish()
+    parser.flush()
+    return parser
 
 
 def parse_lines(source: str | bytes | IO[bytes] | IO[str] | Iterable[str]) -> Analysis:

@@ -69,7 +69,7 @@ WHERE NOT EXISTS (SELECT 1 FROM kb.sample_vectors v WHERE v.entry_id = e.id AND 
 SELECT set_config('hnsw.ef_search', '400', true), set_config('hnsw.iterative_scan', 'relaxed_order', true);
 
 -- name: nearest_samples
--- The index walks a halfvec copy of the graph (migration 0004); the 40 candidates it returns are
+-- The index walks a halfvec(384) copy of the graph (migrations 0004, 0006); the 40 candidates it returns are
 -- re-ranked by the exact float32 cosine, which is also the score. The constant LIMIT keeps the
 -- index scan in the generic plan psycopg prepares after five calls; MATERIALIZED keeps the
 -- relaxed-order candidates apart from the exact ordering.
@@ -77,7 +77,7 @@ WITH candidates AS MATERIALIZED (
     SELECT e.slug, v.kind, v.embedding <=> %(vector)s AS distance
     FROM kb.sample_vectors v JOIN kb.entries e ON e.id = v.entry_id
     WHERE v.embedder = %(embedder)s AND e.enabled
-    ORDER BY v.embedding::halfvec(2000) <=> %(vector)s::halfvec(2000)
+    ORDER BY v.embedding::halfvec(384) <=> %(vector)s::halfvec(384)
     LIMIT 40
 )
 SELECT slug, kind, 1 - distance AS score FROM candidates ORDER BY distance LIMIT %(k)s;
@@ -87,14 +87,14 @@ DELETE FROM ops.failures WHERE job_id = %(job_id)s;
 
 -- name: insert_failure
 INSERT INTO ops.failures (job_id, host, task, play, module, rc, message, match_text, item, unreachable,
-                          kb_slug, match_kind, score)
+                          kb_slug, match_kind, score, match_via, related)
 VALUES (%(job_id)s, %(host)s, %(task)s, %(play)s, %(module)s, %(rc)s, %(message)s, %(match_text)s, %(item)s,
-        %(unreachable)s, %(kb_slug)s, %(match_kind)s, %(score)s)
+        %(unreachable)s, %(kb_slug)s, %(match_kind)s, %(score)s, %(match_via)s, %(related)s)
 RETURNING id;
 
 -- name: job_failures
 SELECT f.id, f.host, f.task, f.play, f.module, f.rc, f.message, f.match_text, f.item, f.unreachable,
-       f.kb_slug, f.match_kind, f.score, e.title, e.category, e.solution
+       f.kb_slug, f.match_kind, f.score, f.match_via, f.related, e.title, e.category, e.solution
 FROM ops.failures f LEFT JOIN kb.entries e ON e.slug = f.kb_slug
 WHERE f.job_id = %(job_id)s
 ORDER BY f.id;
@@ -131,3 +131,39 @@ FROM kb.unmatched_groups g JOIN kb.unmatched_members m ON m.group_id = g.id
 GROUP BY g.id
 ORDER BY count(*) DESC, g.last_seen DESC
 LIMIT %(limit)s OFFSET %(offset)s;
+
+-- name: enabled_profiles
+-- What the similarity fallback derives its entry profiles from (kb.fallback.profile_of).
+SELECT slug, title, patterns, modules, samples_match, samples_no_match FROM kb.entries WHERE enabled ORDER BY id;
+
+-- name: entry_stats
+-- Effectiveness per entry: failures it answered, when last, on how many hosts, and the hosts where a
+-- later job (a retry after the fix) ended ok/changed. Later = a higher job id: no clock is compared.
+SELECT f.kb_slug AS slug, count(*) AS hits, max(f.created_at) AS last_seen, count(DISTINCT f.host) AS hosts,
+       count(*) FILTER (WHERE f.match_kind = 'similar') AS similar_hits,
+       coalesce((array_agg(DISTINCT f.host ORDER BY f.host) FILTER (WHERE EXISTS (
+           SELECT 1 FROM ops.job_hosts h
+           WHERE h.host = f.host AND h.job_id > f.job_id AND h.status IN ('ok', 'changed'))))[1:50], '{}')
+           AS fixed_hosts
+FROM ops.failures f
+WHERE f.kb_slug = ANY(%(slugs)s)
+GROUP BY f.kb_slug;
+
+-- name: top_entry_stats
+SELECT f.kb_slug AS slug, count(*) AS hits,
+       count(DISTINCT f.host) FILTER (WHERE EXISTS (
+           SELECT 1 FROM ops.job_hosts h
+           WHERE h.host = f.host AND h.job_id > f.job_id AND h.status IN ('ok', 'changed'))) AS fixed_hosts
+FROM ops.failures f
+WHERE f.kb_slug IS NOT NULL
+GROUP BY f.kb_slug
+ORDER BY count(*) DESC, f.kb_slug
+LIMIT %(limit)s;
+
+-- name: unmatched_over_time
+-- Unmatched failures per day and group (the curation queue over time), newest days first.
+SELECT date_trunc('day', m.seen_at) AS day, count(*) AS failures, count(DISTINCT m.group_id) AS groups
+FROM kb.unmatched_members m
+GROUP BY 1
+ORDER BY 1 DESC
+LIMIT %(days)s;

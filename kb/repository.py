@@ -30,6 +30,10 @@ def enabled_patterns(conn: Conn) -> list[Row]:
     return conn.execute(Q.enabled_patterns).fetchall()
 
 
+def enabled_profiles(conn: Conn) -> list[Row]:
+    return conn.execute(Q.enabled_profiles).fetchall()
+
+
 def entry_by_slug(conn: Conn, slug: str) -> Row | None:
     return conn.execute(Q.entry_by_slug, {"slug": slug}).fetchone()
 
@@ -128,7 +132,7 @@ def delete_job_failures(conn: Conn, job_id: int) -> None:
 
 
 def insert_failure(conn: Conn, row: Row) -> int:
-    out = conn.execute(Q.insert_failure, row).fetchone()
+    out = conn.execute(Q.insert_failure, row | {"related": Jsonb(row.get("related") or [])}).fetchone()
     assert out is not None
     return int(out["id"])
 
@@ -167,3 +171,15 @@ def add_unmatched(
 
 def unmatched_groups(conn: Conn, limit: int, offset: int) -> list[Row]:
     return conn.execute(Q.unmatched_groups, {"limit": limit, "offset": offset}).fetchall()
+
+
+def entry_stats(conn: Conn, slugs: list[str]) -> dict[str, Row]:
+    return {r["slug"]: r for r in conn.execute(Q.entry_stats, {"slugs": slugs}).fetchall()}
+
+
+def top_entry_stats(conn: Conn, limit: int) -> list[Row]:
+    return conn.execute(Q.top_entry_stats, {"limit": limit}).fetchall()
+
+
+def unmatched_over_time(conn: Conn, days: int) -> list[Row]:
+    return conn.execute(Q.unmatched_over_time, {"days": days}).fetchall()

@@ -108,10 +108,15 @@ def text_regions(text: str, max_line: int) -> Iterator[bytes | list[str]]:
 class Skipper:
     """Feeds ``step(parser, line)`` the lines of each region that can matter; counts the others."""
 
-    def __init__(self, parser: StdoutParser, step: Callable[[StdoutParser, str], None], *, text: bool) -> None:
+    def __init__(
+        self, parser: StdoutParser, step: Callable[[StdoutParser, str], None], *, text: bool, track: bool = True
+    ) -> None:
         self.p = parser
         self.step = step
         self.text = text  # lines come from a str: trailing CRs are dropped, as _iter_text does
+        # track=False: plain results of hosts with an open failure are not looked at (the first pass of
+        # kb.parser.parse_stdout, taken only when the recap makes them irrelevant: Tracker.followed_matters).
+        self.track = track
         self._forms: set[bytes] = set()  # exact plain lines of every host that had an open failure
         self._formed: set[str] = set()
         self._odd_names: set[str] = set()  # host names that cannot be looked up as bytes
@@ -124,7 +129,7 @@ class Skipper:
 
     def region(self, region: bytes) -> None:
         p = self.p
-        open_hosts = p.t.open_hosts
+        open_hosts = p.t.open_hosts if self.track else {}
         size = len(region)
         pos = 0  # start of the next line not yet accounted for
         while pos <= size:

@@ -14,10 +14,13 @@ from core.errors import NotFound
 from core.redact import redact, redact_log, redact_obj
 from core.settings import Settings
 from kb import repository as repo
+from kb.chooser import make_chooser
 from kb.embedder import make_embedder
-from kb.engine import match_failures
+from kb.engine import match_detail
+from kb.errors import NotAnAnsibleLog
 from kb.events import parse_events
-from kb.models import Analysis, Failure, KbMatch
+from kb.intake import classify, decode_log
+from kb.models import Analysis, Failure, KbMatch, MatchResult, Related
 from kb.normalise import normalise
 from kb.parser import parse_stdout
 
@@ -27,6 +30,18 @@ class StoredFailure:
     id: int
     failure: Failure
     match: KbMatch | None
+    related: tuple[Related, ...] = ()
+
+
+def related_view(related: Sequence[Related] | Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Entries below the answer bar, labelled so no one reads them as the diagnosis."""
+    out = []
+    for r in related:
+        slug, title, score = (
+            (r.slug, r.title, r.score) if isinstance(r, Related) else (r["slug"], r["title"], r["score"])
+        )
+        out.append({"slug": slug, "title": title, "score": score, "label": "possibly related"})
+    return out
 
 
 def analyse(stdout: str | None, events: Sequence[Mapping[str, Any]] | None) -> Analysis:
@@ -66,12 +81,13 @@ def template_of(f: Failure) -> tuple[str, str]:
 
 
 def store_failures(
-    conn: repo.Conn, job_id: int, failures: list[Failure], matches: list[KbMatch | None]
+    conn: repo.Conn, job_id: int, failures: list[Failure], results: list[MatchResult]
 ) -> list[StoredFailure]:
     repo.delete_job_failures(conn, job_id)
     repo.delete_job_unmatched(conn, job_id)
     stored = []
-    for f, m in zip(failures, matches, strict=True):
+    for f, res in zip(failures, results, strict=True):
+        m = res.match
         row = {
             "job_id": job_id,
             "host": f.host,
@@ -86,8 +102,10 @@ def store_failures(
             "kb_slug": m.slug if m else None,
             "match_kind": m.kind.value if m else None,
             "score": m.score if m else None,
+            "match_via": m.via if m else None,
+            "related": related_view(res.related),
         }
-        stored.append(StoredFailure(repo.insert_failure(conn, row), f, m))
+        stored.append(StoredFailure(repo.insert_failure(conn, row), f, m, res.related))
         if m is None:
             digest, template = template_of(f)
             repo.add_unmatched(conn, digest, template, (f.match_text or f.message)[:4000], job_id, f.host, f.task)
@@ -104,8 +122,8 @@ def analyse_job(
     """
     # Redacted again here (idempotent): this is the one writer of ops.failures, whoever calls it.
     failures = [_redacted(f) for f in analyse(redact_log(stdout), redact_obj(events) if events else events).failures]
-    matches = match_failures(conn, make_embedder(settings), failures)
-    return store_failures(conn, job_id, failures, matches)
+    results = match_detail(conn, make_embedder(settings), failures, make_chooser(settings))
+    return store_failures(conn, job_id, failures, results)
 
 
 def reanalyse_job(conn: repo.Conn, job_id: int, settings: Settings) -> list[StoredFailure]:
@@ -129,12 +147,12 @@ def reanalyse_job(conn: repo.Conn, job_id: int, settings: Settings) -> list[Stor
         )
         for r in repo.job_failures(conn, job_id)
     ]
-    matches = match_failures(conn, make_embedder(settings), failures)
-    return store_failures(conn, job_id, failures, matches)
+    results = match_detail(conn, make_embedder(settings), failures, make_chooser(settings))
+    return store_failures(conn, job_id, failures, results)
 
 
 def kb_view(
-    slug: str | None, kind: str | None, score: float | None, entry: Mapping[str, Any] | None
+    slug: str | None, kind: str | None, score: float | None, entry: Mapping[str, Any] | None, via: str | None = None
 ) -> dict[str, Any] | None:
     if slug is None or entry is None:
         return None
@@ -144,18 +162,23 @@ def kb_view(
         "category": entry["category"],
         "match": kind,
         "score": score,
+        "via": via,
         "solution": entry["solution"],
     }
 
 
 def job_failures(conn: repo.Conn, job_id: int) -> list[dict[str, Any]]:
-    """The job's failures for the API: ``{host, task, message, kb}``; kb is None when nothing matched."""
+    """The job's failures for the API: ``{host, task, message, kb, related}``; kb is None when nothing matched;
+    ``related`` lists entries below the answer bar ("possibly related", with their scores)."""
     return [
         {
             "host": r["host"],
             "task": r["task"],
             "message": r["message"],
-            "kb": kb_view(r["kb_slug"], r["match_kind"], r["score"], r if r["title"] is not None else None),
+            "kb": kb_view(
+                r["kb_slug"], r["match_kind"], r["score"], r if r["title"] is not None else None, r["match_via"]
+            ),
+            "related": related_view(r["related"] or []),
         }
         for r in repo.job_failures(conn, job_id)
     ]
@@ -170,11 +193,26 @@ def _redacted(f: Failure) -> Failure:
     return f
 
 
+def analyse_input(conn: repo.Conn, raw: bytes | str, settings: Settings) -> dict[str, Any]:
+    """Analyse a log as given (bytes in any encoding kb.intake detects, or text); stores nothing.
+
+    Raises NotAnAnsibleLog (422) for an empty file, binary data or text without Ansible output, so
+    such input is never reported as "no failed hosts". The answer's ``input`` names the encoding
+    used and every decoding step taken (nothing is skipped silently).
+    """
+    decoded = decode_log(raw) if isinstance(raw, bytes) else classify(raw)
+    if decoded.problem:
+        raise NotAnAnsibleLog(decoded.problem, kind=decoded.kind.value, encoding=decoded.encoding)
+    result = analyse_text(conn, decoded.text, settings)
+    result["input"] = {"encoding": decoded.encoding, "kind": decoded.kind.value, "notes": decoded.notes}
+    return result
+
+
 def analyse_text(conn: repo.Conn, log: str, settings: Settings) -> dict[str, Any]:
     """Analyse a log without storing anything: failures, ignored results and their KB matches."""
     analysis = parse_stdout(log)
-    matches = match_failures(conn, make_embedder(settings), analysis.failures)
-    entries = repo.entries_by_slugs(conn, sorted({m.slug for m in matches if m}))
+    results = match_detail(conn, make_embedder(settings), analysis.failures, make_chooser(settings))
+    entries = repo.entries_by_slugs(conn, sorted({r.match.slug for r in results if r.match}))
     result = {
         "failures": [
             {
@@ -186,9 +224,11 @@ def analyse_text(conn: repo.Conn, log: str, settings: Settings) -> dict[str, Any
                 "item": f.item,
                 "unreachable": f.unreachable,
                 "message": f.message,
-                "kb": kb_view(m.slug, m.kind.value, m.score, entries.get(m.slug)) if m else None,
+                "kb": kb_view(m.slug, m.kind.value, m.score, entries.get(m.slug), m.via) if m else None,
+                "related": related_view(r.related),
             }
-            for f, m in zip(analysis.failures, matches, strict=True)
+            for f, r in zip(analysis.failures, results, strict=True)
+            for m in (r.match,)
         ],
         "ignored": [{"host": f.host, "task": f.task, "reason": f.ignored} for f in analysis.ignored],
         "hosts": analysis.recap,

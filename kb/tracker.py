@@ -176,6 +176,22 @@ class Tracker:
         self.recap[host] = counts
 
     # --- verdict ------------------------------------------------------------
+    def followed_matters(self) -> bool:
+        """Whether a verdict could depend on a later plain result of a failed host (see ``result``).
+
+        It cannot when every host with a counted failure has a recap line with failures and no rescue:
+        the recap then decides alone. kb.parser skips such lines on its first pass and reads the log
+        again, every line, only when this is True (a cut-off log, a rescue, a failure the recap forgives).
+        """
+        for o in self._all:
+            f = o.failure
+            if f.ignored is not None:
+                continue
+            rec = self.recap.get(f.host)
+            if rec is None or rec.get("rescued", 0) > 0 or rec.get("failed", 0) + rec.get("unreachable", 0) == 0:
+                return True
+        return False
+
     def result(self, *, lines: int = 0) -> Analysis:
         budget = {h: c.get("rescued", 0) for h, c in self.recap.items()}
         out = Analysis(recap=self.recap, plays=self.play_seq, tasks=self.task_seq, lines=lines)

@@ -102,6 +102,11 @@ def _failure_line(ctx: ToolContext, f: dict[str, Any]) -> str:
     if kb:
         how = "known issue" if kb.get("match") == "exact" else f"similar known issue (score {kb.get('score', 0):.2f})"
         return f"{head}\n  {how} [{kb['slug']}] {kb['title']}: {kb['solution']}"
+    related = f.get("related") or []
+    if related:  # below the answer bar: named with scores, never given as the cause or the fix
+        head += "\n  Possibly related (not a diagnosis): " + ", ".join(
+            f"[{r['slug']}] {r['title']} (score {r['score']:.2f})" for r in related
+        )
     if ctx.suggest is not None:
         return (
             f"{head}\n  No KB entry matches. Unverified suggestion (model-generated, not from the KB): "

@@ -11,7 +11,7 @@ from api.auth import require
 from api.deps import ConnDep, SettingsDep
 from core.auth.models import Role
 from core.errors import LogTooLarge, ValidationFailed
-from kb.service import analyse_text
+from kb.service import analyse_input
 
 router = APIRouter(tags=["analyse"])
 
@@ -39,7 +39,9 @@ async def analyze(request: Request, conn: ConnDep, settings: SettingsDep) -> dic
     """Each failed host and task, the message, and the KB entry that applies (exact or similar, with its score).
 
     The body is either JSON ``{"log": "..."}`` or the log itself as ``text/plain``. Over
-    ``api.max_body_bytes`` the answer is 413 ``log_too_large``.
+    ``api.max_body_bytes`` the answer is 413 ``log_too_large``. An empty body, binary data or text that is
+    not Ansible output is 422 ``not_an_ansible_log``; ``input`` names the encoding used and any decoding step.
+    Entries below the answer bar are listed per failure as ``related`` ("possibly related", with scores).
     """
     limit = settings.api.max_body_bytes
     raw = await request.body()
@@ -51,7 +53,6 @@ async def analyze(request: Request, conn: ConnDep, settings: SettingsDep) -> dic
             body = AnalyzeBody.model_validate_json(raw)
         except ValueError as exc:
             raise ValidationFailed(f"expected JSON {{'log': '...'}}: {exc}") from None
-        log = body.log
-    else:
-        log = raw.decode("utf-8", "replace")
-    return analyse_text(conn, log, settings)
+        return analyse_input(conn, body.log, settings)
+    # A text/plain body is read in the encoding it was written in (kb.intake: BOM, UTF-16, UTF-8, latin-1).
+    return analyse_input(conn, raw, settings)

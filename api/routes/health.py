@@ -9,7 +9,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from api.deps import ConnDep
 from api.metrics import REGISTRY
+from kb import effectiveness as kb_effectiveness
 
 router = APIRouter(tags=["health"])
 
@@ -53,5 +55,6 @@ def _checks(request: Request) -> dict[str, Any]:
 
 
 @router.get("/metrics", summary="Prometheus metrics")
-def metrics() -> Response:
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+def metrics(conn: ConnDep) -> Response:
+    # KB effectiveness is read from the database at scrape time (kb.effectiveness; labels bounded).
+    return Response(generate_latest(REGISTRY) + kb_effectiveness.prometheus_text(conn), media_type=CONTENT_TYPE_LATEST)

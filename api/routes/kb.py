@@ -12,7 +12,7 @@ from api.auth import require
 from api.deps import ConnDep, SettingsDep, UserDep
 from core.auth.models import Role
 from core.errors import NotFound, ValidationFailed
-from kb import entries, repository
+from kb import effectiveness, entries, repository, suggest
 from kb.models import Category, EntryIn, Samples
 from kb.service import job_failures, reanalyse_job
 
@@ -31,6 +31,11 @@ class EntryUpdate(BaseModel):
     references: list[str] = Field(default_factory=list)
     samples: Samples = Field(default_factory=Samples)
     enabled: bool = True
+
+
+class SuggestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    example: str = Field(min_length=1, max_length=100_000, description="a failure text the new entry must match")
 
 
 class PatternTest(BaseModel):
@@ -56,8 +61,11 @@ def list_entries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
+    """Each entry carries ``effectiveness``: hits, similar_hits, last_seen, hosts, fixed_hosts (hosts where a
+    later job succeeded after the fix, first 50) and fixed_host_count."""
     rows = repository.search_entries(conn, q, category.value if category else None, enabled, limit, offset)
-    return [entries.entry_view(r) for r in rows]
+    stats = effectiveness.stats_for(conn, [r["slug"] for r in rows])
+    return [entries.entry_view(r) | {"effectiveness": stats[r["slug"]]} for r in rows]
 
 
 @router.get("/kb/entries/{slug}", summary="One KB entry", dependencies=[Depends(require(Role.viewer))])
@@ -65,7 +73,7 @@ def get_entry(slug: str, conn: ConnDep) -> dict[str, Any]:
     row = repository.entry_by_slug(conn, slug)
     if row is None:
         raise NotFound(f"no KB entry {slug!r}", slug=slug)
-    return entries.entry_view(row)
+    return entries.entry_view(row) | {"effectiveness": effectiveness.stats_for(conn, [slug])[slug]}
 
 
 @router.get(
@@ -92,7 +100,7 @@ def create_entry(body: EntryIn, conn: ConnDep, user: UserDep) -> dict[str, Any]:
     """Patterns must compile (RE2; 422 ``invalid_pattern`` with RE2's message) and the entry must match
     its ``samples.match`` and none of ``samples.no_match`` (422 ``sample_mismatch``). 409 if the slug exists.
     The answer lists ``conflicts``: other entries that also match this entry's samples."""
-    row, _ = entries.save_entry(conn, body, user, create=True)
+    row, _ = entries.save_entry(conn, body, user, create=True, source="api")
     return _saved(conn, row)
 
 
@@ -113,7 +121,7 @@ def update_entry(
         entry = EntryIn.model_validate({"slug": slug, **body.model_dump()})
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from None
-    row, _ = entries.save_entry(conn, entry, user, create=False, expected_version=version)
+    row, _ = entries.save_entry(conn, entry, user, create=False, expected_version=version, source="api")
     return _saved(conn, row)
 
 
@@ -145,6 +153,20 @@ def test_pattern(body: PatternTest, conn: ConnDep) -> dict[str, Any]:
     return entries.try_pattern(conn, body.pattern, body.text, body.slug, body.limit)
 
 
+@router.post(
+    "/kb/suggest",
+    summary="Suggest a pattern, title and slug for a new entry from an example failure",
+    dependencies=[Depends(require(Role.kb_editor))],
+)
+def suggest_entry(body: SuggestBody, conn: ConnDep) -> dict[str, Any]:
+    """The pattern is the example's longest stable text, escaped for RE2; it compiles and matches the
+    example (``matches_example``). ``test`` is what ``POST /kb/test`` says of it: other entries' samples
+    and stored failures it would also match."""
+    out = suggest.suggestion(body.example)
+    out["test"] = entries.try_pattern(conn, str(out["pattern"]), body.example, None, 1000)
+    return out
+
+
 @router.get(
     "/kb/unmatched",
     summary="Unmatched failures grouped by normalised message, most frequent first",
@@ -156,6 +178,15 @@ def unmatched(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
     return repository.unmatched_groups(conn, limit, offset)
+
+
+@router.get(
+    "/kb/unmatched/trend",
+    summary="Unmatched failures and groups per day, newest first",
+    dependencies=[Depends(require(Role.viewer))],
+)
+def unmatched_trend(conn: ConnDep, days: Annotated[int, Query(ge=1, le=365)] = 30) -> list[dict[str, Any]]:
+    return effectiveness.unmatched_trend(conn, days)
 
 
 @router.post(

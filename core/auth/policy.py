@@ -59,7 +59,9 @@ POLICY: Mapping[Endpoint, frozenset[Role]] = {
     ("POST", f"{API}/kb/entries/{{slug}}/disable"): EDIT_KB,
     ("POST", f"{API}/kb/entries/{{slug}}/enable"): EDIT_KB,
     ("POST", f"{API}/kb/test"): EDIT_KB,
+    ("POST", f"{API}/kb/suggest"): EDIT_KB,
     ("GET", f"{API}/kb/unmatched"): V,
+    ("GET", f"{API}/kb/unmatched/trend"): V,
     ("POST", f"{API}/analyze"): OPERATE | EDIT_KB,
     # inventory (the stored snapshot of the AWX inventory; sync re-reads the source)
     ("GET", f"{API}/inventory"): V,

@@ -53,6 +53,56 @@ def test_analyze_json_and_text(client):
         }
 
 
+def test_analyze_reads_utf16_and_says_what_it_did(client):
+    log = (LOGS / "apt-lock-multi.log").read_text()
+    expected = {f["host"] for f in client.post("/api/v1/analyze", json={"log": log}).json()["failures"]}
+    for raw, encoding in ((log.encode("utf-16"), "utf-16"), (log.encode("utf-16-le"), "utf-16-le")):
+        r = client.post("/api/v1/analyze", content=raw, headers={"Content-Type": "text/plain"})
+        assert r.status_code == 200, r.text
+        assert {f["host"] for f in r.json()["failures"]} == expected
+        assert r.json()["input"]["encoding"] == encoding
+    # A UTF-16 section inside an 8-bit log is decoded and reported, not skipped.
+    head, sep, tail = log.partition("fatal: ")
+    mixed = head.encode() + (sep + tail).encode("utf-16-le")
+    r = client.post("/api/v1/analyze", content=mixed, headers={"Content-Type": "text/plain"})
+    assert {f["host"] for f in r.json()["failures"]} == expected
+    assert any("utf-16-le section" in n for n in r.json()["input"]["notes"])
+    latin = log.replace("TASK [", "TASK [Mise à jour ", 1).encode("latin-1")
+    r = client.post("/api/v1/analyze", content=latin, headers={"Content-Type": "text/plain"})
+    assert r.json()["input"]["encoding"] == "latin-1" and any("latin-1" in n for n in r.json()["input"]["notes"])
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [(b"", "empty"), (bytes(range(256)) * 8, "binary"), (b"Dear operator,\nall is well.\n", "not an AWX/Ansible")],
+)
+def test_analyze_says_when_the_input_is_not_a_log(client, body, words):
+    r = client.post("/api/v1/analyze", content=body, headers={"Content-Type": "text/plain"})
+    assert r.status_code == 422 and r.json()["error"] == "not_an_ansible_log", r.text
+    assert words in r.json()["detail"]
+
+
+def test_entries_carry_effectiveness_and_metrics_export_it(client):
+    r = client.get("/api/v1/kb/entries", params={"q": "reboot"})
+    assert r.status_code == 200 and r.json()
+    eff = r.json()[0]["effectiveness"]
+    assert set(eff) >= {"hits", "last_seen", "fixed_hosts", "fixed_host_count"} and eff["hits"] == 0
+    assert client.get("/api/v1/kb/entries/reboot-timeout").json()["effectiveness"]["hits"] == 0
+    assert client.get("/api/v1/kb/unmatched/trend").json() == []
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200 and "patchpilot_kb_unmatched_failures_latest_day 0.0" in metrics.text
+
+
+def test_suggest_gives_a_pattern_that_matches_its_example(client):
+    example = "Transaction test error:\n  installing package foo-1.2.3 needs 12MB on the /srv filesystem"
+    r = client.post("/api/v1/kb/suggest", json={"example": example})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["matches_example"] is True and body["test"]["pattern_matches_text"] is True
+    assert "installing" in body["pattern"] and body["slug"] and body["title"]
+    assert client.post("/api/v1/kb/suggest", json={"example": ""}).status_code == 422
+
+
 def test_analyze_refuses_extra_fields_and_huge_logs(client, settings):
     assert client.post("/api/v1/analyze", json={"log": "x", "extra": 1}).status_code == 422
     big = "x" * (settings.api.max_body_bytes + 10)

@@ -129,13 +129,46 @@ def test_disabled_entry_stops_matching(conn):
 def test_similarity_fallback_is_labelled_with_its_score(conn, settings):
     from kb.embedder import HashingEmbedder
 
-    low = HashingEmbedder(threshold=0.5)
-    # Same cause, wording no pattern covers: a near variant of a stored sample.
-    text = "Timed out waiting for last boot time check (timeout=900) on host"
-    m = engine.similar(conn, low, text.replace("last boot time check", "last boot-time  chek"))
-    assert m is not None and m.slug == "reboot-timeout" and m.kind == "similar" and 0.5 <= m.score < 1
-    strict = HashingEmbedder(threshold=settings.kb.similarity_threshold)
-    assert engine.similar(conn, strict, "web-prod-02 is in change freeze CHG0041877 until 2026-11-30") is None
+    emb = HashingEmbedder(threshold=settings.kb.similarity_threshold)
+    # Same cause as dpkg-interrupted, in a wording no pattern covers.
+    text = "E: dpkg was interrupted; run dpkg --configure -a to finish the previous installation first"
+    assert engine.compiled_kb(conn).match(text) is None
+    m = engine.similar(conn, emb, text)
+    assert m is not None and m.slug == "dpkg-interrupted" and m.kind == "similar" and 0.5 <= m.score < 1
+    assert m.via == "signals"
+    assert engine.similar(conn, emb, "web-prod-02 is in change freeze CHG0041877 until 2026-11-30") is None
+
+
+def test_below_the_bar_is_possibly_related_never_the_answer(conn, settings):
+    from kb.embedder import HashingEmbedder
+
+    emb = HashingEmbedder(threshold=settings.kb.similarity_threshold)
+    # A near-miss: apt's *expired* Release file is not the clock-behind "not valid yet" entry.
+    text = (
+        "E: Release file for http://archive.example.org/debian/dists/bullseye/InRelease is expired "
+        "(invalid since 3d 2h). Updates for this repository will not be applied."
+    )
+    [res] = engine.decide_many(conn, emb, [(text, "ansible.builtin.apt")])
+    assert res.match is None
+    assert res.related and all(0 < r.score < 1 for r in res.related)
+    # The package manager must agree: a dpkg lock failure is never answered with the dnf lock entry.
+    [res] = engine.decide_many(conn, emb, [("dpkg: error: dpkg frontend lock was locked by another process", None)])
+    assert res.match is None or res.match.slug == "apt-dpkg-lock-held"
+
+
+def test_analyse_job_stores_related_entries(conn, settings):
+    log = (
+        "TASK [Refresh] ***\n"
+        'fatal: [web-01]: FAILED! => {"changed": false, "msg": "E: Release file for http://a.example/debian/dists/x/'
+        'InRelease is expired (invalid since 3d 2h). Updates for this repository will not be applied."}\n'
+    )
+    job = _job(conn, log)
+    [stored] = analyse_job(conn, job, log, None, settings)
+    assert stored.match is None and stored.related
+    [row] = job_failures(conn, job)
+    assert row["kb"] is None
+    assert row["related"] and {r["label"] for r in row["related"]} == {"possibly related"}
+    assert row["related"][0]["slug"] == stored.related[0].slug
 
 
 def test_events_and_stdout_are_merged(conn, settings):
@@ -161,3 +194,63 @@ def test_events_and_stdout_are_merged(conn, settings):
     assert [(s.failure.host, s.failure.module, s.match.slug) for s in stored] == [
         ("db-1", "ansible.builtin.dnf", "dnf-rpmdb-lock")
     ]
+
+
+def test_every_kb_change_is_audited_with_versions(conn):
+    def audit_rows():
+        return conn.execute(
+            "SELECT actor, action, object_id, source, detail FROM ops.audit WHERE object_type = 'kb_entry' "
+            "AND object_id = 'reboot-timeout' ORDER BY id"
+        ).fetchall()
+
+    assert [(r["action"], r["source"], r["detail"]["after_version"]) for r in audit_rows()] == [
+        ("kb.create", "import", 1)
+    ]
+    entry = entries.entry_from_row(repository.entry_by_slug(conn, "reboot-timeout"))
+    entries.save_entry(conn, entry.model_copy(update={"title": "Host did not come back"}), "alice", source="api")
+    entries.save_entry(conn, entry.model_copy(update={"title": "Host did not come back"}), "alice")  # unchanged
+    entries.set_enabled(conn, "reboot-timeout", False, "bob")
+    rows = audit_rows()
+    assert [(r["actor"], r["action"]) for r in rows] == [
+        ("test", "kb.create"),
+        ("alice", "kb.update"),
+        ("bob", "kb.disable"),
+    ]
+    update = rows[1]["detail"]
+    assert (update["before_version"], update["after_version"], update["changed"]) == (1, 2, ["title"])
+    assert update["before"]["title"] == entry.title and update["after"]["title"] == "Host did not come back"
+    assert (rows[2]["detail"]["before_version"], rows[2]["detail"]["after_version"]) == (2, 3)
+
+
+def test_secrets_in_kb_text_are_redacted_in_entry_history_and_audit(conn):
+    entry = entries.entry_from_row(repository.entry_by_slug(conn, "reboot-timeout"))
+    secret = "Zq8-hunter2-Secret"
+    changed = entry.model_copy(update={"solution": entry.solution + f"\n6. Log in with password={secret}"})
+    entries.save_entry(conn, changed, "alice")
+    dump = str(conn.execute("SELECT solution FROM kb.entries WHERE slug = 'reboot-timeout'").fetchone())
+    dump += str(conn.execute("SELECT data FROM kb.entry_history").fetchall())
+    dump += str(conn.execute("SELECT detail FROM ops.audit WHERE object_type = 'kb_entry'").fetchall())
+    assert secret not in dump and "[REDACTED]" in dump
+
+
+def test_effectiveness_counts_hits_and_hosts_fixed_by_a_later_job(conn, settings):
+    from kb import effectiveness
+
+    log = (LOGS / "dnf-disk-full.log").read_text()
+    job = _job(conn, log)
+    stored = analyse_job(conn, job, log, None, settings)
+    slug = next(s.match.slug for s in stored if s.match)
+    hosts = sorted({s.failure.host for s in stored if s.match and s.match.slug == slug})
+    before = effectiveness.stats_for(conn, [slug, "reboot-timeout"])
+    assert before[slug]["hits"] == len([s for s in stored if s.match and s.match.slug == slug])
+    assert before[slug]["fixed_hosts"] == [] and before[slug]["last_seen"] is not None
+    assert before["reboot-timeout"]["hits"] == 0
+    retry = _job(conn)
+    conn.execute("INSERT INTO ops.job_hosts (job_id, host, status) VALUES (%s, %s, 'changed')", (retry, hosts[0]))
+    after = effectiveness.stats_for(conn, [slug])[slug]
+    assert after["fixed_hosts"] == [hosts[0]] and after["fixed_host_count"] == 1
+    text = effectiveness.prometheus_text(conn).decode()
+    assert f'patchpilot_kb_entry_fixed_hosts{{slug="{slug}"}} 1.0' in text
+    assert f'patchpilot_kb_entry_hits{{slug="{slug}"}} {float(after["hits"])}' in text
+    trend = effectiveness.unmatched_trend(conn)
+    assert sum(d["failures"] for d in trend) == len([s for s in stored if s.match is None])

@@ -6,7 +6,7 @@ import random
 
 import re2
 
-from kb.bench import _synthetic_kb
+from bench.kb import _synthetic_kb
 from kb.matcher import CompiledKb, _options
 
 

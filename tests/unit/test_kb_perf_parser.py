@@ -51,6 +51,9 @@ _LINES = [
     "ignored: [h2]",
     "h : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=1 ignored=0",
     "h2 : ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+    # The recap decides alone (kb.parser's first pass is then the answer): failures, no rescue.
+    "h : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0",
+    "h2 : ok=1 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0",
     "FAILED - RETRYING: [h]: x (3 retries left).",
     "\x1b[0;32mok: [h]\x1b[0m",
     "\x1b[0;31mfatal: [h2]: FAILED! => {]\x1b[0m",
@@ -149,3 +152,19 @@ def test_text_regions_fall_back_for_surrogates_and_long_lines():
     assert chunks == [["ok: [a]", "\udcff", "q" * MAX_LINE_BYTES], b"end\r"]
     assert list(text_regions("a\r\nb\n", MAX_LINE_BYTES)) == [b"a\r\nb"]
     assert list(text_regions("", MAX_LINE_BYTES)) == []
+
+
+def test_first_pass_answers_when_the_recap_decides_and_reads_again_when_it_does_not():
+    from kb.parser import _scan
+
+    failing = ["TASK [a] ***", 'fatal: [web-1]: FAILED! => {"msg": "m"}', "TASK [b] ***", "ok: [web-1]"]
+    decided = [*failing, "PLAY RECAP ***", "web-1 : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0"]
+    rescued = [*failing, "PLAY RECAP ***", "web-1 : ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=1"]
+    for lines in (decided, rescued, failing):
+        text = "\n".join(lines) + "\n"
+        assert parse_stdout(text) == parse_lines(text)
+        assert parse_stdout(io.BytesIO(text.encode())) == parse_lines(text)
+    assert not _scan("\n".join(decided), track=False).t.followed_matters()
+    assert _scan("\n".join(rescued), track=False).t.followed_matters()
+    assert _scan("\n".join(failing), track=False).t.followed_matters()  # no recap: a cut-off log
+    assert [f.ignored for f in parse_stdout("\n".join(rescued)).ignored] == ["rescued"]

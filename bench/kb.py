@@ -1,7 +1,9 @@
 """Benchmarks of the analyser and the KB (``patchpilot bench --only analyser``; each returns a dict of figures).
 
+Kept out of the production packages (issue 14): ``bench/`` may import ``evals``; ``kb`` may not.
+
 - ``bench_analyse``: analyse a generated ~100 MB stdout (10,000 hosts) vs ``grep -c 'FAILED!'``
-  on the same file: ratio of the minimum times of several runs (target <= 40x) and the
+  on the same file: ratio of the minimum times of several runs (target <= 10x) and the
   analyser's peak RSS (target <= 300 MB).
 - ``bench_matching``: 10,000 failures against KBs of 100 and 10,000 entries (ratio target <= 3);
   building the RE2 set is timed apart (one-time per KB version).
@@ -28,11 +30,13 @@ from core.db import connect
 from core.sql import Queries
 from kb import repository as repo
 from kb.embedder import HashingEmbedder
+from kb.engine import NEIGHBOURS
+from kb.entries import SEED_PATH
 from kb.matcher import CompiledKb
 from kb.seedfile import load_file
 
-Q = Queries(__file__, "bench.sql")
-SEED = Path(__file__).with_name("seed.yaml")
+Q = Queries(__file__, "kb.sql")
+SEED = SEED_PATH
 _STARS = "*" * 60
 _FAIL = (
     'fatal: [{h}]: FAILED! => {{"changed": false, "failures": [], "msg": "Depsolve Error occurred: \\n Problem: '
@@ -41,7 +45,10 @@ _FAIL = (
 
 
 def generate_log(path: Path, size_mb: int = 100, hosts: int = 10_000, fail_every: int = 97) -> int:
-    """Write a default-callback stdout of ``hosts`` hosts until ``size_mb``; return the failures written."""
+    """Write a default-callback stdout of ``hosts`` hosts until ``size_mb``; return the failures written.
+
+    It ends as AWX stdout does, with one PLAY RECAP line per host (a failed host: failed=1).
+    """
     names = [f"host-{i:05d}.corp.example.com" for i in range(hosts)]
     failures = 0
     failed: set[int] = set()
@@ -61,6 +68,12 @@ def generate_log(path: Path, size_mb: int = 100, hosts: int = 10_000, fail_every
                 else:
                     fh.write(f"changed: [{name}]\n" if i % 3 else f"ok: [{name}]\n")
         fh.write(f"\nPLAY RECAP {_STARS}\n")
+        for i, name in enumerate(names):
+            bad = int(i in failed)
+            fh.write(
+                f"{name:<26} : ok={task - bad} changed={task // 3} unreachable=0 failed={bad} "
+                "skipped=0 rescued=0 ignored=0\n"
+            )
     return failures
 
 
@@ -130,7 +143,8 @@ def bench_analyse(size_mb: int = 100, hosts: int = 10_000, grep_runs: int = 15, 
             "ratio": round(min(child["times"]) / min(grep_s), 1),
             "ratio_of_medians": round(statistics.median(child["times"]) / statistics.median(grep_s), 1),
             "peak_rss_mb": round(child["rss_mb"], 1),
-            "target": "ratio <= 40, peak_rss_mb <= 300",
+            "target": "ratio <= 10, peak_rss_mb <= 300",
+            "met": min(child["times"]) / min(grep_s) <= 10 and child["rss_mb"] <= 300,
         }
 
 
@@ -198,7 +212,7 @@ _INDEX_DDL = re.compile(r"CREATE INDEX \S+ ON (.*);$")
 _COMMENT = re.compile(r"--[^\n]*")
 _VECTOR_LITERAL = re.compile(r"'\[[^\]]*\]'::vector")
 _EMBEDDER = "hashing"
-_K = 10  # kb.engine.NEIGHBOURS
+_K = NEIGHBOURS
 
 
 def _variant(words: list[str], vocab: list[str], rng: np.random.Generator, swap: float) -> str:
@@ -320,7 +334,9 @@ def bench_similarity(url: str, n: int = 100_000, queries: int = 200, exact_queri
         out["speedup_p50"] = round(out["exact_scan"]["p50_ms"] / hnsw_p50, 1) if hnsw_p50 else None
         out["hnsw_recall_at_1"] = min(recall.values())
         conn.rollback()
-    out["target"] = "hnsw_recall_at_1 >= 0.99 (the lower of near and fresh probes)"
+    out["hnsw_p95_ms"] = max(out["hnsw_near"]["p95_ms"], out["hnsw_fresh"]["p95_ms"])
+    out["target"] = "hnsw_p95_ms <= 5, hnsw_recall_at_1 >= 0.99 (the worse of near and fresh probes)"
+    out["met"] = out["hnsw_p95_ms"] <= 5 and out["hnsw_recall_at_1"] >= 0.99
     return out
 
 

@@ -1,0 +1,144 @@
+r"""Words of a failure text, the literal words of a KB pattern, and the package-manager family a text speaks of.
+
+The similarity fallback (kb.fallback) compares failures and entries word by word on top of the
+character n-gram vectors: a paraphrase keeps the cause's words ("lock", "space", "expired"),
+a near-miss swaps exactly those. Words come from ``kb.normalise.normalise`` (hosts, versions,
+paths and numbers are placeholders), lower-cased, lightly stemmed, without stop words.
+
+>>> words("Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (apt-get)")
+['get', 'lock', 'held', 'process', 'apt-get']
+>>> pattern_words(r"Curl error \(6\): Couldn't resolve host name")
+['curl', 'error', 'couldn', 'resolve', 'host', 'name', '#6']
+>>> family("E: Unable to locate package foo"), family("Error: Unable to find a match: foo"), family("boom")
+(None, None, None)
+>>> family("dpkg: error processing package"), family("yum update failed")
+('deb', 'rpm')
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.normalise import normalise
+
+
+def _split(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_WORD = re.compile(r"[a-z][a-z0-9_+-]*[a-z0-9]|[a-z]")
+_PLACEHOLDER = re.compile(r"<[a-z]+>")
+STOP = _split(
+    "a an the and or of to in on at for from by with without into onto is are was were be been being it its"
+    " this that these those there their they them not no yes do does did done has have had having as if then"
+    " than so but can cannot could would should will may might must you your we our he she his her i me my"
+    " all any some one two such other more most very also only just up out over under again after before"
+    " while when where which who whom what why how s t re ve ll d m o y e w n x"
+)
+_REGEX_ESCAPE = re.compile(r"\\[dDsSwWbBAzZ]|\\.|\[[^\]]*\]|\{\d*,?\d*\}|\(\?[:=!<>a-z]*")
+
+# Words that place a text in one package manager's world (a failure quoting dpkg is not a dnf
+# failure). Only tool names: generic words ("package", "repository") belong to every family.
+FAMILIES: dict[str, frozenset[str]] = {
+    "rpm": _split(
+        "dnf yum rpm rpmdb repomd microdnf librepo libdnf platform-python subscription-manager rhsm"
+        " yum-utils dnf-utils needs-restarting rpmlib createrepo"
+    ),
+    "deb": _split(
+        "apt apt-get aptitude dpkg apt_pkg python3-apt debconf unattended-upgrade unattended-upgrades"
+        " deb apt-key sources.list inrelease"
+    ),
+    "zypp": _split("zypper zypp libzypp suseconnect"),
+}
+_FAMILY_OF = {w: name for name, ws in FAMILIES.items() for w in ws}
+
+
+def stem(word: str) -> str:
+    """A crude suffix stripper: enough for 'resolving'/'resolve', 'keys'/'key', 'expired'/'expire'.
+
+    >>> [stem(w) for w in ("resolving", "keys", "expired", "process", "failed", "mirrors")]
+    ['resolv', 'key', 'expir', 'process', 'fail', 'mirror']
+    """
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 4 and word.endswith("es") and word[-3] in "sxz":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    if len(word) > 4 and word.endswith("e"):
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Content words of a text in order (duplicates kept), not stemmed."""
+    norm = _PLACEHOLDER.sub(" ", normalise(text))
+    return [w for w in _WORD.findall(norm) if w not in STOP and len(w) > 1]
+
+
+# Short stand-alone numbers tell causes apart (HTTP 404 vs 401, errno 28, curl error 6); the
+# normaliser turns every number into <n>, so they are read from the raw text as "#404".
+_CODE = re.compile(r"(?<![\w.:/-])\d{1,3}(?![\w.:/-]|\.\d)")
+
+
+def codes(text: str) -> set[str]:
+    """Stand-alone 1-3 digit numbers of a text (not parts of versions, addresses, paths or ids).
+
+    >>> sorted(codes("Status code: 404 for https://x/7/ (IP: 10.1.2.3) [Errno 28] kernel-5.14"))
+    ['#28', '#404']
+    """
+    return {"#" + m for m in _CODE.findall(text[:16000])}
+
+
+def terms(text: str) -> set[str]:
+    """The stemmed content words of a text and its stand-alone numbers, as a set (what the fallback compares)."""
+    return {stem(w) for w in words(text)} | codes(text)
+
+
+def pattern_words(pattern: str) -> list[str]:
+    """The literal words a regex demands or offers (escapes, classes and repetition dropped)."""
+    literal = _REGEX_ESCAPE.sub(" ", pattern)
+    literal = re.sub(r"[\\^$.|?*+()\[\]{}]", " ", literal).lower()
+    return [w for w in _WORD.findall(literal) if w not in STOP and len(w) > 1] + sorted(codes(literal))
+
+
+def family(text: str) -> str | None:
+    """The one package-manager family a text names, or None (none, or more than one)."""
+    found = {_FAMILY_OF[w] for w in _WORD.findall(text.lower()) if w in _FAMILY_OF}
+    return found.pop() if len(found) == 1 else None
+
+
+def compatible(a: str, b: str) -> bool:
+    """Families that may share a cause: the same one, or zypper and rpm (zypper runs on rpm).
+
+    >>> compatible("zypp", "rpm"), compatible("deb", "rpm")
+    (True, False)
+    """
+    return a == b or {a, b} == {"zypp", "rpm"}
+
+
+def module_family(module: str | None) -> str | None:
+    """The family of an Ansible module name: ``ansible.builtin.dnf`` -> 'rpm'; generic modules -> None.
+
+    >>> module_family("ansible.builtin.apt"), module_family("dnf"), module_family("ansible.builtin.command")
+    ('deb', 'rpm', None)
+    """
+    if not module:
+        return None
+    short = module.rsplit(".", 1)[-1]
+    return {
+        "dnf": "rpm",
+        "yum": "rpm",
+        "dnf5": "rpm",
+        "rpm_key": "rpm",
+        "yum_repository": "rpm",
+        "redhat_subscription": "rpm",
+        "apt": "deb",
+        "apt_key": "deb",
+        "apt_repository": "deb",
+        "dpkg_selections": "deb",
+        "zypper": "zypp",
+        "zypper_repository": "zypp",
+    }.get(short)
