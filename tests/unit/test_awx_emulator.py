@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from workers.emulator import Scenario, create_app
-from workers.emulator.render import strip_ansi
+from workers.emulator.display import strip_ansi
 
 AUTH = {"Authorization": "Bearer emulator-token"}
 RECAP = re.compile(
