@@ -151,7 +151,7 @@ def _fail_res(task: str, plan: HostPlan) -> dict[str, Any]:
     elif task in (REBOOT, REBOOT_IF_REQUIRED):
         res = {"changed": False, "elapsed": 612, "msg": msg, "rebooted": True}
     elif task == REBOOT_CHECK:
-        res = {"changed": False, "cmd": "needs-restarting -r", "msg": msg, "rc": 2, "stderr": "", "stdout": ""}
+        res = {"changed": False, "msg": msg, "rc": 3, "stderr": msg, "stdout": ""}
     elif task == GATHER:
         res = {"ansible_facts": {}, "changed": False, "msg": msg}
     else:
