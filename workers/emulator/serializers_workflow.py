@@ -51,13 +51,16 @@ def workflow_job(f: WorkflowJob, p: str, world: Any, *, detail: bool) -> dict[st
         "unified_job_template": t["id"],
         "launch_type": "manual",
         "status": status,
-        "execution_environment": None,
         "failed": status in ("failed", "error", "canceled"),
         "started": ts(started),
         "finished": ts(end),
         "canceled_on": ts(f.cancel_requested),
         "elapsed": round(max(0.0, (end or now) - started), 3) if started is not None else 0.0,
+        "job_args": "",
+        "job_cwd": "",
+        "job_env": {},
         "job_explanation": "",
+        "result_traceback": "",
         "launched_by": {"id": 1, "name": "admin", "type": "user", "url": f"{p}users/1/"},
         "work_unit_id": None,
         "workflow_job_template": None,
@@ -74,8 +77,6 @@ def workflow_job(f: WorkflowJob, p: str, world: Any, *, detail: bool) -> dict[st
         "skip_tags": None,
         "job_tags": None,
     }
-    if detail:
-        body["result_traceback"] = ""
     return body
 
 

@@ -135,8 +135,15 @@ def projects(ctx: Ctx) -> Response:
         return {"id": x["id"], "type": "project", "url": f"{p}projects/{x['id']}/",
                 "related": {"playbooks": f"{p}projects/{x['id']}/playbooks/"}, "summary_fields": {},
                 "created": ser.ts(w.created), "modified": ser.ts(w.created), "name": x["name"], "description": "",
-                "scm_type": "git", "scm_url": "https://git.example.com/ops/patchpilot-playbooks.git",
-                "scm_branch": "main", "status": "successful", "organization": x["organization"]}  # fmt: skip
+                "local_path": "_1__patchpilot", "scm_type": "git",
+                "scm_url": "https://git.example.com/ops/patchpilot.git", "scm_branch": "main", "scm_refspec": "",
+                "scm_clean": False, "scm_track_submodules": False, "scm_delete_on_update": False, "credential": None,
+                "timeout": 0, "scm_revision": "0c7a2b1e6c4f2d9a8b7e5f3a1c0d9e8f7a6b5c4d",
+                "last_job_run": ser.ts(w.created), "last_job_failed": False, "next_job_run": None,
+                "status": "successful", "organization": x["organization"], "scm_update_on_launch": False,
+                "scm_update_cache_timeout": 0, "allow_override": False, "custom_virtualenv": None,
+                "default_environment": None, "signature_validation_credential": None, "last_update_failed": False,
+                "last_updated": ser.ts(w.created)}  # fmt: skip
 
     if ctx.args:
         x = w.projects.get(ctx.int_arg())
