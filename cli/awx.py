@@ -42,11 +42,15 @@ def _ref(value: str) -> str | int:
 def bootstrap(
     organization: Annotated[str, typer.Option(help="organization id or name")] = "Default",
     inventory: Annotated[str, typer.Option(help="inventory id or name")] = "patchpilot-demo",
-    project: Annotated[str, typer.Option(help="project id or name (holds patch.yml, precheck.yml, reboot.yml)")] = (
+    project: Annotated[str, typer.Option(help="project id or name (this repository: playbooks/*.yml)")] = (
         "patchpilot"
     ),
+    credential: Annotated[
+        str | None, typer.Option(help="machine credential id or name (default: PATCHPILOT_AWX__CREDENTIAL)")
+    ] = None,
 ) -> None:
-    """Create or update the patch/precheck/reboot job templates, prompting for limit and variables."""
+    """Create or update the patch/precheck/reboot job templates: prompts for limit and variables,
+    allow_simultaneous, and the machine credential attached."""
     from workers.awx.bootstrap import bootstrap_templates
     from workers.awx.client import AwxClient
 
@@ -54,7 +58,12 @@ def bootstrap(
     try:
         with AwxClient(settings) as client:
             results = bootstrap_templates(
-                client, settings, organization=_ref(organization), inventory=_ref(inventory), project=_ref(project)
+                client,
+                settings,
+                organization=_ref(organization),
+                inventory=_ref(inventory),
+                project=_ref(project),
+                credential=_ref(credential or settings.credential),
             )
     except PatchpilotError as exc:
         typer.echo(f"error: {exc.message}", err=True)

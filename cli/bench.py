@@ -31,7 +31,7 @@ def run_benchmarks(settings: Settings, *, only: set[str], jobs: int) -> None:
             "similarity: 100,000 entries, HNSW vs exact scan", kb_bench.bench_similarity(settings.db.url or "", 100_000)
         )
     if "jobs" in want:
-        from workers.bench import bench_jobs
+        from bench.jobs import bench_jobs
 
         settings, redis_server = services.ensure_redis(settings)
         try:

@@ -188,12 +188,12 @@ def _in_process(say: Say, user: str) -> Callable[[str], None]:
     from agent.context import build_context
     from agent.graph import build_agent, make_model
     from agent.session import ChatSession
-    from api.app import load_inventory
     from core.settings import get_settings
+    from workers.inventory.service import without_database
 
     settings = get_settings()
     chat = ChatSession(build_agent(make_model(settings), InMemorySaver()))
-    ctx = build_context(settings, load_inventory(settings), user=user)  # no DB: nothing queued
+    ctx = build_context(settings, without_database(settings), user=user)  # no DB: nothing queued
     session = uuid.uuid4().hex[:12]
 
     def handle(text: str) -> None:

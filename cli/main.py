@@ -30,14 +30,6 @@ def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def wire_worker() -> None:
-    """Plug the analyser into the job pipeline (workers may not import kb)."""
-    from kb import service as kb_service
-    from workers.jobs import lifecycle
-
-    lifecycle.register_collect_hook(kb_service.analyse_job)
-
-
 @app.command()
 def migrate() -> None:
     """Apply pending database migrations (starts the embedded PostgreSQL when PATCHPILOT_DB__URL is unset)."""
@@ -81,7 +73,6 @@ def worker(
     settings = get_settings()
     if not settings.db.url or not settings.redis.url:
         raise typer.BadParameter("set PATCHPILOT_DB__URL and PATCHPILOT_REDIS__URL (or use 'patchpilot up')")
-    wire_worker()
     argv = [
         "worker",
         "-Q",

@@ -87,6 +87,7 @@ class HostStatus(StrEnum):
     unreachable = "unreachable"
     skipped = "skipped"
     pending = "pending"
+    not_run = "not_run"  # requested, but AWX never ran it (disabled, or not in the AWX inventory)
 
 
 class MatchKind(StrEnum):

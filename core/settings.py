@@ -63,6 +63,8 @@ class AwxSettings(BaseModel):
     poll_max_s: float = 30.0
     event_wait_s: float = Field(default=60.0, description="bound on waiting for event_processing_finished")
     stdout_keep_bytes: int = 4 * 1024 * 1024
+    credential: str = Field(default="patchpilot-machine", description="machine credential bootstrap attaches")
+    max_pending_s: float = Field(default=900.0, description="cancel an AWX job still pending/waiting after this")
 
 
 class LlmSettings(BaseModel):
@@ -111,6 +113,8 @@ class JobSettings(BaseModel):
     # "env:HH:MM-HH:MM" windows in UTC; an environment without a window may be patched any time.
     windows: dict[str, str] = Field(default_factory=lambda: {"prod": "22:00-06:00"})
     inventory_path: Path | None = None
+    min_free_mb: int = Field(default=1024, ge=0, description="patchpilot_min_free_mb: free MiB on / and /var")
+    services: list[str] = Field(default_factory=list, description="patchpilot_services: units checked after a run")
 
 
 class InventorySettings(BaseModel):

@@ -12,10 +12,11 @@ from celery import Celery
 
 from core.settings import get_settings
 
-app = Celery(
-    "patchpilot",
-    include=["workers.jobs.tasks", "workers.jobs.invariants", "workers.inventory.tasks", "workers.bench_tasks"],
-)
+# Task modules by name. kb.tasks holds the analysis task (patchpilot.jobs.analyze) that collect sends
+# after it commits; naming it here means a plain `celery -A workers.celery_app worker` runs it too.
+# (A string, not an import: workers and kb stay independent packages.)
+TASK_MODULES = ["workers.jobs.tasks", "workers.jobs.invariants", "workers.inventory.tasks", "kb.tasks"]
+app = Celery("patchpilot", include=TASK_MODULES)
 
 
 def queue_name() -> str:

@@ -2,10 +2,16 @@
 # Plan or apply package updates for patchpilot (playbooks/README.md, "How updates are chosen").
 #
 # usage: patchpilot-updates.sh plan|apply [--security] [--exclude GLOB]... [--package GLOB]...
+#        patchpilot-updates.sh reboot-required
 #
 #   plan    list the updates that apply would install; never changes the host
 #           (dnf: `dnf check-update`; apt: `apt-get -s`, no lock taken)
-#   apply   install them (apt only: dnf hosts are patched by ansible.builtin.dnf)
+#   apply   install them (apt only: dnf hosts are patched by ansible.builtin.dnf); waits up to
+#           10 min for the dpkg lock (apt-daily and unattended-upgrades hold it)
+#   reboot-required
+#           exit 1 when the host needs a reboot, 0 when not, 3 when it cannot tell: dnf hosts ask
+#           `dnf needs-restarting -r` (dnf-plugins-core), else `needs-restarting -r` (yum-utils);
+#           apt hosts look for /var/run/reboot-required
 #
 # apt has no per-run exclude and no "security only" switch, so on apt hosts:
 #   - excluded globs are pinned to their installed version (priority 1001) in a throw-away
@@ -21,14 +27,41 @@
 set -eu
 
 usage() {
-    echo "usage: $0 plan|apply [--security] [--exclude GLOB]... [--package GLOB]..." >&2
+    echo "usage: $0 plan|apply [--security] [--exclude GLOB]... [--package GLOB]... | $0 reboot-required" >&2
     exit 2
+}
+
+reboot_required() {
+    if command -v dnf >/dev/null 2>&1; then
+        if dnf needs-restarting --help >/dev/null 2>&1; then
+            exec dnf needs-restarting -r
+        fi
+        if command -v needs-restarting >/dev/null 2>&1; then
+            exec needs-restarting -r
+        fi
+        echo "patchpilot: cannot tell whether a reboot is required: neither 'dnf needs-restarting'" \
+            "(dnf-plugins-core) nor needs-restarting (yum-utils) is installed" >&2
+        exit 3
+    fi
+    if [ -e /var/run/reboot-required ]; then
+        echo "patchpilot: reboot required (/var/run/reboot-required)"
+        exit 1
+    fi
+    echo "patchpilot: no reboot required"
+    exit 0
 }
 
 [ $# -ge 1 ] || usage
 mode=$1
 shift
-case $mode in plan | apply) ;; *) usage ;; esac
+case $mode in
+plan | apply) ;;
+reboot-required)
+    [ $# -eq 0 ] || usage
+    reboot_required
+    ;;
+*) usage ;;
+esac
 
 nl='
 '
@@ -138,6 +171,7 @@ if command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     # shellcheck disable=SC2086 # one package name per word
     apt-get install --yes --quiet --only-upgrade --no-remove \
+        -o DPkg::Lock::Timeout=600 \
         -o "Dir::Etc::Preferences=$prefs" \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
         $selected

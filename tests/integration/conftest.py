@@ -70,6 +70,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "PATCHPILOT_AWX__POLL_MAX_S": str(settings.awx.poll_max_s),
             "PATCHPILOT_AWX__EVENT_WAIT_S": str(settings.awx.event_wait_s),
             "PATCHPILOT_AWX__RETRIES": str(settings.awx.retries),
+            "PATCHPILOT_AWX__MAX_PENDING_S": str(settings.awx.max_pending_s),
             "PATCHPILOT_AWX__TEMPLATE_PATCH": settings.awx.template_patch,
             "PATCHPILOT_JOBS__WINDOWS": "{}",
             "PATCHPILOT_JOBS__QUEUE": settings.jobs.queue,

@@ -108,12 +108,50 @@ def test_template_without_limit_prompt_is_refused_before_launch(legacy_settings,
     assert emulator.launches() == {}, "AWX must not have been asked to launch"
 
 
-@pytest.mark.scenario(templates=[{"name": "patchpilot-patch", "playbook": "patch.yml", "play_hosts": "nothing_here"}])
-def test_zero_host_run_is_an_error(awx_settings, inventory, worker, emulator):
+@pytest.mark.scenario(
+    templates=[{"name": "patchpilot-patch", "playbook": "playbooks/patch.yml", "play_hosts": "nothing_here"}]
+)
+def test_zero_host_run_fails_with_every_host_not_run(awx_settings, inventory, worker, emulator):
     job_id = _submit(awx_settings, inventory, "web-stg-01")
     job = _terminal(awx_settings, job_id)
+    assert job.status is JobStatus.failed
+    assert "has no host results" in (job.error or "") and "matched nothing" in (job.error or "")
+    assert {h.host: h.status for h in job.hosts} == {"web-stg-01": HostStatus.not_run}
+
+
+@pytest.mark.scenario(disabled_hosts=["web-stg-02"])
+def test_a_host_disabled_in_awx_is_not_run_and_the_job_fails(awx_settings, inventory, worker, emulator):
+    """Finding 5: no host summary for a requested host is never success."""
+    job_id = _submit(awx_settings, inventory, "web-stg-01", "web-stg-02")
+    job = _terminal(awx_settings, job_id)
+    assert job.status is JobStatus.failed, job.error
+    assert {h.host: h.status for h in job.hosts} == {
+        "web-stg-01": HostStatus.changed,
+        "web-stg-02": HostStatus.not_run,
+    }
+    assert "never ran on: web-stg-02" in (job.error or "")
+
+
+@pytest.mark.scenario(job_error="Previous Task Failed: project update of 'patchpilot' failed")
+def test_awx_job_explanation_is_kept_on_error(awx_settings, inventory, worker, emulator):
+    """Finding 6: AWX's job_explanation is the reason shown, not a guess about the limit."""
+    job = _terminal(awx_settings, _submit(awx_settings, inventory, "web-stg-01"))
     assert job.status is JobStatus.error
-    assert "zero hosts" in (job.error or "")
+    assert "Previous Task Failed: project update of 'patchpilot' failed" in (job.error or "")
+    assert "limit" not in (job.error or "")
+
+
+@pytest.mark.scenario(
+    hosts={"db-stg-01": "hang"},
+    templates=[
+        {"name": "patchpilot-patch", "playbook": "playbooks/patch.yml", "timeout": 1, "allow_simultaneous": True}
+    ],
+)
+def test_awx_timeout_explanation_is_kept(awx_settings, inventory, worker, emulator):
+    job = _terminal(awx_settings, _submit(awx_settings, inventory, "db-stg-01"))
+    assert job.status is JobStatus.failed
+    assert "Job terminated due to timeout" in (job.error or "")
+    assert {h.host: h.status for h in job.hosts} == {"db-stg-01": HostStatus.not_run}
 
 
 def test_scheduled_job_starts_only_when_due(awx_settings, inventory, worker, emulator):

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from workers.emulator import Scenario, create_app
-from workers.emulator.render import strip_ansi
+from workers.emulator.display import strip_ansi
 
 AUTH = {"Authorization": "Bearer emulator-token"}
 RECAP = re.compile(
@@ -55,7 +55,7 @@ def test_rendering_banners_recap_and_lines(api: TestClient) -> None:
     job_id = _finished_job(api, "staging,app-dev-02")
     txt = api.get(f"/api/v2/jobs/{job_id}/stdout/?format=txt", headers=AUTH).text
     banners = [line for line in txt.splitlines() if line.startswith(("PLAY ", "TASK "))]
-    assert len(banners) == 3 + 8 + 1  # 3 plays, 8 tasks, the recap
+    assert len(banners) == 3 + 9 + 1  # 3 plays, 9 tasks, the recap
     assert all(len(line) == 80 and line.endswith("***") for line in banners)
     recap = txt.split("PLAY RECAP ")[1].splitlines()[1:]
     assert [RECAP.match(line)["host"] for line in recap] == sorted(

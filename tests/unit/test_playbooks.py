@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +21,15 @@ UPDATES_SH = PLAYBOOKS / "files" / "patchpilot-updates.sh"
 # The names the AWX emulator renders and the analyser reports (playbooks/README.md).
 EXPECTED_SHAPE: dict[str, list[tuple[str, list[str]]]] = {
     "patch.yml": [
-        ("Pre-checks", ["Gathering Facts", "Check free space on / and /var", "Check repository reachability"]),
+        (
+            "Pre-checks",
+            [
+                "Gathering Facts",
+                "Check free space on / and /var",
+                "Check free space on /boot",
+                "Check repository reachability",
+            ],
+        ),
         (
             "Patch",
             [
@@ -39,6 +47,7 @@ EXPECTED_SHAPE: dict[str, list[tuple[str, list[str]]]] = {
             [
                 "Gathering Facts",
                 "Check free space on / and /var",
+                "Check free space on /boot",
                 "Check repository reachability",
                 "Simulate updates (check mode)",
             ],
@@ -50,10 +59,11 @@ EXPECTED_SHAPE: dict[str, list[tuple[str, list[str]]]] = {
 EXPECTED_ACTIONS: dict[str, str] = {
     "Gathering Facts": "ansible.builtin.gather_facts",
     "Check free space on / and /var": "ansible.builtin.assert",
+    "Check free space on /boot": "ansible.builtin.assert",
     "Check repository reachability": "ansible.builtin.command",
     "Apply updates (dnf)": "ansible.builtin.dnf",
     "Apply updates (apt)": "ansible.builtin.script",
-    "Check whether a reboot is required": "ansible.builtin.command",
+    "Check whether a reboot is required": "ansible.builtin.script",
     "Reboot if required": "ansible.builtin.reboot",
     "Check required services are running": "ansible.builtin.command",
     "Simulate updates (check mode)": "ansible.builtin.script",
@@ -70,7 +80,10 @@ CONTRACT_VARS = {
     "patchpilot_min_free_mb",
     "patchpilot_services",
 }
-_MODULE_KEYS_SKIP = {"name", "when", "vars", "loop", "register", "changed_when", "failed_when", "check_mode"}
+_MODULE_KEYS_SKIP = {
+    "name", "when", "vars", "loop", "register", "changed_when", "failed_when", "check_mode", "until", "retries",
+    "delay",
+}  # fmt: skip
 
 
 def _load(playbook: str) -> list[dict[str, Any]]:
@@ -152,8 +165,6 @@ def test_play_and_task_names_are_the_contract(playbook: str) -> None:
 
 
 def test_playbook_shape_matches_the_emulator() -> None:
-    if importlib.util.find_spec("workers.emulator.playbook_shape") is None:
-        pytest.skip("emulator not merged")
     from workers.emulator.playbook_shape import PLAYBOOK_SHAPE
 
     assert sorted(PLAYBOOK_SHAPE) == sorted(EXPECTED_SHAPE)
@@ -169,8 +180,6 @@ def test_task_modules(playbook: str) -> None:
 
 
 def test_task_modules_match_the_emulator() -> None:
-    if importlib.util.find_spec("workers.emulator.playbook_shape") is None:
-        pytest.skip("emulator not merged")
     from workers.emulator.playbook_shape import TASK_ACTIONS
 
     assert dict(TASK_ACTIONS) == EXPECTED_ACTIONS
@@ -363,3 +372,109 @@ def test_precheck_simulation_on_localhost(ansible_env: dict[str, str], inventory
     assert "TASK [Simulate updates (check mode)]" in result.stdout
     # Everything excluded: whatever the machine has pending, the plan is empty.
     assert "patchpilot: 0 update(s) available" in result.stdout
+
+
+# --- the dnf path, against a stub dnf (this box has apt, so PATH holds only the stubs and a few tools) ----
+
+
+@pytest.fixture
+def stub_dnf(tmp_path: Path) -> tuple[Path, Path]:
+    """A bin dir with a recording ``dnf`` stub and the tools the script needs, but no apt-get."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ("awk", "mktemp", "cat", "tr", "grep", "rm"):
+        found = shutil.which(tool)
+        assert found, tool
+        (bindir / tool).symlink_to(found)
+    return bindir, tmp_path / "dnf.log"
+
+
+def _stub(path: Path, body: str) -> None:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+
+
+def _dnf(bindir: Path, log: Path, *, plugin: bool, check_update_rc: int = 100, restart_rc: int = 1) -> None:
+    """dnf that logs its arguments; with ``plugin``, knows ``needs-restarting`` (exit ``restart_rc``)."""
+    if plugin:
+        restarting = f"  *needs-restarting*--help*) exit 0;;\n  *needs-restarting*) exit {restart_rc};;\n"
+    else:
+        restarting = "  *needs-restarting*) echo 'No such command: needs-restarting.' >&2; exit 1;;\n"
+    updates = 'echo "kernel.x86_64  5.14.0-427.el9  baseos"; echo "openssl.x86_64  1:3.0.7-27.el9  baseos"'
+    _stub(
+        bindir / "dnf",
+        f'echo "$*" >> {log}\ncase "$*" in\n{restarting}'
+        f"  *check-update*) {updates}; exit {check_update_rc};;\n  *) exit 0;;\nesac\n",
+    )
+
+
+def _script(bindir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": str(bindir), "LC_ALL": "C"}
+    return subprocess.run(
+        ["/bin/sh", str(UPDATES_SH), *args], env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+
+
+def test_dnf_plan_passes_security_excludes_and_packages(stub_dnf: tuple[Path, Path]) -> None:
+    bindir, log = stub_dnf
+    _dnf(bindir, log, plugin=True)
+    result = _script(bindir, "plan", "--security", "--exclude", "kernel*", "--package", "openssl*")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "patchpilot: 2 update(s) available"
+    assert log.read_text().splitlines() == ["--quiet check-update --security --exclude=kernel* openssl*"]
+
+
+def test_dnf_plan_reports_a_dnf_error(stub_dnf: tuple[Path, Path]) -> None:
+    bindir, log = stub_dnf
+    _dnf(bindir, log, plugin=True, check_update_rc=1)
+    assert _script(bindir, "plan").returncode == 1
+
+
+@pytest.mark.parametrize(("restart_rc", "expected"), [(1, 1), (0, 0)])
+def test_reboot_check_uses_dnf_needs_restarting(stub_dnf: tuple[Path, Path], restart_rc: int, expected: int) -> None:
+    bindir, log = stub_dnf
+    _dnf(bindir, log, plugin=True, restart_rc=restart_rc)
+    assert _script(bindir, "reboot-required").returncode == expected
+    assert log.read_text().splitlines()[-1] == "needs-restarting -r"
+
+
+def test_reboot_check_falls_back_to_yum_utils_needs_restarting(stub_dnf: tuple[Path, Path]) -> None:
+    bindir, log = stub_dnf
+    _dnf(bindir, log, plugin=False)
+    _stub(bindir / "needs-restarting", f'echo "standalone $*" >> {log}\nexit 1\n')
+    assert _script(bindir, "reboot-required").returncode == 1
+    assert log.read_text().splitlines()[-1] == "standalone -r"
+
+
+def test_reboot_check_without_any_tool_cannot_decide(stub_dnf: tuple[Path, Path]) -> None:
+    bindir, log = stub_dnf
+    _dnf(bindir, log, plugin=False)
+    result = _script(bindir, "reboot-required")
+    assert result.returncode == 3 and "dnf-plugins-core" in result.stderr
+
+
+def test_repository_check_command_line_runs_against_dnf(stub_dnf: tuple[Path, Path]) -> None:
+    """The RedHat argv of 'Check repository reachability', exactly as the playbooks hold it."""
+    bindir, log = stub_dnf
+    _dnf(bindir, log, plugin=True)
+    for playbook in ("patch.yml", "precheck.yml"):
+        task = next(t for t in _load(playbook)[0]["tasks"] if t["name"] == "Check repository reachability")
+        argv = task["vars"]["_patchpilot_refresh"]["RedHat"]
+        done = subprocess.run(argv, env={"PATH": str(bindir)}, capture_output=True, text=True, check=False)
+        assert done.returncode == 0
+        debian = task["vars"]["_patchpilot_refresh"]["Debian"]
+        assert "DPkg::Lock::Timeout=600" in debian  # apt-daily may hold the lock
+    assert log.read_text().splitlines() == ["--quiet --refresh makecache"] * 2
+
+
+def test_apt_apply_waits_for_the_dpkg_lock(fake_apt: tuple[dict[str, str], Path]) -> None:
+    env, log = fake_apt
+    assert _updates(env, "apply").returncode == 0
+    install = [line for line in log.read_text().splitlines() if line.startswith("install ")]
+    assert "-o DPkg::Lock::Timeout=600" in install[0]
+
+
+def test_services_are_retried_after_a_reboot() -> None:
+    for playbook, play in (("patch.yml", 2), ("reboot.yml", 0)):
+        task = next(t for t in _load(playbook)[play]["tasks"] if t["name"] == "Check required services are running")
+        assert task["retries"] >= 5 and task["delay"] > 0 and task["until"] == "_patchpilot_service.rc == 0"

@@ -16,12 +16,24 @@ from typing import Any
 
 import httpx
 
-from core.errors import AwxBadRequest, AwxError, AwxNotFound, AwxPromptNotAllowed
+from core.errors import AwxBadRequest, AwxError, AwxNotFound, AwxPromptNotAllowed, ValidationFailed
 from core.settings import AwxSettings
 from workers.awx.http import AwxHttp
-from workers.awx.models import AwxJob, HostSummary, JobEvent, JobTemplate, LaunchPrompts, Stdout, parse_vars
+from workers.awx.models import (
+    JOB_PATHS,
+    AwxJob,
+    HostSummary,
+    JobEvent,
+    JobKind,
+    JobTemplate,
+    LaunchPrompts,
+    Stdout,
+    SurveyQuestion,
+    parse_vars,
+)
 
-FAILED_EVENTS = "runner_on_failed,runner_on_unreachable,runner_item_on_failed"
+# Every event type AWX stores for a host failure (awx/main/models/events.py EVENT_TYPES).
+FAILED_EVENTS = "runner_on_failed,runner_on_unreachable,runner_item_on_failed,runner_on_async_failed,runner_on_error"
 TOO_LARGE_PREFIX = "Standard Output too large to display"
 _WAIT_POLL_S = (0.2, 1.0)  # wait_event_processing: first and largest poll interval
 
@@ -100,13 +112,17 @@ class AwxClient:
     def launch_prompts(self, template_id: int) -> LaunchPrompts:
         return LaunchPrompts.model_validate(self._http.get(self._http.path(f"job_templates/{template_id}/launch")))
 
-    def launch(self, template_id: int, *, limit: str, extra_vars: dict[str, Any]) -> AwxJob:
-        """Launch the template on ``limit`` with ``extra_vars``; refuses templates that would ignore them.
+    def survey(self, template_id: int) -> list[SurveyQuestion]:
+        """The template's survey questions (``/survey_spec/``); empty when it has none."""
+        spec = self._http.get(self._http.path(f"job_templates/{template_id}/survey_spec"))
+        return [SurveyQuestion.model_validate(q) for q in (spec.get("spec") or [])]
 
-        AWX silently drops an unprompted limit and runs on the template's own
-        (often the whole inventory), so the prompts are checked first, and a
-        non-empty ``ignored_fields`` after the 201 cancels the job at once.
-        The POST is sent once: after AwxUnavailable use find_launched_job.
+    def check_launchable(self, template_id: int, extra_vars: dict[str, Any]) -> LaunchPrompts:
+        """Refuse, before anything runs, a launch AWX would ignore parts of or reject.
+
+        AWX silently drops an unprompted limit and runs on the template's own (often the
+        whole inventory); it answers 400 when a required survey answer or a required
+        variable is missing. Both are checked here so the caller gets one clear reason.
         """
         prompts = self.launch_prompts(template_id)
         missing = [
@@ -126,26 +142,56 @@ class AwxClient:
             )
         if prompts.passwords_needed_to_start:
             raise AwxBadRequest(
-                f"AWX job template {template_id} needs passwords to start: {prompts.passwords_needed_to_start}",
+                f"AWX job template {template_id} needs passwords to start: {prompts.passwords_needed_to_start}; "
+                "store them in the template's credentials (patchpilot cannot type them)",
                 template_id=template_id,
             )
+        needed = set(prompts.variables_needed_to_start)
+        if prompts.survey_enabled:
+            needed |= {q.variable for q in self.survey(template_id) if q.required and q.default in (None, "")}
+        unanswered = sorted(needed - set(extra_vars))
+        if unanswered:
+            raise AwxBadRequest(
+                f"AWX job template {template_id} requires {', '.join(unanswered)} (survey or required variables) "
+                "and patchpilot does not send them; give them defaults in the survey or make them optional",
+                template_id=template_id,
+                missing=unanswered,
+            )
+        return prompts
+
+    def launch(self, template_id: int, *, limit: str | list[str], extra_vars: dict[str, Any]) -> AwxJob:
+        """Launch the template on ``limit`` (host names or a pattern) with ``extra_vars``.
+
+        Refuses an empty limit (AWX would run on the whole inventory) and templates that
+        would ignore or reject our fields (check_launchable). A non-empty
+        ``ignored_fields`` after the 201 cancels the job at once. A sliced template
+        answers with a ``workflow_job``: it is returned as such (``type``), to be
+        followed and canceled under ``/workflow_jobs/``. The POST is sent once:
+        after AwxUnavailable use find_launched_job.
+        """
+        text = ",".join(h.strip() for h in limit if h.strip()) if isinstance(limit, list) else limit.strip()
+        if not text:
+            raise ValidationFailed(
+                "refusing to launch on no hosts: AWX would run the template on its whole inventory",
+                template_id=template_id,
+            )
+        self.check_launchable(template_id, extra_vars)
         response = self._http.post(
-            self._http.path(f"job_templates/{template_id}/launch"), {"limit": limit, "extra_vars": extra_vars}
+            self._http.path(f"job_templates/{template_id}/launch"), {"limit": text, "extra_vars": extra_vars}
         )
         body = response.json()
-        job_id = body.get("job") or body.get("workflow_job") or body.get("id")
+        kind: JobKind = "workflow_job" if "workflow_job" in body and "job" not in body else "job"
+        job_id = int(body.get(kind) or body.get("id"))
         ignored = body.get("ignored_fields") or {}
         if ignored:
-            self.cancel(int(job_id))
+            self.cancel(job_id, kind)
             raise AwxPromptNotAllowed(
-                f"AWX ignored {sorted(ignored)} on launch of template {template_id}; job {job_id} was canceled",
+                f"AWX ignored {sorted(ignored)} on launch of template {template_id}; {kind} {job_id} was canceled",
                 template_id=template_id,
                 job_id=job_id,
                 ignored_fields=ignored,
             )
-        if "workflow_job" in body and "job" not in body:
-            raise AwxBadRequest(f"template {template_id} launched a workflow job {job_id} (sliced template?)")
-        return AwxJob.model_validate({**body, "id": job_id})
+        return AwxJob.model_validate({**body, "id": job_id, "type": kind})
 
     def find_launched_job(self, template_id: int, *, var: str, value: str | int, since: datetime) -> AwxJob | None:
         """Crash recovery: the newest job of the template since ``since`` whose extra var ``var`` equals ``value``."""
@@ -158,8 +204,15 @@ class AwxClient:
 
     # --- jobs ----------------------------------------------------------
 
-    def job(self, job_id: int) -> AwxJob:
-        return AwxJob.model_validate(self._http.get(self._http.path(f"jobs/{job_id}")))
+    def job(self, job_id: int, kind: JobKind = "job") -> AwxJob:
+        """``/jobs/{id}/`` (or ``/workflow_jobs/{id}/`` for a sliced template's workflow job)."""
+        body = self._http.get(self._http.path(f"{JOB_PATHS[kind]}/{job_id}"))
+        return AwxJob.model_validate({**body, "type": kind})
+
+    def slice_jobs(self, workflow_job_id: int) -> list[int]:
+        """The jobs a sliced template's workflow job spawned (one per slice), in node order."""
+        path = self._http.path(f"workflow_jobs/{workflow_job_id}/workflow_nodes")
+        return [int(n["job"]) for n in self._http.iter_list(path, {"order_by": "id"}) if n.get("job")]
 
     def wait_event_processing(self, job_id: int, timeout_s: float | None = None) -> AwxJob:
         """Poll until the job is terminal and its events are all saved, at most ``timeout_s``.
@@ -198,7 +251,8 @@ class AwxClient:
     def stdout(self, job_id: int, *, keep_bytes: int = 4 * 1024 * 1024) -> Stdout:
         """The job's plain-text output; over AWX's display cap, the tail of ``txt_download``."""
         path = self._http.path(f"jobs/{job_id}/stdout")
-        text = self._http.get_response(path, {"format": "txt"}).text
+        # txt and txt_download have only text/plain renderers: Accept: application/json gets 406.
+        text = self._http.get_response(path, {"format": "txt"}, accept="text/plain").text
         if not text.startswith(TOO_LARGE_PREFIX):
             raw = text.encode("utf-8")
             if len(raw) <= keep_bytes:
@@ -207,9 +261,13 @@ class AwxClient:
         tail, total = self._http.stream_tail(path, {"format": "txt_download"}, keep_bytes)
         return Stdout(text=_decode_tail(tail), truncated=total > len(tail), size_bytes=total)
 
-    def cancel(self, job_id: int) -> bool:
-        """Ask AWX to cancel: True when accepted (202), False when the job had already finished (405)."""
-        return self._http.post_status(self._http.path(f"jobs/{job_id}/cancel")) != 405
+    def cancel(self, job_id: int, kind: JobKind = "job") -> bool:
+        """Ask AWX to cancel: True when accepted (202), False when the job had already finished (405).
+
+        A workflow job (sliced template) is canceled at ``/workflow_jobs/{id}/cancel/``, which
+        cancels its slices too.
+        """
+        return self._http.post_status(self._http.path(f"{JOB_PATHS[kind]}/{job_id}/cancel")) != 405
 
     def relaunch_failed(self, job_id: int) -> AwxJob:
         """Relaunch on the hosts that failed or were unreachable (``limit`` = those hosts)."""
@@ -267,6 +325,28 @@ class AwxClient:
             **(extra or {}),
         }
         return JobTemplate.model_validate(self._http.post(self._http.path("job_templates"), body).json())
+
+    def find_machine_credential(self, name: str) -> int:
+        """Id of the machine (SSH) credential named ``name``."""
+        params = {"name": name, "credential_type__kind": "ssh"}
+        rows = list(self._http.iter_list(self._http.path("credentials"), params))
+        if len(rows) != 1:
+            what = "no" if not rows else str(len(rows))
+            raise (AwxNotFound if not rows else AwxBadRequest)(
+                f"{what} AWX machine credential named {name!r}; create one that may become root on the hosts "
+                "(or give its id)",
+                name=name,
+            )
+        return int(rows[0]["id"])
+
+    def template_credentials(self, template_id: int) -> list[int]:
+        rows = self._http.iter_list(self._http.path(f"job_templates/{template_id}/credentials"))
+        return [int(r["id"]) for r in rows]
+
+    def attach_credential(self, template_id: int, credential_id: int) -> None:
+        """Attach a credential to a template (``POST .../credentials/ {"id": N}``); attached already is fine."""
+        if credential_id not in self.template_credentials(template_id):
+            self._http.post(self._http.path(f"job_templates/{template_id}/credentials"), {"id": credential_id})
 
     def update_job_template(self, template_id: int, **fields: Any) -> JobTemplate:
         response = self._http.patch(self._http.path(f"job_templates/{template_id}"), fields)

@@ -53,6 +53,10 @@ def raise_for_status(response: httpx.Response, method: str, path: str) -> None:
         raise AwxNotFound(f"AWX has no {path} ({_detail(response)})", status=status)
     if status == 400:
         raise AwxBadRequest(f"AWX rejected {where}: {_detail(response)}", status=status)
+    if status == 406:
+        raise AwxError(
+            f"AWX cannot render {where} in the requested media type (406): {_detail(response)}", status=status
+        )
     if status in (301, 302, 307, 308):
         raise AwxError(
             f"AWX redirected {where} to {response.headers.get('location')}; check PATCHPILOT_AWX__URL/BASE_PATH",
@@ -114,11 +118,18 @@ class AwxHttp:
             reraise=True,
         )
 
-    def get_response(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
-        """GET with retries (idempotent). ``path`` is absolute (``/api/v2/...``)."""
+    def get_response(
+        self, path: str, params: dict[str, Any] | None = None, *, accept: str | None = None
+    ) -> httpx.Response:
+        """GET with retries (idempotent). ``path`` is absolute (``/api/v2/...``).
+
+        ``accept`` replaces the default ``application/json``: AWX negotiates content as DRF
+        does, and answers 406 when no renderer of the view matches (stdout txt is text/plain only).
+        """
+        headers = {"Accept": accept} if accept else None
         for attempt in self._retrying():
             with attempt:
-                return self._send("GET", path, params=params)
+                return self._send("GET", path, params=params, headers=headers)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -143,18 +154,20 @@ class AwxHttp:
             raise_for_status(response, "POST", path)
         return response.status_code
 
-    def stream_tail(self, path: str, params: dict[str, Any], keep_bytes: int) -> tuple[bytes, int]:
+    def stream_tail(
+        self, path: str, params: dict[str, Any], keep_bytes: int, *, accept: str = "text/plain"
+    ) -> tuple[bytes, int]:
         """Stream a (download) body and keep its last ``keep_bytes``; returns (tail, total size)."""
         for attempt in self._retrying():
             with attempt:
-                return self._stream_tail_once(path, params, keep_bytes)
+                return self._stream_tail_once(path, params, keep_bytes, accept)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _stream_tail_once(self, path: str, params: dict[str, Any], keep_bytes: int) -> tuple[bytes, int]:
+    def _stream_tail_once(self, path: str, params: dict[str, Any], keep_bytes: int, accept: str) -> tuple[bytes, int]:
         buf = bytearray()
         total = 0
         try:
-            with self._client.stream("GET", path, params=params) as response:
+            with self._client.stream("GET", path, params=params, headers={"Accept": accept}) as response:
                 if response.status_code >= 300:
                     response.read()
                     raise_for_status(response, "GET", path)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+JobKind = Literal["job", "workflow_job"]
+JOB_PATHS: dict[str, str] = {"job": "jobs", "workflow_job": "workflow_jobs"}
 
 
 class AwxJobStatus(StrEnum):
@@ -98,9 +101,14 @@ class LaunchPrompts(_AwxModel):
 
 
 class AwxJob(_AwxModel):
-    """A job as ``GET /jobs/{id}/`` shows it (list rows lack the detail-only fields, which keep their defaults)."""
+    """A job as ``GET /jobs/{id}/`` shows it (list rows lack the detail-only fields, which keep their defaults).
+
+    ``type`` is ``job``, or ``workflow_job`` when a sliced template (``job_slice_count > 1``)
+    was launched: that one lives under ``/workflow_jobs/`` and its slices are jobs.
+    """
 
     id: int
+    type: JobKind = "job"
     name: str = ""
     status: AwxJobStatus
     failed: bool = False
@@ -126,6 +134,15 @@ class AwxJob(_AwxModel):
     @property
     def terminal(self) -> bool:
         return self.status.terminal
+
+
+class SurveyQuestion(_AwxModel):
+    """One question of ``GET /job_templates/{id}/survey_spec/`` (``spec`` list)."""
+
+    variable: str
+    question_name: str = ""
+    required: bool = False
+    default: Any = None
 
 
 class HostSummary(_AwxModel):

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import html
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,15 +23,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from workers.emulator import inventory_api
+from workers.emulator import hosts_api, inventory_api, jobs_api, stdout_api, templates_api, views
 from workers.emulator.http import ApiError, Ctx, json_response
 from workers.emulator.listing import ListError
+from workers.emulator.negotiate import JSON_RENDERERS, NOT_ACCEPTABLE, FormatNotFound, NotAcceptable, Renderer, select
 from workers.emulator.scenario import Scenario
-from workers.emulator.views import ROUTES, UNAUTHENTICATED, View
+from workers.emulator.views import UNAUTHENTICATED, View
 from workers.emulator.world import World
 
 PREFIXES = ("/api/controller/v2/", "/api/v2/")
-_ROUTES = [(re.compile(f"^{pattern}$"), view) for pattern, view in [*inventory_api.ROUTES, *ROUTES]]
+# Each API module lists its routes; the first match wins. Add a module's ROUTES here to serve it.
+ROUTES: list[tuple[str, View]] = [
+    *inventory_api.ROUTES,  # the inventory (hosts, groups, variables) as AWX serves it
+    *views.ROUTES,
+    *templates_api.ROUTES,
+    *jobs_api.ROUTES,
+    *stdout_api.ROUTES,
+    *hosts_api.ROUTES,
+]
+_ROUTES = [(re.compile(f"^{pattern}$"), view) for pattern, view in ROUTES]
+BROWSABLE = "<!DOCTYPE html><html><head><title>AWX REST API</title></head><body><pre>{}</pre></body></html>"
 AUTH_DETAIL = "Authentication credentials were not provided. To establish a login session, visit /api/login/."
 CONTENT_TYPE_DETAIL = (
     "You did not use correct Content-Type in your HTTP request. If you are using our REST API, "
@@ -76,6 +89,8 @@ class EmulatorApp:
     async def _api(self, request: Request, path: str) -> Response:
         started = time.perf_counter()
         authenticated = False
+        renderers: tuple[Renderer, ...] = JSON_RENDERERS
+        accepted: str | None = None
         try:
             if not path.endswith("/"):
                 query = request.url.query
@@ -84,17 +99,25 @@ class EmulatorApp:
             prefix = next(p for p in PREFIXES if path.startswith(p)) if path != "/api/v2/" else "/api/v2/"
             rest = path[len(prefix) :].strip("/")
             view, args = _route(rest)
+            # DRF negotiates before it authenticates: a bad Accept is a 406 even without credentials.
+            renderers = getattr(view, "renderers", JSON_RENDERERS)
+            accepted = _negotiate(request, renderers)
             if view not in UNAUTHENTICATED:
                 if not self._authenticated(request):
                     raise ApiError(401, AUTH_DETAIL, {"WWW-Authenticate": 'Bearer realm="api"'})
                 authenticated = True
             body = await _json_body(request)
-            ctx = Ctx(self.world, request, prefix, path, list(request.query_params.multi_items()), args, body)
+            params = list(request.query_params.multi_items())
+            ctx = Ctx(self.world, request, prefix, path, params, args, body, accepted=accepted)
             response = view(ctx)
         except ApiError as exc:
             response = json_response(exc.body, exc.status, exc.headers)
         except ListError as exc:
             response = json_response({"detail": exc.detail}, exc.status)
+        if accepted is None:
+            response = _forced(response, renderers)
+        elif accepted == "api" and response.media_type == "application/json":
+            response = _browsable(response)
         response.headers["X-API-Product-Name"] = "AWX"
         response.headers["X-API-Node"] = "awx-emulator"
         response.headers["X-API-Time"] = f"{time.perf_counter() - started:.3f}s"
@@ -145,6 +168,30 @@ class EmulatorApp:
         return json_response({"detail": "The requested resource could not be found."}, 404)
 
 
+def _negotiate(request: Request, renderers: tuple[Renderer, ...]) -> str:
+    try:
+        return select(renderers, request.query_params.get("format"), request.headers.get("accept"))
+    except NotAcceptable as exc:
+        raise ApiError(406, NOT_ACCEPTABLE) from exc
+    except FormatNotFound as exc:
+        raise ApiError(404, "Not found.") from exc
+
+
+def _forced(response: Response, renderers: tuple[Renderer, ...]) -> Response:
+    """A failed negotiation renders with the view's first renderer (DRF ``force=True``): HTML for stdout."""
+    if renderers[0][1] == "text/html" and response.media_type == "application/json":
+        return _browsable(response)
+    return response
+
+
+def _browsable(response: Response) -> Response:
+    """The browsable API: the JSON body on an HTML page, same status and headers."""
+    text = bytes(response.body).decode("utf-8")
+    page = BROWSABLE.format(html.escape(json.dumps(json.loads(text), indent=4) if text else ""))
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+    return Response(page, response.status_code, headers=headers, media_type="text/html")
+
+
 def _route(rest: str) -> tuple[View, tuple[str, ...]]:
     for pattern, view in _ROUTES:
         match = pattern.match(rest)
@@ -190,6 +237,9 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def create_app(scenario: Scenario | None = None) -> EmulatorApp:
-    """The emulator ASGI app for ``scenario`` (default: the built-in defaults; see ``demo_scenario()``)."""
-    return EmulatorApp(World(scenario))
+def create_app(scenario: Scenario | None = None, *, state_dir: Path | None = None) -> EmulatorApp:
+    """The emulator ASGI app for ``scenario`` (default: the built-in defaults; see ``demo_scenario()``).
+
+    With ``state_dir`` its templates and jobs survive a restart (persist.py).
+    """
+    return EmulatorApp(World(scenario, state_dir=state_dir))

@@ -49,6 +49,7 @@ class Ctx:
     params: list[tuple[str, str]]
     args: tuple[str, ...] = ()
     body: dict[str, Any] = field(default_factory=dict)
+    accepted: str = "json"  # the negotiated renderer's format (negotiate.py)
 
     @property
     def method(self) -> str:

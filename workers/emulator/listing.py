@@ -9,7 +9,7 @@ full query string, ``count_disabled``, and ``limit`` on event lists.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -134,12 +134,21 @@ def _split(key: str) -> tuple[str, str]:
     return key, "exact"
 
 
-def filter_rows(rows: Sequence[Row], params: Sequence[tuple[str, str]], search_fields: Sequence[str] = ()) -> list[Row]:
-    """Apply AWX filters (ANDed; ``or__`` ones ORed as a group); unknown fields or bad values -> 400."""
+def filter_rows(
+    rows: Sequence[Row],
+    params: Sequence[tuple[str, str]],
+    search_fields: Sequence[str] = (),
+    fields: Collection[str] | None = None,
+) -> list[Row]:
+    """Apply AWX filters (ANDed; ``or__`` ones ORed as a group); unknown fields or bad values -> 400.
+
+    ``fields`` names what may be filtered on, so an unknown field is refused even on an
+    empty list (as AWX does: the check is against the model, not the rows).
+    """
     plain: list[tuple[str, str, str, bool]] = []
     ors: list[tuple[str, str, str, bool]] = []
     search = ""
-    known = set(rows[0][0]) if rows else set()
+    known = set(fields) if fields is not None else set(rows[0][0]) if rows else set()
     for key, raw in params:
         if key == "search":
             search = raw.lower()
@@ -153,7 +162,7 @@ def filter_rows(rows: Sequence[Row], params: Sequence[tuple[str, str]], search_f
                 negate = negate or prefix == "not__"
                 target = ors if prefix == "or__" else target
         field, lookup = _split(name)
-        if rows and field not in known:
+        if (rows or fields is not None) and field not in known:
             raise ListError(400, f"No related model for field {field}.")
         target.append((field, lookup, raw, negate))
 

@@ -10,6 +10,7 @@ from typing import Final
 
 GATHER = "Gathering Facts"
 FREE_SPACE = "Check free space on / and /var"
+FREE_BOOT = "Check free space on /boot"
 REPO_REACH = "Check repository reachability"
 APPLY_DNF = "Apply updates (dnf)"
 APPLY_APT = "Apply updates (apt)"
@@ -22,12 +23,12 @@ REBOOT = "Reboot"
 # playbook -> [(play name, [task names])]
 PLAYBOOK_SHAPE: Final[dict[str, list[tuple[str, list[str]]]]] = {
     "patch.yml": [
-        ("Pre-checks", [GATHER, FREE_SPACE, REPO_REACH]),
+        ("Pre-checks", [GATHER, FREE_SPACE, FREE_BOOT, REPO_REACH]),
         ("Patch", [APPLY_DNF, APPLY_APT, REBOOT_CHECK, REBOOT_IF_REQUIRED]),
         ("Post-checks", [SERVICES]),
     ],
     "precheck.yml": [
-        ("Pre-checks", [GATHER, FREE_SPACE, REPO_REACH, SIMULATE]),
+        ("Pre-checks", [GATHER, FREE_SPACE, FREE_BOOT, REPO_REACH, SIMULATE]),
     ],
     "reboot.yml": [
         ("Reboot", [GATHER, REBOOT, SERVICES]),
@@ -38,10 +39,11 @@ PLAYBOOK_SHAPE: Final[dict[str, list[tuple[str, list[str]]]]] = {
 TASK_ACTIONS: Final[dict[str, str]] = {
     GATHER: "ansible.builtin.gather_facts",
     FREE_SPACE: "ansible.builtin.assert",
+    FREE_BOOT: "ansible.builtin.assert",
     REPO_REACH: "ansible.builtin.command",
     APPLY_DNF: "ansible.builtin.dnf",
     APPLY_APT: "ansible.builtin.script",
-    REBOOT_CHECK: "ansible.builtin.command",
+    REBOOT_CHECK: "ansible.builtin.script",
     REBOOT_IF_REQUIRED: "ansible.builtin.reboot",
     SERVICES: "ansible.builtin.command",
     SIMULATE: "ansible.builtin.script",

@@ -44,6 +44,9 @@ class HostRule(BaseModel):
     message: str | None = Field(default=None, description="overrides the failure message")
 
 
+MACHINE_CREDENTIAL = "patchpilot-machine"
+
+
 class TemplateSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -55,6 +58,15 @@ class TemplateSpec(BaseModel):
     limit: str = ""
     extra_vars: str = ""
     play_hosts: str = Field(default="all", description="the plays' `hosts:` pattern")
+    allow_simultaneous: bool = Field(default=False, description="AWX's default: a second job waits for the first")
+    job_slice_count: int = Field(default=1, ge=1, description="> 1: launch answers with a workflow_job")
+    timeout: int = Field(default=0, ge=0, description="seconds; a job running longer ends failed")
+    credentials: list[str] = Field(
+        default_factory=lambda: [MACHINE_CREDENTIAL], description="machine credentials attached (by name); [] = none"
+    )
+    survey: list[dict[str, Any]] = Field(
+        default_factory=list, description="survey questions: {variable, required, default}; non-empty enables it"
+    )
 
 
 class Faults(BaseModel):
@@ -67,16 +79,23 @@ class Faults(BaseModel):
 
 
 def default_templates() -> list[TemplateSpec]:
+    """The templates as ``patchpilot awx bootstrap`` leaves them, plus one an old setup might have."""
+    ready: dict[str, Any] = {"allow_simultaneous": True}
     return [
-        TemplateSpec(name="patchpilot-patch", playbook="patch.yml", description="patchpilot: patch"),
-        TemplateSpec(name="patchpilot-precheck", playbook="precheck.yml", description="patchpilot: pre-checks"),
-        TemplateSpec(name="patchpilot-reboot", playbook="reboot.yml", description="patchpilot: reboot"),
+        TemplateSpec(name="patchpilot-patch", playbook="playbooks/patch.yml", description="patchpilot: patch", **ready),
+        TemplateSpec(
+            name="patchpilot-precheck", playbook="playbooks/precheck.yml", description="patchpilot: pre-checks", **ready
+        ),
+        TemplateSpec(
+            name="patchpilot-reboot", playbook="playbooks/reboot.yml", description="patchpilot: reboot", **ready
+        ),
         TemplateSpec(
             name="legacy-no-prompt",
-            playbook="patch.yml",
+            playbook="playbooks/patch.yml",
             description="an old template that does not prompt for limit",
             ask_limit_on_launch=False,
             ask_variables_on_launch=True,
+            **ready,
         ),
     ]
 
@@ -102,6 +121,11 @@ class Scenario(BaseModel):
     users: dict[str, str] = Field(default_factory=lambda: {"admin": "password"})
     version: str = "24.6.1"
     seed: int | None = Field(default=None, description="random seed for error_rate/drop_rate")
+    disabled_hosts: list[str] = Field(default_factory=list, description="hosts with enabled=false in AWX")
+    credentials: list[str] = Field(default_factory=lambda: [MACHINE_CREDENTIAL], description="machine credentials")
+    job_error: str | None = Field(
+        default=None, description="every job ends 'error' with this job_explanation (e.g. a failed project update)"
+    )
 
     @field_validator("hosts", mode="before")
     @classmethod

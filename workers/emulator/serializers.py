@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from workers.emulator.display import truncate_stdout
 from workers.emulator.jobs import Job
-from workers.emulator.render import truncate_stdout
 
 ASK_FIELDS = [
     "scm_branch",
@@ -68,9 +68,16 @@ def job_template(t: dict[str, Any], p: str, world: Any) -> dict[str, Any]:
             "inventory": f"{p}inventories/{t['inventory']}/",
             "project": f"{p}projects/{t['project']}/",
             "organization": f"{p}organizations/{t['organization']}/",
+            "credentials": f"{p}job_templates/{t['id']}/credentials/",
+            "survey_spec": f"{p}job_templates/{t['id']}/survey_spec/",
         },
         "summary_fields": {
             "organization": {"id": org["id"], "name": org["name"], "description": ""},
+            "credentials": [
+                {"id": c, "name": world.credentials[c]["name"], "kind": "ssh", "cloud": False}
+                for c in t["credentials"]
+                if c in world.credentials
+            ],
             "inventory": {"id": inv["id"], "name": inv["name"], "total_hosts": len(world.inventory.hosts)},
             "project": {"id": proj["id"], "name": proj["name"], "status": "successful"},
             "recent_jobs": recent,
@@ -93,7 +100,7 @@ def job_template(t: dict[str, Any], p: str, world: Any) -> dict[str, Any]:
         "force_handlers": False,
         "skip_tags": "",
         "start_at_task": "",
-        "timeout": 0,
+        "timeout": t.get("timeout", 0),
         "use_fact_cache": False,
         "organization": t["organization"],
         "last_job_run": recent[0]["finished"] if recent else None,
@@ -107,12 +114,12 @@ def job_template(t: dict[str, Any], p: str, world: Any) -> dict[str, Any]:
         body[f"ask_{name}_on_launch"] = bool(t.get(f"ask_{name}_on_launch", False))
     body.update(
         {
-            "survey_enabled": False,
+            "survey_enabled": bool(t.get("survey_enabled")),
             "become_enabled": False,
             "diff_mode": False,
-            "allow_simultaneous": True,
+            "allow_simultaneous": bool(t.get("allow_simultaneous")),
             "custom_virtualenv": None,
-            "job_slice_count": 1,
+            "job_slice_count": int(t.get("job_slice_count") or 1),
             "webhook_service": "",
             "webhook_credential": None,
             "prevent_instance_group_fallback": False,
@@ -122,6 +129,8 @@ def job_template(t: dict[str, Any], p: str, world: Any) -> dict[str, Any]:
 
 
 def launch_prompts(t: dict[str, Any], world: Any) -> dict[str, Any]:
+    from workers.emulator.launching import variables_needed
+
     inv = world.inventory_obj
     body: dict[str, Any] = {"can_start_without_user_input": False, "passwords_needed_to_start": []}
     for name in ASK_FIELDS:
@@ -129,8 +138,8 @@ def launch_prompts(t: dict[str, Any], world: Any) -> dict[str, Any]:
     body["can_start_without_user_input"] = not any(v for k, v in body.items() if k.startswith("ask_"))
     body.update(
         {
-            "survey_enabled": False,
-            "variables_needed_to_start": [],
+            "survey_enabled": bool(t.get("survey_enabled")),
+            "variables_needed_to_start": variables_needed(t),
             "credential_needed_to_start": False,
             "inventory_needed_to_start": False,
             "job_template_data": {"name": t["name"], "id": t["id"], "description": t["description"]},
@@ -144,11 +153,15 @@ def launch_prompts(t: dict[str, Any], world: Any) -> dict[str, Any]:
                 "job_type": "run",
                 "verbosity": 0,
                 "diff_mode": False,
-                "credentials": [{"id": 1, "name": "patchpilot-ssh", "credential_type": 1, "passwords_needed": []}],
+                "credentials": [
+                    {"id": c, "name": world.credentials[c]["name"], "credential_type": 1, "passwords_needed": []}
+                    for c in t["credentials"]
+                    if c in world.credentials
+                ],
                 "execution_environment": {"id": 1, "name": "Default execution environment"},
                 "forks": 0,
-                "job_slice_count": 1,
-                "timeout": 0,
+                "job_slice_count": int(t.get("job_slice_count") or 1),
+                "timeout": t.get("timeout", 0),
                 "instance_groups": [],
             },
         }
@@ -212,7 +225,7 @@ def job(j: Job, p: str, world: Any, *, detail: bool, list_view: bool = False) ->
         "force_handlers": False,
         "skip_tags": "",
         "start_at_task": "",
-        "timeout": 0,
+        "timeout": int(j.timeout),
         "use_fact_cache": False,
         "organization": t["organization"],
         "unified_job_template": t["id"],
@@ -229,7 +242,7 @@ def job(j: Job, p: str, world: Any, *, detail: bool, list_view: bool = False) ->
         else json.dumps(["ansible-playbook", "-u", "patch", "-i", "inventory", t["playbook"]]),
         "job_cwd": "/runner/project",
         "job_env": {},
-        "job_explanation": "",
+        "job_explanation": timing["job_explanation"],
         "execution_node": "awx-emulator" if timing["started"] else "",
         "controller_node": "awx-emulator" if timing["started"] else "",
         "result_traceback": "",
@@ -238,13 +251,13 @@ def job(j: Job, p: str, world: Any, *, detail: bool, list_view: bool = False) ->
         "work_unit_id": f"emu{j.id}" if timing["started"] else None,
         "job_template": t["id"],
         "passwords_needed_to_start": [],
-        "allow_simultaneous": True,
+        "allow_simultaneous": bool(t.get("allow_simultaneous")),
         "artifacts": {},
         "scm_revision": "0c7a2b1e6c4f2d9a8b7e5f3a1c0d9e8f7a6b5c4d",
         "instance_group": 1,
         "diff_mode": False,
-        "job_slice_number": 0,
-        "job_slice_count": 1,
+        "job_slice_number": j.slice_number,
+        "job_slice_count": j.slice_count,
         "webhook_service": "",
         "webhook_credential": None,
         "webhook_guid": "",

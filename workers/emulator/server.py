@@ -6,9 +6,11 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import uvicorn
 
+from core.settings import get_settings
 from workers.emulator.app import create_app
 from workers.emulator.scenario import Scenario
 
@@ -21,15 +23,25 @@ def _free_port(host: str) -> int:
 
 
 def run_emulator_in_thread(
-    scenario: Scenario | None = None, *, host: str = "127.0.0.1", port: int | None = None
+    scenario: Scenario | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    state_dir: Path | None = None,
 ) -> tuple[str, Callable[[], None]]:
     """Start the emulator on a free port in a daemon thread; returns ``(base_url, stop)``.
 
     ``base_url`` is ``http://127.0.0.1:<port>`` (no path: the client adds ``/api/v2/``).
+    With ``state_dir`` its jobs survive a stop and start (persist.py).
     """
     port = port or _free_port(host)
     config = uvicorn.Config(
-        create_app(scenario), host=host, port=port, log_level="warning", access_log=False, lifespan="on"
+        create_app(scenario, state_dir=state_dir),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"awx-emulator-{port}", daemon=True)
@@ -47,6 +59,7 @@ def run_emulator_in_thread(
     return f"http://{host}:{port}", stop
 
 
-def serve(scenario: Scenario, host: str = "127.0.0.1", port: int = 8052) -> None:
-    """Serve in the foreground until interrupted."""
-    uvicorn.run(create_app(scenario), host=host, port=port, log_level="info")
+def serve(scenario: Scenario, host: str = "127.0.0.1", port: int = 8052, state_dir: Path | None = None) -> None:
+    """Serve in the foreground until interrupted; jobs persist under ``PATCHPILOT_HOME/awx-emulator``."""
+    state = state_dir or get_settings().home / "awx-emulator"
+    uvicorn.run(create_app(scenario, state_dir=state), host=host, port=port, log_level="info")

@@ -1,35 +1,33 @@
-"""The emulator's state: organization, inventory, project, job templates, jobs, launch counts, faults."""
+"""The emulator's state: organization, inventory, project, credentials, job templates, jobs, faults.
+
+The inventory is read with core.inventory's loader (the one patchpilot uses), so the
+emulator and the worker agree on hosts, groups and patterns. With a ``state_dir``
+(``PATCHPILOT_HOME/awx-emulator``) templates and jobs are written to disk on every change
+and read back at start, so a restarted emulator finishes the jobs it was running, as a
+real AWX does, instead of forgetting them.
+"""
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from workers.emulator.failures import UNREACHABLE_SLUGS, Stage, failure_message, stage_for
-from workers.emulator.inventory import Inventory
-from workers.emulator.jobs import Job
-from workers.emulator.playbook_shape import (
-    APPLY_APT,
-    APPLY_DNF,
-    APT_OS,
-    GATHER,
-    PLAYBOOK_SHAPE,
-    REBOOT,
-    REBOOT_CHECK,
-    REBOOT_IF_REQUIRED,
-    SERVICES,
-    SIMULATE,
-)
-from workers.emulator.render import HostPlan, Rendered, render_run, render_zero_hosts
-from workers.emulator.scenario import Faults, Outcome, Scenario, TemplateSpec
+from core.errors import ValidationFailed
+from core.inventory import Inventory
+from core.inventory.loader import RawInventory, from_yaml_data
+from workers.emulator.jobs import Job, WorkflowJob
+from workers.emulator.scenario import PROJECT_ROOT, Faults, Scenario, TemplateSpec
 
 EVENT_ID_BLOCK = 100_000  # event ids: job_id * block + counter, unique across jobs
+TEMPLATE_FIELDS = ("name", "description", "playbook", "limit", "extra_vars")
+FLAG_FIELDS = ("ask_limit_on_launch", "ask_variables_on_launch", "allow_simultaneous", "survey_enabled")
+NUMBER_FIELDS = ("job_slice_count", "timeout")
 
 
 class LaunchError(Exception):
@@ -40,78 +38,100 @@ class LaunchError(Exception):
         self.body = body
 
 
-def _stage_task(playbook: str, stage: Stage, os_name: str) -> str | None:
-    apply = APPLY_APT if os_name in APT_OS else APPLY_DNF
-    table = {
-        "patch.yml": {
-            Stage.connect: GATHER,
-            Stage.apply: apply,
-            Stage.reboot_check: REBOOT_CHECK,
-            Stage.reboot: REBOOT_IF_REQUIRED,
-            Stage.service: SERVICES,
-        },
-        "precheck.yml": {Stage.connect: GATHER, Stage.apply: SIMULATE},
-        "reboot.yml": {Stage.connect: GATHER, Stage.reboot: REBOOT, Stage.service: SERVICES},
-    }
-    return table.get(playbook, {}).get(stage)
-
-
-def parse_extra_vars(value: Any) -> dict[str, Any]:
-    """Launch ``extra_vars``: an object, or a string of JSON or YAML (contract 3.2)."""
-    if value is None or value == "":
-        return {}
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError as json_exc:
-            try:
-                parsed = yaml.safe_load(value)
-            except yaml.YAMLError as yaml_exc:
-                raise LaunchError(
-                    {"extra_vars": [f"Cannot parse as JSON (error: {json_exc}) or YAML (error: {yaml_exc})."]}
-                ) from yaml_exc
-        if isinstance(parsed, dict):
-            return parsed
-    raise LaunchError({"extra_vars": [f"Input type `{type(value).__name__}` is not a dictionary"]})
+def project_playbooks(root: Path = PROJECT_ROOT) -> list[str]:
+    """Playbooks as AWX lists them for a project: paths relative to the project root."""
+    return sorted(p.relative_to(root).as_posix() for p in (root / "playbooks").glob("*.yml"))
 
 
 class World:
     """Everything the emulator knows; guarded by one lock (handlers are short)."""
 
-    def __init__(self, scenario: Scenario | None = None) -> None:
+    def __init__(self, scenario: Scenario | None = None, *, state_dir: Path | None = None) -> None:
         self.lock = threading.RLock()
+        self.state_dir: Path | None = None  # set after the first load, which must not overwrite saved state
         self.load(scenario or Scenario())
+        self.state_dir = state_dir
+        if state_dir is not None:
+            from workers.emulator import persist
+
+            persist.restore(self, state_dir)
 
     def load(self, scenario: Scenario) -> None:
         with self.lock:
             self.scenario = scenario
             self.faults = scenario.faults.model_copy()
             self.rng = random.Random(scenario.seed)  # noqa: S311 - fault injection, not security
-            self.inventory = Inventory.from_path(scenario.inventory)
-            self.host_ids = {name: i for i, name in enumerate(self.inventory.hosts, start=1)}
-            real_groups = [g for g in self.inventory.groups if g not in ("all", "ungrouped")]
+            text = Path(scenario.inventory).read_text(encoding="utf-8")
+            self.raw: RawInventory = from_yaml_data(yaml.safe_load(text))
+            self.inventory = Inventory(self.raw)
+            self.disabled = frozenset(scenario.disabled_hosts)
+            self.host_ids = {name: i for i, name in enumerate(self.inventory.order, start=1)}
+            real_groups = [g for g in self.raw.group_hosts if g not in ("all", "ungrouped")]
             self.group_ids = {name: i for i, name in enumerate(real_groups, start=1)}
             t0 = time.time()
             self.organizations: dict[int, dict[str, Any]] = {1: {"id": 1, "name": scenario.organization}}
             self.inventory_obj = {"id": 1, "name": scenario.inventory_name, "organization": 1}
-            playbooks = sorted({*PLAYBOOK_SHAPE, *(t.playbook for t in scenario.templates)})
-            project = {"id": 1, "name": scenario.project, "organization": 1, "playbooks": playbooks}
+            project = {"id": 1, "name": scenario.project, "organization": 1, "playbooks": project_playbooks()}
             self.projects: dict[int, dict[str, Any]] = {1: project}
+            self.credentials = {
+                i: {"id": i, "name": name, "kind": "ssh", "organization": 1}
+                for i, name in enumerate(scenario.credentials, start=1)
+            }
             self.templates: dict[int, dict[str, Any]] = {}
             for spec in scenario.templates:
                 self._add_template(spec, t0)
             self.jobs: dict[int, Job] = {}
+            self.workflow_jobs: dict[int, WorkflowJob] = {}
             self.launches: Counter[str] = Counter()
             self.api_requests = 0
             self.created = t0
+            self.save()
+
+    def save(self) -> None:
+        """Write templates and jobs to the state directory (when there is one)."""
+        if self.state_dir is not None:
+            from workers.emulator import persist
+
+            persist.save(self, self.state_dir)
 
     def now(self) -> float:
         return time.time()
 
+    # --- inventory -----------------------------------------------------
+
+    def host_vars(self, name: str) -> dict[str, Any]:
+        """The host's own variables, as AWX stores them on the host (group variables stay on groups)."""
+        return dict(self.raw.host_vars.get(name, {}))
+
+    def host_groups(self, name: str) -> list[str]:
+        """Groups the host belongs to directly."""
+        return [g for g, hosts in self.raw.group_hosts.items() if name in hosts and g not in ("all", "ungrouped")]
+
+    def enabled(self, name: str) -> bool:
+        return name not in self.disabled
+
+    def resolve(self, pattern: str) -> tuple[list[str], list[str]]:
+        """Enabled hosts a limit selects, in inventory order, and the terms that matched none of them.
+
+        AWX gives ansible only enabled hosts, so a term naming just a disabled host matches nothing.
+        """
+        text = pattern.strip() or "all"
+        try:
+            found = self.inventory.pattern(text)
+            unmatched = list(self.inventory.pattern_unmatched(text))
+        except ValidationFailed:
+            return [], [text]  # ansible warns and matches nothing
+        hosts = [h for h in self.inventory.order if h in found and self.enabled(h)]
+        for term in (t.strip() for t in text.replace(":", ",").split(",")):
+            if term in self.disabled and term not in unmatched:
+                unmatched.append(term)
+        return hosts, unmatched
+
+    # --- templates -----------------------------------------------------
+
     def _add_template(self, spec: TemplateSpec, t0: float, **over: Any) -> dict[str, Any]:
         tid = max(self.templates, default=0) + 1
+        by_name = {c["name"]: c["id"] for c in self.credentials.values()}
         t = {
             "id": tid,
             "name": spec.name,
@@ -124,6 +144,12 @@ class World:
             "extra_vars": spec.extra_vars,
             "ask_limit_on_launch": spec.ask_limit_on_launch,
             "ask_variables_on_launch": spec.ask_variables_on_launch,
+            "allow_simultaneous": spec.allow_simultaneous,
+            "job_slice_count": spec.job_slice_count,
+            "timeout": spec.timeout,
+            "survey_enabled": bool(spec.survey),
+            "survey": list(spec.survey),
+            "credentials": [by_name[c] for c in spec.credentials if c in by_name],
             "play_hosts": spec.play_hosts,
             "created": t0,
             "modified": t0,
@@ -149,17 +175,22 @@ class World:
                 return "error"
             return None
 
-    # --- templates -----------------------------------------------------
-
     def validate_template_fields(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
         errors: dict[str, list[str]] = {}
         fields: dict[str, Any] = {}
-        for key in ("name", "description", "playbook", "limit", "extra_vars"):
+        for key in TEMPLATE_FIELDS:
             if key in body:
                 fields[key] = "" if body[key] is None else str(body[key])
-        for key in ("ask_limit_on_launch", "ask_variables_on_launch"):
+        for key in FLAG_FIELDS:
             if key in body:
                 fields[key] = bool(body[key])
+        for key in NUMBER_FIELDS:
+            if key in body:
+                value = body[key]
+                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                    errors[key] = ["A valid integer is required."]
+                else:
+                    fields[key] = value
         for key, known in (("inventory", {1}), ("project", set(self.projects))):
             if key in body:
                 value = body[key]
@@ -188,142 +219,27 @@ class World:
     def create_template(self, body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             fields = self.validate_template_fields(body, None)
-            spec = TemplateSpec(name=fields["name"], playbook=fields["playbook"])
+            spec = TemplateSpec(name=fields["name"], playbook=fields["playbook"], credentials=[])  # as AWX: none yet
             org = self.projects[fields["project"]]["organization"]
-            return self._add_template(spec, self.now(), **fields, organization=org)
+            t = self._add_template(spec, self.now(), **fields, organization=org)
+            self.save()
+            return t
 
     def update_template(self, t: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             fields = self.validate_template_fields(body, t)
             t.update(fields, modified=self.now())
+            self.save()
             return t
 
-    # --- launching -----------------------------------------------------
-
-    def _plans(self, playbook: str, hosts: list[str]) -> tuple[dict[str, HostPlan], bool]:
-        scen = self.scenario
-        plans: dict[str, HostPlan] = {}
-        slow = False
-        for host in hosts:
-            hvars = self.inventory.hosts.get(host, {})
-            os_name = str(hvars.get("os", "rhel9"))
-            addr = str(
-                hvars.get("ansible_host")
-                or f"10.20.{self.host_ids.get(host, 0) // 250}.{self.host_ids.get(host, 0) % 250 + 1}"
-            )
-            rule = scen.rule_for(host)
-            plan = HostPlan(name=host, os=os_name, addr=addr, result=scen.default_outcome)
-            if rule.outcome in (Outcome.ok, Outcome.changed):
-                plan.result = rule.outcome.value
-            elif rule.outcome is Outcome.slow:
-                slow = True
-            elif rule.outcome is Outcome.hang:
-                plan.hang_task = _stage_task(playbook, Stage.apply, os_name) or _stage_task(
-                    playbook, Stage.reboot, os_name
-                )
-            else:
-                unreachable = rule.outcome is Outcome.unreachable or (rule.family in UNREACHABLE_SLUGS)
-                stage = Stage.connect if unreachable else stage_for(rule.family, scen.kb_seed)
-                plan.fail_task = _stage_task(playbook, stage, os_name)
-                plan.unreachable = unreachable and stage is Stage.connect
-                if stage is Stage.reboot:
-                    plan.result = "changed"  # the reboot runs (and fails) only when one is needed
-                plan.message = rule.message or failure_message(
-                    rule.family, scen.kb_seed, addr=addr, unreachable=plan.unreachable
-                )
-            plans[host] = plan
-        return plans, slow
-
-    def _render(self, template: dict[str, Any], limit: str) -> tuple[Rendered, bool]:
-        hosts, unmatched = self.inventory.resolve(limit)
-        if not hosts:
-            return render_zero_hosts(template["playbook"], unmatched), False
-        play_hosts, _ = self.inventory.resolve(template.get("play_hosts") or "all")
-        plans, slow = self._plans(template["playbook"], hosts)
-        return render_run(template["playbook"], [h for h in hosts if h in play_hosts], plans, unmatched), slow
-
-    def start_job(
-        self, template: dict[str, Any], limit: str, extra_vars: dict[str, Any], launch_type: str, **extra: Any
-    ) -> Job:
-        rendered, slow = self._render(template, limit)
-        jid = max(self.jobs, default=0) + 1
-        duration = self.scenario.duration_s * (self.scenario.slow_factor if slow else 1.0)
-        job = Job(
-            id=jid,
-            template=template,
-            limit=limit,
-            extra_vars=extra_vars,
-            launch_type=launch_type,
-            created=self.now(),
-            duration=duration,
-            lag=self.scenario.event_lag_s,
-            cancel_delay=self.scenario.cancel_delay_s,
-            rendered=rendered,
-            event_id_base=jid * EVENT_ID_BLOCK,
-            summary_id_base=jid * 1000,
-            **extra,
-        )
-        self.jobs[jid] = job
-        return job
-
-    def launch(self, template: dict[str, Any], body: dict[str, Any]) -> Job:
-        """JT launch: unprompted fields are dropped and echoed in ``ignored_fields`` (contract 3.4)."""
+    def attach_credential(self, t: dict[str, Any], body: dict[str, Any]) -> None:
+        """``POST /job_templates/{id}/credentials/ {"id": N}`` (``disassociate: true`` removes it)."""
         with self.lock:
-            ignored: dict[str, Any] = {}
-            limit = template["limit"]
-            requested_vars = parse_extra_vars(body.get("extra_vars"))
-            base_vars = parse_extra_vars(template["extra_vars"]) if template["extra_vars"] else {}
-            extra_vars = dict(base_vars)
-            if "limit" in body:
-                if template["ask_limit_on_launch"]:
-                    limit = "" if body["limit"] is None else str(body["limit"])
-                elif body["limit"] != template["limit"]:
-                    ignored["limit"] = body["limit"]
-            if requested_vars:
-                if template["ask_variables_on_launch"]:
-                    extra_vars.update(requested_vars)
-                else:
-                    rejected = {k: v for k, v in requested_vars.items() if base_vars.get(k) != v}
-                    if rejected:
-                        ignored["extra_vars"] = rejected
-            for key in (
-                "job_tags",
-                "skip_tags",
-                "inventory",
-                "credentials",
-                "job_type",
-                "verbosity",
-                "diff_mode",
-                "scm_branch",
-                "forks",
-                "timeout",
-                "job_slice_count",
-                "labels",
-                "instance_groups",
-                "execution_environment",
-            ):
-                if key in body:
-                    ignored[key] = body[key]
-            job = self.start_job(template, limit, extra_vars, "manual", ignored_fields=ignored)
-            marker = requested_vars.get("patchpilot_job_id")
-            if marker is not None:
-                self.launches[str(marker)] += 1
-            return job
-
-    def relaunch(self, job: Job, hosts: str) -> Job:
-        with self.lock:
-            now = self.now()
-            limit = job.limit
-            if hosts == "failed":
-                if job.status(now) not in ("successful", "failed", "error", "canceled"):
-                    raise LaunchError({"hosts": "Wait until job finishes before retrying on failed hosts."})
-                stats = job.stats(now)
-                if stats is None:
-                    raise LaunchError({"hosts": "Cannot retry on failed hosts, playbook stats not available."})
-                failed = [h for h, s in stats.items() if s.failures or s.dark]
-                if not failed:
-                    raise LaunchError({"hosts": "Cannot relaunch because previous job had 0 failed hosts."})
-                limit = ",".join(failed)
-            elif hosts != "all":
-                raise LaunchError({"hosts": [f'"{hosts}" is not a valid choice.']})
-            return self.start_job(job.template, limit, dict(job.extra_vars), "relaunch", ancestor=job.id)
+            cid = body.get("id")
+            if not isinstance(cid, int) or cid not in self.credentials:
+                raise LaunchError({"msg": [f"Credential with id {cid} does not exist"]})
+            if body.get("disassociate"):
+                t["credentials"] = [c for c in t["credentials"] if c != cid]
+            elif cid not in t["credentials"]:
+                t["credentials"] = [*t["credentials"], cid]
+            self.save()

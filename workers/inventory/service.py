@@ -197,14 +197,14 @@ class InventoryCache:
         """
         latest = repo.latest_snapshot(conn)
         if latest is None or latest[0].source is not settings.inventory_source:
-            return _unsynced(settings)
+            return without_database(settings)
         key = (latest[0].id, latest[0].at)
         with self._lock:
             if self._key == key and self._inventory is not None:
                 return self._inventory
         loaded = repo.load_snapshot(conn)  # one statement: never half of one sync and half of the next
         if loaded is None:
-            return _unsynced(settings)
+            return without_database(settings)
         result, snapshot, _ = loaded
         key = (result.id, result.at)
         inventory = Inventory(raw_from_snapshot(snapshot))
@@ -225,7 +225,9 @@ def untargetable(conn: Conn, settings: Settings, hosts: list[str]) -> str | None
     return "; ".join(reasons) or None
 
 
-def _unsynced(settings: Settings) -> Inventory:
+def without_database(settings: Settings) -> Inventory:
+    """The inventory when nothing is stored yet (or no database is attached): a file source is read as is;
+    an AWX source must be synced first."""
     if settings.inventory_source is InventorySource.file and settings.inventory_path is not None:
         return Inventory(raw_from_snapshot(redacted(read_file(settings.inventory_path))))
     raise ServiceUnavailable(

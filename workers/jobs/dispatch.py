@@ -11,6 +11,7 @@ LAUNCH = "patchpilot.jobs.launch"
 POLL = "patchpilot.jobs.poll"
 COLLECT = "patchpilot.jobs.collect"
 CANCEL = "patchpilot.jobs.cancel"
+ANALYZE = "patchpilot.jobs.analyze"
 
 
 def send_launch(job_id: int) -> None:
@@ -23,6 +24,11 @@ def send_poll(job_id: int, expected: int, countdown: float = 0.0) -> None:
 
 def send_collect(job_id: int) -> None:
     app.send_task(COLLECT, args=[job_id], queue=queue_name())
+
+
+def send_analyze(job_id: int) -> None:
+    """Analyse the job's stored output (kb.tasks); sent only after collect has committed it."""
+    app.send_task(ANALYZE, args=[job_id], queue=queue_name())
 
 
 def send_cancel(job_id: int) -> None:

@@ -25,21 +25,13 @@ from core.intent import PatchIntent
 from core.redact import redact, redact_log, redact_obj
 from core.settings import Settings
 from workers.awx.client import AwxClient
-from workers.awx.models import AwxJob, AwxJobStatus, HostSummary
+from workers.awx.models import AwxJob, AwxJobStatus, HostSummary, JobEvent, JobKind
 from workers.jobs import dispatch, progress
 from workers.jobs import repository as repo
 from workers.jobs.repository import Conn
 
-# Called by collect with (conn, job_id, stdout, failed_events, settings); the composition
-# root (cli) registers the analyser here, because workers may not import kb.
-CollectHook = Callable[[Conn, int, str, list[dict[str, Any]], Settings], object]
-_collect_hooks: list[CollectHook] = []
 _ADVISORY_NS = 0x706A  # "pj"
-
-
-def register_collect_hook(hook: CollectHook) -> None:
-    if hook not in _collect_hooks:
-        _collect_hooks.append(hook)
+WAITING = frozenset({AwxJobStatus.new, AwxJobStatus.pending, AwxJobStatus.waiting})
 
 
 @contextlib.contextmanager
@@ -89,13 +81,8 @@ def launch_on_awx(client: AwxClient, row: dict[str, Any], settings: Settings) ->
         existing = client.find_launched_job(tid, var="patchpilot_job_id", value=row["id"], since=since)
         if existing is not None:
             return existing
-    intent = PatchIntent.model_validate(row["intent"])
-    extra_vars = intent.extra_vars() | {
-        "patchpilot_job_id": row["id"],
-        "patchpilot_requested_by": row["requested_by"],
-    }
     try:
-        return client.launch(tid, limit=",".join(row["hosts"]), extra_vars=extra_vars)
+        return client.launch(tid, limit=list(row["hosts"]), extra_vars=launch_vars(row, settings))
     except AwxPromptNotAllowed as exc:
         raise AwxPromptNotAllowed(
             f"job template {row['awx_template']!r} does not prompt for the limit and variables, so AWX would run "
@@ -105,15 +92,26 @@ def launch_on_awx(client: AwxClient, row: dict[str, Any], settings: Settings) ->
         ) from exc
 
 
+def launch_vars(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Every variable of the playbooks' extra_vars contract (playbooks/README.md), on every launch."""
+    intent = PatchIntent.model_validate(row["intent"])
+    return intent.extra_vars() | {
+        "patchpilot_job_id": row["id"],
+        "patchpilot_requested_by": row["requested_by"],
+        "patchpilot_min_free_mb": settings.jobs.min_free_mb,
+        "patchpilot_services": list(settings.jobs.services),
+    }
+
+
 def finish_launch(conn: Conn, job_id: int, awx_job: AwxJob, settings: Settings) -> None:
-    repo.mark_running(conn, job_id, awx_job.id, awx_job.status.value)
+    repo.mark_running(conn, job_id, awx_job.id, awx_job.status.value, awx_job.type)
     audit.record(
         conn,
         actor="patchpilot",
         action="job.launched",
         object_type="job",
         object_id=job_id,
-        detail={"awx_job_id": awx_job.id},
+        detail={"awx_job_id": awx_job.id, "awx_job_type": awx_job.type},
     )
     on_commit(conn, lambda: dispatch.send_poll(job_id, 0, settings.awx.poll_initial_s))
 
@@ -150,9 +148,13 @@ def poll(conn: Conn, client: AwxClient, job_id: int, expected: int, settings: Se
     row = repo.get(conn, job_id)
     if row is None or row["status"] != JobStatus.running or row["poll_count"] != expected:
         return  # stale or duplicate poll message
-    awx_job = client.job(row["awx_job_id"])
+    kind: JobKind = row["awx_job_type"]
+    awx_job = client.job(row["awx_job_id"], kind)
+    if not row["cancel_requested"] and awx_job.status in WAITING:
+        _bound_pending(conn, client, row, awx_job, settings)
+        row = repo.get(conn, job_id) or row
     if row["cancel_requested"] and not awx_job.terminal:
-        client.cancel(awx_job.id)
+        client.cancel(awx_job.id, kind)
     if repo.advance_poll(conn, job_id, expected, awx_job.status.value) is None:
         return
     if awx_job.terminal and _events_settled(awx_job, settings):
@@ -164,14 +166,38 @@ def poll(conn: Conn, client: AwxClient, job_id: int, expected: int, settings: Se
         on_commit(conn, lambda: dispatch.send_poll(job_id, expected + 1, delay))
 
 
+def _bound_pending(conn: Conn, client: AwxClient, row: dict[str, Any], awx_job: AwxJob, settings: Settings) -> None:
+    """A job AWX holds pending past ``awx.max_pending_s`` is canceled: it could start after its window.
+
+    AWX says why it waits in ``job_explanation`` (e.g. "waiting for job-12 to finish" when the
+    template does not allow simultaneous runs); that reason is kept as the job's error.
+    """
+    waited = (repo.now(conn) - (row["started_at"] or repo.now(conn))).total_seconds()
+    if waited <= settings.awx.max_pending_s:
+        return
+    why = awx_job.job_explanation or "no reason given"
+    repo.note_error(
+        conn,
+        row["id"],
+        f"AWX kept {awx_job.type} {awx_job.id} {awx_job.status.value} for {waited:.0f} s "
+        f"(more than {settings.awx.max_pending_s:.0f} s; AWX said: {why}); it was canceled before it started",
+    )
+    repo.request_cancel(conn, row["id"])
+
+
 def _events_settled(awx_job: AwxJob, settings: Settings) -> bool:
+    if awx_job.type == "workflow_job":
+        return True  # its slices are jobs, finished before the workflow job ends; collect reads them
     if awx_job.event_processing_finished or awx_job.status in (AwxJobStatus.error, AwxJobStatus.canceled):
         return True
     finished = awx_job.finished or datetime.now(UTC)
     return datetime.now(UTC) - finished > timedelta(seconds=settings.awx.event_wait_s)
 
 
-def host_status(s: HostSummary) -> HostStatus:
+def host_status(s: HostSummary | None) -> HostStatus:
+    """One host's verdict from its AWX summary; no summary means AWX never ran it."""
+    if s is None:
+        return HostStatus.not_run
     if s.dark > 0:
         return HostStatus.unreachable
     if s.failures > 0:
@@ -183,22 +209,28 @@ def host_status(s: HostSummary) -> HostStatus:
     return HostStatus.skipped
 
 
+def _jobs_of(client: AwxClient, awx_job: AwxJob) -> list[int]:
+    """The AWX jobs that ran the hosts: the job itself, or the slices of a workflow job."""
+    return client.slice_jobs(awx_job.id) if awx_job.type == "workflow_job" else [awx_job.id]
+
+
 def collect(conn: Conn, client: AwxClient, job_id: int, settings: Settings) -> None:
-    """Store per-host verdicts, failed events and stdout; run the analyser; set the final status."""
+    """Store per-host verdicts, failed events and stdout and set the final status; analysis runs after the commit."""
     row = repo.get(conn, job_id, for_update=True)
     if row is None or row["status"] != JobStatus.collecting:
         return
-    awx_job = client.job(row["awx_job_id"])
-    summaries = {s.host_name: s for s in client.host_summaries(awx_job.id)}
+    awx_job = client.job(row["awx_job_id"], row["awx_job_type"])
+    ids = _jobs_of(client, awx_job)
+    summaries = {s.host_name: s for i in ids for s in client.host_summaries(i)}
     # Failed events only when something failed: a clean run costs one request less (<= 12 per 60 s job).
     anything_failed = awx_job.status is not AwxJobStatus.successful or any(
         s.dark or s.failures for s in summaries.values()
     )
-    raw_events = [e.model_dump(mode="json") for e in client.failed_events(awx_job.id)] if anything_failed else []
-    out = client.stdout(awx_job.id, keep_bytes=settings.awx.stdout_keep_bytes)
+    found: list[JobEvent] = [e for i in ids for e in client.failed_events(i)] if anything_failed else []
+    outs = [client.stdout(i, keep_bytes=settings.awx.stdout_keep_bytes) for i in ids]
     # Secrets never leave the box: redacted before anything is stored, shown or sent to an LLM.
-    events: list[dict[str, Any]] = redact_obj(raw_events)
-    stdout = redact_log(out.text)
+    events: list[dict[str, Any]] = redact_obj([e.model_dump(mode="json") for e in found])
+    stdout = redact_log("".join(o.text for o in outs))
     for host in row["hosts"]:
         s = summaries.get(host)
         counts = {
@@ -210,31 +242,40 @@ def collect(conn: Conn, client: AwxClient, job_id: int, settings: Settings) -> N
             "rescued": s.rescued if s else 0,
             "ignored": s.ignored if s else 0,
         }
-        repo.upsert_job_host(conn, job_id, host, host_status(s).value if s else HostStatus.skipped.value, counts)
-    repo.save_stdout(conn, job_id, stdout, out.size_bytes, out.truncated)
-    for hook in _collect_hooks:
-        hook(conn, job_id, stdout, events, settings)
+        repo.upsert_job_host(conn, job_id, host, host_status(s).value, counts)
+    size = sum(o.size_bytes for o in outs)
+    repo.save_stdout(conn, job_id, stdout, size, any(o.truncated for o in outs), events)
     status, error = final_status(awx_job, list(summaries.values()), row["hosts"])
+    if status is JobStatus.canceled and row["cancel_requested"] and row["error"]:
+        error = row["error"]  # our own reason for canceling (e.g. held pending too long)
     finish(conn, job_id, status, error)
+    on_commit(conn, lambda: dispatch.send_analyze(job_id))
 
 
 def final_status(awx_job: AwxJob, summaries: list[HostSummary], requested: list[str]) -> tuple[JobStatus, str | None]:
-    """Map AWX's verdict and the host summaries to ours. A run that processed zero hosts is an error."""
+    """Map AWX's verdict and the host summaries to ours, keeping AWX's ``job_explanation``.
+
+    A requested host with no summary never ran (disabled in AWX, or missing from its
+    inventory): the job is ``failed``, never ``succeeded``, and says which hosts.
+    """
     explanation = awx_job.job_explanation or None
+    said = f"AWX said: {explanation}" if explanation else None
     if awx_job.status is AwxJobStatus.canceled:
         return JobStatus.canceled, explanation or "canceled in AWX"
     if awx_job.status is AwxJobStatus.error:
         return JobStatus.error, f"AWX could not run the job: {explanation or 'see the AWX job ' + str(awx_job.id)}"
-    if not summaries:
-        return JobStatus.error, (
-            f"AWX job {awx_job.id} processed zero hosts: the limit {','.join(requested)!r} matched nothing the "
-            "playbook targets. Check that the hosts exist in the AWX inventory and that the template's inventory "
-            "is the right one."
-        )
     missing = sorted(set(requested) - {s.host_name for s in summaries})
-    note = f"never ran on: {', '.join(missing)}" if missing else None
-    if any(s.dark or s.failures for s in summaries) or awx_job.status is AwxJobStatus.failed:
-        return JobStatus.failed, explanation or note
+    if not summaries:
+        where = said or (
+            f"the limit {','.join(requested)!r} matched nothing the playbook targets. Check that the hosts exist "
+            "and are enabled in the AWX inventory and that the template's inventory is the right one"
+        )
+        return JobStatus.failed, f"AWX {awx_job.type} {awx_job.id} has no host results: {where}"
+    notes = [n for n in (said, f"never ran on: {', '.join(missing)} (disabled or not in the AWX inventory)"
+                         if missing else None) if n]  # fmt: skip
+    note = "; ".join(notes) or None
+    if missing or any(s.dark or s.failures for s in summaries) or awx_job.status is AwxJobStatus.failed:
+        return JobStatus.failed, note
     return JobStatus.succeeded, note
 
 
@@ -243,7 +284,7 @@ def cancel_on_awx(conn: Conn, client: AwxClient, job_id: int) -> None:
     if row is None or row["awx_job_id"] is None or JobStatus(row["status"]).terminal:
         return
     with contextlib.suppress(AwxNotFound):
-        client.cancel(row["awx_job_id"])
+        client.cancel(row["awx_job_id"], row["awx_job_type"])
 
 
 def sweep(conn: Conn, settings: Settings) -> dict[str, int]:

@@ -49,7 +49,7 @@ RETURNING *;
 
 -- name: mark_running
 UPDATE ops.jobs
-SET status = 'running', awx_job_id = %(awx_job_id)s, awx_status = %(awx_status)s,
+SET status = 'running', awx_job_id = %(awx_job_id)s, awx_status = %(awx_status)s, awx_job_type = %(awx_job_type)s,
     started_at = COALESCE(started_at, now()), updated_at = now(), poll_count = 0
 WHERE id = %(job_id)s
 RETURNING *;
@@ -81,13 +81,20 @@ SET status = EXCLUDED.status, ok = EXCLUDED.ok, changed = EXCLUDED.changed, unre
     failed = EXCLUDED.failed, skipped = EXCLUDED.skipped, rescued = EXCLUDED.rescued, ignored = EXCLUDED.ignored;
 
 -- name: save_stdout
-INSERT INTO ops.job_stdout (job_id, content, size_bytes, truncated)
-VALUES (%(job_id)s, %(content)s, %(size_bytes)s, %(truncated)s)
+INSERT INTO ops.job_stdout (job_id, content, size_bytes, truncated, failed_events)
+VALUES (%(job_id)s, %(content)s, %(size_bytes)s, %(truncated)s, %(failed_events)s)
 ON CONFLICT (job_id) DO UPDATE
-SET content = EXCLUDED.content, size_bytes = EXCLUDED.size_bytes, truncated = EXCLUDED.truncated;
+SET content = EXCLUDED.content, size_bytes = EXCLUDED.size_bytes, truncated = EXCLUDED.truncated,
+    failed_events = EXCLUDED.failed_events;
 
 -- name: get_stdout
 SELECT content, size_bytes, truncated FROM ops.job_stdout WHERE job_id = %(job_id)s;
+
+-- name: get_output
+SELECT content, failed_events FROM ops.job_stdout WHERE job_id = %(job_id)s;
+
+-- name: note_error
+UPDATE ops.jobs SET error = %(error)s, updated_at = now() WHERE id = %(job_id)s;
 
 -- name: list_jobs
 SELECT * FROM ops.jobs

@@ -56,8 +56,11 @@ def mark_launching(conn: Conn, job_id: int) -> dict[str, Any]:
     return row
 
 
-def mark_running(conn: Conn, job_id: int, awx_job_id: int, awx_status: str) -> dict[str, Any]:
-    row = conn.execute(Q.mark_running, {"job_id": job_id, "awx_job_id": awx_job_id, "awx_status": awx_status})
+def mark_running(
+    conn: Conn, job_id: int, awx_job_id: int, awx_status: str, awx_job_type: str = "job"
+) -> dict[str, Any]:
+    params = {"job_id": job_id, "awx_job_id": awx_job_id, "awx_status": awx_status, "awx_job_type": awx_job_type}
+    row = conn.execute(Q.mark_running, params)
     result = row.fetchone()
     assert result is not None
     return result
@@ -87,10 +90,26 @@ def upsert_job_host(conn: Conn, job_id: int, host: str, status: str, counts: dic
     conn.execute(Q.upsert_job_host, {"job_id": job_id, "host": host, "status": status, **counts})
 
 
-def save_stdout(conn: Conn, job_id: int, content: str, size_bytes: int, truncated: bool) -> None:
-    conn.execute(
-        Q.save_stdout, {"job_id": job_id, "content": content, "size_bytes": size_bytes, "truncated": truncated}
-    )
+def save_stdout(
+    conn: Conn,
+    job_id: int,
+    content: str,
+    size_bytes: int,
+    truncated: bool,
+    failed_events: list[dict[str, Any]] | None = None,
+) -> None:
+    params = {"job_id": job_id, "content": content, "size_bytes": size_bytes, "truncated": truncated}
+    conn.execute(Q.save_stdout, {**params, "failed_events": Jsonb(failed_events or [])})
+
+
+def get_output(conn: Conn, job_id: int) -> dict[str, Any] | None:
+    """The stored stdout and failed events of a job (what the analysis task reads)."""
+    return conn.execute(Q.get_output, {"job_id": job_id}).fetchone()
+
+
+def note_error(conn: Conn, job_id: int, error: str) -> None:
+    """Record why a job is being ended before the ending itself (kept by collect)."""
+    conn.execute(Q.note_error, {"job_id": job_id, "error": error})
 
 
 def get_stdout(conn: Conn, job_id: int) -> dict[str, Any] | None:

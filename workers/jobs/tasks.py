@@ -1,4 +1,8 @@
-"""Thin Celery tasks: ids in, a connection, one lifecycle step, transient errors mapped to retries."""
+"""Thin Celery tasks: ids in, a connection, one lifecycle step, transient errors mapped to retries.
+
+Retries are Celery's own: AwxUnavailable is in ``autoretry_for`` and the countdown is
+``retry_backoff`` (1 s doubling) capped by ``retry_backoff_max`` with full ``retry_jitter``.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +18,14 @@ from workers.celery_app import app
 from workers.jobs import heartbeat, lifecycle
 
 log = logging.getLogger(__name__)
-RETRY = {"max_retries": 30, "acks_late": True}
-
-
-def _retry_in(task: Task, exc: Exception) -> float:
-    return float(min(2 ** min(task.request.retries, 5), 30))
+RETRY: dict[str, Any] = {
+    "max_retries": 30,
+    "acks_late": True,
+    "autoretry_for": (AwxUnavailable,),
+    "retry_backoff": True,
+    "retry_backoff_max": 30,
+    "retry_jitter": True,
+}
 
 
 @app.task(name="patchpilot.jobs.launch", bind=True, **RETRY)
@@ -32,8 +39,9 @@ def launch(self: Task, job_id: int) -> None:
             return
         try:
             awx_job = lifecycle.launch_on_awx(runtime.awx(), row, runtime.settings())
-        except AwxUnavailable as exc:
-            raise self.retry(exc=exc, countdown=_retry_in(self, exc)) from exc
+        except AwxUnavailable:
+            rollback(conn)
+            raise  # retried by Celery (autoretry_for), which then looks for the job first
         except AwxError as exc:
             lifecycle.fail(conn, job_id, f"AWX refused the launch: {exc.message}")
             commit(conn)
@@ -71,9 +79,9 @@ def _step(task: Task, fn: Any, job_id: int) -> None:
         try:
             fn(conn)
             commit(conn)
-        except AwxUnavailable as exc:
+        except AwxUnavailable:
             rollback(conn)
-            raise task.retry(exc=exc, countdown=_retry_in(task, exc)) from exc
+            raise
         except AwxError as exc:
             rollback(conn)
             lifecycle.fail(conn, job_id, f"AWX error while following the job: {exc.message}")

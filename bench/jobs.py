@@ -111,8 +111,26 @@ def run(settings: Settings, *, jobs: int, duration_s: float, baseline: bool, tim
         )
         log = settings.home / "logs"
         log.mkdir(parents=True, exist_ok=True)
+        # A plain Celery worker of the app, plus the baseline's task module: only the benchmark's
+        # worker registers bench.tasks, never a production one.
         worker = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "worker", "--concurrency", "4"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers.celery_app",
+                "worker",
+                "-Q",
+                queue,
+                "-c",
+                "4",
+                "--include",
+                "bench.tasks",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
             env=_env(run_settings, url, db_url, queue),
             stdout=(log / f"bench-worker-{queue}.log").open("ab"),
             stderr=subprocess.STDOUT,

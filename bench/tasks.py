@@ -1,7 +1,9 @@
 """The benchmark's baseline: a task that launches and then *sleeps inside its slot* while polling.
 
 This is the design DESIGN.md rules out; ``patchpilot bench`` runs it beside the
-real pipeline to show the ratio. Never used outside the benchmark.
+real pipeline to show the ratio. Never used outside the benchmark: only the benchmark's
+worker loads this module (``celery worker --include bench.tasks``). Status changes go
+through the jobs repository like the real pipeline's.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import time
 
 from core.db import commit
+from core.enums import JobStatus
 from workers import runtime
 from workers.celery_app import app
 from workers.jobs import lifecycle
+from workers.jobs import repository as repo
 
 
 @app.task(name="patchpilot.bench.blocking_job", acks_late=True)
@@ -31,6 +35,6 @@ def blocking_job(job_id: int) -> None:
         while not (current := client.job(awx_job.id)).terminal or not current.event_processing_finished:
             time.sleep(delay)  # the anti-pattern under test: the slot is held while AWX works
             delay = min(delay * 2, settings.awx.poll_max_s)
-        conn.execute("UPDATE ops.jobs SET status = 'collecting' WHERE id = %s", (job_id,))
+        repo.set_status(conn, job_id, JobStatus.collecting)
         lifecycle.collect(conn, client, job_id, settings)
         commit(conn)
