@@ -22,7 +22,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
-from agent.language.fold import CLARIFY, decide
+from agent.reader.conversation import CLARIFY, decide
 
 _ids = itertools.count(1)
 

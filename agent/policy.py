@@ -146,16 +146,3 @@ def screen(text: str) -> Violation | None:
         if m:
             return Violation(category, m.group(0))
     return None
-
-
-def too_many_hosts(count: int, max_hosts: int) -> str | None:
-    """A refusal when one job would touch more hosts than allowed.
-
-    >>> too_many_hosts(3, 200) is None
-    True
-    >>> too_many_hosts(250, 200)
-    '250 hosts is more than the 200 allowed in one job; narrow the targets or split it into several jobs.'
-    """
-    if count > max_hosts:
-        return f"{count} hosts is more than the {max_hosts} allowed in one job; narrow the targets or split it into several jobs."
-    return None

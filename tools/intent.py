@@ -88,7 +88,7 @@ def propose_intent(
     confirmation text the user must accept; nothing is queued by this tool. Call it again with every field to
     change a proposal after a correction."""
     ctx, call_id = runtime.context, runtime.tool_call_id or ""
-    resolved = resolve_phrases(ctx.inventory, targets)
+    resolved = resolve_phrases(ctx, targets)
     if problem := resolved.problem():
         return clarify(call_id, problem)
     now = ctx.now()

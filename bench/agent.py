@@ -11,11 +11,11 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.context import build_context
-from agent.fake_openai import FakeOpenAI
 from agent.graph import build_agent, make_model
 from agent.offline import OfflineRuleModel
 from agent.session import ChatSession
 from core.settings import Settings
+from tests.fake_openai import FakeOpenAI
 
 SIMPLE = ["Patch web-prod-01.", "What's the status of job 42?", "Reboot the prod cache servers."]
 

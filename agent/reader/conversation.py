@@ -14,7 +14,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from agent.language.reading import Reading, read
+from agent.reader.message import Reading, read
 
 RUNNABLE = ("patch", "precheck", "reboot")
 JOB_TOOLS = {"status": "job_status", "cancel": "cancel_job", "explain": "explain_job"}

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
+from agent.reader.lexer import NON_TARGET_NOUNS, TIME_UNITS, VERBS, Kind, Tok, lex
+from agent.reader.lexicon import lexicon_of, singulars
 from core.inventory.inventory import Inventory
-from core.inventory.lexer import NON_TARGET_NOUNS, TIME_UNITS, VERBS, Kind, Tok, lex
-from core.inventory.models import TargetResolution
-from core.inventory.vocabulary import singulars
 
 # Words that may precede a host noun without being a (possibly unknown) group name.
 STOPWORDS = VERBS | frozenset(
@@ -39,6 +39,33 @@ STOPWORDS = VERBS | frozenset(
         "who", "following", "listed", "below", "above", "mentioned", "said", "respective", "relevant",
     }
 )  # fmt: skip
+
+
+class TargetResolution(BaseModel):
+    """What a sentence names as targets, resolved to explicit host names (never guessed).
+
+    >>> TargetResolution(include=["b", "a", "c"], exclude=["c"]).hosts
+    ['a', 'b']
+    >>> TargetResolution(include=None, exclude=["a"]).hosts
+    []
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    include: list[str] | None = None  # None: the text names no positive target at all
+    exclude: list[str] = Field(default_factory=list)
+    unknown: list[str] = Field(default_factory=list)  # target-looking words the inventory does not have
+    suggestions: dict[str, list[str]] = Field(default_factory=dict)  # unknown -> close inventory names
+    terms: list[str] = Field(default_factory=list)  # what was recognised, for the confirmation text
+
+    @property
+    def hosts(self) -> list[str]:
+        return sorted(set(self.include or []) - set(self.exclude))
+
+    @property
+    def named_target(self) -> bool:
+        """Whether the text names any positive target (known or not)."""
+        return self.include is not None or bool(self.unknown)
 
 
 @dataclass
@@ -307,6 +334,6 @@ def resolve_targets(inv: Inventory, text: str) -> TargetResolution:
         include=include,
         exclude=exclude,
         unknown=unknown,
-        suggestions={u: inv.lexicon.suggest(u) for u in unknown},
+        suggestions={u: lexicon_of(inv).suggest(u) for u in unknown},
         terms=[p.label() for p, _ in named if not p.tainted and p.label().strip()],
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent.language.numbers import NUMBER, to_int
+from agent.reader.numbers import NUMBER, to_int
 
 _I = re.IGNORECASE
 _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|boxen|vms?|instances?)"

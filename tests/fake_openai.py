@@ -17,7 +17,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from agent.language.fold import decide
+from agent.reader.conversation import decide
 
 
 def _messages(payload: dict[str, Any]) -> list[BaseMessage]:

@@ -11,14 +11,14 @@ inventory does not know at all ("qa", "windows") are remembered as *absent*, so
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
-if TYPE_CHECKING:
-    from core.inventory.inventory import Inventory
+from core.inventory.inventory import Inventory
 
 # Equivalence classes of ops words. "~" marks a member that is also plain English
 # ("build", "stage", "monitor"): it counts only right before a host noun ("the build servers").
@@ -249,3 +249,14 @@ def _dimension(inv: Inventory, hosts: frozenset[str], label: str) -> str:
 
 def _hashable(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool) else None
+
+
+_CACHE: weakref.WeakKeyDictionary[Inventory, Lexicon] = weakref.WeakKeyDictionary()
+
+
+def lexicon_of(inv: Inventory) -> Lexicon:
+    """The words ``inv`` answers to, built once per inventory object."""
+    lex = _CACHE.get(inv)
+    if lex is None:
+        lex = _CACHE[inv] = Lexicon(inv)
+    return lex

@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from agent.reader.lexicon import Lexicon, Term, lexicon_of, singulars
 from core.errors import ValidationFailed
 from core.inventory import patterns, ranges
 from core.inventory.inventory import Inventory
-from core.inventory.vocabulary import Lexicon, Term, singulars
 
 
 class Kind(StrEnum):
@@ -198,7 +198,7 @@ def lex(inv: Inventory, text: str) -> list[Tok]:
 
 
 def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list[Tok]) -> tuple[list[Tok], int]:
-    lex_ = inv.lexicon
+    lex_ = lexicon_of(inv)
     low = lows[i]
     nxt = lows[i + 1] if i + 1 < len(lows) else ""
     for n in (4, 3, 2):
@@ -339,7 +339,7 @@ def _pattern(inv: Inventory, text: str, nxt: str) -> Tok:
         return (
             Tok(Kind.HOSTS, text, unknown=[text]) if deliberate and nxt not in PACKAGE_WORDS else Tok(Kind.WORD, text)
         )
-    lex_ = inv.lexicon
+    lex_ = lexicon_of(inv)
     matched_some = bool(res.hosts) or len(res.unmatched) < len(terms)
     if deliberate and matched_some:
         return Tok(Kind.HOSTS, text, hosts=frozenset(res.hosts), unknown=res.unmatched, label=f"pattern {text}")
@@ -361,7 +361,7 @@ def _hosty(lex_: Lexicon, term: str) -> bool:
 def _compound(inv: Inventory, text: str, lows: list[str], i: int) -> list[Tok] | None:
     """'webservers' -> web + servers; 'non-prod' -> non + prod; 'load-balancers' -> load balancers."""
     low = text.lower()
-    lex_ = inv.lexicon
+    lex_ = lexicon_of(inv)
     for head in sorted(HEADS, key=len, reverse=True):
         for suffix in (head + "s", head + "es", head):
             if low.endswith(suffix) and len(low) > len(suffix):

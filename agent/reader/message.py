@@ -3,7 +3,7 @@
 
 Only what the message says is set; a correction ("And don't reboot them.")
 carries no action and only the options it mentions. Target words are left for
-code to resolve against the inventory (core.inventory.resolve_targets).
+code to resolve against the inventory (agent.reader.targets_targets).
 
 >>> r = read("Patch the staging web servers tonight, skip the kernel")
 >>> r.action, r.targets, r.options
@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.language.options import read_excludes, read_packages, read_reboot, read_security, read_serial
-from agent.language.when import find_when
+from agent.reader.options import read_excludes, read_packages, read_reboot, read_security, read_serial
+from agent.reader.when import find_when
 
 _I = re.IGNORECASE
 _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|vms?|instances?|fleet|inventory)"

@@ -1,0 +1,28 @@
+"""Target words of a conversation -> hosts: the first phrase names the targets, later ones amend them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.reader.targets import resolve_targets
+from tools.ports import Resolved
+
+
+def resolve_phrases(inventory: Any, phrases: list[str]) -> Resolved:
+    """Resolve target phrases in order: the first names the targets, later ones add hosts they name and remove
+    hosts they exclude (a correction like 'not app-prod-03' or 'also web-prod-02')."""
+    current: set[str] | None = None
+    res = Resolved(hosts=[])
+    for phrase in phrases:
+        if not phrase or not phrase.strip():
+            continue
+        r = resolve_targets(inventory, phrase)
+        res.unknown += [u for u in r.unknown if u not in res.unknown]
+        res.suggestions.update(r.suggestions)
+        if r.include is not None:
+            res.named = True
+            current = (current or set()) | set(r.include)
+        if current is not None:
+            current -= set(r.exclude)
+    res.hosts = sorted(current or ())
+    return res
