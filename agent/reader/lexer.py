@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from agent.reader.lexicon import Lexicon, Term, lexicon_of, singulars
+from agent.reader.words import V
 from core.errors import ValidationFailed
 from core.inventory import patterns, ranges
 from core.inventory.inventory import Inventory
@@ -52,86 +53,15 @@ class Tok:
         return self.text.lower()
 
 
-_MULTI: dict[tuple[str, ...], Kind] = {
-    ("except", "for"): Kind.EXCL,
-    ("other", "than"): Kind.EXCL,
-    ("apart", "from"): Kind.EXCL,
-    ("aside", "from"): Kind.EXCL,
-    ("save", "for"): Kind.EXCL,
-    ("with", "the", "exception", "of"): Kind.EXCL,
-    ("but", "not"): Kind.EXCL,
-    ("and", "not"): Kind.EXCL,
-    ("leave", "out"): Kind.EXCL,
-    ("leaving", "out"): Kind.EXCL,
-    ("do", "not"): Kind.NOT,
-    ("does", "not"): Kind.NOT,
-    ("should", "not"): Kind.NOT,
-    ("must", "not"): Kind.NOT,
-    ("or", "not"): Kind.DET,
-    ("not", "only"): Kind.DET,
-    ("as", "well", "as"): Kind.CONJ,
-    ("along", "with"): Kind.CONJ,
-    ("together", "with"): Kind.CONJ,
-    ("in", "addition", "to"): Kind.CONJ,
-    ("that", "are"): Kind.PREP,
-    ("which", "are"): Kind.PREP,
-    ("that", "run"): Kind.PREP,
-    ("located", "in"): Kind.PREP,
-    ("every", "single"): Kind.QUANT,
-}
-_SINGLE: dict[str, Kind] = {
-    **dict.fromkeys(("all", "every", "each", "entire", "whole"), Kind.QUANT),
-    **dict.fromkeys(("everything", "fleet", "estate", "fleet-wide", "fleetwide"), Kind.ALL),
-    **dict.fromkeys(
-        ("the", "a", "an", "my", "our", "your", "their", "these", "those", "both", "any", "of", "linux", "unix"),
-        Kind.DET,
-    ),
-    **dict.fromkeys(("and", "or", "&", "+", "plus", "also", "including", "nor", "and/or", ","), Kind.CONJ),
-    **dict.fromkeys(
-        ("in", "on", "within", "across", "from", "at", "running", "with", "under", "for", "inside", "to", "are", "is"),
-        Kind.PREP,
-    ),
-    **dict.fromkeys(("only", "just", "solely", "exclusively"), Kind.ONLY),
-    **dict.fromkeys(
-        (
-            "except", "excepting", "excluding", "exclude", "excludes", "minus", "without", "skip", "skipping",
-            "skips", "omit", "omitting", "leave", "leaving", "sans",
-        ),
-        Kind.EXCL,
-    ),
-    **dict.fromkeys(("not", "never", "don't", "dont", "doesn't", "shouldn't", "mustn't", "won't"), Kind.NOT),
-    "but": Kind.BUT,
-    "non": Kind.NEG,
-    ".": Kind.STOP,
-}  # fmt: skip
-HEADS = frozenset(
-    {"server", "host", "machine", "box", "node", "vm", "instance", "system", "environment", "env", "tier", "group"}
-    | {"cluster", "member", "device", "target"}
-)
-VERBS = frozenset(
-    {
-        "patch", "patching", "patched", "update", "updating", "upgrade", "upgrading", "reboot", "rebooting",
-        "restart", "restarting", "bounce", "touch", "include", "run", "check", "precheck", "pre-check", "apply",
-        "install", "do", "fix", "remediate", "list", "show", "target", "hit", "change", "schedule", "queue",
-        "start", "stop", "cancel", "give", "tell", "display", "print", "find", "get", "dry-run", "reboots",
-    }
-)  # fmt: skip
+_MULTI: dict[tuple[str, ...], Kind] = {k: Kind(v) for k, v in V.multi.items()}
+_SINGLE: dict[str, Kind] = {k: Kind(v) for k, v in V.single.items()}
+HEADS = V.heads
+VERBS = V.verbs
 # Nouns after which a target word is an adjective of something else ("critical updates", "a test run").
-NON_TARGET_NOUNS = frozenset(
-    {
-        "update", "patch", "package", "errata", "erratum", "fix", "advisory", "advisorie", "cve", "vulnerability",
-        "vulnerabilitie", "bug", "kernel", "rpm", "deb", "change", "job", "run", "window", "report", "issue",
-        "log", "ui", "console", "team", "ticket", "approval", "release", "version", "repo", "repository",
-        "stuff", "thing", "note", "level", "severity", "priority", "upgrade", "reboot", "restart", "check",
-    }
-)  # fmt: skip
-PACKAGE_WORDS = frozenset({"package", "packages", "rpm", "rpms", "deb", "debs", "pkg", "pkgs"})
-TIME_UNITS = frozenset(
-    {"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "second", "seconds", "sec", "secs"}
-    | {"day", "days", "week", "weeks", "am", "pm", "a.m", "p.m", "o'clock", "at", "%", "percent", "time", "times"}
-    | {"batch", "batches", "more", "other", "others", "of", "per"}
-)
-RANGE_WORDS = frozenset({"through", "thru", "to", "till", "until", "-", "–", "—", ".."})
+NON_TARGET_NOUNS = V.non_target_nouns
+PACKAGE_WORDS = V.package_words
+TIME_UNITS = V.time_units
+RANGE_WORDS = V.range_words
 
 _TIME = re.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:am|pm|z)?|\d{1,2}(?:am|pm)|\d{4}-\d{2}-\d{2}(?:t[\d:.]+z?)?)$")
 _NUMBER = re.compile(r"^#?\d+$")

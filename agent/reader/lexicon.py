@@ -18,44 +18,11 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from agent.reader.words import V
 from core.inventory.inventory import Inventory
 
-# Equivalence classes of ops words. "~" marks a member that is also plain English
-# ("build", "stage", "monitor"): it counts only right before a host noun ("the build servers").
-SYNONYMS: tuple[tuple[str, ...], ...] = (
-    ("prod", "production", "prd"),
-    ("staging", "stg", "~stage"),
-    ("dev", "development", "devel"),
-    ("qa", "quality assurance"),
-    ("test", "~testing"),
-    ("uat",),
-    ("preprod", "pre-prod", "pre-production", "preproduction"),
-    ("sandbox",),
-    ("dr", "disaster recovery"),
-    ("web", "webserver", "www", "~http", "~frontend"),
-    ("app", "appserver", "~application"),
-    ("db", "database", "dbserver", "~sql"),
-    ("lb", "load balancer", "loadbalancer", "~balancer"),
-    ("cache", "~caching", "cacheserver"),
-    ("monitoring", "~monitor", "~mon", "~observability"),
-    ("bastion", "jump host", "jumphost", "jumpbox", "jump box", "jump server"),
-    ("ci", "~build", "cicd", "ci/cd"),
-    ("mail", "~smtp", "~mx"),
-    ("dns", "nameserver"),
-    ("k8s", "kubernetes"),
-    ("rhel", "redhat", "red hat", "red hat enterprise linux"),
-    ("ubuntu",),
-    ("debian",),
-    ("centos",),
-    ("rocky", "rocky linux", "rockylinux"),
-    ("alma", "almalinux", "alma linux"),
-    ("fedora",),
-    ("sles", "suse", "opensuse"),
-    ("oracle linux", "oraclelinux", "oel"),
-    ("amazon linux", "amzn", "amazonlinux"),
-    ("windows", "win"),
-    ("critical",),
-)
+# Equivalence classes of ops words (vocabulary.yaml).
+SYNONYMS = V.synonyms
 
 _WORDLIKE = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 _VERSIONED = re.compile(r"^([a-z]+)[-_]?([0-9]+(?:[._][0-9]+)*)$")

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (regex tables read better one alternative per line than split mid-pattern)
 """One chat message -> a Reading: the action asked for, the options it sets, the job it names, the target words.
 
 Only what the message says is set; a correction ("And don't reboot them.")
@@ -22,6 +21,7 @@ from typing import Any
 
 from agent.reader.options import read_excludes, read_packages, read_reboot, read_security, read_serial
 from agent.reader.when import find_when
+from agent.reader.words import V
 
 _I = re.IGNORECASE
 _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|vms?|instances?|fleet|inventory)"
@@ -33,68 +33,9 @@ _JOB_LAST = re.compile(
     _I,
 )
 
-ACTIONS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "explain",
-        re.compile(
-            r"\bwhy\b.*\b(?:fail\w*|error\w*|br[eo]ke\w*|went wrong|not work)|\bexplain\b|\bwhat (?:went|go(?:es)?) wrong\b|"
-            r"\bwhat (?:happened|broke|failed)\b|\bdiagnos\w*|\broot cause\b|\b(?:failures?|errors?)\s+(?:in|of|from|on)\b|"
-            r"\bwhat (?:caused|is causing)\b|\bwhy (?:is|was|did|does)\b.*\b(?:fail|red|broken)",
-            _I,
-        ),
-    ),
-    ("cancel", re.compile(r"\b(?:cancel\w*|abort\w*|stop|halt|kill|terminate|call off)\b", _I)),
-    (
-        "precheck",
-        re.compile(
-            r"\bpre-?\s?checks?\b|\bpre-?flight\b|\bdry[- ]?runs?\b|\bready\s+(?:to|for)\s+(?:be\s+)?(?:patch|updat|upgrad)\w*|"
-            r"\bsimulat\w*|\bwhat would\b.*\b(?:patch|updat|change|install)\w*|\btest run\b|\btrial run\b|"
-            r"\bcheck (?:whether|if)\b.*\b(?:can|could)\s+be\s+(?:patch|updat)\w*|\bwithout (?:actually )?(?:chang|apply|install)\w*|"
-            r"\bwhat updates are (?:pending|available)\b|\bcheck for (?:pending |available )?updates\b",
-            _I,
-        ),
-    ),
-    (
-        "status",
-        re.compile(
-            r"\bstatus\b|\bprogress\b|\bhow(?:'s| is| are| did| does)\b.*\b(?:going|doing|coming|progressing|get on|look)\b|"
-            r"\b(?:finished|done|complete|completed|over|succeed\w*)\b.*\?|\bwhat(?:'s| is| are)\s+(?:currently\s+)?running\b|"
-            r"\b(?:running|in progress|in flight|active)\s+(?:right\s+)?now\b|\bstill running\b|\bcheck on\b|"
-            r"\b(?:any|which|what) jobs?\b.*\b(?:running|active|queued|pending)\b|\bis (?:job|it|that)\b.*\b(?:done|running|finished)\b|"
-            r"\bwhere are we\b|\bupdate on\b|\bshow (?:me )?(?:my |the )?(?:running |active |recent )?jobs\b",
-            _I,
-        ),
-    ),
-    (
-        "list_hosts",
-        re.compile(
-            rf"^(?:\W*(?:please|can you|could you|would you|pls)\W+)*(?:list|show|display|enumerate|which|what|tell me|give me|"
-            rf"who)\b.*\b{_NOUN}\b|\b(?:which|what)\s+{_NOUN}\b|\blist\b|\bhow many\b.*\b{_NOUN}\b",
-            _I,
-        ),
-    ),
-    (
-        "patch",
-        re.compile(
-            r"\bpatch\w*|\bupdat\w*|\bupgrad\w*|\bapply\w*|\binstall\w*|\berrata\b|\bup[- ]to[- ]date\b|\bsecurity fixes\b|"
-            r"\bremediat\w*|\bbring\b.*\bcurrent\b",
-            _I,
-        ),
-    ),
-    ("reboot", re.compile(r"\bre-?boot\w*|\brestart\w*|\bbounce\b|\bpower[- ]?cycle\w*", _I)),
-]
-
+ACTIONS = V.actions
 # Words that carry no target, cut before resolution (the resolver ignores them too; this keeps its input short).
-_FILLER = re.compile(
-    r"\b(?:please|pls|kindly|thanks|thank you|can you|could you|would you|will you|i want you to|i want to|i'd like to|"
-    r"i would like to|i need you to|i need to|we need to|let's|lets|go ahead and|on second thought|actually|instead|"
-    r"ok(?:ay)?|hey|hi|also|too|as well|as soon as possible|for me|right|run|do|perform|start|kick off|schedule|launch|"
-    r"a|an|of|whether|if|are|is|be|to|the updates?|updates?|patches|patching|patched|patch|upgrades?|upgrading|"
-    r"apply(?:ing)?|install(?:ing)?|the latest|latest|available|pending|errata|reboot\w*|restart\w*|bounce|"
-    r"pre-?checks?|dry[- ]?run(?: of)?|check|ready|for|them|it|then|now|yes|no|on|in|at|list|show(?: me)?|display|"
-    r"which|what|tell me|give me|make|set|change|use|let|have|want|sorry|meant|mean|wait|hmm|sure)\b",
-    _I,
-)
+_FILLER = V.fillers
 
 
 @dataclass

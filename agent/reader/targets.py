@@ -23,22 +23,11 @@ from rapidfuzz import fuzz, process
 
 from agent.reader.lexer import NON_TARGET_NOUNS, TIME_UNITS, VERBS, Kind, Tok, lex
 from agent.reader.lexicon import lexicon_of, singulars
+from agent.reader.words import V
 from core.inventory.inventory import Inventory
 
 # Words that may precede a host noun without being a (possibly unknown) group name.
-STOPWORDS = VERBS | frozenset(
-    {
-        "please", "kindly", "can", "could", "would", "will", "should", "shall", "may", "might", "must", "let",
-        "lets", "let's", "go", "ahead", "now", "then", "again", "which", "what", "whose", "how", "many", "much",
-        "some", "few", "several", "me", "us", "you", "i", "we", "it", "them", "they", "this", "that", "there",
-        "here", "ready", "be", "been", "being", "have", "has", "had", "was", "were", "am", "did", "does", "want",
-        "need", "like", "know", "see", "first", "next", "one", "two", "three", "four", "five", "six", "seven",
-        "eight", "nine", "ten", "couple", "dozen", "hello", "hi", "hey", "ok", "okay", "yes", "no", "thanks",
-        "thank", "asap", "quickly", "immediately", "today", "tonight", "tomorrow", "so", "if", "whether", "about",
-        "regarding", "up", "out", "down", "off", "over", "via", "by", "into", "onto", "why", "when", "where",
-        "who", "following", "listed", "below", "above", "mentioned", "said", "respective", "relevant",
-    }
-)  # fmt: skip
+STOPWORDS = VERBS | V.stopwords
 
 
 class TargetResolution(BaseModel):
