@@ -69,8 +69,9 @@ def _propose(draft: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return "propose_intent", args
 
 
-def decide(messages: list[BaseMessage]) -> Decision:
-    """The next step for this conversation: (tool name, args) or a text reply."""
+def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
+    """The next step for this conversation: (tool name, args) or a text reply. The inventory tells target
+    words from package names ("except redis" where redis is a group)."""
     start = max((i + 1 for i, m in enumerate(messages) if is_reset(m)), default=0)
     window = messages[start:]
     if window and isinstance(window[-1], ToolMessage):
@@ -88,7 +89,7 @@ def decide(messages: list[BaseMessage]) -> Decision:
         if not isinstance(m, HumanMessage):
             continue
         last_text = text_of(m)
-        r = last = read(last_text)
+        r = last = read(last_text, inventory)
         if r.action in RUNNABLE:
             draft = {"action": r.action, "targets": [r.targets] if r.targets else [], "options": dict(r.options)}
             needs_targets = False

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from agent.reader.options import read_excludes, read_packages, read_reboot, read_security, read_serial
+from agent.reader.placing import targetish
 from agent.reader.when import find_when
 from agent.reader.words import V
 
@@ -69,8 +71,9 @@ def clean_targets(text: str) -> str:
     return re.sub(r"^\W+|[\s,]+$", "", t)
 
 
-def read(text: str) -> Reading:
-    """Read one message."""
+def read(text: str, inv: Any = None) -> Reading:
+    """Read one message; ``inv`` (the inventory) tells target words from package names."""
+    place = partial(targetish, inv)
     r = Reading()
     t = " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').split())
     if m := _JOB_NUM.search(t):
@@ -84,8 +87,8 @@ def read(text: str) -> Reading:
     if serial is not ...:
         r.options["serial"] = serial
     security, t = read_security(t)
-    excludes, t = read_excludes(t)
-    packages, t = read_packages(t)
+    excludes, t = read_excludes(t, place)
+    packages, t = read_packages(t, place)
     reboot_before = t
     reboot, t = read_reboot(t)
     for name, pattern in ACTIONS:

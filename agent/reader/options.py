@@ -8,20 +8,24 @@ out, so what is left can go to target resolution.
 (2, 'patch web ')
 >>> read_reboot("patch it and do not reboot")[0]
 'never'
->>> read_excludes("patch db-stg-01, exclude the kernel and postgresql* packages")[0]
+>>> read_excludes("patch db-stg-01, exclude the kernel and postgresql* packages", lambda w: False)[0]
 ['kernel*', 'postgresql*']
->>> read_packages("update only openssl and openssh on the prod web servers")[0]
+>>> read_packages("update only openssl and openssh on the prod web servers", lambda w: False)[0]
 ['openssh', 'openssl']
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
+from agent.reader.lexicon import singulars
 from agent.reader.numbers import NUMBER, to_int
+from agent.reader.words import V
 
 _I = re.IGNORECASE
+Targetish = Callable[[str], bool]  # whether a word names hosts (a target), not a package
 _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|boxen|vms?|instances?)"
 
 # --- batch size ---------------------------------------------------------
@@ -146,14 +150,6 @@ def read_security(text: str) -> tuple[bool | None, str]:
 _PKG = r"[a-z0-9][a-z0-9_.+*?:\[\]-]*"
 _LIST = rf"(?:the\s+)?{_PKG}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?{_PKG})*"
 _SUFFIX = r"(?:\s+(?:packages?|pkgs?|updates?|upgrades?|rpms?|debs?))"
-_HOSTISH = re.compile(
-    r"-\d|^(?:hosts?|servers?|machines?|nodes?|boxes|vms?|databases?|dbs?|balancers?|lbs?|load|prod|production|"
-    r"staging|stage|stg|dev|development|test|web|app|apps|db|cache|caches|critical|ubuntu\w*|rhel\w*|debian\w*|"
-    r"all|every|them|it|one|ones|rest|others?|bastion|monitoring|ci|group|fleet|inventory|reboot|restart|"
-    r"confirmation|approval|security|updates?|patch\w*|errata|everything|latest|new|please|this|that|those|these|"
-    r"and|or|on|in|for|to|from|at|of|with|a|an|the|but|except)$",
-    _I,
-)
 _EXCLUDE = re.compile(
     rf"\b(?:exclude|excluding|excluded|skip|skipping|leave out|leaving out|hold back|holding back|"
     rf"do\s*n[o']?t (?:update|upgrade|touch|patch)|don't (?:update|upgrade|touch|patch)|do not (?:update|upgrade|touch|patch)|"
@@ -177,35 +173,27 @@ def _items(raw: str) -> list[str]:
     return [i for i in items if i]
 
 
-def _packageish(items: list[str], suffix: str | None) -> bool:
+def _packageish(items: list[str], suffix: str | None, targetish: Targetish) -> bool:
+    """Whether a list of words names packages: none of them is a target word of this inventory (a "packages"
+    suffix lets the kernel through: "skip kernel packages")."""
     if not items:
         return False
-    if suffix:
-        return not any(_HOSTISH.search(i) and not i.startswith("kernel") for i in items)
-    return all(not _HOSTISH.search(i) for i in items)
-
-
-# Package names operators exclude often: "except nginx and openssl*" needs no "packages" after it. A host
-# or group never looks like these (host names carry digits or dashes; groups are checked by _HOSTISH first).
-_COMMON_PACKAGES = frozenset(
-    {"kernel", "glibc", "openssl", "openssh", "nginx", "httpd", "apache2", "haproxy", "postgresql", "mysql",
-     "mariadb", "redis", "java", "openjdk", "python", "python3", "docker", "containerd", "podman", "systemd",
-     "sudo", "bash", "curl", "firefox", "chrony", "ntp", "samba", "bind", "postfix", "tomcat", "nodejs", "php",
-     "perl", "git", "vim", "grub2", "linux-image", "linux-firmware", "selinux-policy", "firewalld", "rsyslog"}
-)  # fmt: skip
-
-
-def _known_packages(items: list[str]) -> bool:
-    """Every item is a well-known package (a trailing glob allowed)."""
-    return bool(items) and all(i.rstrip("*").rstrip("-") in _COMMON_PACKAGES and not _HOSTISH.search(i) for i in items)
+    return not any(targetish(i) and not (suffix and i.startswith("kernel")) for i in items)
 
 
 def _kernel(item: str) -> str:
     return "kernel*" if item in ("kernel", "kernels") else item
 
 
-def read_excludes(text: str) -> tuple[list[str], str]:
-    """Packages to leave alone ("skip the kernel" -> kernel*; others as written)."""
+def read_excludes(text: str, targetish: Targetish) -> tuple[list[str], str]:
+    """Packages to leave alone ("skip the kernel" -> kernel*; others as written). A word the inventory knows as
+    a target ("except redis" where redis is a group) is left for the target reader.
+
+    >>> read_excludes("patch prod except redis and web-1", lambda w: w == "web-1")[0]
+    []
+    >>> read_excludes("patch prod except redis", lambda w: False)[0]
+    ['redis']
+    """
     found: list[str] = []
     rest = text
     for pattern in (_EXCLUDE, _LEAVE):
@@ -214,10 +202,14 @@ def read_excludes(text: str) -> tuple[list[str], str]:
                 items = _items(m.group("list"))
                 word = m.group(0).split()[0].lower()
                 kernel_only = all(i.startswith("kernel") for i in items)
-                needs_suffix = word in ("no", "except", "apart", "but", "without")
-                if needs_suffix and not (m.group("suffix") or kernel_only or _known_packages(items)):
+                # "no"/"without" + a bare word is rarely a package ("no rush"): it needs "packages", the kernel,
+                # or a package glob.
+                weak = word in ("no", "without") and not (
+                    m.group("suffix") or kernel_only or all("*" in i for i in items)
+                )
+                if not weak and _continues_target(rest, m.end(), items[-1], targetish):
                     continue
-                if kernel_only or _packageish(items, m.group("suffix")):
+                if not weak and (kernel_only or _packageish(items, m.group("suffix"), targetish)):
                     found += [_kernel(i) for i in items]
                     rest = rest[: m.start()] + " " + rest[m.end() :]
                     break
@@ -226,12 +218,24 @@ def read_excludes(text: str) -> tuple[list[str], str]:
     return sorted(set(found)), rest
 
 
-def read_packages(text: str) -> tuple[list[str], str]:
-    """Update only these packages ("only openssl and openssh")."""
+def _continues_target(text: str, end: int, last: str, targetish: Targetish) -> bool:
+    """Whether the words after a list make its last item a target: "except the load balancers",
+    "except the nginx servers"."""
+    nxt = re.match(r"\s+([\w-]+)", text[end:])
+    if nxt is None:
+        return False
+    word = nxt.group(1).lower()
+    return targetish(f"{last} {word}") or any(f in V.heads for f in singulars(word))
+
+
+def read_packages(text: str, targetish: Targetish) -> tuple[list[str], str]:
+    """Update only these packages ("only openssl and openssh"); "only the staging ones" is a target."""
     for pattern in _ONLY:
         for m in pattern.finditer(text):
             items = _items(m.group("list"))
-            if _packageish(items, m.group("suffix")):
+            if _packageish(items, m.group("suffix"), targetish) and not _continues_target(
+                text, m.end(), items[-1], targetish
+            ):
                 verb = " update " if re.search(r"\b(?:update|upgrade|patch|install)\b", m.group(0), _I) else " "
                 return sorted(set(items)), text[: m.start()] + verb + text[m.end() :]
     return [], text

@@ -31,6 +31,7 @@ class Vocabulary:
     time_units: frozenset[str]
     range_words: frozenset[str]
     stopwords: frozenset[str]
+    never_packages: frozenset[str]
     actions: tuple[tuple[str, re.Pattern[str]], ...]
     fillers: re.Pattern[str]
 
@@ -68,6 +69,7 @@ def load(path: Path = PATH) -> Vocabulary:
         time_units=frozenset(data["time_units"]),
         range_words=frozenset(data["range_words"]),
         stopwords=frozenset(data["stopwords"]),
+        never_packages=frozenset(data["never_packages"]),
         actions=tuple((a["action"], re.compile(_alternation(a["patterns"]), re.IGNORECASE)) for a in data["actions"]),
         fillers=re.compile(r"\b(?:" + "|".join(data["fillers"]) + r")\b", re.IGNORECASE),
     )
