@@ -31,7 +31,7 @@ def targetish(inv: Any, word: str) -> bool:
     if not w:
         return True
     forms = singulars(w)
-    if " " not in w and any(f in V.never_packages or f in V.heads for f in forms) or V.kind_of(w) is not None:
+    if (" " not in w and any(f in V.never_packages or f in V.heads for f in forms)) or V.kind_of(w) is not None:
         return True
     if inv is None:
         return bool(re.search(r"-\d", w))
