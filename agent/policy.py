@@ -81,7 +81,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"(?:a\s+|the\s+|new\s+)?(?:local\s+|admin\s+|root\s+)?(?:users?|accounts?|groups? members?)\b|\bssh[- ]keys?\b|"
             r"\bauthorized_keys\b|\bsudoers?\b|\b(?:grant|give)\b.*\b(?:sudo|root|admin) (?:access|rights|privileges)\b|"
             r"\b(?:rotate|change|replace|add|install|copy)\s+(?:the\s+)?(?:\w+\s+)?(?:keys?|credentials?|secrets?|tokens?|certs?|certificates?)\b|"
-            r"\buseradd\b|\busermod\b|\buserdel\b|\bchpasswd\b",
+            r"\buseradd\b|\busermod\b|\buserdel\b|\bchpasswd\b|\bprivate keys?\b|"
+            r"\b(?:print|show|display|reveal|dump|cat|read|give me|send me|list|export|leak)\b.{0,40}\b(?:keys?|secrets?|tokens?|"
+            r"credentials?|creds|shadow file|/etc/shadow|vault)\b",
             _I,
         ),
     ),

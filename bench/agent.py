@@ -43,7 +43,7 @@ def bench_turn_latency(cases: Path | None = None, inventory_path: Path | None = 
             t0 = time.perf_counter()
             session.send(ctx, f"b{n}", turn)
             timings.append((time.perf_counter() - t0) * 1000)
-    fake = FakeOpenAI()
+    fake = FakeOpenAI(inventory)
     with fake.running():
         llm = Settings.model_validate({"llm": {"base_url": fake.base_url, "api_key": "bench", "model": "fake"}})
         openai = ChatSession(build_agent(make_model(llm), InMemorySaver()))

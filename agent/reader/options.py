@@ -79,6 +79,10 @@ def read_serial(text: str) -> tuple[Any, str]:
 # --- reboot -------------------------------------------------------------
 _RB = r"(?:re-?boot|restart|bounce)\w*"
 _REBOOT: list[tuple[re.Pattern[str], str]] = [
+    # "reboot never", "reboot: no", "reboots=off", "no reboots", "reboot policy: never"
+    (re.compile(rf"\b{_RB}(?:\s+policy)?\s*[:=]?\s*(?:never|no|none|off|false|disabled|forbidden)\b", _I), "never"),
+    (re.compile(rf"\b{_RB}(?:\s+policy)?\s*[:=]?\s*(?:if[- _]needed|if required|auto|as needed)\b", _I), "if_needed"),
+    (re.compile(rf"\b{_RB}(?:\s+policy)?\s*[:=]\s*(?:always|yes|true|on|forced?)\b", _I), "always"),
     (
         re.compile(
             rf"\b(?:do\s*n[o']?t|don't|dont|do not|never|no|without(?: a)?|skip(?: the)?|avoid(?:ing)?|no need to|must not|mustn't|shouldn't|should not|not)\s+(?:\w+\s+)?{_RB}(?:\s+(?:it|them|the (?:hosts?|servers?|machines?|boxes)|anything|afterwards?))?",
@@ -124,7 +128,7 @@ def read_reboot(text: str) -> tuple[str | None, str]:
 # --- security only ------------------------------------------------------
 _SEC_FALSE = re.compile(
     r"\b(?:not (?:just|only) (?:the )?security(?: \w+)?|all (?:available )?(?:updates|patches|errata|packages)|"
-    r"full (?:update|upgrade|patch(?:ing)?)|every (?:update|patch)|everything|non-security|including non-security|"
+    r"full (?:update|upgrade|patch(?:ing)?)|every (?:update|patch)|non-security|including non-security|"
     r"all of (?:the|them)(?= updates)|whole update)\b",
     _I,
 )
@@ -154,13 +158,14 @@ _EXCLUDE = re.compile(
     rf"\b(?:exclude|excluding|excluded|skip|skipping|leave out|leaving out|hold back|holding back|"
     rf"do\s*n[o']?t (?:update|upgrade|touch|patch)|don't (?:update|upgrade|touch|patch)|do not (?:update|upgrade|touch|patch)|"
     rf"without (?:updating|upgrading|touching)|not (?:updating|upgrading|touching)|apart from|but not|except(?: for)?|without|no)\s+"
-    rf"(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?:\s+alone)?",
+    rf"(?:(?:everything|anything|all|any|packages?)\s+(?:named|called|matching|like)\s+)?(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?:\s+alone)?",
     _I,
 )
 _LEAVE = re.compile(rf"\bleave\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+(?:alone|out|as (?:it is|they are))", _I)
 _ONLY = (
     re.compile(
-        rf"\b(?:only|just|solely)\s+(?:update\s+|upgrade\s+|patch\s+|install\s+)?(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?",
+        rf"\b(?:only|just|solely|nothing (?:but|except|other than))\s+(?:update\s+|upgrade\s+|patch\s+|install\s+|bump\s+)?"
+        rf"(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?",
         _I,
     ),
     re.compile(rf"\b(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+only\b", _I),

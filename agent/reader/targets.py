@@ -89,6 +89,8 @@ class _Phrase:
             for slot in self.negs:
                 base -= slot.hosts
             return base
+        if self.everything and not self.all_but:
+            return None  # "update everything" alone may mean every package: it names no hosts
         if self.quant and (self.head or self.all_but):
             return set(universe)
         return None
@@ -107,7 +109,7 @@ class _Reader:
         self.unknown: list[str] = []
         self.cur: _Phrase | None = None
         self.include = True
-        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = False
+        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = False
 
     def read(self) -> None:
         for i, tok in enumerate(self.toks):
@@ -116,12 +118,13 @@ class _Reader:
     def new(self) -> _Phrase:
         self.cur = _Phrase(include=self.include)
         self.phrases.append(self.cur)
+        self.restricting = False
         return self.cur
 
     def boundary(self) -> None:
         self.cur = None
         self.include = True
-        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = False
+        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = False
 
     def step(self, i: int, tok: Tok) -> None:
         k = tok.kind
@@ -209,12 +212,13 @@ class _Reader:
         if cur is None:
             cur = self.new()
         elif self.attach:
-            pass
+            self.restricting = True
         elif self.conj:
             last = cur.slots[-1] if cur.slots else None
-            # "web and db": same kind (or no overlap) -> one slot, united; "prod web and staging db" -> two phrases.
+            # "web and db": same kind (or no overlap) -> one slot, united; "prod web and staging db" -> two phrases;
+            # "the web servers in prod and staging": the restriction after "in" unites too.
             same = last is not None and (last.dim == t.dim or not (last.hosts & t.hosts))
-            if last is not None and same and not cur.head and not self.neg:
+            if last is not None and same and (not cur.head or self.restricting) and not self.neg:
                 last.hosts |= t.hosts
                 last.labels.append(t.label)
                 self.owner[i] = cur
@@ -227,6 +231,7 @@ class _Reader:
         (cur.negs if self.neg else cur.slots).append(slot)
         self.owner[i] = cur
         self.modifiers(i, cur)
+        self.restricting = self.restricting and cur.head
         self.conj = self.attach = self.neg = self.after_excl = False
 
     def hosts(self, i: int, tok: Tok) -> None:

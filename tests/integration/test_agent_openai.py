@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def fake():
-    server = FakeOpenAI()
+    server = FakeOpenAI(inventory())
     with server.running():
         yield server
 

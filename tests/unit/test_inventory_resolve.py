@@ -145,7 +145,6 @@ CONSTRUCTS = [
     ("Patch all rhel hosts except rhel8", "rhel", "rhel8"),
     # whole fleet
     ("patch all hosts", "all", ""),
-    ("patch everything", "all", ""),
     ("patch the whole fleet", "all", ""),
     ("patch every host", "all", ""),
     ("patch everything in staging", "staging", ""),
@@ -160,6 +159,12 @@ CONSTRUCTS = [
     ("patch web-prod-01, everything except the kernel", "web-prod-01", ""),
     ("What went wrong on web-prod-03 in job 311?", "web-prod-03", ""),
 ]
+
+
+def test_everything_alone_names_no_host(inv: Inventory) -> None:
+    """'update everything' may mean every package: alone it is no target (the agent asks); with 'but' it is."""
+    assert resolve_targets(inv, "patch everything").include is None
+    assert resolve_targets(inv, "patch everything but prod").hosts == hosts(inv, "all:!prod")
 
 
 @pytest.mark.parametrize(("text", "include", "exclude"), CONSTRUCTS)
