@@ -22,6 +22,7 @@ class Resolved:
     unknown: list[str] = field(default_factory=list)
     suggestions: dict[str, list[str]] = field(default_factory=dict)
     named: bool = False  # some phrase named a positive target
+    terms: list[str] = field(default_factory=list)  # what was recognised: 'group web', 'env=prod', 'host web-1'
 
     def problem(self) -> str | None:
         """Why these targets cannot be used, as a question for the user; None when they can."""
@@ -32,7 +33,7 @@ class Resolved:
             ]
             return f"These are not in the inventory: {'; '.join(hints)}. Which hosts do you mean?"
         if not self.named:
-            return "Which hosts? Name hosts or groups from the inventory (e.g. 'the staging web servers')."
+            return "Which hosts? Name hosts or groups from the inventory."
         if not self.hosts:
             return "Those targets leave no host at all. Which hosts do you mean?"
         return None

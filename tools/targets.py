@@ -25,8 +25,8 @@ def hosts_by_env(inventory: Any, hosts: list[str]) -> dict[str, list[str]]:
 
 @tool("resolve_targets")
 def resolve_targets_tool(targets: str, runtime: ToolRuntime[ToolContext]) -> str:
-    """Look up which inventory hosts the user's target words mean (host names, groups, 'the staging web servers',
-    ranges, globs, 'except ...'). Read-only; use it to answer questions about targets."""
+    """Look up which inventory hosts the user's target words mean (host names, groups, group phrases, host
+    variables, ranges, globs, 'except ...'). Read-only; use it to answer questions about targets."""
     r = resolve_phrases(runtime.context, [targets])
     problem = r.problem()
     return problem or f"{len(r.hosts)} hosts: {', '.join(r.hosts)}"
@@ -34,11 +34,11 @@ def resolve_targets_tool(targets: str, runtime: ToolRuntime[ToolContext]) -> str
 
 @tool("list_hosts", return_direct=True)
 def list_hosts(
-    targets: Annotated[list[str], "the user's target words, e.g. ['the prod web servers']"],
+    targets: Annotated[list[str], "the user's target words as written, e.g. ['<the group or hosts they named>']"],
     runtime: ToolRuntime[ToolContext],
 ) -> Command[Any]:
-    """List the inventory hosts matching the user's words, grouped by environment. Use for 'which hosts are in
-    staging?', 'show me the ubuntu hosts'."""
+    """List the inventory hosts matching the user's words, grouped by environment. Use when the user asks which
+    hosts a group, environment, variable or pattern covers."""
     r = resolve_phrases(runtime.context, targets)
     problem = r.problem()
     call_id = runtime.tool_call_id or ""
