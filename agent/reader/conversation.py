@@ -90,6 +90,8 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
             continue
         last_text = text_of(m)
         r = last = read(last_text, inventory)
+        if r.action is None and draft is None and r.targets and {"exclude", "packages"} & set(r.options):
+            r.action = "patch"  # "hold back openssl on <host>": a package restriction on named hosts is a patch
         if r.action in RUNNABLE:
             draft = {"action": r.action, "targets": [r.targets] if r.targets else [], "options": dict(r.options)}
             needs_targets = False

@@ -94,13 +94,31 @@ def tokenize(inv: Inventory, text: str) -> list[str]:
         if chunk.lower().endswith("'s") and len(chunk) > 2:  # possessive / contraction: "staging's", "what's"
             chunk = chunk[:-2]
         if chunk:
-            out.append(chunk)
+            out.extend(_shorthand(chunk))
         for mark in reversed(marks):
             if mark == ",":
                 out.append(",")
             elif mark in ".;!?":
                 out.append(".")
     return out
+
+
+_SHORTHAND = re.compile(r"^(.*[A-Za-z].*?[^0-9])(\d+)((?:[/,+]\d+)+)$")
+
+
+def _shorthand(chunk: str) -> list[str]:
+    """Operator shorthand for sibling hosts: 'db-01/02' and 'web-01,02' -> 'db-01', ',', 'db-02'.
+
+    >>> _shorthand("db-prod-01/02/3"), _shorthand("web-1")
+    (['db-prod-01', ',', 'db-prod-02', ',', 'db-prod-03'], ['web-1'])
+    """
+    m = _SHORTHAND.match(chunk)
+    if m is None:
+        return [chunk]
+    prefix, first = m.group(1), m.group(2)
+    numbers = [first, *re.split(r"[/,+]", m.group(3))[1:]]
+    names = [prefix + n.zfill(len(first)) for n in numbers]
+    return [x for name in names for x in (",", name)][1:]
 
 
 def _keeps_glob(inv: Inventory, chunk: str) -> bool:
