@@ -105,6 +105,7 @@ class Lexicon:
             m = _FAMILY.match(g.lower())
             if m and (m.group(1),) not in terms:
                 terms[(m.group(1),)] = terms[(g.lower(),)]
+        short = _shortened(terms, inv)  # from the inventory's own names only, before the synonyms join
         self.absent: dict[tuple[str, ...], str] = {}
         for cls in SYNONYMS:
             words = [(w.lstrip("~"), w.startswith("~")) for w in cls]
@@ -115,6 +116,9 @@ class Lexicon:
                     self.absent[key] = cls[0]
                 elif key not in terms:
                     terms[key] = Term(found.key, found.label, found.hosts, strict=strict)
+        for key, term in short.items():
+            if key not in self.absent:
+                terms.setdefault(key, term)
         self.terms = {
             k: Term(t.key, t.label, t.hosts, _dimension(inv, t.hosts, t.label), t.strict) for k, t in terms.items()
         }
@@ -160,6 +164,37 @@ class Lexicon:
         found = process.extract(w, choices, scorer=fuzz.ratio, score_cutoff=70, limit=limit, processor=str.lower)
         # Only the nearest: db-prod-03 -> db-prod-01/02 (90), not web-prod-01 (76).
         return [name for name, score, _i in found if score >= found[0][1] - 8]
+
+
+def _shortened(terms: dict[tuple[str, ...], Term], inv: Inventory) -> dict[tuple[str, ...], Term]:
+    """Shorter names people use: the tail of a multi-part name ('control plane' for k8s_control_plane,
+    'workers' for k8s_workers) and the first part of host names ('zk' for zk-prod-01..03). A short name two
+    different host sets would share is left out (ambiguous)."""
+    found: dict[tuple[str, ...], Term | None] = {}
+
+    def offer(key: tuple[str, ...], term: Term) -> None:
+        if key in terms:
+            return
+        old = found.get(key, term)
+        found[key] = term if old is not None and old.hosts == term.hosts else None
+
+    for key, term in list(terms.items()):
+        if len(key) < 2 or term.strict:
+            continue
+        for i in range(1, len(key)):
+            tail = key[i:]
+            if any(w in V.heads or w in V.never_packages or V.kind_of(w) for t in tail for w in singulars(t)):
+                continue
+            if len(tail) >= 2 or (len(tail[0]) >= 4 and not tail[0].isdigit()):
+                offer(tail, Term(term.key, term.label, term.hosts))
+    prefixes: dict[str, set[str]] = {}
+    for host in inv.hosts:
+        head = re.split(r"[-_.]", host.lower(), maxsplit=1)[0]
+        if head != host.lower() and re.fullmatch(r"[a-z][a-z0-9]+", head):
+            prefixes.setdefault(head, set()).add(host)
+    for head, hosts in prefixes.items():
+        offer((head,), Term(head, f"hosts {head}-*", frozenset(hosts)))
+    return {k: t for k, t in found.items() if t is not None}
 
 
 def _longest(table: dict[tuple[str, ...], Any], words: Sequence[str], max_len: int) -> tuple[Any, int] | None:

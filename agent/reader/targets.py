@@ -175,6 +175,9 @@ class _Reader:
         elif k in (Kind.PREP, Kind.ONLY):
             if self.cur is not None:
                 self.attach, self.conj = True, False
+        elif k is Kind.NEGPREP:
+            if self.cur is not None:
+                self.attach, self.conj, self.neg = True, False, True
         elif k is Kind.NEG:
             self.neg = True
         elif k is Kind.ABSENT and self.target_position(i):
