@@ -61,14 +61,16 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             rf"\b(?:disabl\w*|turn(?:ing)? off|switch(?:ing)? off|stop(?:ping)?|deactivat\w*|remov\w*|uninstall\w*|kill\w*|"
             rf"unload\w*|mask\w*|flush\w*|bypass\w*|get rid of|shut (?:down|off))\s+(?:the\s+|all\s+)?(?:\w+\s+)?{_SEC}|"
             rf"{_SEC}\s+(?:off|disabled|to permissive|permissive)|\bsetenforce\s+0|\bpermissive mode\b|"
-            rf"\b(?:--nogpgcheck|gpgcheck\s*=\s*0|sslverify\s*=\s*0|--no-verify)",
+            rf"(?:--nogpgcheck|\bno-?gpg-?check|\bgpgcheck\s*=\s*(?:0|false|no)|\bsslverify\s*=\s*(?:0|false|no)|--no-verify|"
+            rf"--skip-broken-signatures|--allow-unauthenticated|--force-yes|\bunsigned (?:packages?|rpms?|debs?|repos?)|"
+            rf"\bwithout (?:gpg|signature|signing) (?:checks?|verification)|\bskip(?:ping)? (?:the )?(?:gpg|signature) (?:checks?|verification))",
             _I,
         ),
     ),
     (
         "ports",
         re.compile(
-            r"\bopen(?:ing|s)?\s+(?:up\s+)?(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?ports?\b|\bports?\s+\d+\s+(?:open|to the (?:world|internet))|"
+            r"\bopen(?:ing|s)?\s+(?:up\s+)?(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?ports?\b|\bopen(?:ing|s)?\s+(?:up\s+)?(?:tcp\s+|udp\s+)?\d{2,5}\b|\bports?\s+\d+\s+(?:open|to the (?:world|internet))|"
             r"\b(?:allow|permit|accept)\s+(?:inbound|incoming|ingress|all)?\s*(?:traffic|connections?)\b|\bexpose\b.*\bports?\b|"
             r"\bfirewall[- ]cmd\b|\badd(?:ing)? (?:a )?firewall rule\b|\bport[- ]forward\w*",
             _I,
@@ -103,7 +105,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "shell",
         re.compile(
-            r"\brm\s+-\w*|\b(?:sudo|chmod|chown|chattr|mkfs\S*|fdisk|parted|dd\s+if=|wget|curl|nc|ncat|netcat|telnet|ssh\s+\S+@|"
+            r"\brm\s+-\w*|\b(?:sudo|wget|curl|nc|ncat|netcat|telnet)\s+(?:-\w|https?:|/|\S+\.\S+/|(?:rm|su|sh|bash|cat|chmod|"
+            r"chown|systemctl|kill|reboot|shutdown|dd|mv|cp|echo|tee|vi|vim|nano|python\d?|perl)\b)|"
+            r"\b(?:chmod|chown|chattr|mkfs\S*|fdisk|parted|dd\s+if=|ssh\s+\S+@|"
             r"crontab|systemctl|service\s+\S+\s+(?:stop|start|restart)|kill\s+-\d|pkill|killall|shutdown|halt|poweroff|init\s+[06]|"
             r"iptables|nft|echo\s+.*>|cat\s+/|tee\s+/|sed\s+-i|python\d?\s+-c|perl\s+-e|bash\s+-c|sh\s+-c|eval|exec|"
             r"apt(?:-get)?\s+(?:remove|purge|autoremove)|(?:yum|dnf|rpm)\s+(?:remove|erase|-e)|useradd|passwd)\b|"

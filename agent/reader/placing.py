@@ -28,8 +28,10 @@ def targetish(inv: Any, word: str) -> bool:
     """Whether ``word`` refers to hosts (a name, group, variable value, host-shaped name or a host glob) or to
     the request itself ("them", "the rest"), so it cannot be a package name."""
     w = word.strip().lower().strip(".,;:!?\"'")
-    if not w:
-        return True
+    if not w or w.isdigit():
+        return True  # a bare number is a host's sibling ("except 03"), never a package
+    if w.startswith("non-") or w.startswith("non "):
+        w = w[4:]
     forms = singulars(w)
     if (" " not in w and any(f in V.never_packages or f in V.heads for f in forms)) or V.kind_of(w) is not None:
         return True
@@ -45,6 +47,11 @@ def targetish(inv: Any, word: str) -> bool:
     if len(words) > 1:
         return False
     if _GLOB.search(w):
+        # A host glob reads like a host name ("web-prod-0*", "*-stg-*"); "kafka*" or "java-*" is a package glob
+        # even where it would also match host names.
+        literal = _GLOB.sub("", w)
+        if not re.search(r"[a-z0-9]-|-[a-z0-9]|[0-9]", literal):
+            return False
         try:
             return bool(inv.pattern(w))
         except ValidationFailed:

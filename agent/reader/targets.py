@@ -89,8 +89,6 @@ class _Phrase:
             for slot in self.negs:
                 base -= slot.hosts
             return base
-        if self.everything and not self.all_but:
-            return None  # "update everything" alone may mean every package: it names no hosts
         if self.quant and (self.head or self.all_but):
             return set(universe)
         return None

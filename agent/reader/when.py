@@ -43,7 +43,7 @@ _PATTERNS = [
     rf"{_CLOCK}\s+tomorrow",
     rf"(?:tonight|this evening|later tonight)(?:\s*,?\s*{_CLOCK})?",
     rf"{_CLOCK}\s+tonight",
-    rf"in\s+(?:{NUMBER}|half an?)\s*(?:hours?|hrs?|h|minutes?|mins?|m)\b",
+    rf"in\s+(?:{NUMBER}|half an?|an?)\s*(?:hours?|hrs?|h|minutes?|mins?|m)\b",
     r"in\s+half an hour",
     _CLOCK,
     r"right now|right away|immediately|asap|straight away|\bnow\b",
@@ -120,7 +120,7 @@ def parse_when(phrase: str, now: datetime) -> datetime | None:
     if re.fullmatch(_ISO, text, re.IGNORECASE):
         dt = datetime.fromisoformat(text.upper().replace("Z", "+00:00").replace(" ", "T"))
         return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
-    rel = re.search(rf"in\s+({NUMBER}|half an?)\s*(hours?|hrs?|h|minutes?|mins?|m)\b", text)
+    rel = re.search(rf"in\s+({NUMBER}|half an?|an?)\s*(hours?|hrs?|h|minutes?|mins?|m)\b", text)
     if rel or "half an hour" in text:
         if rel is None or rel.group(1).startswith("half"):
             return now + timedelta(minutes=30)

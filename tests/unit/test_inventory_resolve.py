@@ -147,6 +147,7 @@ CONSTRUCTS = [
     ("patch all hosts", "all", ""),
     ("patch the whole fleet", "all", ""),
     ("patch every host", "all", ""),
+    ("patch everything", "all", ""),
     ("patch everything in staging", "staging", ""),
     # packages, times and jobs are not targets
     ("Patch db-stg-01 and reboot it if required, but exclude the kernel and postgresql* packages.", "db-stg-01", ""),
@@ -159,12 +160,6 @@ CONSTRUCTS = [
     ("patch web-prod-01, everything except the kernel", "web-prod-01", ""),
     ("What went wrong on web-prod-03 in job 311?", "web-prod-03", ""),
 ]
-
-
-def test_everything_alone_names_no_host(inv: Inventory) -> None:
-    """'update everything' may mean every package: alone it is no target (the agent asks); with 'but' it is."""
-    assert resolve_targets(inv, "patch everything").include is None
-    assert resolve_targets(inv, "patch everything but prod").hosts == hosts(inv, "all:!prod")
 
 
 @pytest.mark.parametrize(("text", "include", "exclude"), CONSTRUCTS)
