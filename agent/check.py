@@ -87,6 +87,8 @@ def check_proposal(messages: list[BaseMessage], intent: dict[str, Any], inventor
     if wanted and action != "reboot" and not (intent.get("packages") and set(intent["packages"]) <= wanted):
         return Verdict(False, f"You asked to update only {', '.join(sorted(wanted))}; this proposal does more.")
     named, excluded, unknown = _named_and_excluded(inventory, texts)
+    for glob in stated.get("exclude", []):  # a word the reader placed as a package is not a host exclusion
+        excluded -= set(resolve_targets(inventory, glob).include or [])
     hosts = set(intent.get("hosts", []))
     if unknown:
         return Verdict(False, f"I could not place {', '.join(unknown)} in the inventory. Which hosts do you mean?")

@@ -27,6 +27,7 @@ CLARIFY = (
 )
 
 Decision = tuple[str, dict[str, Any]] | str
+_PATCH_OPTIONS = {"exclude", "packages", "security_only", "reboot"}
 
 
 def text_of(message: BaseMessage) -> str:
@@ -90,8 +91,8 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
             continue
         last_text = text_of(m)
         r = last = read(last_text, inventory)
-        if r.action is None and draft is None and r.targets and {"exclude", "packages"} & set(r.options):
-            r.action = "patch"  # "hold back openssl on <host>": a package restriction on named hosts is a patch
+        if r.action is None and draft is None and r.targets and _PATCH_OPTIONS & set(r.options):
+            r.action = "patch"  # "<hosts>, security only" / "hold back openssl on <host>": patch options on hosts
         if r.action in RUNNABLE:
             draft = {"action": r.action, "targets": [r.targets] if r.targets else [], "options": dict(r.options)}
             needs_targets = False

@@ -235,7 +235,7 @@ def _number(inv: Inventory, text: str, nxt: str, out: list[Tok]) -> Tok:
     digits = text.lstrip("#")
     if (
         len(out) >= 2
-        and out[-1].kind is Kind.CONJ
+        and out[-1].kind in (Kind.CONJ, Kind.EXCL, Kind.NOT)
         and out[-2].kind is Kind.HOSTS
         and out[-2].seed
         and nxt not in TIME_UNITS
@@ -277,7 +277,7 @@ def _range_tok(inv: Inventory, text: str, prefix: str, start: str, end: str) -> 
     found = {inv.folded[n.lower()] for n in names if inv.folded.get(n.lower()) in inv.hosts}
     missing = [n for n in names if inv.folded.get(n.lower()) not in inv.hosts]
     label = f"range {names[0]}..{names[-1]}"
-    return Tok(Kind.HOSTS, text, hosts=frozenset(found), unknown=missing, label=label)
+    return Tok(Kind.HOSTS, text, hosts=frozenset(found), unknown=missing, label=label, seed=names[-1])
 
 
 def _pattern(inv: Inventory, text: str, nxt: str) -> Tok:

@@ -68,7 +68,7 @@ def clean_targets(text: str) -> str:
     t = " ".join(t.split())
     edge = r"(?:and|but|or|,|&)"
     t = re.sub(rf"^(?:\s*{edge}\b\s*)+|(?:\s*\b{edge}\s*)+$", "", t, flags=_I)
-    return re.sub(r"^\W+|[\s,]+$", "", t)
+    return re.sub(r"^[^\w*?\[]+|[\s,]+$", "", t)
 
 
 def read(text: str, inv: Any = None) -> Reading:

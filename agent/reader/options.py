@@ -161,7 +161,11 @@ _EXCLUDE = re.compile(
     rf"(?:(?:everything|anything|all|any|packages?)\s+(?:named|called|matching|like)\s+)?(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?:\s+alone)?",
     _I,
 )
-_LEAVE = re.compile(rf"\bleave\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+(?:alone|out|as (?:it is|they are))", _I)
+_LEAVE = re.compile(
+    rf"\b(?:leave|keep)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+(?:alone|out|as(?: it)? is|as they are|where (?:it is|they are)|"
+    rf"unchanged|untouched|pinned|held|at (?:its|their) current versions?)",
+    _I,
+)
 _ONLY = (
     re.compile(
         rf"\b(?:only|just|solely|nothing (?:but|except|other than))\s+(?:update\s+|upgrade\s+|patch\s+|install\s+|bump\s+)?"
@@ -169,6 +173,11 @@ _ONLY = (
         _I,
     ),
     re.compile(rf"\b(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+only\b", _I),
+    # "update curl, libcurl and openssl on mon-01": the verb's object is packages when none of it names hosts
+    re.compile(
+        rf"\b(?:update|upgrade|patch|bump|install)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?=\s+(?:on|for|across)\b)",
+        _I,
+    ),
 )
 
 
@@ -209,8 +218,11 @@ def read_excludes(text: str, targetish: Targetish) -> tuple[list[str], str]:
                 kernel_only = all(i.startswith("kernel") for i in items)
                 # "no"/"without" + a bare word is rarely a package ("no rush"): it needs "packages", the kernel,
                 # or a package glob.
-                weak = word in ("no", "without") and not (
-                    m.group("suffix") or kernel_only or all("*" in i for i in items)
+                verb = m.group(0).split()[1].lower() if len(m.group(0).split()) > 1 else ""
+                weak = (
+                    word in ("no", "without")
+                    and verb not in ("touching", "updating", "upgrading")
+                    and not (m.group("suffix") or kernel_only or all("*" in i for i in items))
                 )
                 if not weak and _continues_target(rest, m.end(), items[-1], targetish):
                     continue
