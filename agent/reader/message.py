@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from rapidfuzz.distance import OSA
+
 from agent.reader.options import read_excludes, read_packages, read_reboot, read_security, read_serial
 from agent.reader.placing import targetish
 from agent.reader.when import find_when
@@ -31,9 +33,13 @@ _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|vms?|instances?|fleet|invent
 _JOB_NUM = re.compile(r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|number|id)?\s*|#)(\d{1,12})\b", _I)
 _JOB_LAST = re.compile(
     r"\b(?:my|the|our|that)?\s*(?:last|previous|latest|most recent|prior|last submitted|recent)\s+"
-    r"(?:patch(?:ing)?\s+|reboot\s+|precheck\s+)?(?:job|run|one|patch|execution|attempt)s?\b",
+    r"(?:patch(?:ing)?\s+|reboot\s+|precheck\s+)?(?:job|run|one|patch|execution|attempt)s?\b|"
+    r"\b(?:the|that|my) (?:job|run|one) (?:i|we) (?:just |have just |just now )?"
+    r"(?:started|ran|launched|submitted|kicked off|queued|asked for|created)\b",
     _I,
 )
+# A job named earlier in the conversation: "why did it fail?", "cancel it", "how is that one doing?"
+JOB_PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one|the job|that job|this job|the same job)\b", _I)
 
 ACTIONS = V.actions
 # Words that carry no target, cut before resolution (the resolver ignores them too; this keeps its input short).
@@ -56,6 +62,28 @@ def _cut(text: str, m: re.Match[str]) -> str:
     return text[: m.start()] + " " + text[m.end() :]
 
 
+def fix_typos(text: str, inv: Any = None) -> str:
+    """One slip of the keyboard in an action word is read as the word ("pacth" -> patch, "cancle" -> cancel);
+    inventory names and known words are never changed.
+
+    >>> fix_typos("can u pacth web-1 and cancle job 2 about now")
+    'can u patch web-1 and cancel job 2 about now'
+    """
+    folded = inv.folded if inv is not None else {}
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if len(low) < 5 or low in folded or low in V.typo_words or V.known(low):
+            return word
+        for verb in V.typo_words:
+            if verb[0] == low[0] and abs(len(verb) - len(low)) <= 1 and OSA.distance(low, verb) == 1:
+                return verb
+        return word
+
+    return re.sub(r"[A-Za-z]+", fix, text)
+
+
 def clean_targets(text: str) -> str:
     """Target words only: fillers, verbs and punctuation runs removed.
 
@@ -63,7 +91,7 @@ def clean_targets(text: str) -> str:
     'web-prod-02'
     """
     t = _FILLER.sub(" ", text)
-    t = re.sub(r"[?!.;]+(?=\s|$)", " ", t)
+    t = re.sub(r"[!.;]+(?=\s|$)|(?<![\w*\]-])\?+|(?<=[A-Za-z])\?+(?=\s|$)", " ", t)  # "web-0?" stays a glob
     t = re.sub(r"\s*,\s*(?=,|$)", " ", t)
     t = " ".join(t.split())
     edge = r"(?:and|but|or|,|&)"
@@ -76,6 +104,7 @@ def read(text: str, inv: Any = None) -> Reading:
     place = partial(targetish, inv)
     r = Reading()
     t = " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').split())
+    t = fix_typos(t, inv)
     if m := _JOB_NUM.search(t):
         r.job, r.job_given, t = int(m.group(1)), True, _cut(t, m)
     elif m := _JOB_LAST.search(t):
@@ -108,11 +137,46 @@ def read(text: str, inv: Any = None) -> Reading:
         r.options["exclude"] = excludes
     if packages:
         r.options["packages"] = packages
+    t, swapped = _swap(t)
     r.targets = clean_targets(
         re.sub(r"\b(?:skip|leave out|excluding|exclude|apart from|other than)\b", "except", t, flags=_I)
     )
+    if _BACK_REFERENCE.fullmatch(r.targets):
+        r.targets = ""  # "patch those": the hosts named before (the conversation reader knows them)
     first = re.escape(r.targets.split()[0]) if r.targets else None
-    r.replace_targets = bool(first) and bool(
-        re.search(r"\b(?:instead|rather)\b", text, _I) or re.search(rf"\b(?:only|just)\s+(?:the\s+)?{first}", text, _I)
+    r.replace_targets = (
+        bool(first)
+        and not swapped
+        and bool(
+            re.search(r"\b(?:instead|rather)\b", text, _I)
+            or re.search(rf"\b(?:only|just)\s+(?:the\s+)?{first}", text, _I)
+        )
     )
     return r
+
+
+_SWAPS = (
+    # (pattern, which group comes in, which goes out)
+    (re.compile(r"\bswap(?:ping)?\s+in\s+(?P<a>.+?)\s+for\s+(?P<b>.+)", _I), "a", "b"),
+    (re.compile(r"\bswap(?:ping)?\s+out\s+(?P<a>.+?)\s+for\s+(?P<b>.+)", _I), "b", "a"),
+    (re.compile(r"\b(?:swap|switch|exchange)\s+(?P<a>.+?)\s+(?:for|with)\s+(?P<b>.+)", _I), "b", "a"),
+    (re.compile(r"\breplace\s+(?P<a>.+?)\s+(?:with|by)\s+(?P<b>.+)", _I), "b", "a"),
+    (re.compile(r"(?P<a>\S+(?:\s+\S+)?)\s+instead of\s+(?P<b>.+)", _I), "a", "b"),
+)
+_BACK_REFERENCE = re.compile(
+    r"(?:\b(?:them|those|these|they|it|the same|same ones|those ones|these ones|that list|all of them|them all)\b\s*)+",
+    _I,
+)
+
+
+def _swap(text: str) -> tuple[str, bool]:
+    """'swap in A for B', 'replace B with A', 'A instead of B' -> 'A except B' (A comes in, B goes out).
+
+    >>> _swap("swap in web-3 for web-1")
+    ('web-3 except web-1', True)
+    """
+    for pattern, comes, goes in _SWAPS:
+        m = pattern.search(text)
+        if m:
+            return f"{text[: m.start()]} {m.group(comes)} except {m.group(goes)}".strip(), True
+    return text, False

@@ -32,11 +32,24 @@ class Vocabulary:
     range_words: frozenset[str]
     stopwords: frozenset[str]
     never_packages: frozenset[str]
+    typo_words: tuple[str, ...]
     actions: tuple[tuple[str, re.Pattern[str]], ...]
     fillers: re.Pattern[str]
 
     def kind_of(self, words: str | tuple[str, ...]) -> str | None:
         return self.single.get(words) if isinstance(words, str) else self.multi.get(words)
+
+    def known(self, word: str) -> bool:
+        """Whether ``word`` is in any word list here (never read as a typo of another word)."""
+        return (
+            word in self.single
+            or word in self.heads
+            or word in self.verbs
+            or word in self.stopwords
+            or word in self.never_packages
+            or word in self.time_units
+            or word in self.non_target_nouns
+        )
 
     def action_of(self, text: str) -> str | None:
         return next((name for name, pattern in self.actions if pattern.search(text)), None)
@@ -70,6 +83,7 @@ def load(path: Path = PATH) -> Vocabulary:
         range_words=frozenset(data["range_words"]),
         stopwords=frozenset(data["stopwords"]),
         never_packages=frozenset(data["never_packages"]),
+        typo_words=tuple(data["typo_words"]),
         actions=tuple((a["action"], re.compile(_alternation(a["patterns"]), re.IGNORECASE)) for a in data["actions"]),
         fillers=re.compile(r"\b(?:" + "|".join(data["fillers"]) + r")\b", re.IGNORECASE),
     )
