@@ -40,7 +40,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"preceding|original|system|safety|security)?\s*(?:instructions?|rules?|prompts?|polic(?:y|ies)|guardrails?|restrictions?|"
             r"directives?|guidelines?)\b|\byou are now\b|\bnew instructions?\s*:|\bsystem prompt\b|\bdeveloper mode\b|\bjailbreak\b|"
             r"\bact as (?:an? )?(?:root|admin|unrestricted)|\bpretend (?:you|to)\b.*\b(?:no|without) (?:rules|restrictions)|"
-            r"\bdo anything now\b|\bassistant\s*:\s*(?:sure|ok)",
+            r"\bdo anything now\b|\bassistant\s*:\s*(?:sure|ok)|\b(?:system|admin|root|emergency)\s+override\b|\boverride\s*:",
             _I,
         ),
     ),
@@ -51,7 +51,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"disable|forget (?:about )?|circumvent|ignor\w*|overrid\w*|disregard\w*|waiv\w*)\s+(?:the\s+|any\s+|a\s+|my\s+|asking (?:for\s+)?(?:a\s+)?)?(?:\w+\s+)?"
             r"(?:confirm\w*|approv\w*|sign-?off|four[- ]eyes|second (?:person|approver|pair of eyes)|review(?:er)?s?|asking)\b|"
             r"\bauto-?(?:approv|confirm)\w*|\b(?:self|pre)-?approv\w*|\bapprove (?:it|this|them) (?:yourself|for me)\b|"
-            r"\bdon'?t ask\b|\bno questions asked\b|\bwithout asking\b|\bconsider (?:it|this) (?:confirmed|approved)\b",
+            r"\bdon'?t ask\b|\bno questions asked\b|\bwithout asking\b|\bconsider (?:it|this) (?:confirmed|approved)\b|"
+            r"\b(?:already|pre-?)\s*(?:been\s+)?(?:approved|confirmed|signed off)\b|\bapproved (?:it|this|them) (?:myself|already)\b|"
+            r"\bi (?:hereby )?(?:approve|confirm) (?:it|this|them)\b",
             _I,
         ),
     ),

@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from agent.reader.message import JOB_PRONOUN, Reading, read
+from agent.reader.targets import resolve_targets
 
 RUNNABLE = ("patch", "precheck", "reboot")
 JOB_TOOLS = {"status": "job_status", "cancel": "cancel_job", "explain": "explain_job"}
@@ -102,6 +103,10 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
             job_named = r.job
         elif r.action in JOB_TOOLS and job_named is not None and JOB_PRONOUN.search(last_text):
             r.job = job_named
+        if r.targets and inventory is not None:
+            named = resolve_targets(inventory, r.targets)
+            if named.include is None and not named.unknown and not named.exclude:
+                r.targets = ""  # "precheck it first", "patch them for real": no target words at all
         if r.action is None and draft is None and r.targets and _PATCH_OPTIONS & set(r.options):
             r.action = "patch"  # "<hosts>, security only" / "hold back openssl on <host>": patch options on hosts
         if r.action in RUNNABLE and not r.targets and draft is not None:
