@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from agent.graph import make_model
-from agent.language.when import parse_when
+from agent.reader.resolve import resolve_phrases
+from agent.reader.when import parse_when
 from agent.suggest import make_suggester
 from core.settings import Settings
 from tools.context import ToolContext
@@ -35,6 +36,7 @@ def build_context(
         jobs=jobs or ServiceJobs(),
         kb=kb or ServiceKb(),
         read_when=parse_when,
+        read_targets=resolve_phrases,
         conn=conn,
         fixed_now=now,
         source=source,

@@ -16,8 +16,8 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from agent.language.fold import text_of
 from agent.policy import screen
+from agent.reader.conversation import text_of
 from agent.state import ChatState
 from core.errors import PatchpilotError
 from tools.context import ToolContext

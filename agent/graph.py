@@ -11,8 +11,9 @@ from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langgraph.types import Checkpointer
 
+from agent.check import ProposalCheck
 from agent.gate import ConfirmationGate, PolicyGate
-from agent.offline import OfflineRuleModel
+from agent.offline import OfflineRuleModel, ReaderContext
 from agent.prompts import SYSTEM_PROMPT
 from agent.state import ChatState
 from core.settings import Settings
@@ -42,7 +43,7 @@ def build_agent(model: BaseChatModel, checkpointer: Checkpointer) -> Any:
         model,
         tools=MODEL_TOOLS,
         system_prompt=SYSTEM_PROMPT,
-        middleware=[PolicyGate(), ConfirmationGate()],
+        middleware=[PolicyGate(), ReaderContext(), ProposalCheck(), ConfirmationGate()],
         state_schema=ChatState,
         context_schema=ToolContext,
         checkpointer=checkpointer,

@@ -15,6 +15,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
@@ -22,7 +23,9 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
-from agent.language.fold import CLARIFY, decide
+from agent.reader.conversation import CLARIFY, decide
+from agent.state import ChatState
+from tools.context import ToolContext
 
 _ids = itertools.count(1)
 
@@ -39,6 +42,7 @@ class OfflineRuleModel(BaseChatModel):
     """Deterministic stand-in for an LLM; calls only the tools it was bound to."""
 
     tool_names: frozenset[str] = frozenset()
+    inventory: Any = None  # the turn's inventory, set by ReaderContext
 
     @property
     def _llm_type(self) -> str:
@@ -60,7 +64,7 @@ class OfflineRuleModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        decision = decide(messages)
+        decision = decide(messages, self.inventory)
         if isinstance(decision, str):
             message = AIMessage(decision)
         elif decision[0] not in self.tool_names:
@@ -69,3 +73,17 @@ class OfflineRuleModel(BaseChatModel):
             name, args = decision
             message = AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"offline_{next(_ids)}"}])
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+class ReaderContext(AgentMiddleware[ChatState, ToolContext]):
+    """Gives the offline model the turn's inventory (an LLM gets it through the tools instead)."""
+
+    def wrap_model_call(
+        self,
+        request: ModelRequest[ToolContext],
+        handler: Callable[[ModelRequest[ToolContext]], ModelResponse[Any]],
+    ) -> ModelResponse[Any]:
+        model = request.model
+        if isinstance(model, OfflineRuleModel) and request.runtime is not None:
+            request = request.override(model=model.model_copy(update={"inventory": request.runtime.context.inventory}))
+        return handler(request)

@@ -40,7 +40,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"preceding|original|system|safety|security)?\s*(?:instructions?|rules?|prompts?|polic(?:y|ies)|guardrails?|restrictions?|"
             r"directives?|guidelines?)\b|\byou are now\b|\bnew instructions?\s*:|\bsystem prompt\b|\bdeveloper mode\b|\bjailbreak\b|"
             r"\bact as (?:an? )?(?:root|admin|unrestricted)|\bpretend (?:you|to)\b.*\b(?:no|without) (?:rules|restrictions)|"
-            r"\bdo anything now\b|\bassistant\s*:\s*(?:sure|ok)",
+            r"\bdo anything now\b|\bassistant\s*:\s*(?:sure|ok)|\b(?:system|admin|root|emergency)\s+override\b|\boverride\s*:",
             _I,
         ),
     ),
@@ -51,7 +51,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"disable|forget (?:about )?|circumvent|ignor\w*|overrid\w*|disregard\w*|waiv\w*)\s+(?:the\s+|any\s+|a\s+|my\s+|asking (?:for\s+)?(?:a\s+)?)?(?:\w+\s+)?"
             r"(?:confirm\w*|approv\w*|sign-?off|four[- ]eyes|second (?:person|approver|pair of eyes)|review(?:er)?s?|asking)\b|"
             r"\bauto-?(?:approv|confirm)\w*|\b(?:self|pre)-?approv\w*|\bapprove (?:it|this|them) (?:yourself|for me)\b|"
-            r"\bdon'?t ask\b|\bno questions asked\b|\bwithout asking\b|\bconsider (?:it|this) (?:confirmed|approved)\b",
+            r"\bdon'?t ask\b|\bno questions asked\b|\bwithout asking\b|\bconsider (?:it|this) (?:confirmed|approved)\b|"
+            r"\b(?:already|pre-?)\s*(?:been\s+)?(?:approved|confirmed|signed off)\b|\bapproved (?:it|this|them) (?:myself|already)\b|"
+            r"\bi (?:hereby )?(?:approve|confirm) (?:it|this|them)\b",
             _I,
         ),
     ),
@@ -61,14 +63,16 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             rf"\b(?:disabl\w*|turn(?:ing)? off|switch(?:ing)? off|stop(?:ping)?|deactivat\w*|remov\w*|uninstall\w*|kill\w*|"
             rf"unload\w*|mask\w*|flush\w*|bypass\w*|get rid of|shut (?:down|off))\s+(?:the\s+|all\s+)?(?:\w+\s+)?{_SEC}|"
             rf"{_SEC}\s+(?:off|disabled|to permissive|permissive)|\bsetenforce\s+0|\bpermissive mode\b|"
-            rf"\b(?:--nogpgcheck|gpgcheck\s*=\s*0|sslverify\s*=\s*0|--no-verify)",
+            rf"(?:--nogpgcheck|\bno-?gpg-?check|\bgpgcheck\s*=\s*(?:0|false|no)|\bsslverify\s*=\s*(?:0|false|no)|--no-verify|"
+            rf"--skip-broken-signatures|--allow-unauthenticated|--force-yes|\bunsigned (?:packages?|rpms?|debs?|repos?)|"
+            rf"\bwithout (?:gpg|signature|signing) (?:checks?|verification)|\bskip(?:ping)? (?:the )?(?:gpg|signature) (?:checks?|verification))",
             _I,
         ),
     ),
     (
         "ports",
         re.compile(
-            r"\bopen(?:ing|s)?\s+(?:up\s+)?(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?ports?\b|\bports?\s+\d+\s+(?:open|to the (?:world|internet))|"
+            r"\bopen(?:ing|s)?\s+(?:up\s+)?(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?ports?\b|\bopen(?:ing|s)?\s+(?:up\s+)?(?:tcp\s+|udp\s+)?\d{2,5}\b|\bports?\s+\d+\s+(?:open|to the (?:world|internet))|"
             r"\b(?:allow|permit|accept)\s+(?:inbound|incoming|ingress|all)?\s*(?:traffic|connections?)\b|\bexpose\b.*\bports?\b|"
             r"\bfirewall[- ]cmd\b|\badd(?:ing)? (?:a )?firewall rule\b|\bport[- ]forward\w*",
             _I,
@@ -81,7 +85,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"(?:a\s+|the\s+|new\s+)?(?:local\s+|admin\s+|root\s+)?(?:users?|accounts?|groups? members?)\b|\bssh[- ]keys?\b|"
             r"\bauthorized_keys\b|\bsudoers?\b|\b(?:grant|give)\b.*\b(?:sudo|root|admin) (?:access|rights|privileges)\b|"
             r"\b(?:rotate|change|replace|add|install|copy)\s+(?:the\s+)?(?:\w+\s+)?(?:keys?|credentials?|secrets?|tokens?|certs?|certificates?)\b|"
-            r"\buseradd\b|\busermod\b|\buserdel\b|\bchpasswd\b",
+            r"\buseradd\b|\busermod\b|\buserdel\b|\bchpasswd\b|\bprivate keys?\b|"
+            r"\b(?:print|show|display|reveal|dump|cat|read|give me|send me|list|export|leak)\b.{0,40}\b(?:keys?|secrets?|tokens?|"
+            r"credentials?|creds|shadow file|/etc/shadow|vault)\b",
             _I,
         ),
     ),
@@ -101,7 +107,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "shell",
         re.compile(
-            r"\brm\s+-\w*|\b(?:sudo|chmod|chown|chattr|mkfs\S*|fdisk|parted|dd\s+if=|wget|curl|nc|ncat|netcat|telnet|ssh\s+\S+@|"
+            r"\brm\s+-\w*|\b(?:sudo|wget|curl|nc|ncat|netcat|telnet)\s+(?:-\w|https?:|/|\S+\.\S+/|(?:rm|su|sh|bash|cat|chmod|"
+            r"chown|systemctl|kill|reboot|shutdown|dd|mv|cp|echo|tee|vi|vim|nano|python\d?|perl)\b)|"
+            r"\b(?:chmod|chown|chattr|mkfs\S*|fdisk|parted|dd\s+if=|ssh\s+\S+@|"
             r"crontab|systemctl|service\s+\S+\s+(?:stop|start|restart)|kill\s+-\d|pkill|killall|shutdown|halt|poweroff|init\s+[06]|"
             r"iptables|nft|echo\s+.*>|cat\s+/|tee\s+/|sed\s+-i|python\d?\s+-c|perl\s+-e|bash\s+-c|sh\s+-c|eval|exec|"
             r"apt(?:-get)?\s+(?:remove|purge|autoremove)|(?:yum|dnf|rpm)\s+(?:remove|erase|-e)|useradd|passwd)\b|"
@@ -145,17 +153,4 @@ def screen(text: str) -> Violation | None:
         m = pattern.search(text)
         if m:
             return Violation(category, m.group(0))
-    return None
-
-
-def too_many_hosts(count: int, max_hosts: int) -> str | None:
-    """A refusal when one job would touch more hosts than allowed.
-
-    >>> too_many_hosts(3, 200) is None
-    True
-    >>> too_many_hosts(250, 200)
-    '250 hosts is more than the 200 allowed in one job; narrow the targets or split it into several jobs.'
-    """
-    if count > max_hosts:
-        return f"{count} hosts is more than the {max_hosts} allowed in one job; narrow the targets or split it into several jobs."
     return None

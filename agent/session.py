@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langgraph.types import Command
 
 from agent.gate import PUBLIC_PENDING
-from agent.language.fold import text_of
+from agent.reader.conversation import text_of
 from core.errors import Conflict
 from core.redact import redact
 from tools.context import ToolContext

@@ -17,7 +17,7 @@ def _print(title: str, figures: dict[str, Any]) -> None:
 def run_benchmarks(settings: Settings, *, only: set[str], jobs: int) -> None:
     want = only or {"agent", "analyser", "jobs"}
     if "agent" in want:
-        from agent.bench import bench_turn_latency
+        from bench.agent import bench_turn_latency
 
         _print("agent: offline turn latency and model calls per turn", bench_turn_latency())
     if "analyser" in want or "jobs" in want:

@@ -172,10 +172,18 @@ def down() -> None:
 @eval_app.command("intents")
 def eval_intents(
     cases: Annotated[Path, typer.Option(help="intents.jsonl")] = Path("evals/intents.jsonl"),
-    inventory: Annotated[Path | None, typer.Option(help="Ansible YAML inventory")] = None,
+    inventory: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Ansible YAML inventory for cases without an 'inventory' key (PATH), or for cases naming one "
+            "(NAME=PATH); repeatable. Names not given are found beside the cases: demo -> inventory.yaml, "
+            "inv2 -> inventory2.yaml."
+        ),
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
 ) -> None:
-    """Run the agent (offline model, nothing queued) over chat cases; exit 1 if any intent is unsafe."""
+    """Run the agent (offline model, nothing queued) over chat cases; accuracy and unsafe counts overall, per
+    class and per action; exit 1 if any intent is unsafe."""
     from evals.intents import eval_intents_command
 
     report = eval_intents_command(cases, inventory, json)

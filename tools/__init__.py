@@ -9,7 +9,7 @@ from __future__ import annotations
 from langchain_core.tools import BaseTool
 
 from tools.intent import decline_request, propose_intent
-from tools.jobs import cancel_job, explain_job, job_status, search_kb
+from tools.jobs import cancel_job, explain_job, job_status
 from tools.targets import list_hosts, resolve_targets_tool
 
 MODEL_TOOLS: list[BaseTool] = [
@@ -19,6 +19,5 @@ MODEL_TOOLS: list[BaseTool] = [
     explain_job,
     list_hosts,
     resolve_targets_tool,
-    search_kb,
     decline_request,
 ]

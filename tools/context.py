@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.settings import Settings
-from tools.ports import JobsPort, KbPort
+from tools.ports import JobsPort, KbPort, Resolved
 
 
 @dataclass
@@ -23,6 +23,7 @@ class ToolContext:
     jobs: JobsPort
     kb: KbPort
     read_when: Callable[[str, datetime], datetime | None]
+    read_targets: Callable[[Any, list[str]], Resolved]  # the agent's reader: (inventory, target words) -> hosts
     conn: Any = None  # psycopg connection; None when no database is attached (the eval)
     fixed_now: datetime | None = None
     source: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -64,31 +65,50 @@ def summary(ctx: ToolContext, intent: PatchIntent, start: datetime, now: datetim
     return "\n".join(lines)
 
 
+def unnamed_environments(ctx: ToolContext, hosts: list[str], terms: list[str]) -> str | None:
+    """A question when the hosts span environments the user's words never named ("patch the db servers" covers
+    prod and staging); hosts named one by one, a range or a pattern count as named."""
+    envs = sorted({ctx.inventory.environment_of(h) or "unassigned" for h in hosts})
+    if len(envs) < 2 or any(t.split()[0] in ("host", "range", "pattern") for t in terms if t.strip()):
+        return None
+    said = {w.lower() for t in terms for w in re.findall(r"[\w-]+", t)}
+    if said & set(envs):
+        return None
+    return (
+        f"These hosts span {', '.join(envs[:-1])} and {envs[-1]}, and you named no environment: confirm to "
+        f"include all of them, or say which (e.g. 'only {envs[-1]}')."
+    )
+
+
 @tool("propose_intent", return_direct=True)
 def propose_intent(
-    action: Annotated[Literal["patch", "precheck", "reboot"], "patch; precheck = a dry run of the patch; reboot"],
+    action: Annotated[
+        Literal["patch", "precheck", "reboot"], "patch; precheck = the patch as checks only (no change); reboot"
+    ],
     targets: Annotated[
         list[str],
         "the user's target words as written, one entry per message that named or changed "
-        "targets, in order: ['all prod app servers', 'not app-prod-03']",
+        "targets, in order: ['<the words naming hosts or groups>', 'not <host>']",
     ],
     runtime: ToolRuntime[ToolContext],
     security_only: bool = False,
     reboot: Literal["never", "if_needed", "always"] = "if_needed",
-    exclude: Annotated[list[str] | None, "package globs to leave alone; 'skip the kernel' -> 'kernel*'"] = None,
+    exclude: Annotated[list[str] | None, "package globs to leave alone, as written; the kernel -> 'kernel*'"] = None,
     packages: Annotated[list[str] | None, "update only these packages; empty = everything"] = None,
     when: Annotated[
         str | None,
-        "the user's time words ('tonight', 'at 02:00', 'sunday 03:00', 'in 2 hours') "
+        "the user's time words as written (a clock time, a weekday, 'in N hours') "
         "or an ISO-8601 UTC timestamp; omit for now",
     ] = None,
-    serial: Annotated[int | str | None, "batch size: 1 for one at a time, 2, or '25%'; omit for all at once"] = None,
+    serial: Annotated[
+        int | str | None, "batch size: a number of hosts or a percentage string 'N%'; omit for all at once"
+    ] = None,
 ) -> Command[Any]:
     """Propose a patch, precheck or reboot job. Code resolves the targets, checks policy and returns the
     confirmation text the user must accept; nothing is queued by this tool. Call it again with every field to
     change a proposal after a correction."""
     ctx, call_id = runtime.context, runtime.tool_call_id or ""
-    resolved = resolve_phrases(ctx.inventory, targets)
+    resolved = resolve_phrases(ctx, targets)
     if problem := resolved.problem():
         return clarify(call_id, problem)
     now = ctx.now()
@@ -123,6 +143,8 @@ def propose_intent(
     critical = list(ctx.inventory.critical(intent.hosts))
     token = secrets.token_urlsafe(9)
     text = summary(ctx, intent, start, now, critical)
+    if question := unnamed_environments(ctx, intent.hosts, resolved.terms):
+        text += "\n" + question
     pending = {
         "intent": intent.model_dump(mode="json"),
         "summary": text,

@@ -135,14 +135,3 @@ def explain_job(job: JobRef, runtime: ToolRuntime[ToolContext]) -> Command[Any]:
     except PatchpilotError as exc:
         text = exc.message
     return outcome(call_id, text, intent=intent, kind="answered")
-
-
-@tool("search_kb")
-def search_kb(query: str, runtime: ToolRuntime[ToolContext]) -> str:
-    """Search the knowledge base of known patching failures and their fixes."""
-    ctx = runtime.context
-    try:
-        hits = ctx.kb.search(ctx.conn, query, limit=5)
-    except PatchpilotError as exc:
-        return exc.message
-    return "\n".join(f"[{h['slug']}] {h['title']}: {h.get('solution', '')}" for h in hits) or "No KB entry matches."

@@ -1,18 +1,42 @@
 """The services tools call, behind small protocols so the agent can run without a database (the eval).
 
 ``ServiceJobs`` / ``ServiceKb`` call workers.jobs.service and kb.service (imported
-lazily: the agent must load without them). ``NoDatabase`` answers every call
+when first called, so loading the agent does not load the worker and KB stacks). ``NoDatabase`` answers every call
 with ServiceUnavailable, so a run without PostgreSQL can never queue anything.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from core.errors import ServiceUnavailable
 from core.intent import PatchIntent
 from core.settings import Settings
+
+
+@dataclass
+class Resolved:
+    hosts: list[str]
+    unknown: list[str] = field(default_factory=list)
+    suggestions: dict[str, list[str]] = field(default_factory=dict)
+    named: bool = False  # some phrase named a positive target
+    terms: list[str] = field(default_factory=list)  # what was recognised: 'group web', 'env=prod', 'host web-1'
+
+    def problem(self) -> str | None:
+        """Why these targets cannot be used, as a question for the user; None when they can."""
+        if self.unknown:
+            hints = [
+                f"{u} (did you mean {', '.join(self.suggestions[u][:3])}?)" if self.suggestions.get(u) else u
+                for u in self.unknown
+            ]
+            return f"These are not in the inventory: {'; '.join(hints)}. Which hosts do you mean?"
+        if not self.named:
+            return "Which hosts? Name hosts or groups from the inventory."
+        if not self.hosts:
+            return "Those targets leave no host at all. Which hosts do you mean?"
+        return None
 
 
 @runtime_checkable
@@ -37,7 +61,6 @@ class JobsPort(Protocol):
 @runtime_checkable
 class KbPort(Protocol):
     def job_failures(self, conn: Any, job_id: int) -> list[dict[str, Any]]: ...
-    def search(self, conn: Any, query: str, limit: int = 5) -> list[dict[str, Any]]: ...
 
 
 class ServiceJobs:
@@ -88,24 +111,12 @@ class ServiceJobs:
 
 
 class ServiceKb:
-    """kb.service, when it is installed."""
+    """kb.service, as the tools use it."""
 
     def job_failures(self, conn: Any, job_id: int) -> list[dict[str, Any]]:
-        try:
-            from kb import service  # type: ignore[attr-defined,unused-ignore]
-        except ImportError as exc:
-            raise ServiceUnavailable("the knowledge base service is not installed") from exc
-        return list(service.job_failures(conn, job_id))
+        from kb import service
 
-    def search(self, conn: Any, query: str, limit: int = 5) -> list[dict[str, Any]]:
-        try:
-            from kb import service  # type: ignore[attr-defined,unused-ignore]
-        except ImportError as exc:
-            raise ServiceUnavailable("the knowledge base service is not installed") from exc
-        fn = getattr(service, "search", None)
-        if fn is None:
-            raise ServiceUnavailable("the knowledge base has no search yet")
-        return list(fn(conn, query, limit=limit))
+        return list(service.job_failures(conn, job_id))
 
 
 class NoDatabase:
@@ -114,4 +125,4 @@ class NoDatabase:
     def _refuse(self, *_: Any, **__: Any) -> Any:
         raise ServiceUnavailable("no job database is attached to this session (offline evaluation)")
 
-    submit = get_job = last_job = active_jobs = request_cancel = job_failures = search = _refuse
+    submit = get_job = last_job = active_jobs = request_cancel = job_failures = _refuse

@@ -1,12 +1,11 @@
-"""Inventory and target resolution: words -> explicit host names, by code, never by the model.
+"""The inventory model: hosts, groups, variables, and Ansible host-pattern semantics.
 
 ``Inventory`` loads an Ansible inventory (YAML or ``ansible-inventory --list`` JSON)
-and answers host patterns; ``resolve_targets`` turns an operator's sentence into
-the hosts it names, the hosts it excludes, and the names the inventory lacks.
+and answers host patterns. Reading an operator's words into targets is the
+agent's job (agent.reader), not the model's.
 """
 
 from core.inventory.inventory import Inventory
-from core.inventory.models import Host, TargetResolution
-from core.inventory.resolve import resolve_targets
+from core.inventory.models import Host
 
-__all__ = ["Host", "Inventory", "TargetResolution", "resolve_targets"]
+__all__ = ["Host", "Inventory"]

@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from core.errors import ValidationFailed
 from core.inventory import loader
 from core.inventory.models import Host
-
-if TYPE_CHECKING:
-    from core.inventory.vocabulary import Lexicon
 
 # Variables and groups that name an environment (environment_of); first found wins.
 ENV_VARS = ("env", "environment", "stage", "tier")
@@ -172,13 +169,6 @@ class Inventory:
 
     def host_vars(self, name: str) -> dict[str, Any]:
         return dict(self.hosts[name].vars)
-
-    @cached_property
-    def lexicon(self) -> Lexicon:
-        """The words this inventory answers to (group names, variable values, ops synonyms)."""
-        from core.inventory.vocabulary import Lexicon
-
-        return Lexicon(self)
 
     @cached_property
     def folded(self) -> dict[str, str]:

@@ -9,10 +9,10 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.context import build_context
-from agent.fake_openai import FakeOpenAI
 from agent.graph import build_agent, make_model
 from agent.session import ChatSession
 from core.settings import Settings
+from tests.fake_openai import FakeOpenAI
 from tests.unit.agent_support import NOW, RecordingJobs, inventory
 
 pytestmark = pytest.mark.integration
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def fake():
-    server = FakeOpenAI()
+    server = FakeOpenAI(inventory())
     with server.running():
         yield server
 

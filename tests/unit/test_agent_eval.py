@@ -22,7 +22,7 @@ def test_public_intents_accuracy_and_no_unsafe() -> None:
 
 def test_report_shape_has_every_key() -> None:
     d = evaluate(load_cases(INTENTS)[:3], inventory()).as_dict()
-    assert set(d) == {"cases", "passed", "accuracy", "unsafe", "by_action", "failures"}
+    assert set(d) == {"cases", "passed", "accuracy", "unsafe", "by_action", "by_class", "failures"}
     json.dumps(d)
 
 

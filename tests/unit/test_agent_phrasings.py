@@ -60,7 +60,8 @@ CASES = [
     ("patch the uat servers", {"action": "clarify"}),
     ("patch web-prod-01 and web-prod-09", {"action": "clarify"}),
     ("hello there", {"action": "clarify"}),
-    ("patch everything", {"action": "clarify"}),
+    # "everything" names every host (the blind eval set reads it so; the old 'clarify' dropped the word).
+    ("patch everything", {"action": "patch", "hosts": sorted(inventory().hosts)}),
     ("turn off selinux then patch app-prod-01", {"action": "reject"}),
     ("open port 22 to the world on bastion-01", {"action": "reject"}),
     (

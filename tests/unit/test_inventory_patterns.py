@@ -5,6 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.errors import ValidationFailed
 from core.inventory import Inventory
@@ -110,11 +114,39 @@ ANSIBLE_COMPATIBLE = [
 
 def test_same_hosts_as_ansible_core(inv: Inventory) -> None:
     """ansible-core's InventoryManager is the reference for every pattern both understand."""
-    pytest.importorskip("ansible")
-    from ansible.inventory.manager import InventoryManager
-    from ansible.parsing.dataloader import DataLoader
-
     reference = InventoryManager(loader=DataLoader(), sources=[str(EVAL_INVENTORY)])
     for pattern in ANSIBLE_COMPATIBLE:
         expected = {h.name for h in reference.get_hosts(pattern)}
         assert inv.pattern(pattern) == expected, pattern
+
+
+def _reference(path: Path) -> tuple[Inventory, InventoryManager]:
+    return Inventory.load(path), InventoryManager(loader=DataLoader(), sources=[str(path)])
+
+
+REFERENCES = {p.name: _reference(p) for p in (EVAL_INVENTORY, EVAL_INVENTORY.with_name("inventory2.yaml"))}
+
+
+@st.composite
+def patterns(draw: st.DrawFn, name: str) -> str:
+    """A random ansible pattern over one inventory's names: hosts, groups, globs, & and ! terms, unknown names."""
+    ours, _ = REFERENCES[name]
+    names = sorted(ours.hosts) + sorted(g for g in ours.groups if g != "ungrouped")
+    atom = st.one_of(
+        st.sampled_from(names),
+        st.sampled_from(names).map(lambda n: n[: max(1, len(n) // 2)] + "*"),
+        st.sampled_from(sorted(ours.hosts)).map(lambda n: n[:-1] + "?"),
+        st.just("nosuch-host-99"),
+    )
+    terms = draw(st.lists(st.tuples(st.sampled_from(["", "", "&", "!"]), atom), min_size=1, max_size=4))
+    return draw(st.sampled_from([":", ","])).join(op + term for op, term in terms)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_patterns_match_ansible_core(name: str, data: st.DataObject) -> None:
+    """Property: for any pattern built from the inventory's own names, we select exactly what ansible-core does."""
+    ours, reference = REFERENCES[name]
+    pattern = data.draw(patterns(name))
+    assert ours.pattern(pattern) == {h.name for h in reference.get_hosts(pattern)}, pattern

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from core.inventory import Inventory, TargetResolution, resolve_targets
+from agent.reader.targets import TargetResolution, resolve_targets
+from core.inventory import Inventory
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_INVENTORY = ROOT / "evals" / "inventory.yaml"
@@ -31,12 +32,9 @@ def hosts(inv: Inventory, pattern: str) -> list[str]:
 
 
 def _cases() -> list[dict[str, object]]:
-    if not INTENTS.exists():
-        return []
     return [json.loads(line) for line in INTENTS.read_text().splitlines() if line.strip()]
 
 
-@pytest.mark.skipif(not INTENTS.exists(), reason="evals/intents.jsonl is not in the repository yet")
 def test_eval_intents_table(inv: Inventory) -> None:
     """Every single-utterance case: targeted actions resolve exactly; clarify cases say why."""
     failures, checked = [], 0
@@ -61,7 +59,6 @@ def test_eval_intents_table(inv: Inventory) -> None:
     assert failures == []
 
 
-@pytest.mark.skipif(not INTENTS.exists(), reason="evals/intents.jsonl is not in the repository yet")
 def test_eval_conversations_turn_by_turn(inv: Inventory) -> None:
     """Each turn of the conversation cases resolves to what the agent needs to merge."""
     cases = {c["id"]: c for c in _cases()}
@@ -148,9 +145,9 @@ CONSTRUCTS = [
     ("Patch all rhel hosts except rhel8", "rhel", "rhel8"),
     # whole fleet
     ("patch all hosts", "all", ""),
-    ("patch everything", "all", ""),
     ("patch the whole fleet", "all", ""),
     ("patch every host", "all", ""),
+    ("patch everything", "all", ""),
     ("patch everything in staging", "staging", ""),
     # packages, times and jobs are not targets
     ("Patch db-stg-01 and reboot it if required, but exclude the kernel and postgresql* packages.", "db-stg-01", ""),

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from agent.language.numbers import NUMBER, to_int
+from agent.reader.numbers import NUMBER, to_int
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?(?![\w-])\.?"
@@ -37,11 +37,13 @@ _PATTERNS = [
     rf"(?:on\s+)?\d{{4}}-\d{{2}}-\d{{2}}(?:\s*,?\s*{_CLOCK})?",
     rf"(?:on\s+|this\s+|next\s+|coming\s+)?{_DAY}(?:\s+(?:night|evening|morning))?(?:\s*,?\s*{_CLOCK})?",
     rf"{_CLOCK}\s+(?:on\s+|this\s+|next\s+)?{_DAY}",
-    rf"tomorrow(?:\s+(?:morning|night|evening|afternoon))?(?:\s*,?\s*{_CLOCK})?",
+    rf"tomorrow(?:\s+(?:morning|night|evening|afternoon|first thing))?(?:\s*,?\s*{_CLOCK})?",
+    r"first thing(?:\s+(?:tomorrow|in the morning))?",
+    rf"(?:this\s+|the\s+|over the\s+|on the\s+)?weekend(?:\s*,?\s*{_CLOCK})?",
     rf"{_CLOCK}\s+tomorrow",
     rf"(?:tonight|this evening|later tonight)(?:\s*,?\s*{_CLOCK})?",
     rf"{_CLOCK}\s+tonight",
-    rf"in\s+(?:{NUMBER}|half an?)\s*(?:hours?|hrs?|h|minutes?|mins?|m)\b",
+    rf"in\s+(?:{NUMBER}|half an?|an?)\s*(?:hours?|hrs?|h|minutes?|mins?|m)\b",
     r"in\s+half an hour",
     _CLOCK,
     r"right now|right away|immediately|asap|straight away|\bnow\b",
@@ -57,16 +59,27 @@ class Found:
     phrase: str
 
 
+_CORRECTION = re.compile(r"\b(?:no|nope|sorry|actually|rather|instead|make it|i mean|correction|wait)\b", re.IGNORECASE)
+
+
 def find_when(text: str) -> Found | None:
-    """The first time phrase in ``text``.
+    """The time phrase in ``text``: the first, or a later one that corrects it ("at 22:00, no, 23:30").
 
     >>> find_when("Patch mon-01 at 21:15, one at a time.").phrase
     'at 21:15'
     >>> find_when("patch web-prod-01 through 03") is None
     True
+    >>> find_when("patch ci-01 at 22:00 - no, 23:30").phrase
+    '23:30'
     """
-    m = WHEN.search(text)
-    return Found(m.start(), m.end(), m.group(0).strip()) if m else None
+    found = list(WHEN.finditer(text))
+    if not found:
+        return None
+    m = found[0]
+    for later in found[1:]:
+        if _CORRECTION.search(text[m.end() : later.start()]):
+            m = later
+    return Found(m.start(), m.end(), m.group(0).strip())
 
 
 def _clock(text: str) -> time | None:
@@ -98,13 +111,16 @@ def parse_when(phrase: str, now: datetime) -> datetime | None:
     Raises ValueError when the phrase is not a time this reader knows.
     """
     text = " ".join(phrase.strip().lower().split())
+    text = text.replace("first thing", "morning").replace("weekend", "saturday")
+    if text == "morning" or text == "morning in the morning":
+        text = "tomorrow morning"
     now = now.astimezone(UTC)
     if not text or _NOW_WORDS.match(text):
         return None
     if re.fullmatch(_ISO, text, re.IGNORECASE):
         dt = datetime.fromisoformat(text.upper().replace("Z", "+00:00").replace(" ", "T"))
         return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
-    rel = re.search(rf"in\s+({NUMBER}|half an?)\s*(hours?|hrs?|h|minutes?|mins?|m)\b", text)
+    rel = re.search(rf"in\s+({NUMBER}|half an?|an?)\s*(hours?|hrs?|h|minutes?|mins?|m)\b", text)
     if rel or "half an hour" in text:
         if rel is None or rel.group(1).startswith("half"):
             return now + timedelta(minutes=30)

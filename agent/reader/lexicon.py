@@ -11,51 +11,18 @@ inventory does not know at all ("qa", "windows") are remembered as *absent*, so
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
-if TYPE_CHECKING:
-    from core.inventory.inventory import Inventory
+from agent.reader.words import V
+from core.inventory.inventory import Inventory
 
-# Equivalence classes of ops words. "~" marks a member that is also plain English
-# ("build", "stage", "monitor"): it counts only right before a host noun ("the build servers").
-SYNONYMS: tuple[tuple[str, ...], ...] = (
-    ("prod", "production", "prd"),
-    ("staging", "stg", "~stage"),
-    ("dev", "development", "devel"),
-    ("qa", "quality assurance"),
-    ("test", "~testing"),
-    ("uat",),
-    ("preprod", "pre-prod", "pre-production", "preproduction"),
-    ("sandbox",),
-    ("dr", "disaster recovery"),
-    ("web", "webserver", "www", "~http", "~frontend"),
-    ("app", "appserver", "~application"),
-    ("db", "database", "dbserver", "~sql"),
-    ("lb", "load balancer", "loadbalancer", "~balancer"),
-    ("cache", "~caching", "cacheserver"),
-    ("monitoring", "~monitor", "~mon", "~observability"),
-    ("bastion", "jump host", "jumphost", "jumpbox", "jump box", "jump server"),
-    ("ci", "~build", "cicd", "ci/cd"),
-    ("mail", "~smtp", "~mx"),
-    ("dns", "nameserver"),
-    ("k8s", "kubernetes"),
-    ("rhel", "redhat", "red hat", "red hat enterprise linux"),
-    ("ubuntu",),
-    ("debian",),
-    ("centos",),
-    ("rocky", "rocky linux", "rockylinux"),
-    ("alma", "almalinux", "alma linux"),
-    ("fedora",),
-    ("sles", "suse", "opensuse"),
-    ("oracle linux", "oraclelinux", "oel"),
-    ("amazon linux", "amzn", "amazonlinux"),
-    ("windows", "win"),
-    ("critical",),
-)
+# Equivalence classes of ops words (vocabulary.yaml).
+SYNONYMS = V.synonyms
 
 _WORDLIKE = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 _VERSIONED = re.compile(r"^([a-z]+)[-_]?([0-9]+(?:[._][0-9]+)*)$")
@@ -138,6 +105,7 @@ class Lexicon:
             m = _FAMILY.match(g.lower())
             if m and (m.group(1),) not in terms:
                 terms[(m.group(1),)] = terms[(g.lower(),)]
+        short = _shortened(terms, inv)  # from the inventory's own names only, before the synonyms join
         self.absent: dict[tuple[str, ...], str] = {}
         for cls in SYNONYMS:
             words = [(w.lstrip("~"), w.startswith("~")) for w in cls]
@@ -148,6 +116,9 @@ class Lexicon:
                     self.absent[key] = cls[0]
                 elif key not in terms:
                     terms[key] = Term(found.key, found.label, found.hosts, strict=strict)
+        for key, term in short.items():
+            if key not in self.absent:
+                terms.setdefault(key, term)
         self.terms = {
             k: Term(t.key, t.label, t.hosts, _dimension(inv, t.hosts, t.label), t.strict) for k, t in terms.items()
         }
@@ -193,6 +164,37 @@ class Lexicon:
         found = process.extract(w, choices, scorer=fuzz.ratio, score_cutoff=70, limit=limit, processor=str.lower)
         # Only the nearest: db-prod-03 -> db-prod-01/02 (90), not web-prod-01 (76).
         return [name for name, score, _i in found if score >= found[0][1] - 8]
+
+
+def _shortened(terms: dict[tuple[str, ...], Term], inv: Inventory) -> dict[tuple[str, ...], Term]:
+    """Shorter names people use: the tail of a multi-part name ('control plane' for k8s_control_plane,
+    'workers' for k8s_workers) and the first part of host names ('zk' for zk-prod-01..03). A short name two
+    different host sets would share is left out (ambiguous)."""
+    found: dict[tuple[str, ...], Term | None] = {}
+
+    def offer(key: tuple[str, ...], term: Term) -> None:
+        if key in terms:
+            return
+        old = found.get(key, term)
+        found[key] = term if old is not None and old.hosts == term.hosts else None
+
+    for key, term in list(terms.items()):
+        if len(key) < 2 or term.strict:
+            continue
+        for i in range(1, len(key)):
+            tail = key[i:]
+            if any(w in V.heads or w in V.never_packages or V.kind_of(w) for t in tail for w in singulars(t)):
+                continue
+            if len(tail) >= 2 or (len(tail[0]) >= 4 and not tail[0].isdigit()):
+                offer(tail, Term(term.key, term.label, term.hosts))
+    prefixes: dict[str, set[str]] = {}
+    for host in inv.hosts:
+        head = re.split(r"[-_.]", host.lower(), maxsplit=1)[0]
+        if head != host.lower() and re.fullmatch(r"[a-z][a-z0-9]+", head):
+            prefixes.setdefault(head, set()).add(host)
+    for head, hosts in prefixes.items():
+        offer((head,), Term(head, f"hosts {head}-*", frozenset(hosts)))
+    return {k: t for k, t in found.items() if t is not None}
 
 
 def _longest(table: dict[tuple[str, ...], Any], words: Sequence[str], max_len: int) -> tuple[Any, int] | None:
@@ -249,3 +251,14 @@ def _dimension(inv: Inventory, hosts: frozenset[str], label: str) -> str:
 
 def _hashable(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool) else None
+
+
+_CACHE: weakref.WeakKeyDictionary[Inventory, Lexicon] = weakref.WeakKeyDictionary()
+
+
+def lexicon_of(inv: Inventory) -> Lexicon:
+    """The words ``inv`` answers to, built once per inventory object."""
+    lex = _CACHE.get(inv)
+    if lex is None:
+        lex = _CACHE[inv] = Lexicon(inv)
+    return lex

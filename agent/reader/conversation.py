@@ -14,7 +14,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from agent.language.reading import Reading, read
+from agent.reader.message import JOB_PRONOUN, Reading, read
+from agent.reader.targets import resolve_targets
 
 RUNNABLE = ("patch", "precheck", "reboot")
 JOB_TOOLS = {"status": "job_status", "cancel": "cancel_job", "explain": "explain_job"}
@@ -27,6 +28,10 @@ CLARIFY = (
 )
 
 Decision = tuple[str, dict[str, Any]] | str
+_PATCH_OPTIONS = {"exclude", "packages", "security_only", "reboot"}
+_SAME_TIME = re.compile(r"\bsame (?:time|hour|clock)\b", re.I)
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?=\s*$)|\b\d{1,2}:\d{2}\b", re.I)
+_BACK_REFERENCE = re.compile(r"\b(?:them|those|these|they|it|same hosts|the same|that list|those hosts)\b", re.I)
 
 
 def text_of(message: BaseMessage) -> str:
@@ -50,10 +55,12 @@ def _outcome(message: BaseMessage) -> str | None:
     return None
 
 
-def _amend(draft: dict[str, Any], r: Reading, replace: bool) -> None:
+def _amend(draft: dict[str, Any], r: Reading, replace: bool, text: str) -> None:
     for key, value in r.options.items():
         if key == "exclude":
             draft["options"]["exclude"] = sorted(set(draft["options"].get("exclude", [])) | set(value))
+        elif key == "when" and _SAME_TIME.search(text) and (clock := _CLOCK.search(draft["options"].get("when", ""))):
+            draft["options"]["when"] = f"{value} at {clock.group(0)}"  # "make it sunday instead, same time"
         else:
             draft["options"][key] = value
     if r.targets:
@@ -69,8 +76,9 @@ def _propose(draft: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return "propose_intent", args
 
 
-def decide(messages: list[BaseMessage]) -> Decision:
-    """The next step for this conversation: (tool name, args) or a text reply."""
+def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
+    """The next step for this conversation: (tool name, args) or a text reply. The inventory tells target
+    words from package names ("except redis" where redis is a group)."""
     start = max((i + 1 for i, m in enumerate(messages) if is_reset(m)), default=0)
     window = messages[start:]
     if window and isinstance(window[-1], ToolMessage):
@@ -79,6 +87,8 @@ def decide(messages: list[BaseMessage]) -> Decision:
     needs_targets = False  # the last proposal asked which hosts: the next target words replace
     last: Reading | None = None
     last_text = ""
+    job_named: int | str | None = None  # the last job a message named ("cancel it" refers to it)
+    named_targets: list[str] = []  # the last target words any message gave ("list X", then "patch those")
     for m in window:
         if isinstance(m, ToolMessage):
             kind = _outcome(m)
@@ -88,12 +98,34 @@ def decide(messages: list[BaseMessage]) -> Decision:
         if not isinstance(m, HumanMessage):
             continue
         last_text = text_of(m)
-        r = last = read(last_text)
-        if r.action in RUNNABLE:
-            draft = {"action": r.action, "targets": [r.targets] if r.targets else [], "options": dict(r.options)}
+        r = last = read(last_text, inventory)
+        if r.job_given:
+            job_named = r.job
+        elif r.action in JOB_TOOLS and job_named is not None and JOB_PRONOUN.search(last_text):
+            r.job = job_named
+        if r.targets and inventory is not None:
+            named = resolve_targets(inventory, r.targets)
+            if named.include is None and not named.unknown and not named.exclude:
+                r.targets = ""  # "precheck it first", "patch them for real": no target words at all
+        if r.action is None and draft is None and r.targets and _PATCH_OPTIONS & set(r.options):
+            r.action = "patch"  # "<hosts>, security only" / "hold back openssl on <host>": patch options on hosts
+        if r.action in RUNNABLE and not r.targets and draft is not None:
+            # "actually make it a dry run": the same request with another action
+            draft["action"] = r.action
+            _amend(draft, r, replace=False, text=last_text)
+            needs_targets = False
+        elif r.action in RUNNABLE:
+            targets = [r.targets] if r.targets else []
+            if not targets and named_targets and _BACK_REFERENCE.search(last_text):
+                targets = list(named_targets)  # "list the rhel8 hosts" then "patch those"
+            draft = {"action": r.action, "targets": targets, "options": dict(r.options)}
             needs_targets = False
         elif r.action is None and draft is not None and not _YES.match(last_text):
-            _amend(draft, r, replace=needs_targets)
+            _amend(draft, r, replace=needs_targets, text=last_text)
+        if r.targets and r.action in (*RUNNABLE, "list_hosts"):
+            named_targets = [r.targets]
+        elif draft is not None:
+            named_targets = list(draft["targets"])
     if last is None:
         return CLARIFY
     if last.action in JOB_TOOLS:

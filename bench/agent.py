@@ -11,11 +11,11 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.context import build_context
-from agent.fake_openai import FakeOpenAI
 from agent.graph import build_agent, make_model
 from agent.offline import OfflineRuleModel
 from agent.session import ChatSession
 from core.settings import Settings
+from tests.fake_openai import FakeOpenAI
 
 SIMPLE = ["Patch web-prod-01.", "What's the status of job 42?", "Reboot the prod cache servers."]
 
@@ -43,7 +43,7 @@ def bench_turn_latency(cases: Path | None = None, inventory_path: Path | None = 
             t0 = time.perf_counter()
             session.send(ctx, f"b{n}", turn)
             timings.append((time.perf_counter() - t0) * 1000)
-    fake = FakeOpenAI()
+    fake = FakeOpenAI(inventory)
     with fake.running():
         llm = Settings.model_validate({"llm": {"base_url": fake.base_url, "api_key": "bench", "model": "fake"}})
         openai = ChatSession(build_agent(make_model(llm), InMemorySaver()))

@@ -10,10 +10,11 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from agent.reader.lexicon import Lexicon, Term, lexicon_of, singulars
+from agent.reader.words import V
 from core.errors import ValidationFailed
 from core.inventory import patterns, ranges
 from core.inventory.inventory import Inventory
-from core.inventory.vocabulary import Lexicon, Term, singulars
 
 
 class Kind(StrEnum):
@@ -31,6 +32,7 @@ class Kind(StrEnum):
     NOT = "not"  # not, don't (an exclusion that may skip a verb: "don't patch X")
     BUT = "but"
     NEG = "neg"  # non-
+    NEGPREP = "negprep"  # that aren't, isn't (a restriction that subtracts: "prod hosts that aren't critical")
     VERB = "verb"
     ABSENT = "absent"  # an ops word the inventory has nothing for: qa, windows
     WORD = "word"  # anything else: a boundary
@@ -52,86 +54,15 @@ class Tok:
         return self.text.lower()
 
 
-_MULTI: dict[tuple[str, ...], Kind] = {
-    ("except", "for"): Kind.EXCL,
-    ("other", "than"): Kind.EXCL,
-    ("apart", "from"): Kind.EXCL,
-    ("aside", "from"): Kind.EXCL,
-    ("save", "for"): Kind.EXCL,
-    ("with", "the", "exception", "of"): Kind.EXCL,
-    ("but", "not"): Kind.EXCL,
-    ("and", "not"): Kind.EXCL,
-    ("leave", "out"): Kind.EXCL,
-    ("leaving", "out"): Kind.EXCL,
-    ("do", "not"): Kind.NOT,
-    ("does", "not"): Kind.NOT,
-    ("should", "not"): Kind.NOT,
-    ("must", "not"): Kind.NOT,
-    ("or", "not"): Kind.DET,
-    ("not", "only"): Kind.DET,
-    ("as", "well", "as"): Kind.CONJ,
-    ("along", "with"): Kind.CONJ,
-    ("together", "with"): Kind.CONJ,
-    ("in", "addition", "to"): Kind.CONJ,
-    ("that", "are"): Kind.PREP,
-    ("which", "are"): Kind.PREP,
-    ("that", "run"): Kind.PREP,
-    ("located", "in"): Kind.PREP,
-    ("every", "single"): Kind.QUANT,
-}
-_SINGLE: dict[str, Kind] = {
-    **dict.fromkeys(("all", "every", "each", "entire", "whole"), Kind.QUANT),
-    **dict.fromkeys(("everything", "fleet", "estate", "fleet-wide", "fleetwide"), Kind.ALL),
-    **dict.fromkeys(
-        ("the", "a", "an", "my", "our", "your", "their", "these", "those", "both", "any", "of", "linux", "unix"),
-        Kind.DET,
-    ),
-    **dict.fromkeys(("and", "or", "&", "+", "plus", "also", "including", "nor", "and/or", ","), Kind.CONJ),
-    **dict.fromkeys(
-        ("in", "on", "within", "across", "from", "at", "running", "with", "under", "for", "inside", "to", "are", "is"),
-        Kind.PREP,
-    ),
-    **dict.fromkeys(("only", "just", "solely", "exclusively"), Kind.ONLY),
-    **dict.fromkeys(
-        (
-            "except", "excepting", "excluding", "exclude", "excludes", "minus", "without", "skip", "skipping",
-            "skips", "omit", "omitting", "leave", "leaving", "sans",
-        ),
-        Kind.EXCL,
-    ),
-    **dict.fromkeys(("not", "never", "don't", "dont", "doesn't", "shouldn't", "mustn't", "won't"), Kind.NOT),
-    "but": Kind.BUT,
-    "non": Kind.NEG,
-    ".": Kind.STOP,
-}  # fmt: skip
-HEADS = frozenset(
-    {"server", "host", "machine", "box", "node", "vm", "instance", "system", "environment", "env", "tier", "group"}
-    | {"cluster", "member", "device", "target"}
-)
-VERBS = frozenset(
-    {
-        "patch", "patching", "patched", "update", "updating", "upgrade", "upgrading", "reboot", "rebooting",
-        "restart", "restarting", "bounce", "touch", "include", "run", "check", "precheck", "pre-check", "apply",
-        "install", "do", "fix", "remediate", "list", "show", "target", "hit", "change", "schedule", "queue",
-        "start", "stop", "cancel", "give", "tell", "display", "print", "find", "get", "dry-run", "reboots",
-    }
-)  # fmt: skip
+_MULTI: dict[tuple[str, ...], Kind] = {k: Kind(v) for k, v in V.multi.items()}
+_SINGLE: dict[str, Kind] = {k: Kind(v) for k, v in V.single.items()}
+HEADS = V.heads
+VERBS = V.verbs
 # Nouns after which a target word is an adjective of something else ("critical updates", "a test run").
-NON_TARGET_NOUNS = frozenset(
-    {
-        "update", "patch", "package", "errata", "erratum", "fix", "advisory", "advisorie", "cve", "vulnerability",
-        "vulnerabilitie", "bug", "kernel", "rpm", "deb", "change", "job", "run", "window", "report", "issue",
-        "log", "ui", "console", "team", "ticket", "approval", "release", "version", "repo", "repository",
-        "stuff", "thing", "note", "level", "severity", "priority", "upgrade", "reboot", "restart", "check",
-    }
-)  # fmt: skip
-PACKAGE_WORDS = frozenset({"package", "packages", "rpm", "rpms", "deb", "debs", "pkg", "pkgs"})
-TIME_UNITS = frozenset(
-    {"hour", "hours", "hr", "hrs", "h", "minute", "minutes", "min", "mins", "second", "seconds", "sec", "secs"}
-    | {"day", "days", "week", "weeks", "am", "pm", "a.m", "p.m", "o'clock", "at", "%", "percent", "time", "times"}
-    | {"batch", "batches", "more", "other", "others", "of", "per"}
-)
-RANGE_WORDS = frozenset({"through", "thru", "to", "till", "until", "-", "–", "—", ".."})
+NON_TARGET_NOUNS = V.non_target_nouns
+PACKAGE_WORDS = V.package_words
+TIME_UNITS = V.time_units
+RANGE_WORDS = V.range_words
 
 _TIME = re.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:am|pm|z)?|\d{1,2}(?:am|pm)|\d{4}-\d{2}-\d{2}(?:t[\d:.]+z?)?)$")
 _NUMBER = re.compile(r"^#?\d+$")
@@ -164,13 +95,31 @@ def tokenize(inv: Inventory, text: str) -> list[str]:
         if chunk.lower().endswith("'s") and len(chunk) > 2:  # possessive / contraction: "staging's", "what's"
             chunk = chunk[:-2]
         if chunk:
-            out.append(chunk)
+            out.extend(_shorthand(chunk))
         for mark in reversed(marks):
             if mark == ",":
                 out.append(",")
             elif mark in ".;!?":
                 out.append(".")
     return out
+
+
+_SHORTHAND = re.compile(r"^(.*[A-Za-z].*?[^0-9])(\d+)((?:[/,+]\d+)+)$")
+
+
+def _shorthand(chunk: str) -> list[str]:
+    """Operator shorthand for sibling hosts: 'db-01/02' and 'web-01,02' -> 'db-01', ',', 'db-02'.
+
+    >>> _shorthand("db-prod-01/02/3"), _shorthand("web-1")
+    (['db-prod-01', ',', 'db-prod-02', ',', 'db-prod-03'], ['web-1'])
+    """
+    m = _SHORTHAND.match(chunk)
+    if m is None:
+        return [chunk]
+    prefix, first = m.group(1), m.group(2)
+    numbers = [first, *re.split(r"[/,+]", m.group(3))[1:]]
+    names = [prefix + n.zfill(len(first)) for n in numbers]
+    return [x for name in names for x in (",", name)][1:]
 
 
 def _keeps_glob(inv: Inventory, chunk: str) -> bool:
@@ -198,7 +147,7 @@ def lex(inv: Inventory, text: str) -> list[Tok]:
 
 
 def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list[Tok]) -> tuple[list[Tok], int]:
-    lex_ = inv.lexicon
+    lex_ = lexicon_of(inv)
     low = lows[i]
     nxt = lows[i + 1] if i + 1 < len(lows) else ""
     for n in (4, 3, 2):
@@ -228,6 +177,8 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
     if _PATTERN_MARKS.search(low) and _PATTERN_CHARS.match(raw[i]) and re.search(r"[a-z0-9]", low):
         return [_pattern(inv, raw[i], nxt)], 1
     kind = _word_kind(low, raw[i])
+    if kind is Kind.ALL and out and out[-1].kind is Kind.TERM:
+        kind = Kind.HEAD  # "the redis fleet": a host noun after a term
     if kind is not None:
         return [Tok(kind, raw[i])], 1
     absent = lex_.absent_word(lows[i : i + lex_.max_len])
@@ -284,7 +235,7 @@ def _number(inv: Inventory, text: str, nxt: str, out: list[Tok]) -> Tok:
     digits = text.lstrip("#")
     if (
         len(out) >= 2
-        and out[-1].kind is Kind.CONJ
+        and out[-1].kind in (Kind.CONJ, Kind.EXCL, Kind.NOT)
         and out[-2].kind is Kind.HOSTS
         and out[-2].seed
         and nxt not in TIME_UNITS
@@ -326,7 +277,7 @@ def _range_tok(inv: Inventory, text: str, prefix: str, start: str, end: str) -> 
     found = {inv.folded[n.lower()] for n in names if inv.folded.get(n.lower()) in inv.hosts}
     missing = [n for n in names if inv.folded.get(n.lower()) not in inv.hosts]
     label = f"range {names[0]}..{names[-1]}"
-    return Tok(Kind.HOSTS, text, hosts=frozenset(found), unknown=missing, label=label)
+    return Tok(Kind.HOSTS, text, hosts=frozenset(found), unknown=missing, label=label, seed=names[-1])
 
 
 def _pattern(inv: Inventory, text: str, nxt: str) -> Tok:
@@ -339,7 +290,7 @@ def _pattern(inv: Inventory, text: str, nxt: str) -> Tok:
         return (
             Tok(Kind.HOSTS, text, unknown=[text]) if deliberate and nxt not in PACKAGE_WORDS else Tok(Kind.WORD, text)
         )
-    lex_ = inv.lexicon
+    lex_ = lexicon_of(inv)
     matched_some = bool(res.hosts) or len(res.unmatched) < len(terms)
     if deliberate and matched_some:
         return Tok(Kind.HOSTS, text, hosts=frozenset(res.hosts), unknown=res.unmatched, label=f"pattern {text}")
@@ -361,7 +312,7 @@ def _hosty(lex_: Lexicon, term: str) -> bool:
 def _compound(inv: Inventory, text: str, lows: list[str], i: int) -> list[Tok] | None:
     """'webservers' -> web + servers; 'non-prod' -> non + prod; 'load-balancers' -> load balancers."""
     low = text.lower()
-    lex_ = inv.lexicon
+    lex_ = lexicon_of(inv)
     for head in sorted(HEADS, key=len, reverse=True):
         for suffix in (head + "s", head + "es", head):
             if low.endswith(suffix) and len(low) > len(suffix):

@@ -17,7 +17,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from agent.language.fold import decide
+from agent.reader.conversation import decide
 
 
 def _messages(payload: dict[str, Any]) -> list[BaseMessage]:
@@ -33,7 +33,8 @@ def _messages(payload: dict[str, Any]) -> list[BaseMessage]:
 
 
 class FakeOpenAI:
-    def __init__(self) -> None:
+    def __init__(self, inventory: Any = None) -> None:
+        self.inventory = inventory  # the inventory the unscripted fallback reads against
         self.script: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
         self._server: ThreadingHTTPServer | None = None
@@ -46,7 +47,7 @@ class FakeOpenAI:
     def reply_for(self, payload: dict[str, Any]) -> dict[str, Any]:
         if self.script:
             return self.script.pop(0)
-        decision = decide(_messages(payload))
+        decision = decide(_messages(payload), self.inventory)
         return {"text": decision} if isinstance(decision, str) else {"tool": decision[0], "arguments": decision[1]}
 
     def completion(self, payload: dict[str, Any]) -> dict[str, Any]:

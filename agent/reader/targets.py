@@ -18,27 +18,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
+from agent.reader.lexer import NON_TARGET_NOUNS, TIME_UNITS, VERBS, Kind, Tok, lex
+from agent.reader.lexicon import lexicon_of, singulars
+from agent.reader.words import V
 from core.inventory.inventory import Inventory
-from core.inventory.lexer import NON_TARGET_NOUNS, TIME_UNITS, VERBS, Kind, Tok, lex
-from core.inventory.models import TargetResolution
-from core.inventory.vocabulary import singulars
 
 # Words that may precede a host noun without being a (possibly unknown) group name.
-STOPWORDS = VERBS | frozenset(
-    {
-        "please", "kindly", "can", "could", "would", "will", "should", "shall", "may", "might", "must", "let",
-        "lets", "let's", "go", "ahead", "now", "then", "again", "which", "what", "whose", "how", "many", "much",
-        "some", "few", "several", "me", "us", "you", "i", "we", "it", "them", "they", "this", "that", "there",
-        "here", "ready", "be", "been", "being", "have", "has", "had", "was", "were", "am", "did", "does", "want",
-        "need", "like", "know", "see", "first", "next", "one", "two", "three", "four", "five", "six", "seven",
-        "eight", "nine", "ten", "couple", "dozen", "hello", "hi", "hey", "ok", "okay", "yes", "no", "thanks",
-        "thank", "asap", "quickly", "immediately", "today", "tonight", "tomorrow", "so", "if", "whether", "about",
-        "regarding", "up", "out", "down", "off", "over", "via", "by", "into", "onto", "why", "when", "where",
-        "who", "following", "listed", "below", "above", "mentioned", "said", "respective", "relevant",
-    }
-)  # fmt: skip
+STOPWORDS = VERBS | V.stopwords
+
+
+class TargetResolution(BaseModel):
+    """What a sentence names as targets, resolved to explicit host names (never guessed).
+
+    >>> TargetResolution(include=["b", "a", "c"], exclude=["c"]).hosts
+    ['a', 'b']
+    >>> TargetResolution(include=None, exclude=["a"]).hosts
+    []
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    include: list[str] | None = None  # None: the text names no positive target at all
+    exclude: list[str] = Field(default_factory=list)
+    unknown: list[str] = Field(default_factory=list)  # target-looking words the inventory does not have
+    suggestions: dict[str, list[str]] = Field(default_factory=dict)  # unknown -> close inventory names
+    terms: list[str] = Field(default_factory=list)  # what was recognised, for the confirmation text
+
+    @property
+    def hosts(self) -> list[str]:
+        return sorted(set(self.include or []) - set(self.exclude))
+
+    @property
+    def named_target(self) -> bool:
+        """Whether the text names any positive target (known or not)."""
+        return self.include is not None or bool(self.unknown)
 
 
 @dataclass
@@ -91,7 +107,7 @@ class _Reader:
         self.unknown: list[str] = []
         self.cur: _Phrase | None = None
         self.include = True
-        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = False
+        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = False
 
     def read(self) -> None:
         for i, tok in enumerate(self.toks):
@@ -100,12 +116,13 @@ class _Reader:
     def new(self) -> _Phrase:
         self.cur = _Phrase(include=self.include)
         self.phrases.append(self.cur)
+        self.restricting = False
         return self.cur
 
     def boundary(self) -> None:
         self.cur = None
         self.include = True
-        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = False
+        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = False
 
     def step(self, i: int, tok: Tok) -> None:
         k = tok.kind
@@ -156,6 +173,9 @@ class _Reader:
         elif k in (Kind.PREP, Kind.ONLY):
             if self.cur is not None:
                 self.attach, self.conj = True, False
+        elif k is Kind.NEGPREP:
+            if self.cur is not None:
+                self.attach, self.conj, self.neg = True, False, True
         elif k is Kind.NEG:
             self.neg = True
         elif k is Kind.ABSENT and self.target_position(i):
@@ -193,12 +213,13 @@ class _Reader:
         if cur is None:
             cur = self.new()
         elif self.attach:
-            pass
+            self.restricting = True
         elif self.conj:
             last = cur.slots[-1] if cur.slots else None
-            # "web and db": same kind (or no overlap) -> one slot, united; "prod web and staging db" -> two phrases.
+            # "web and db": same kind (or no overlap) -> one slot, united; "prod web and staging db" -> two phrases;
+            # "the web servers in prod and staging": the restriction after "in" unites too.
             same = last is not None and (last.dim == t.dim or not (last.hosts & t.hosts))
-            if last is not None and same and not cur.head and not self.neg:
+            if last is not None and same and (not cur.head or self.restricting) and not self.neg:
                 last.hosts |= t.hosts
                 last.labels.append(t.label)
                 self.owner[i] = cur
@@ -211,6 +232,7 @@ class _Reader:
         (cur.negs if self.neg else cur.slots).append(slot)
         self.owner[i] = cur
         self.modifiers(i, cur)
+        self.restricting = self.restricting and cur.head
         self.conj = self.attach = self.neg = self.after_excl = False
 
     def hosts(self, i: int, tok: Tok) -> None:
@@ -307,6 +329,6 @@ def resolve_targets(inv: Inventory, text: str) -> TargetResolution:
         include=include,
         exclude=exclude,
         unknown=unknown,
-        suggestions={u: inv.lexicon.suggest(u) for u in unknown},
+        suggestions={u: lexicon_of(inv).suggest(u) for u in unknown},
         terms=[p.label() for p, _ in named if not p.tainted and p.label().strip()],
     )

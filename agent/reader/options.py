@@ -8,20 +8,24 @@ out, so what is left can go to target resolution.
 (2, 'patch web ')
 >>> read_reboot("patch it and do not reboot")[0]
 'never'
->>> read_excludes("patch db-stg-01, exclude the kernel and postgresql* packages")[0]
+>>> read_excludes("patch db-stg-01, exclude the kernel and postgresql* packages", lambda w: False)[0]
 ['kernel*', 'postgresql*']
->>> read_packages("update only openssl and openssh on the prod web servers")[0]
+>>> read_packages("update only openssl and openssh on the prod web servers", lambda w: False)[0]
 ['openssh', 'openssl']
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from agent.language.numbers import NUMBER, to_int
+from agent.reader.lexicon import singulars
+from agent.reader.numbers import NUMBER, to_int
+from agent.reader.words import V
 
 _I = re.IGNORECASE
+Targetish = Callable[[str], bool]  # whether a word names hosts (a target), not a package
 _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|boxen|vms?|instances?)"
 
 # --- batch size ---------------------------------------------------------
@@ -75,6 +79,10 @@ def read_serial(text: str) -> tuple[Any, str]:
 # --- reboot -------------------------------------------------------------
 _RB = r"(?:re-?boot|restart|bounce)\w*"
 _REBOOT: list[tuple[re.Pattern[str], str]] = [
+    # "reboot never", "reboot: no", "reboots=off", "no reboots", "reboot policy: never"
+    (re.compile(rf"\b{_RB}(?:\s+policy)?\s*[:=]?\s*(?:never|no|none|off|false|disabled|forbidden)\b", _I), "never"),
+    (re.compile(rf"\b{_RB}(?:\s+policy)?\s*[:=]?\s*(?:if[- _]needed|if required|auto|as needed)\b", _I), "if_needed"),
+    (re.compile(rf"\b{_RB}(?:\s+policy)?\s*[:=]\s*(?:always|yes|true|on|forced?)\b", _I), "always"),
     (
         re.compile(
             rf"\b(?:do\s*n[o']?t|don't|dont|do not|never|no|without(?: a)?|skip(?: the)?|avoid(?:ing)?|no need to|must not|mustn't|shouldn't|should not|not)\s+(?:\w+\s+)?{_RB}(?:\s+(?:it|them|the (?:hosts?|servers?|machines?|boxes)|anything|afterwards?))?",
@@ -120,13 +128,13 @@ def read_reboot(text: str) -> tuple[str | None, str]:
 # --- security only ------------------------------------------------------
 _SEC_FALSE = re.compile(
     r"\b(?:not (?:just|only) (?:the )?security(?: \w+)?|all (?:available )?(?:updates|patches|errata|packages)|"
-    r"full (?:update|upgrade|patch(?:ing)?)|every (?:update|patch)|everything|non-security|including non-security|"
+    r"full (?:update|upgrade|patch(?:ing)?)|every (?:update|patch)|non-security|including non-security|"
     r"all of (?:the|them)(?= updates)|whole update)\b",
     _I,
 )
 _SEC_TRUE = re.compile(
     r"\b(?:(?:only|just)\s+(?:the\s+)?)?(?:security(?:[- ]only)?(?:\s+(?:updates?|errata|patch(?:es)?|fixes|advisories|"
-    r"releases?|packages?|ones))?|cves?(?:\s+(?:fixes|patches|updates))?|vulnerabilit(?:y|ies)(?:\s+fixes)?|"
+    r"releases?|packages?|ones|stuff|things|bits))?|cves?(?:\s+(?:fixes|patches|updates))?|vulnerabilit(?:y|ies)(?:\s+fixes)?|"
     r"(?:rhsa|usn|dsa)s?)(?:\s+only)?\b(?!\s*(?:controls?|agents?|software|tools?|settings?|policy|policies|groups?))",
     _I,
 )
@@ -146,28 +154,30 @@ def read_security(text: str) -> tuple[bool | None, str]:
 _PKG = r"[a-z0-9][a-z0-9_.+*?:\[\]-]*"
 _LIST = rf"(?:the\s+)?{_PKG}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?{_PKG})*"
 _SUFFIX = r"(?:\s+(?:packages?|pkgs?|updates?|upgrades?|rpms?|debs?))"
-_HOSTISH = re.compile(
-    r"-\d|^(?:hosts?|servers?|machines?|nodes?|boxes|vms?|databases?|dbs?|balancers?|lbs?|load|prod|production|"
-    r"staging|stage|stg|dev|development|test|web|app|apps|db|cache|caches|critical|ubuntu\w*|rhel\w*|debian\w*|"
-    r"all|every|them|it|one|ones|rest|others?|bastion|monitoring|ci|group|fleet|inventory|reboot|restart|"
-    r"confirmation|approval|security|updates?|patch\w*|errata|everything|latest|new|please|this|that|those|these|"
-    r"and|or|on|in|for|to|from|at|of|with|a|an|the|but|except)$",
-    _I,
-)
 _EXCLUDE = re.compile(
     rf"\b(?:exclude|excluding|excluded|skip|skipping|leave out|leaving out|hold back|holding back|"
     rf"do\s*n[o']?t (?:update|upgrade|touch|patch)|don't (?:update|upgrade|touch|patch)|do not (?:update|upgrade|touch|patch)|"
     rf"without (?:updating|upgrading|touching)|not (?:updating|upgrading|touching)|apart from|but not|except(?: for)?|without|no)\s+"
-    rf"(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?:\s+alone)?",
+    rf"(?:(?:everything|anything|all|any|packages?)\s+(?:named|called|matching|like)\s+)?(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?:\s+alone)?",
     _I,
 )
-_LEAVE = re.compile(rf"\bleave\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+(?:alone|out|as (?:it is|they are))", _I)
+_LEAVE = re.compile(
+    rf"\b(?:leave|keep)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+(?:alone|out|as(?: it)? is|as they are|where (?:it is|they are)|"
+    rf"unchanged|untouched|pinned|held|at (?:its|their) current versions?)",
+    _I,
+)
 _ONLY = (
     re.compile(
-        rf"\b(?:only|just|solely)\s+(?:update\s+|upgrade\s+|patch\s+|install\s+)?(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?",
+        rf"\b(?:only|just|solely|nothing (?:but|except|other than))\s+(?:update\s+|upgrade\s+|patch\s+|install\s+|bump\s+)?"
+        rf"(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?",
         _I,
     ),
     re.compile(rf"\b(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+only\b", _I),
+    # "update curl, libcurl and openssl on mon-01": the verb's object is packages when none of it names hosts
+    re.compile(
+        rf"\b(?:update|upgrade|patch|bump|install)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?=\s+(?:on|for|across)\b)",
+        _I,
+    ),
 )
 
 
@@ -177,35 +187,27 @@ def _items(raw: str) -> list[str]:
     return [i for i in items if i]
 
 
-def _packageish(items: list[str], suffix: str | None) -> bool:
+def _packageish(items: list[str], suffix: str | None, targetish: Targetish) -> bool:
+    """Whether a list of words names packages: none of them is a target word of this inventory (a "packages"
+    suffix lets the kernel through: "skip kernel packages")."""
     if not items:
         return False
-    if suffix:
-        return not any(_HOSTISH.search(i) and not i.startswith("kernel") for i in items)
-    return all(not _HOSTISH.search(i) for i in items)
-
-
-# Package names operators exclude often: "except nginx and openssl*" needs no "packages" after it. A host
-# or group never looks like these (host names carry digits or dashes; groups are checked by _HOSTISH first).
-_COMMON_PACKAGES = frozenset(
-    {"kernel", "glibc", "openssl", "openssh", "nginx", "httpd", "apache2", "haproxy", "postgresql", "mysql",
-     "mariadb", "redis", "java", "openjdk", "python", "python3", "docker", "containerd", "podman", "systemd",
-     "sudo", "bash", "curl", "firefox", "chrony", "ntp", "samba", "bind", "postfix", "tomcat", "nodejs", "php",
-     "perl", "git", "vim", "grub2", "linux-image", "linux-firmware", "selinux-policy", "firewalld", "rsyslog"}
-)  # fmt: skip
-
-
-def _known_packages(items: list[str]) -> bool:
-    """Every item is a well-known package (a trailing glob allowed)."""
-    return bool(items) and all(i.rstrip("*").rstrip("-") in _COMMON_PACKAGES and not _HOSTISH.search(i) for i in items)
+    return not any(targetish(i) and not (suffix and i.startswith("kernel")) for i in items)
 
 
 def _kernel(item: str) -> str:
     return "kernel*" if item in ("kernel", "kernels") else item
 
 
-def read_excludes(text: str) -> tuple[list[str], str]:
-    """Packages to leave alone ("skip the kernel" -> kernel*; others as written)."""
+def read_excludes(text: str, targetish: Targetish) -> tuple[list[str], str]:
+    """Packages to leave alone ("skip the kernel" -> kernel*; others as written). A word the inventory knows as
+    a target ("except redis" where redis is a group) is left for the target reader.
+
+    >>> read_excludes("patch prod except redis and web-1", lambda w: w == "web-1")[0]
+    []
+    >>> read_excludes("patch prod except redis", lambda w: False)[0]
+    ['redis']
+    """
     found: list[str] = []
     rest = text
     for pattern in (_EXCLUDE, _LEAVE):
@@ -214,10 +216,17 @@ def read_excludes(text: str) -> tuple[list[str], str]:
                 items = _items(m.group("list"))
                 word = m.group(0).split()[0].lower()
                 kernel_only = all(i.startswith("kernel") for i in items)
-                needs_suffix = word in ("no", "except", "apart", "but", "without")
-                if needs_suffix and not (m.group("suffix") or kernel_only or _known_packages(items)):
+                # "no"/"without" + a bare word is rarely a package ("no rush"): it needs "packages", the kernel,
+                # or a package glob.
+                verb = m.group(0).split()[1].lower() if len(m.group(0).split()) > 1 else ""
+                weak = (
+                    word in ("no", "without")
+                    and verb not in ("touching", "updating", "upgrading")
+                    and not (m.group("suffix") or kernel_only or all("*" in i for i in items))
+                )
+                if not weak and _continues_target(rest, m.end(), items[-1], targetish):
                     continue
-                if kernel_only or _packageish(items, m.group("suffix")):
+                if not weak and (kernel_only or _packageish(items, m.group("suffix"), targetish)):
                     found += [_kernel(i) for i in items]
                     rest = rest[: m.start()] + " " + rest[m.end() :]
                     break
@@ -226,12 +235,24 @@ def read_excludes(text: str) -> tuple[list[str], str]:
     return sorted(set(found)), rest
 
 
-def read_packages(text: str) -> tuple[list[str], str]:
-    """Update only these packages ("only openssl and openssh")."""
+def _continues_target(text: str, end: int, last: str, targetish: Targetish) -> bool:
+    """Whether the words after a list make its last item a target: "except the load balancers",
+    "except the nginx servers"."""
+    nxt = re.match(r"\s+([\w-]+)", text[end:])
+    if nxt is None:
+        return False
+    word = nxt.group(1).lower()
+    return targetish(f"{last} {word}") or any(f in V.heads for f in singulars(word))
+
+
+def read_packages(text: str, targetish: Targetish) -> tuple[list[str], str]:
+    """Update only these packages ("only openssl and openssh"); "only the staging ones" is a target."""
     for pattern in _ONLY:
         for m in pattern.finditer(text):
             items = _items(m.group("list"))
-            if _packageish(items, m.group("suffix")):
+            if _packageish(items, m.group("suffix"), targetish) and not _continues_target(
+                text, m.end(), items[-1], targetish
+            ):
                 verb = " update " if re.search(r"\b(?:update|upgrade|patch|install)\b", m.group(0), _I) else " "
                 return sorted(set(items)), text[: m.start()] + verb + text[m.end() :]
     return [], text

@@ -1,0 +1,182 @@
+"""One chat message -> a Reading: the action asked for, the options it sets, the job it names, the target words.
+
+Only what the message says is set; a correction ("And don't reboot them.")
+carries no action and only the options it mentions. Target words are left for
+code to resolve against the inventory (agent.reader.targets_targets).
+
+>>> r = read("Patch the staging web servers tonight, skip the kernel")
+>>> r.action, r.targets, r.options
+('patch', 'the staging web servers', {'when': 'tonight', 'exclude': ['kernel*']})
+>>> read("Has job 1187 finished yet?").job
+1187
+>>> read("On second thought, not app-prod-03.").targets
+'not app-prod-03'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from rapidfuzz.distance import OSA
+
+from agent.reader.options import read_excludes, read_packages, read_reboot, read_security, read_serial
+from agent.reader.placing import targetish
+from agent.reader.when import find_when
+from agent.reader.words import V
+
+_I = re.IGNORECASE
+_NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|vms?|instances?|fleet|inventory)"
+
+_JOB_NUM = re.compile(r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|number|id)?\s*|#)(\d{1,12})\b", _I)
+_JOB_LAST = re.compile(
+    r"\b(?:my|the|our|that)?\s*(?:last|previous|latest|most recent|prior|last submitted|recent)\s+"
+    r"(?:patch(?:ing)?\s+|reboot\s+|precheck\s+)?(?:job|run|one|patch|execution|attempt)s?\b|"
+    r"\b(?:the|that|my) (?:job|run|one) (?:i|we) (?:just |have just |just now )?"
+    r"(?:started|ran|launched|submitted|kicked off|queued|asked for|created)\b",
+    _I,
+)
+# A job named earlier in the conversation: "why did it fail?", "cancel it", "how is that one doing?"
+JOB_PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one|the job|that job|this job|the same job)\b", _I)
+
+ACTIONS = V.actions
+# Words that carry no target, cut before resolution (the resolver ignores them too; this keeps its input short).
+_FILLER = V.fillers
+
+
+@dataclass
+class Reading:
+    """What one message says. ``options`` holds only the options it mentions."""
+
+    action: str | None = None
+    targets: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    job: int | str | None = None
+    job_given: bool = False
+    replace_targets: bool = False
+
+
+def _cut(text: str, m: re.Match[str]) -> str:
+    return text[: m.start()] + " " + text[m.end() :]
+
+
+def fix_typos(text: str, inv: Any = None) -> str:
+    """One slip of the keyboard in an action word is read as the word ("pacth" -> patch, "cancle" -> cancel);
+    inventory names and known words are never changed.
+
+    >>> fix_typos("can u pacth web-1 and cancle job 2 about now")
+    'can u patch web-1 and cancel job 2 about now'
+    """
+    folded = inv.folded if inv is not None else {}
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if len(low) < 5 or low in folded or low in V.typo_words or V.known(low):
+            return word
+        for verb in V.typo_words:
+            if verb[0] == low[0] and abs(len(verb) - len(low)) <= 1 and OSA.distance(low, verb) == 1:
+                return verb
+        return word
+
+    return re.sub(r"[A-Za-z]+", fix, text)
+
+
+def clean_targets(text: str) -> str:
+    """Target words only: fillers, verbs and punctuation runs removed.
+
+    >>> clean_targets("Also web-prod-02, please.")
+    'web-prod-02'
+    """
+    t = _FILLER.sub(" ", text)
+    t = re.sub(r"[!.;]+(?=\s|$)|(?<![\w*\]-])\?+|(?<=[A-Za-z])\?+(?=\s|$)", " ", t)  # "web-0?" stays a glob
+    t = re.sub(r"\s*,\s*(?=,|$)", " ", t)
+    t = " ".join(t.split())
+    edge = r"(?:and|but|or|,|&)"
+    t = re.sub(rf"^(?:\s*{edge}\b\s*)+|(?:\s*\b{edge}\s*)+$", "", t, flags=_I)
+    return re.sub(r"^[^\w*?\[]+|[\s,]+$", "", t)
+
+
+def read(text: str, inv: Any = None) -> Reading:
+    """Read one message; ``inv`` (the inventory) tells target words from package names."""
+    place = partial(targetish, inv)
+    r = Reading()
+    t = " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').split())
+    t = fix_typos(t, inv)
+    if m := _JOB_NUM.search(t):
+        r.job, r.job_given, t = int(m.group(1)), True, _cut(t, m)
+    elif m := _JOB_LAST.search(t):
+        r.job, r.job_given, t = "last", True, _cut(t, m)
+    if found := find_when(t):
+        r.options["when"] = found.phrase
+        t = t[: found.start] + " " + t[found.end :]
+    serial, t = read_serial(t)
+    if serial is not ...:
+        r.options["serial"] = serial
+    security, t = read_security(t)
+    excludes, t = read_excludes(t, place)
+    packages, t = read_packages(t, place)
+    reboot_before = t
+    reboot, t = read_reboot(t)
+    for name, pattern in ACTIONS:
+        if pattern.search(t):
+            r.action = name
+            break
+    if r.action == "reboot" and reboot is not None and reboot != "never":
+        t = reboot_before  # "reboot them" here is the action, not an option
+        reboot = None
+    if r.action is None and r.job_given:
+        r.action = "status"
+    if security is not None:
+        r.options["security_only"] = security
+    if reboot is not None:
+        r.options["reboot"] = reboot
+    if excludes:
+        r.options["exclude"] = excludes
+    if packages:
+        r.options["packages"] = packages
+    t, swapped = _swap(t)
+    r.targets = clean_targets(
+        re.sub(r"\b(?:skip|leave out|excluding|exclude|apart from|other than)\b", "except", t, flags=_I)
+    )
+    if _BACK_REFERENCE.fullmatch(r.targets):
+        r.targets = ""  # "patch those": the hosts named before (the conversation reader knows them)
+    first = re.escape(r.targets.split()[0]) if r.targets else None
+    r.replace_targets = (
+        bool(first)
+        and not swapped
+        and bool(
+            re.search(r"\b(?:instead|rather)\b", text, _I)
+            or re.search(rf"\b(?:only|just)\s+(?:the\s+)?{first}", text, _I)
+        )
+    )
+    return r
+
+
+_SWAPS = (
+    # (pattern, which group comes in, which goes out)
+    (re.compile(r"\bswap(?:ping)?\s+in\s+(?P<a>.+?)\s+for\s+(?P<b>.+)", _I), "a", "b"),
+    (re.compile(r"\bswap(?:ping)?\s+out\s+(?P<a>.+?)\s+for\s+(?P<b>.+)", _I), "b", "a"),
+    (re.compile(r"\b(?:swap|switch|exchange)\s+(?P<a>.+?)\s+(?:for|with)\s+(?P<b>.+)", _I), "b", "a"),
+    (re.compile(r"\breplace\s+(?P<a>.+?)\s+(?:with|by)\s+(?P<b>.+)", _I), "b", "a"),
+    (re.compile(r"(?P<a>\S+(?:\s+\S+)?)\s+instead of\s+(?P<b>.+)", _I), "a", "b"),
+)
+_BACK_REFERENCE = re.compile(
+    r"(?:\b(?:them|those|these|they|it|the same|same ones|those ones|these ones|that list|all of them|them all)\b\s*)+",
+    _I,
+)
+
+
+def _swap(text: str) -> tuple[str, bool]:
+    """'swap in A for B', 'replace B with A', 'A instead of B' -> 'A except B' (A comes in, B goes out).
+
+    >>> _swap("swap in web-3 for web-1")
+    ('web-3 except web-1', True)
+    """
+    for pattern, comes, goes in _SWAPS:
+        m = pattern.search(text)
+        if m:
+            return f"{text[: m.start()]} {m.group(comes)} except {m.group(goes)}".strip(), True
+    return text, False
