@@ -21,7 +21,7 @@ def progress_budget(awx_requests_per_job: float) -> dict[str, Any]:
 
 def bench_progress(settings: Settings, *, jobs: int = 20, duration_s: float = 60.0) -> dict[str, Any]:
     """Run ``jobs`` AWX jobs of ``duration_s`` through the real pipeline (worker, emulator, live progress on)."""
-    from workers.bench import run  # moves to bench.jobs (awx engineer); change this import when it does
+    from bench.jobs import run
 
     figures = run(settings, jobs=jobs, duration_s=duration_s, baseline=False)
     return {"jobs": figures.jobs, "statuses": figures.statuses, **progress_budget(figures.awx_requests_per_job)}

@@ -14,7 +14,7 @@ from agent.checkpoint import postgres_checkpointer
 from agent.context import build_context
 from agent.gate import PUBLIC_PENDING
 from agent.graph import build_agent, make_model
-from agent.language.fold import text_of
+from agent.reader.conversation import text_of
 from agent.session import ChatSession, TurnResult
 from api.auth import require
 from api.deps import ConnDep, InventoryDep, SettingsDep, SourceDep, UserDep
