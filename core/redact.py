@@ -305,12 +305,13 @@ def redact_obj(obj: Any, *, _secret: bool = False) -> Any:
         return items if isinstance(obj, list) else tuple(items)
     if _secret and obj is not None and not isinstance(obj, bool):
         return obj if isinstance(obj, str) and _VALUE_SKIP.fullmatch(obj) else MARK
-    if isinstance(obj, str):
-        return redact(obj)
+    if isinstance(obj, str):  # an event's stdout is a log line whose result JSON hides escaped secrets
+        return redact_log(obj) if " => {" in obj else redact(obj)
     return obj
 
 
-_RESULT = re.compile(r"^(?P<head>.*? => )(?P<json>\{.*\})\s*$")
+# A result line's JSON, possibly wrapped in ANSI colour codes (AWX events' stdout is coloured).
+_RESULT = re.compile(r"^(?P<head>.*? => )(?P<json>\{.*\})(?P<tail>(?:\x1b\[[0-9;]*m)*)\s*$")
 
 
 def redact_log(text: str) -> str:
@@ -321,6 +322,8 @@ def redact_log(text: str) -> str:
 
     >>> line = 'fatal: [h]: FAILED! => {"msg": "{\\"password\\": \\"Pw-1\\"}"}'
     >>> "Pw-1" in redact_log(line)
+    False
+    >>> "Pw-1" in redact_log("\x1b[0;31m" + line + "\x1b[0m")
     False
     """
     if not text:
@@ -334,6 +337,7 @@ def redact_log(text: str) -> str:
             except ValueError:
                 data = None
             if isinstance(data, dict):
-                line = m["head"] + json.dumps(redact_obj(data), sort_keys=True, ensure_ascii=False)
-        out.append(redact(line))
-    return "\n".join(out)
+                line = m["head"] + json.dumps(redact_obj(data), sort_keys=True, ensure_ascii=False) + m["tail"]
+        out.append(line)
+    # The text rules run over the whole log, not line by line: a private key block spans lines.
+    return redact("\n".join(out))
