@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.journeys_support import Stack, api, chat, sign_in, stack_fixture  # noqa: F401 - the fixture
+from tests.e2e.journeys_support import Stack, api, awx_launches, chat, sign_in, stack_fixture  # noqa: F401 - the fixture
 from tests.e2e.ui_browser import browser_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -31,6 +31,7 @@ def test_a_refused_confirmation_leaves_no_job(stack: Stack, artifacts_dir: Path)
     held = operator.post("/jobs", json={"action": "patch", "hosts": ["web-stg-01"], "not_before": later}).json()
     assert held["status"] == "scheduled", held
     before = {j["id"] for j in _jobs(stack)}
+    launched = awx_launches(stack)
     try:
         with browser_page(**WIDE) as page_:
             page: Any = page_
@@ -44,6 +45,7 @@ def test_a_refused_confirmation_leaves_no_job(stack: Stack, artifacts_dir: Path)
         assert after == before, f"a refused confirmation created jobs {sorted(after - before)}"
         trail = api(stack, "admin").get("/audit", params={"action": "job.submit", "limit": 1000}).json()["items"]
         assert {int(a["object_id"]) for a in trail} >= after  # every job has its submit record
+        assert awx_launches(stack) == launched  # and nothing reached AWX
     finally:
         operator.post(f"/jobs/{held['id']}/cancel")
 
