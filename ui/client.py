@@ -27,6 +27,7 @@ from ui.models import (
     JobProgress,
     KbEntry,
     KbRevision,
+    KbSuggestion,
     Me,
     PatternProbe,
     SavedEntry,
@@ -251,6 +252,15 @@ class ApiClient:
         """What one pattern (and/or one text) matches: RE2 errors come back as ApiError 422."""
         body: dict[str, Any] = {"pattern": pattern, "text": text, "slug": slug or None, "limit": limit}
         return self._model(PatternProbe, "POST", "/kb/test", json={k: v for k, v in body.items() if v is not None})
+
+    def kb_suggest(self, example: str) -> KbSuggestion | None:
+        """The API's suggestion for a new entry; None when this API does not offer it (404/405)."""
+        try:
+            return self._model(KbSuggestion, "POST", "/kb/suggest", json={"example": example[:100_000]})
+        except ApiError as exc:
+            if exc.status_code in (404, 405):
+                return None
+            raise
 
     def me(self) -> Me:
         """Who the token belongs to (401 when it is wrong, expired or revoked)."""
