@@ -89,7 +89,8 @@ def _confirm() -> None:
         return
     try:
         with _client() as client:
-            conv.confirmed(client.confirm(st.session_state.session_id, conv.pending.token))
+            typed = card.confirm_phrase and str(st.session_state.get("typed_count") or "").strip()
+            conv.confirmed(client.confirm(st.session_state.session_id, conv.pending.token, typed or None))
     except ApiError as exc:
         if exc.status_code == 409:
             conv.stale(exc.detail)

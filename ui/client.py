@@ -164,9 +164,11 @@ class ApiClient:
     def chat(self, session_id: str, message: str) -> ChatResponse:
         return self._model(ChatResponse, "POST", "/chat", json={"session_id": session_id, "message": message})
 
-    def confirm(self, session_id: str, token: str) -> ConfirmResponse:
-        """Run the pending proposal. ApiError with status 409 when the token is stale."""
-        return self._model(ConfirmResponse, "POST", f"/chat/{_segment(session_id)}/confirm", json={"token": token})
+    def confirm(self, session_id: str, token: str, typed: str | None = None) -> ConfirmResponse:
+        """Run the pending proposal. ApiError 409 when the token is stale, 422 when a high-risk proposal's
+        ``typed`` confirmation (the host count) is missing or wrong."""
+        body = {"token": token} | ({"typed": typed} if typed is not None else {})
+        return self._model(ConfirmResponse, "POST", f"/chat/{_segment(session_id)}/confirm", json=body)
 
     def history(self, session_id: str) -> ChatHistory:
         """The conversation of this session as the server keeps it (survives a page reload)."""

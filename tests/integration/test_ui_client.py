@@ -49,7 +49,10 @@ def test_chat_confirm_and_a_stale_token(api: Make) -> None:
         history = client.history("s1")
         assert [m.role for m in history.messages] == ["user", "assistant"]
         assert history.pending is not None and history.pending.token == reply.pending.token
-        done = client.confirm("s1", reply.pending.token)
+        with pytest.raises(ApiError) as untyped:  # high risk (prod, critical): the host count must be typed
+            client.confirm("s1", reply.pending.token)
+        assert untyped.value.status_code == 422
+        done = client.confirm("s1", reply.pending.token, typed="2")
         assert done.job_id is not None
         job = client.get_job(done.job_id)
         assert job.status == "awaiting_approval" and [h.host for h in job.hosts] == ["db-prod-01", "web-stg-01"]
