@@ -107,13 +107,14 @@ class ApiChat:
             self.say("patchpilot> nothing to confirm: ask for a job first")
             return
         card = confirmation_card(self.pending)
+        typed = None
         if card.confirm_phrase is not None:
-            typed = self.ask(f"high risk: type {card.confirm_phrase} (the number of hosts) to confirm> ")
+            typed = self.ask(f"high risk: type {card.confirm_phrase} (the number of hosts) to confirm> ").strip()
             if not card.may_confirm(typed):
                 self.say("patchpilot> not confirmed: the count did not match; nothing was queued")
                 return
         try:
-            done = self.client.confirm(self.session, self.pending.token)
+            done = self.client.confirm(self.session, self.pending.token, typed)
         except ApiError as exc:
             self.pending = None if exc.status_code == 409 else self.pending
             self.say(f"patchpilot> {exc.detail}")

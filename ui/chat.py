@@ -89,7 +89,8 @@ def _confirm() -> None:
         return
     try:
         with _client() as client:
-            conv.confirmed(client.confirm(st.session_state.session_id, conv.pending.token))
+            typed = card.confirm_phrase and str(st.session_state.get("typed_count") or "").strip()
+            conv.confirmed(client.confirm(st.session_state.session_id, conv.pending.token, typed or None))
     except ApiError as exc:
         if exc.status_code == 409:
             conv.stale(exc.detail)
@@ -144,7 +145,13 @@ def _sidebar(me: Me | None, can: Capabilities | None) -> None:
         st.caption(f"Signed in as {plain(me.name)} ({plain(', '.join(me.roles))})")
         st.button("Sign out", key="sign-out", on_click=_sign_out)
         if can.approve:
-            st.button("Approval queue", key="open-approvals", on_click=_show_queue, width="stretch")
+            try:
+                with _client() as client:
+                    waiting = sum(1 for i in client.approvals().items if not i.yours)
+            except ApiError:
+                waiting = 0
+            label = f"Approval queue ({waiting} waiting)" if waiting else "Approval queue"
+            st.button(label, key="open-approvals", on_click=_show_queue, width="stretch")
         title = "Recent jobs" if can.see_all_jobs else "Your recent jobs"
         st.subheader(title)
         try:

@@ -44,8 +44,10 @@ def job_panel(job_id: int, make_client: ClientFactory, conv: Conversation, *, ca
         if decided and said is not None:
             conv.told(said)  # the requester sees the approver's decision in the conversation
         draw_job(job, progress, log, make_client if can_cancel else None)
-        if decided or interval != refresh_interval(job.status):
-            # Rerun the app so the fragment is rebuilt with the new period (none once terminal).
+        changed = before is not None and before is not job.status
+        if decided or changed or interval != refresh_interval(job.status):
+            # A new status: rerun the app so the sidebar's job list says it too, and the fragment is
+            # rebuilt with the new period (none once terminal).
             st.rerun()
 
     live()

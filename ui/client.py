@@ -27,6 +27,7 @@ from ui.models import (
     JobProgress,
     KbEntry,
     KbRevision,
+    KbSuggestion,
     Me,
     PatternProbe,
     SavedEntry,
@@ -163,9 +164,11 @@ class ApiClient:
     def chat(self, session_id: str, message: str) -> ChatResponse:
         return self._model(ChatResponse, "POST", "/chat", json={"session_id": session_id, "message": message})
 
-    def confirm(self, session_id: str, token: str) -> ConfirmResponse:
-        """Run the pending proposal. ApiError with status 409 when the token is stale."""
-        return self._model(ConfirmResponse, "POST", f"/chat/{_segment(session_id)}/confirm", json={"token": token})
+    def confirm(self, session_id: str, token: str, typed: str | None = None) -> ConfirmResponse:
+        """Run the pending proposal. ApiError 409 when the token is stale, 422 when a high-risk proposal's
+        ``typed`` confirmation (the host count) is missing or wrong."""
+        body = {"token": token} | ({"typed": typed} if typed is not None else {})
+        return self._model(ConfirmResponse, "POST", f"/chat/{_segment(session_id)}/confirm", json=body)
 
     def history(self, session_id: str) -> ChatHistory:
         """The conversation of this session as the server keeps it (survives a page reload)."""
@@ -251,6 +254,15 @@ class ApiClient:
         """What one pattern (and/or one text) matches: RE2 errors come back as ApiError 422."""
         body: dict[str, Any] = {"pattern": pattern, "text": text, "slug": slug or None, "limit": limit}
         return self._model(PatternProbe, "POST", "/kb/test", json={k: v for k, v in body.items() if v is not None})
+
+    def kb_suggest(self, example: str) -> KbSuggestion | None:
+        """The API's suggestion for a new entry; None when this API does not offer it (404/405)."""
+        try:
+            return self._model(KbSuggestion, "POST", "/kb/suggest", json={"example": example[:100_000]})
+        except ApiError as exc:
+            if exc.status_code in (404, 405):
+                return None
+            raise
 
     def me(self) -> Me:
         """Who the token belongs to (401 when it is wrong, expired or revoked)."""

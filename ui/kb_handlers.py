@@ -230,16 +230,17 @@ class KbHandlers:
         try:
             with self.client_for(user) as client:
                 groups = sorted_groups(client.kb_unmatched())
+                if n is None or not 1 <= n <= len(groups):
+                    return (*editor_values(Draft()), f"Pick a group number between 1 and {len(groups)}.")
+                group = groups[n - 1]
+                suggestion = client.kb_suggest(group.example or group.template)  # None: older API, suggest here
         except ApiError as exc:
             return (*editor_values(Draft()), self._error(exc))
-        if n is None or not 1 <= n <= len(groups):
-            return (*editor_values(Draft()), f"Pick a group number between 1 and {len(groups)}.")
-        group = groups[n - 1]
         message = (
             f"New entry from group {n} ({group.count} failures on {len(group.hosts)} hosts). "
             "Check the pattern, write the solution, pick the category, then save."
         )
-        return (*editor_values(draft_from_group(group)), message)
+        return (*editor_values(draft_from_group(group, suggestion)), message)
 
     def reanalyse(self, user: str, job_id: Any) -> str:
         n = _int_or_none(job_id)

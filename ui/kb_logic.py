@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ui.kb_suggest import slugify, suggest_pattern, suggest_title
-from ui.models import KbEntry, UnmatchedGroup
+from ui.models import KbEntry, KbSuggestion, UnmatchedGroup
 
 # The categories of kb.models.Category (the UI may not import kb; the API refuses others with 422).
 CATEGORIES = (
@@ -102,14 +102,22 @@ def draft_from_entry(entry: KbEntry) -> Draft:
     )
 
 
-def draft_from_group(group: UnmatchedGroup) -> Draft:
-    """A new entry prefilled from an unmatched group: title, slug, escaped pattern, the example as sample."""
-    title = suggest_title(group.example or group.template)
+def draft_from_group(group: UnmatchedGroup, suggestion: KbSuggestion | None = None) -> Draft:
+    """A new entry prefilled from an unmatched group: title, slug, escaped pattern, the example as sample.
+
+    ``suggestion`` is the API's (``POST /kb/suggest``); without it the same rules run here (ui.kb_suggest).
+    """
+    example = group.example or group.template
+    if suggestion is not None:
+        title, slug, pattern = suggestion.title, suggestion.slug, suggestion.pattern
+    else:
+        title = suggest_title(example)
+        slug, pattern = slugify(title), suggest_pattern(example)
     return Draft(
-        slug=slugify(title),
+        slug=slug,
         title=title,
         category="other",
-        patterns=suggest_pattern(group.example or group.template),
+        patterns=pattern,
         modules=group.module or "",
         solution="",
         match_samples=group.example or group.template,

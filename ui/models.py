@@ -227,6 +227,15 @@ class KbEntry(_Lenient):
     effectiveness: Effectiveness | None = None
 
 
+class KbSuggestion(_Lenient):
+    """``POST /kb/suggest``: a first pattern, title and slug from an example failure."""
+
+    pattern: str
+    title: str = ""
+    slug: str = ""
+    matches_example: bool = True
+
+
 class KbRevision(_Lenient):
     """One saved version of an entry (the entry's content as it was then)."""
 

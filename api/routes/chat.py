@@ -20,6 +20,7 @@ from api.auth import require
 from api.deps import ConnDep, InventoryDep, SettingsDep, SourceDep, UserDep
 from api.ratelimit import chat_rate_limit
 from core.auth.models import Role
+from core.errors import ValidationFailed
 from core.risk import RiskAssessment, assess_intent
 
 router = APIRouter(prefix="/chat", tags=["chat"])
@@ -33,6 +34,11 @@ class ChatIn(BaseModel):
 
 class ConfirmIn(BaseModel):
     token: str = Field(min_length=1, max_length=100)
+    typed: str | None = Field(
+        default=None,
+        max_length=20,
+        description="for a high-risk proposal: what the user typed to confirm it (its risk's confirm_phrase)",
+    )
 
 
 class Pending(BaseModel):
@@ -138,9 +144,20 @@ def confirm(
     inventory: InventoryDep,
     source: SourceDep,
 ) -> ConfirmOut:
-    """Queue the proposal whose token this is. 409 when nothing is pending or the token is stale."""
+    """Queue the proposal whose token this is. 409 when nothing is pending or the token is stale; 422 when
+    the proposal is high risk and ``typed`` is not its ``risk.confirm_phrase`` (the host count)."""
     ctx = build_context(settings, inventory, user=user, conn=conn, source=source)
-    result = chat_session(request).confirm(ctx, session_id, body.token)
+    session = chat_session(request)
+    pending = (session.graph.get_state(ChatSession.config(ctx, session_id)).values or {}).get("pending")
+    if pending and pending.get("token") == body.token:
+        risk = assess_intent(inventory, pending.get("intent") or {})
+        if risk is not None and risk.confirm_phrase and (body.typed or "").strip() != risk.confirm_phrase:
+            raise ValidationFailed(
+                f"this proposal is high risk ({risk.line}); nothing was queued. Confirm it with typed="
+                f"{risk.confirm_phrase} (the number of hosts), as the user typed it",
+                field="typed",
+            )
+    result = session.confirm(ctx, session_id, body.token)
     return ConfirmOut(reply=result.reply, job_id=result.job_id)
 
 

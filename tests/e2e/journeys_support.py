@@ -33,6 +33,7 @@ class Stack:
     chat: str
     kb: str
     tokens: dict[str, str]
+    awx: str = ""  # the AWX emulator (its /_emulator/launches/ counts launches per patchpilot job)
 
 
 @pytest.fixture(scope="module", name="stack")
@@ -55,9 +56,13 @@ def stack_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         wait_http(f"{chat_url}/_stcore/health", 120, proc)
         wait_http(f"{kb_url}/", 120, proc)
         tokens = json.loads((home / "demo-tokens.json").read_text())
-        yield Stack(api=api_url, chat=chat_url, kb=kb_url, tokens=tokens)
+        yield Stack(api=api_url, chat=chat_url, kb=kb_url, tokens=tokens, awx=f"http://127.0.0.1:{ports['awx']}")
     finally:
         stop(proc, timeout=40)
+
+
+def awx_launches(stack: Stack) -> dict[str, int]:
+    return dict(httpx.get(f"{stack.awx}/_emulator/launches/", timeout=10).json())
 
 
 def api(stack: Stack, user: str) -> httpx.Client:

@@ -107,8 +107,14 @@ def test_rejections_and_pasted_instructions_queue_nothing(client, as_):
 def test_critical_hosts_need_a_second_person(client, as_):
     proposal = _chat(client, as_, "patch db-prod-01", session="s3")
     assert proposal["pending"]["needs_approval"] is True
+    token = proposal["pending"]["token"]
+    assert proposal["pending"]["risk"]["confirm_phrase"] == "1"  # prod and critical: high risk
+    for typed in (None, "2"):
+        refused = client.post("/api/v1/chat/s3/confirm", json={"token": token, "typed": typed}, headers=as_("operator"))
+        assert refused.status_code == 422 and "typed=1" in refused.json()["detail"], refused.text
+    assert client.get("/api/v1/jobs", headers=as_("operator")).json()["total"] == 0
     job_id = client.post(
-        "/api/v1/chat/s3/confirm", json={"token": proposal["pending"]["token"]}, headers=as_("operator")
+        "/api/v1/chat/s3/confirm", json={"token": token, "typed": " 1 "}, headers=as_("operator")
     ).json()["job_id"]
     assert client.get(f"/api/v1/jobs/{job_id}", headers=as_("operator")).json()["status"] == "awaiting_approval"
     own = client.post(f"/api/v1/jobs/{job_id}/approve", headers=as_("operator"))

@@ -49,7 +49,10 @@ def test_chat_confirm_and_a_stale_token(api: Make) -> None:
         history = client.history("s1")
         assert [m.role for m in history.messages] == ["user", "assistant"]
         assert history.pending is not None and history.pending.token == reply.pending.token
-        done = client.confirm("s1", reply.pending.token)
+        with pytest.raises(ApiError) as untyped:  # high risk (prod, critical): the host count must be typed
+            client.confirm("s1", reply.pending.token)
+        assert untyped.value.status_code == 422
+        done = client.confirm("s1", reply.pending.token, typed="2")
         assert done.job_id is not None
         job = client.get_job(done.job_id)
         assert job.status == "awaiting_approval" and [h.host for h in job.hosts] == ["db-prod-01", "web-stg-01"]
@@ -172,3 +175,25 @@ def test_switching_entries_with_unsaved_edits_is_refused_unless_discarded() -> N
     assert KbHandlers.unsaved(edited, loaded, True) is None
     empty = ("", "", "other", "", "", "", "", "", "", True, None)
     assert KbHandlers.unsaved(empty, None, False) is None
+
+
+def test_the_pattern_suggestion_comes_from_the_api_when_it_offers_one(api: Make) -> None:
+    import re2
+
+    from ui.kb_logic import draft_from_group
+    from ui.kb_suggest import suggest_pattern
+    from ui.models import UnmatchedGroup
+
+    example = "rpmdb open failed on host web-stg-02: error 42 at /var/lib/rpm/Packages"
+    with api("kb-editor") as client:
+        suggestion = client.kb_suggest(example)
+    group = UnmatchedGroup(template="t", count=2, hosts=["web-stg-02"], example=example)
+    draft = draft_from_group(group, suggestion)
+    if suggestion is None:  # an API without POST /kb/suggest (404): the editor suggests with the same rules
+        assert draft.patterns == suggest_pattern(example)
+    else:
+        assert draft.patterns == suggestion.pattern and draft.slug == suggestion.slug
+    options = re2.Options()
+    options.case_sensitive = False
+    assert re2.compile(draft.patterns, options).search(example)
+    assert draft.match_samples == example
