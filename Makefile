@@ -39,7 +39,7 @@ test-quick: $(DEVSTAMP)
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy core kb workers tools agent api cli evals ui
+	$(BIN)/mypy core kb workers tools agent api cli evals ui bench
 
 eval: $(STAMP)
 	$(BIN)/patchpilot eval failures --cases evals/logs
