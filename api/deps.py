@@ -50,28 +50,35 @@ async def get_conn(request: Request) -> AsyncIterator[Conn]:
     read_only = request.method in _SAFE_METHODS
     try:
         conn.autocommit = read_only
-        try:
-            yield conn
-        except BaseException:
-            await _finish(conn, rollback, read_only)
-            raise
-        else:
-            await _finish(conn, commit, read_only)
-    finally:
-        with contextlib.suppress(psycopg.Error):
-            conn.autocommit = False
-        if read_only and conn.info.transaction_status == TransactionStatus.IDLE:
-            pool.putconn(conn)  # nothing to reset: no I/O
-        else:
-            await run_in_threadpool(pool.putconn, conn)
-
-
-async def _finish(conn: Conn, end: Callable[[Conn], None], read_only: bool) -> None:
-    # In autocommit there is nothing to commit or roll back (no I/O) unless after-commit work is pending.
-    if read_only and not has_hooks(conn):
-        end(conn)
+    except BaseException:
+        await run_in_threadpool(pool.putconn, conn)
+        raise
+    try:
+        yield conn
+    except BaseException:
+        await _end(pool, conn, rollback, read_only)
+        raise
     else:
-        await run_in_threadpool(end, conn)
+        await _end(pool, conn, commit, read_only)
+
+
+async def _end(pool: Any, conn: Conn, end: Callable[[Conn], None], read_only: bool) -> None:
+    """Commit (or roll back) and return the connection to the pool, in one thread-pool hop; on the event loop
+    for a read in autocommit, which has nothing to commit, roll back or reset (no I/O)."""
+
+    def finish() -> None:
+        try:
+            end(conn)
+        finally:
+            with contextlib.suppress(psycopg.Error):
+                conn.autocommit = False
+            pool.putconn(conn)
+
+    idle = conn.info.transaction_status == TransactionStatus.IDLE
+    if read_only and idle and not has_hooks(conn):
+        finish()
+    else:
+        await run_in_threadpool(finish)
 
 
 def get_inventory(request: Request) -> Any:
