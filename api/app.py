@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import auth, errors
-from api.metrics import LATENCY, REQUESTS
+from api.metrics import RequestMetrics
 from api.middleware import BodyLimit, SecurityHeaders
 from api.routes import analyze, audit, chat, health, inventory, jobs, kb, users
 from core.db import make_pool
@@ -56,16 +55,7 @@ def create_app(settings: Settings, *, awx_ping: Callable[[], Any] | None = None)
     app.include_router(v1)
     app.include_router(health.router)
 
-    @app.middleware("http")
-    async def _metrics(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        start = time.perf_counter()
-        response: Response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        LATENCY.labels(path).observe(time.perf_counter() - start)
-        return response
-
+    app.add_middleware(RequestMetrics)  # innermost of ours: sees the matched route in the scope
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.api.cors_origins,

@@ -21,6 +21,17 @@ def _field(loc: tuple[object, ...] | list[object]) -> str:
     return ".".join(parts) or "body"
 
 
+def _line_column(body: bytes, loc: tuple[object, ...] | list[object]) -> str:
+    """ " at line L, column C" for the character offset FastAPI reports in ``loc`` (("body", 30)), or ""."""
+    offset = next((p for p in reversed(list(loc)) if isinstance(p, int)), None)
+    if offset is None:
+        return ""
+    text = body.decode("utf-8", errors="replace")[:offset]
+    line = text.count("\n") + 1
+    column = offset - (text.rfind("\n") + 1) + 1
+    return f" at line {line}, column {column}"
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(PatchpilotError)
     async def _patchpilot(_: Request, exc: PatchpilotError) -> JSONResponse:
@@ -29,16 +40,20 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = []
         for err in exc.errors():
             kind = err.get("type", "")
             msg = str(err.get("msg", "invalid"))
+            loc = err.get("loc", ())
             if kind == "json_invalid":
-                msg = f"the body is not valid JSON ({err.get('ctx', {}).get('error', 'parse error')})"
-            elif kind == "extra_forbidden":
+                reason = err.get("ctx", {}).get("error", "parse error")
+                where = _line_column(await request.body(), loc)
+                errors.append({"field": "body", "problem": f"the body is not valid JSON{where} ({reason})"})
+                continue
+            if kind == "extra_forbidden":
                 msg = "unknown field; remove it (see the OpenAPI schema at /docs)"
-            errors.append({"field": _field(err.get("loc", ())), "problem": msg})
+            errors.append({"field": _field(loc), "problem": msg})
         summary = "; ".join(f"{e['field']}: {e['problem']}" for e in errors[:5])
         return JSONResponse(
             {"error": "validation_failed", "detail": summary or "invalid request", "errors": errors},

@@ -1,0 +1,1 @@
+"""Benchmarks: measured figures for `make bench` (`patchpilot bench`). Not imported by production code."""

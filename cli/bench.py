@@ -15,13 +15,20 @@ def _print(title: str, figures: dict[str, Any]) -> None:
 
 
 def run_benchmarks(settings: Settings, *, only: set[str], jobs: int) -> None:
-    want = only or {"agent", "analyser", "jobs"}
+    want = only or {"agent", "analyser", "jobs", "api"}
     if "agent" in want:
         from bench.agent import bench_turn_latency
 
         _print("agent: offline turn latency and model calls per turn", bench_turn_latency())
-    if "analyser" in want or "jobs" in want:
+    if want & {"analyser", "jobs", "api"}:
         settings = services.ensure_db(settings)
+    if "api" in want:
+        from bench.api import bench_api
+
+        _print(
+            "API: GET /api/v1/jobs/{id}, 16 clients, real app vs bare FastAPI (ratio target >= 0.5)",
+            bench_api(settings),
+        )
     if "analyser" in want:
         from bench import kb as kb_bench
 

@@ -206,9 +206,12 @@ def _print_banner(urls: dict[str, str], settings: Settings, api_url: str, tokens
     print("\nTry:\n")
     print(
         f'  TOKEN=$(python3 -c \'import json; print(json.load(open("{tokens_file}"))["operator"])\')\n'
-        f'  curl -s -X POST {api_url}/api/v1/jobs -H "Authorization: Bearer $TOKEN" \\\n'
+        f'  JOB=$(curl -s -X POST {api_url}/api/v1/jobs -H "Authorization: Bearer $TOKEN" \\\n'
         "       -H 'Content-Type: application/json' \\\n"
-        '       -d \'{"action": "patch", "hosts": ["web-stg-01", "web-stg-02"]}\'\n'
-        f'  curl -s -H "Authorization: Bearer $TOKEN" {api_url}/api/v1/jobs/1\n\nCtrl-C stops everything.\n',
+        '       -d \'{"action": "patch", "hosts": ["web-stg-01", "web-stg-02"]}\' \\\n'
+        "       | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"id\"])')\n"
+        f'  curl -s -H "Authorization: Bearer $TOKEN" {api_url}/api/v1/jobs/$JOB\n\n'
+        "A component that dies is restarted ('patchpilot status' shows pids, restarts, health).\n"
+        "Ctrl-C stops everything.\n",
         flush=True,
     )

@@ -72,6 +72,11 @@ def commit(conn: Any) -> None:
             log.exception("after-commit callback failed")
 
 
+def has_hooks(conn: Any) -> bool:
+    """True when after-commit callbacks wait on ``conn``'s transaction."""
+    return bool(_after_commit.get(id(conn)))
+
+
 def discard_hooks(conn: Any) -> None:
     """Forget the after-commit callbacks registered on ``conn`` (the benchmark's baseline dispatches its own)."""
     _after_commit.pop(id(conn), None)

@@ -18,7 +18,7 @@ _EXTERNAL_REDIS = os.environ.get("PATCHPILOT_REDIS__URL")
 for _k in [k for k in os.environ if k.startswith("PATCHPILOT_")]:
     del os.environ[_k]
 
-from core.embedded import start_postgres, start_redis  # noqa: E402
+from core.embedded import start_redis  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from tests import services  # noqa: E402
 
@@ -26,10 +26,13 @@ ARTIFACTS = services.ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def pg_server_url() -> str:
+def pg_server_url() -> Iterator[str]:
+    """The embedded test server, shared by the xdist workers and stopped by the last one to finish."""
     if _EXTERNAL_DB:
-        return _EXTERNAL_DB
-    return start_postgres(services.TEST_HOME / "pg")
+        yield _EXTERNAL_DB
+        return
+    with services.embedded_postgres_user(services.TEST_HOME / "pg") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,12 @@ DATABASE ... TEMPLATE``, ~50 ms), so tests run in parallel under pytest-xdist.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,57 @@ from core.migrate import migrate, migration_files
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_HOME = ROOT / ".patchpilot" / "test"
+
+
+@contextlib.contextmanager
+def embedded_postgres_user(data_dir: Path) -> Iterator[str]:
+    """Use the embedded PostgreSQL in ``data_dir``, started if needed; the last user to leave stops it.
+
+    Every pytest process (xdist workers included) registers its pid under ``data_dir.users`` while holding a
+    lock; on leaving it unregisters and, if no live process is registered any more, stops the server, so
+    ``make test`` leaves no PostgreSQL behind.
+    """
+    import fcntl
+    import os
+
+    from core.embedded import start_postgres, stop_postgres
+
+    users = data_dir.parent / f"{data_dir.name}.users"
+    users.mkdir(parents=True, exist_ok=True)
+    lock_path = data_dir.parent / f"{data_dir.name}.lock"
+
+    @contextlib.contextmanager
+    def locked() -> Iterator[None]:
+        with lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    me = users / str(os.getpid())
+    with locked():
+        url = start_postgres(data_dir)
+        me.touch()
+    try:
+        yield url
+    finally:
+        with locked():
+            me.unlink(missing_ok=True)
+            if not [p for p in users.iterdir() if p.name.isdigit() and _alive(int(p.name))]:
+                stop_postgres(data_dir)
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def with_dbname(url: str, dbname: str) -> str:

@@ -1,17 +1,19 @@
 """OIDC bearer tokens: JWTs signed by the SSO provider, verified against its JWKS.
 
-The JWKS is fetched with httpx (from ``oidc_jwks_url``, or discovered from
-``<issuer>/.well-known/openid-configuration``) and cached for ``jwks_cache_s``.
-A token signed with a key id the cache does not know triggers one early refresh
-(key rotation), at most every ``min_refresh_s``, so random key ids cannot make
-us hammer the provider. Only asymmetric algorithms are accepted: an ``HS256``
-or ``none`` token is refused whatever the JWKS says.
+The JWKS is fetched, parsed and cached by PyJWT's ``PyJWKClient`` (from
+``oidc_jwks_url``, or discovered from ``<issuer>/.well-known/openid-configuration``)
+for ``jwks_cache_s``. A token signed with a key id the cache does not know
+triggers one early refresh (key rotation), at most every ``min_refresh_s``
+(the client's cooldown), so random key ids cannot make us hammer the provider.
+Only asymmetric algorithms are accepted: an ``HS256`` or ``none`` token is
+refused whatever the JWKS says.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import ssl
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -58,8 +60,27 @@ _COLD_RETRY_S = 5.0
 _FAMILIES = {"RSA": ("RS", "PS"), "EC": ("ES",), "OKP": ("EdDSA",)}
 
 
+class _Client(jwt.PyJWKClient):
+    """PyJWT's JWKS client (fetch, parse, cache for ``lifespan``, refresh on an unknown ``kid`` at most every
+    ``cooldown_duration``), counting its fetches and remembering each key's declared ``alg``."""
+
+    def __init__(self, owner: JwksCache, uri: str, **kw: Any) -> None:
+        super().__init__(uri, **kw)
+        self.owner = owner
+
+    def fetch_data(self) -> Any:
+        self.owner.fetches += 1
+        data = super().fetch_data()
+        keys = data.get("keys") if isinstance(data, dict) else None
+        self.owner.declared = {
+            k.get("kid"): str(k["alg"]) for k in keys or [] if isinstance(k, dict) and isinstance(k.get("alg"), str)
+        }
+        return data
+
+
 class JwksCache:
-    """The provider's signing keys, fetched on demand and kept for ``ttl_s`` (thread-safe)."""
+    """The provider's signing keys: PyJWT's ``PyJWKClient`` with what it lacks around it (discovery, a fast
+    answer while the provider is down and nothing is cached, the last keys kept when a refresh fails)."""
 
     def __init__(
         self,
@@ -75,73 +96,83 @@ class JwksCache:
             raise ValueError("set oidc_jwks_url or oidc_issuer")
         self.jwks_url, self.issuer = jwks_url, issuer
         self.ttl_s, self.min_refresh_s, self.timeout_s, self.verify_tls = ttl_s, min_refresh_s, timeout_s, verify_tls
-        self._keys: dict[str | None, SigningKey] = {}
-        self._fetched_at = float("-inf")
+        self._client: _Client | None = None  # built on first use: the URL may need discovery
+        self._last: jwt.PyJWKSet | None = None  # the last key set fetched
         self._failed_at = float("-inf")  # last failed fetch while no key was cached
         self._lock = threading.Lock()
+        self.declared: dict[str | None, str] = {}
         self.fetches = 0  # for tests and the readiness page
 
     def key_for(self, kid: str | None) -> SigningKey:
         """The key with id ``kid`` (or the only key, for a token without ``kid``)."""
-        now = time.monotonic()
-        if not self._keys and now - self._failed_at < _COLD_RETRY_S:
+        if self._last is None and time.monotonic() - self._failed_at < _COLD_RETRY_S:
             # The provider just failed us with nothing cached: answer at once instead of making every
             # request wait for another timeout (and hammering a provider that is down).
             raise ServiceUnavailable("the SSO provider's signing keys cannot be fetched; try again")
-        age = now - self._fetched_at
-        if age > self.ttl_s or (kid not in self._keys and age > self.min_refresh_s):
-            self._refresh()
-        if kid is None and len(self._keys) == 1:
-            return next(iter(self._keys.values()))
         try:
-            return self._keys[kid]
-        except KeyError:
-            raise AuthFailed(FailReason.unknown_key, note=f"kid {str(kid)[:64]!r} not in the JWKS") from None
+            jwk = self._lookup(kid)
+        except _FETCH_ERRORS as exc:
+            if self._last is None or self._client is None or self._client.jwk_set_cache is None:
+                log.warning("OIDC JWKS unavailable: %s", exc)
+                self._failed_at = time.monotonic()
+                raise ServiceUnavailable("the SSO provider's signing keys cannot be fetched; try again") from exc
+            # Keep serving the keys we have (cached again for a lifespan) rather than failing every request.
+            log.warning("OIDC JWKS refresh failed, keeping %d cached keys: %s", len(self._last.keys), exc)
+            self._client.jwk_set_cache.put(self._last)
+            jwk = _find(self._last, kid)
+        if jwk is None:
+            raise AuthFailed(FailReason.unknown_key, note=f"kid {str(kid)[:64]!r} not in the JWKS")
+        return SigningKey(jwk.key_id, str(jwk.key_type), jwk.key, self.declared.get(jwk.key_id))
 
-    def _refresh(self) -> None:
+    def _lookup(self, kid: str | None) -> jwt.PyJWK | None:
+        client = self._client or self._make_client()
+        self._last = client.get_jwk_set()  # cached for ttl_s; fetched when older
+        jwk = _find(self._last, kid)
+        if jwk is None and kid is not None:
+            # Key rotation: PyJWKClient refetches for an unknown kid, at most every min_refresh_s.
+            try:
+                client.get_signing_key(kid)
+            except (jwt.PyJWKClientConnectionError, jwt.PyJWKSetError):
+                raise
+            except jwt.PyJWKClientError:
+                return None
+            self._last = client.get_jwk_set()
+            jwk = _find(self._last, kid)
+        return jwk
+
+    def _make_client(self) -> _Client:
         with self._lock:
-            age = time.monotonic() - self._fetched_at
-            if age <= self.min_refresh_s:  # another thread refreshed meanwhile
-                return
-            try:
-                keys = self._fetch()
-            except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
-                if not self._keys:
-                    log.warning("OIDC JWKS unavailable: %s", exc)
-                    self._failed_at = time.monotonic()
-                    raise ServiceUnavailable("the SSO provider's signing keys cannot be fetched; try again") from exc
-                # Keep serving the keys we have; try again after min_refresh_s rather than on every request.
-                log.warning("OIDC JWKS refresh failed, keeping %d cached keys: %s", len(self._keys), exc)
-                self._fetched_at = time.monotonic() - self.ttl_s + self.min_refresh_s
-                return
-            self._keys, self._fetched_at = keys, time.monotonic()
+            if self._client is None:
+                with httpx.Client(timeout=self.timeout_s, verify=self.verify_tls, follow_redirects=False) as http:
+                    url = self.jwks_url or _discover(http, self.issuer or "")
+                self._client = _Client(
+                    self,
+                    url,
+                    lifespan=self.ttl_s,
+                    timeout=self.timeout_s,
+                    cooldown_duration=self.min_refresh_s,
+                    ssl_context=None if self.verify_tls else _insecure_context(),
+                    headers={"Accept": "application/json"},
+                )
+            return self._client
 
-    def _fetch(self) -> dict[str | None, SigningKey]:
-        self.fetches += 1
-        with httpx.Client(timeout=self.timeout_s, verify=self.verify_tls, follow_redirects=False) as http:
-            url = self.jwks_url or _discover(http, self.issuer or "")
-            response = http.get(url, headers={"Accept": "application/json"})
-            response.raise_for_status()
-            body = response.json()
-        if not isinstance(body, dict):
-            raise ValueError("the JWKS is not a JSON object")
-        usable = [
-            k
-            for k in body.get("keys", [])
-            if isinstance(k, dict) and k.get("kty") != "oct" and k.get("use", "sig") == "sig"
-        ]
-        keys: dict[str | None, SigningKey] = {}
-        for k in usable:
-            try:
-                jwk = jwt.PyJWK(k)
-            except jwt.PyJWTError as exc:  # a key type we cannot use: skip it, as PyJWKSet does
-                log.info("skipping JWKS key %r: %s", k.get("kid"), exc)
-                continue
-            alg = k.get("alg")
-            keys[jwk.key_id] = SigningKey(jwk.key_id, str(k["kty"]), jwk.key, alg if isinstance(alg, str) else None)
-        if not keys:
-            raise ValueError("the JWKS has no usable signing key")
-        return keys
+
+_FETCH_ERRORS = (httpx.HTTPError, ValueError, jwt.PyJWKClientError, jwt.PyJWKSetError)
+
+
+def _find(keys: jwt.PyJWKSet, kid: str | None) -> jwt.PyJWK | None:
+    """The signing key ``kid`` in ``keys`` (for no kid: the only one); never a symmetric or encryption key."""
+    usable = [k for k in keys.keys if k.key_type != "oct" and k.public_key_use in (None, "sig")]
+    if kid is None:
+        return usable[0] if len(usable) == 1 else None
+    return next((k for k in usable if k.key_id == kid), None)
+
+
+def _insecure_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def _discover(http: httpx.Client, issuer: str) -> str:

@@ -25,6 +25,8 @@ RETURNING *, (SELECT name FROM ops.users WHERE id = %(user_id)s) AS user;
 
 -- name: token_by_hash
 SELECT t.id, t.prefix, t.revoked_at, t.expires_at IS NOT NULL AND t.expires_at <= now() AS expired,
+       t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS use_stale,
+       t.label, t.expires_at IS NOT NULL AND t.expires_at <= now() + interval '1 day' AS expires_soon,
        u.name AS user, u.roles, u.enabled
 FROM ops.api_tokens t JOIN ops.users u ON u.id = t.user_id
 WHERE t.sha256 = %(sha256)s;

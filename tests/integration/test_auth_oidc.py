@@ -202,6 +202,17 @@ def test_discovery_and_outage(idp: IdP, monkeypatch: pytest.MonkeyPatch) -> None
     assert cold.verify(idp.token()).name == "olga"  # and a cold one recovers once the provider is back
 
 
+def test_failed_refresh_keeps_serving_the_last_keys(idp: IdP) -> None:
+    cache = JwksCache(jwks_url=f"{idp.issuer}/jwks", issuer=idp.issuer, ttl_s=0.05)
+    v = verifier(idp, cache=cache)
+    assert v.verify(idp.token()).name == "olga"
+    time.sleep(0.1)  # the cached key set is now older than its lifespan: the next use refetches
+    idp.down = True
+    assert v.verify(idp.token(idp.ec, kid="ec-1", alg="ES256")).name == "olga"
+    assert cache.fetches == 2  # it tried, failed, and used the keys it had
+    assert reason(v, idp.token(kid="rsa-9")).reason is FailReason.unknown_key  # not a 503: keys are known
+
+
 def test_from_settings(idp: IdP, settings) -> None:
     assert OidcVerifier.from_settings(with_auth(settings).auth) is None
     s = with_auth(settings, oidc_issuer=idp.issuer, oidc_audience=AUDIENCE, oidc_roles_claim="roles")

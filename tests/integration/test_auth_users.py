@@ -167,9 +167,33 @@ def test_demo_users_idempotent_and_private(conn, tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert len(repo.list_users(conn)) == 6  # no duplicates
     assert service.authenticate_token(conn, second["viewer"]).roles == {Role.viewer, Role.approver}  # kept
-    with pytest.raises(AuthFailed) as err:  # the previous demo tokens were replaced
-        service.authenticate_token(conn, first["operator"])
+    assert second == first  # still-valid demo tokens survive a restart: a token pasted into a UI keeps working
+
+    # A revoked token, another user's token in a slot, a token not in the file: those users get new ones.
+    service.revoke_token(conn, _token_id(conn, "operator"), by="root")
+    path.write_text(json.dumps({**first, "approver": first["admin"], "kb-editor": "pp_not-a-real-token"}))
+    third = ensure_demo_users(conn, tmp_path)
+    conn.commit()
+    changed = {n for n in third if third[n] != first[n]}
+    assert changed == {"operator", "approver", "kb-editor"}
+    assert json.loads(path.read_text()) == third
+    for name, token in third.items():
+        assert service.authenticate_token(conn, token).name == name
+    with pytest.raises(AuthFailed) as err:  # the replaced demo token of approver no longer works
+        service.authenticate_token(conn, first["approver"])
     assert err.value.reason is FailReason.revoked
+
+    path.unlink()  # the file is gone: nobody knows the old tokens, so they are all replaced
+    fourth = ensure_demo_users(conn, tmp_path)
+    conn.commit()
+    assert not set(fourth.values()) & set(third.values())
+    with pytest.raises(AuthFailed):
+        service.authenticate_token(conn, third["viewer"])
+
+
+def _token_id(conn, user: str) -> str:
+    (row,) = [t for t in repo.list_tokens(conn, user) if t["revoked_at"] is None]
+    return str(row["id"])
 
 
 def test_cli_users(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
