@@ -24,7 +24,7 @@ SET max_parallel_maintenance_workers = 1;
 -- name: create_index
 -- The production index, as core/migrations/0004_kb_hnsw.sql creates it (tests/unit/test_kb_hnsw_bench.py).
 CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
-    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 32, ef_construction = 128);
+    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 48, ef_construction = 200);
 
 -- name: count_vectors
 SELECT count(*) AS n FROM kb.sample_vectors;

@@ -245,7 +245,7 @@ DELETE FROM kb.sample_vectors;
 DROP INDEX kb.sample_vectors_embedding_idx;
 ALTER TABLE kb.sample_vectors ALTER COLUMN embedding TYPE vector(384);
 CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
-    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 32, ef_construction = 128);
+    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 48, ef_construction = 200);
 DROP INDEX kb.entries_embedding_idx;
 ALTER TABLE kb.entries ALTER COLUMN embedding TYPE vector(384) USING NULL;
 CREATE INDEX entries_embedding_idx ON kb.entries USING hnsw (embedding vector_cosine_ops);
