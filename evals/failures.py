@@ -128,6 +128,8 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
         "right_similar": sum(r["how"] == "similar" for r in right),
         "recall": recall,
         "wrong": len(wrong),
+        "wrong_exact": sum(r["how"] == "exact" for r in wrong),
+        "wrong_similar": sum(r["how"] == "similar" for r in wrong),
         "recall_at_zero_wrong": recall if not wrong else None,
         "possibly_related_shown": sum(r["got"] is None and bool(r["related"]) for r in rows),
         "possibly_related_contains_expected": sum(

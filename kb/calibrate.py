@@ -118,17 +118,23 @@ def summary(outcomes: Iterable[Outcome]) -> dict[str, Any]:
 
 
 def sweep(kb: MemoryKb, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Recall and wrong answers over a grid of the three answer bars (decisions recomputed per point)."""
-    saved = (fallback.ANSWER_SCORE, fallback.ANSWER_LEAD, fallback.ANSWER_KEY)
-    grid = itertools.product((0.4, 0.45, 0.5, 0.55, 0.6), (0.0, 0.04, 0.08, 0.12), (0.3, 0.4, 0.5, 0.6))
+    """Right and wrong answers over a grid of the answer bars (decisions recomputed per point)."""
+    names = ("ANSWER_SCORE", "ANSWER_LEAD", "ANSWER_KEY", "ANSWER_CHAR")
+    saved = [getattr(fallback, n) for n in names]
+    grid = itertools.product((0.45, 0.5, 0.55, 0.6), (0.0, 0.1, 0.15), (0.3, 0.4, 0.5, 0.6), (0.0, 0.5, 0.6))
     out = []
     try:
-        for score, lead, key in grid:
-            fallback.ANSWER_SCORE, fallback.ANSWER_LEAD, fallback.ANSWER_KEY = score, lead, key
+        for point in grid:
+            for name, value in zip(names, point, strict=True):
+                setattr(fallback, name, value)
             s = summary(kb.run(c) for c in cases)
-            out.append({"score": score, "lead": lead, "key": key, "right": s["right"], "wrong": s["wrong"]})
+            out.append(
+                dict(zip(("score", "lead", "key", "char"), point, strict=True))
+                | {"right": s["right"], "wrong": s["wrong"]}
+            )
     finally:
-        fallback.ANSWER_SCORE, fallback.ANSWER_LEAD, fallback.ANSWER_KEY = saved
+        for name, value in zip(names, saved, strict=True):
+            setattr(fallback, name, value)
     return sorted(out, key=lambda r: (r["wrong"], -r["right"]))
 
 

@@ -30,9 +30,10 @@ from kb.embedder import FINE, Vectors
 from kb.terms import compatible, family, module_family, pattern_words, stem, terms
 
 # Calibrated on kb/calibration_variants.jsonl (python -m kb.calibrate; kb/THRESHOLD.md).
-ANSWER_SCORE = 0.5
+ANSWER_SCORE = 0.45
 ANSWER_LEAD = 0.1
-ANSWER_KEY = 0.3
+ANSWER_KEY = 0.55
+ANSWER_CHAR = 0.5
 RELATED_SCORE = 0.25
 VETO_MARGIN = 0.15
 PATTERN_MASS = 6.0
@@ -220,6 +221,7 @@ class Profiles:
             and best.score >= ANSWER_SCORE
             and best.score - runner >= ANSWER_LEAD
             and best.key >= ANSWER_KEY
+            and best.char >= ANSWER_CHAR
         ):
             out.answer = best
         elif near_duplicate is not None:
