@@ -103,7 +103,7 @@ def _grep_runs(path: Path, runs: int) -> tuple[list[float], int]:
     return times, count
 
 
-def bench_analyse(size_mb: int = 100, hosts: int = 10_000, grep_runs: int = 15, parse_runs: int = 3) -> dict[str, Any]:
+def bench_analyse(size_mb: int = 100, hosts: int = 10_000, grep_runs: int = 15, parse_runs: int = 5) -> dict[str, Any]:
     """The analyser vs ``grep -c 'FAILED!'`` on the same generated log; ratio of the minimum times.
 
     grep reads the whole file (96 KiB reads) and counts the lines holding the literal; ~0.02 s

@@ -188,6 +188,10 @@ class StdoutParser:
             self._flush()
         if not line:
             return
+        if self._in_recap and (m := _RECAP.match(line)):
+            # Before the dispatch on the first character: a host may be called "fw-01" or "PLAYER-1".
+            self.t.recap_line(m.group(1), {k: int(v or 0) for k, v in zip(_RECAP_KEYS, m.groups()[1:], strict=True)})
+            return
         first = line[0]
         if first in "PTRN" and (m := _BANNER.match(line)):
             self._banner(m.group(1), m.group(2))
@@ -197,8 +201,6 @@ class StdoutParser:
             self.t.ignoring()
         elif first in "ocsri" and (m := _RESULT.match(line)):
             self.t.activity(m.group(1).partition(" -> ")[0].strip())
-        elif self._in_recap and (m := _RECAP.match(line)):
-            self.t.recap_line(m.group(1), {k: int(v or 0) for k, v in zip(_RECAP_KEYS, m.groups()[1:], strict=True)})
 
     def _banner(self, kind: str, name: str | None) -> None:
         self._in_recap = kind == "PLAY RECAP"

@@ -22,6 +22,7 @@ result is the same as feeding every line (tests/unit/test_kb_perf_parser.py comp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING
 
@@ -51,6 +52,19 @@ def _compile(pattern: bytes) -> re2._Regexp:
 
 
 _RX = _compile(_INTERESTING)
+# The first byte of every line _INTERESTING matches, ESC aside. In a region without ESC the scan looks
+# for "\n" + one of them: RE2 runs that with memchr on "\n" (100 MB: 25 ms against 190 ms for the
+# multi-line pattern), and each candidate line is checked with _RX at its start.
+_FIRST = frozenset(b"PTRNf.ri")
+_CANDIDATE = re2.compile(rb"\n[PTRNf.ri]", _RX.options)
+# Python's re, not RE2: its match groups are read in C (re2's wrapper builds them in Python); a prefix
+# match of one short line, no backtracking risk.
+_RECAP_B = re.compile(
+    rb"(\S+)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
+    rb"(?:\s+skipped=(\d+))?(?:\s+rescued=(\d+))?(?:\s+ignored=(\d+))?"
+)
+_CONTROL = bytes(range(32)) + b"\x7f"
+_RECAP_KEYS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
 _RX_OPEN = _compile(_INTERESTING + _PLAIN_OTHER)
 _RX_ALL = _compile(_INTERESTING + _PLAIN_ANY)
 
@@ -105,6 +119,20 @@ def text_regions(text: str, max_line: int) -> Iterator[bytes | list[str]]:
         yield [piece[:max_line].rstrip("\r\n") for piece in chunk.split("\n")]
 
 
+def _next_candidate(region: bytes, pos: int) -> int | None:
+    """Start of the first line at or after ``pos`` (a line start) that _RX matches; region without ESC."""
+    if pos < len(region) and region[pos] in _FIRST and _RX.match(region, pos):
+        return pos
+    while True:
+        m = _CANDIDATE.search(region, pos)
+        if m is None:
+            return None
+        start = int(m.start()) + 1
+        if _RX.match(region, start):
+            return start
+        pos = start
+
+
 class Skipper:
     """Feeds ``step(parser, line)`` the lines of each region that can matter; counts the others."""
 
@@ -131,25 +159,32 @@ class Skipper:
         p = self.p
         open_hosts = p.t.open_hosts if self.track else {}
         size = len(region)
+        plain = b"\x1b" not in region
         pos = 0  # start of the next line not yet accounted for
         while pos <= size:
             if p._pending is not None or p._in_recap:
                 end = region.find(b"\n", pos)
                 end = size if end == -1 else end
+                if p._pending is None and self._recap(region[pos:end]):
+                    pos = end + 1
+                    continue
                 self._one(region[pos:end])
                 pos = end + 1
                 continue
             if open_hosts:
                 self._refresh(open_hosts)
-                rx = _RX_ALL if self._odd else _RX_OPEN
+                m = (_RX_ALL if self._odd else _RX_OPEN).search(region, pos)
+                found = None if m is None else m.start()
+            elif plain:
+                found = _next_candidate(region, pos)
             else:
-                rx = _RX
-            m = rx.search(region, pos)
-            if m is None:
+                m = _RX.search(region, pos)
+                found = None if m is None else m.start()
+            if found is None:
                 self._skip(region, pos, size, open_hosts)
                 p.lines += region.count(b"\n", pos, size) + 1
                 return
-            at = m.start()
+            at = found
             nl = region.rfind(b"\n", pos, at)
             start = pos if nl == -1 else nl + 1
             if start > pos:
@@ -159,6 +194,22 @@ class Skipper:
             end = size if end == -1 else end
             self._one(region[start:end])
             pos = end + 1
+
+    def _recap(self, raw: bytes) -> bool:
+        """A plain recap line read in C (what StdoutParser.feed does with it, without the per-line Python).
+
+        Only printable ASCII (a trailing CR aside): there RE2's and Python's ``\\s``/``\\S`` agree.
+        """
+        line = raw.rstrip(b"\r")
+        if not line.isascii() or len(line.translate(None, _CONTROL)) != len(line):
+            return False
+        m = _RECAP_B.match(line)
+        if m is None:
+            return False
+        host = m.group(1).decode("utf-8", errors="replace")
+        self.p.lines += 1
+        self.p.t.recap_line(host, {k: int(v or 0) for k, v in zip(_RECAP_KEYS, m.groups()[1:], strict=True)})
+        return True
 
     def _one(self, raw: bytes) -> None:
         line = raw.decode("utf-8", errors="replace")

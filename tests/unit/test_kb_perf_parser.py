@@ -168,3 +168,20 @@ def test_first_pass_answers_when_the_recap_decides_and_reads_again_when_it_does_
     assert _scan("\n".join(rescued), track=False).t.followed_matters()
     assert _scan("\n".join(failing), track=False).t.followed_matters()  # no recap: a cut-off log
     assert [f.ignored for f in parse_stdout("\n".join(rescued)).ignored] == ["rescued"]
+
+
+def test_recap_lines_of_hosts_named_like_keywords_are_read():
+    log = "\n".join(
+        [
+            "PLAY [p] ***",
+            "TASK [t] ***",
+            'fatal: [fe-01]: FAILED! => {"msg": "boom"}',
+            "PLAY RECAP ***",
+            "fe-01 : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0",
+            "PLAYER-1 : ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+            "ok-host : ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        ]
+    )
+    for a in (parse_stdout(log), parse_lines(log)):
+        assert set(a.recap) == {"fe-01", "PLAYER-1", "ok-host"} and a.recap["fe-01"]["failed"] == 1
+        assert [f.host for f in a.failures] == ["fe-01"]
