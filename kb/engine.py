@@ -28,6 +28,8 @@ NEIGHBOURS = 20
 # The char cosine (kb.embedder.FINE) at which a stored sample's near-duplicate answers alone; it was
 # the whole fallback's threshold before (kb/THRESHOLD.md, "Near-duplicate threshold").
 NEAR_DUPLICATE = 0.97
+# At most this many model calls per analysis (distinct failure texts; the rest keep "possibly related").
+MAX_LLM_CALLS = 20
 
 
 def compiled_kb(conn: repo.Conn) -> CompiledKb:
@@ -94,22 +96,25 @@ def decide_many(
     if not items:
         return []
     prof = profiles(conn)
-    vectors = embedder.embed([t for t, _ in items])
-    out: list[MatchResult] = []
-    for (text, module), vector in zip(items, vectors, strict=True):
+    distinct = list(dict.fromkeys(items))  # a fleet failing alike repeats one text many times
+    vectors = embedder.embed([t for t, _ in distinct])
+    llm_calls = 0
+    done: dict[tuple[str, str | None], MatchResult] = {}
+    for (text, module), vector in zip(distinct, vectors, strict=True):
         rows = repo.nearest_samples(conn, embedder.name, vector, NEIGHBOURS)
         d = prof.decide(text, module, [r["slug"] for r in rows], near_duplicate=NEAR_DUPLICATE)
         answer, via = d.answer, "signals"
-        if answer is None and chooser is not None and d.related:
+        if answer is None and chooser is not None and d.related and llm_calls < MAX_LLM_CALLS:
+            llm_calls += 1
             pick = chooser(text, d.candidates[:5])
             answer = prof.verify_choice(d, pick) if pick else None
             via = "llm"
         if answer is None:
-            out.append(MatchResult(None, _related(d)))
+            done[(text, module)] = MatchResult(None, _related(d))
             continue
         match = KbMatch(slug=answer.slug, kind=MatchKind.similar, score=answer.score, via=via)
-        out.append(MatchResult(match, tuple(r for r in _related(d) if r.slug != answer.slug)))
-    return out
+        done[(text, module)] = MatchResult(match, tuple(r for r in _related(d) if r.slug != answer.slug))
+    return [done[item] for item in items]
 
 
 def similar(conn: repo.Conn, embedder: Embedder, text: str, module: str | None = None) -> KbMatch | None:

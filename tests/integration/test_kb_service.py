@@ -249,3 +249,22 @@ def test_effectiveness_counts_hits_and_hosts_fixed_by_a_later_job(conn, settings
     assert f'patchpilot_kb_entry_hits{{slug="{slug}"}} {float(after["hits"])}' in text
     trend = effectiveness.unmatched_trend(conn)
     assert sum(d["failures"] for d in trend) == len([s for s in stored if s.match is None])
+
+
+def test_llm_chooser_is_asked_once_per_distinct_text_and_at_most_max_times(conn, settings):
+    from kb.embedder import HashingEmbedder
+
+    asked: list[str] = []
+
+    def chooser(text, candidates):
+        asked.append(text)
+        return candidates[0].slug
+
+    expired = "E: Release file for http://a.example/debian/dists/x/InRelease is expired (invalid since {}d)."
+    items = [(expired.format(1), "ansible.builtin.apt")] * 30
+    items += [(expired.format(n), "ansible.builtin.apt") for n in range(2, 40)]
+    results = engine.decide_many(conn, HashingEmbedder(), items, chooser)
+    assert len(results) == len(items) and len({id(r) for r in results[:30]}) == 1
+    assert asked.count(expired.format(1)) == 1 and len(asked) == engine.MAX_LLM_CALLS
+    # A pick is taken only when the entry's own words back it; whatever was taken says so.
+    assert all(r.match is None or r.match.via == "llm" for r in results)
