@@ -30,7 +30,7 @@ CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
 SELECT count(*) AS n FROM kb.sample_vectors;
 
 -- name: exact_nearest
--- The baseline: nearest_samples of kb/queries.sql ordered by the exact distance, run with index scans off.
+-- The baseline: nearest_samples of kb/store/queries.sql ordered by the exact distance, run with index scans off.
 SELECT e.slug, v.kind, 1 - (v.embedding <=> %(vector)s) AS score
 FROM kb.sample_vectors v JOIN kb.entries e ON e.id = v.entry_id
 WHERE v.embedder = %(embedder)s AND e.enabled

@@ -238,7 +238,7 @@ ALTER TABLE ops.failures ADD COLUMN match_via text CHECK (match_via IN ('signals
 CREATE INDEX failures_slug_job_idx ON ops.failures (kb_slug, job_id) WHERE kb_slug IS NOT NULL;
 CREATE INDEX unmatched_members_seen_idx ON kb.unmatched_members (seen_at);
 
--- The stored vectors shrink to 384 dimensions (kb.embedder.DIM): the index only finds candidates and
+-- The stored vectors shrink to 384 dimensions (kb.analysis.embedder.DIM): the index only finds candidates and
 -- the fallback scores them with its own 2000-d vectors, so p95 at 100,000 vectors drops under 5 ms
 -- (kb/THRESHOLD.md). Old vectors are dropped; kb.engine.ensure_vectors embeds every entry again.
 DELETE FROM kb.sample_vectors;

@@ -2,9 +2,9 @@
 
 Runs every variant of the given sets (default: kb/calibration_variants.jsonl, our own; never
 evals/) through the production decision in memory: exact RE2 patterns first, then the nearest
-samples by exact cosine (what the HNSW index approximates) and ``kb.fallback.Profiles.decide``.
+samples by exact cosine (what the HNSW index approximates) and ``kb.analysis.fallback.Profiles.decide``.
 Prints the outcome at the current bars and a sweep of the bars: for each, the variants answered
-right, the wrong answers and the "possibly related" counts. The bars in kb.fallback are chosen
+right, the wrong answers and the "possibly related" counts. The bars in kb.analysis.fallback are chosen
 as the most recall with zero wrong answers, preferring the widest margin.
 
 A variant line: ``{"id", "text", "module"?, "tool"?, "expected": slug | null, "kind": "reworded" | "near_miss"}``.
@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from kb import fallback
-from kb.embedder import Embedder, HashingEmbedder
+from kb.analysis import fallback
+from kb.analysis.embedder import Embedder, HashingEmbedder
+from kb.analysis.fallback import Decision, Profiles
+from kb.analysis.matcher import CompiledKb
 from kb.engine import NEAR_DUPLICATE, NEIGHBOURS
-from kb.fallback import Decision, Profiles
-from kb.matcher import CompiledKb
-from kb.seedfile import load_file
+from kb.store.seedfile import load_file
 
 HERE = Path(__file__).parent
 VARIANTS = HERE / "calibration_variants.jsonl"

@@ -2,7 +2,7 @@
 
 The compiled pattern set is cached per database and KB version (``kb.meta``, bumped by a
 trigger on every change to ``kb.entries``), so a process recompiles only after an edit.
-The similarity fallback (kb.fallback) answers only when its independent signals agree and is
+The similarity fallback (kb.analysis.fallback) answers only when its independent signals agree and is
 labelled ``similar`` with its score; below its bars, candidates are returned as "possibly
 related" with their scores, never as the answer.
 """
@@ -14,18 +14,18 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from core.enums import MatchKind
-from kb import repository as repo
-from kb.embedder import Embedder
-from kb.fallback import Decision, Profiles, Scored
-from kb.matcher import CompiledKb
+from kb.analysis.embedder import Embedder
+from kb.analysis.fallback import Decision, Profiles, Scored
+from kb.analysis.matcher import CompiledKb
 from kb.models import Failure, KbMatch, MatchResult, Related
+from kb.store import repository as repo
 
 _CACHE: OrderedDict[tuple[str, int], CompiledKb] = OrderedDict()
 _LOCK = threading.Lock()
 _PROFILES: OrderedDict[tuple[str, int], Profiles] = OrderedDict()
 _CACHE_SIZE = 8
 NEIGHBOURS = 20
-# The char cosine (kb.embedder.FINE) at which a stored sample's near-duplicate answers alone; it was
+# The char cosine (kb.analysis.embedder.FINE) at which a stored sample's near-duplicate answers alone; it was
 # the whole fallback's threshold before (kb/THRESHOLD.md, "Near-duplicate threshold").
 NEAR_DUPLICATE = 0.97
 # At most this many model calls per analysis (distinct failure texts; the rest keep "possibly related").
@@ -87,7 +87,7 @@ def decide_many(
     items: list[tuple[str, str | None]],
     chooser: Chooser | None = None,
 ) -> list[MatchResult]:
-    """The fallback for ``(text, module)`` pairs no pattern matched (kb.fallback; kb/THRESHOLD.md).
+    """The fallback for ``(text, module)`` pairs no pattern matched (kb.analysis.fallback; kb/THRESHOLD.md).
 
     The nearest samples give candidates; ``Profiles.decide`` answers only when its signals agree.
     With a ``chooser`` (an LLM), a failure the signals leave open may still be answered by the

@@ -9,9 +9,10 @@ import pytest
 from core.db import connect
 from core.errors import InvalidPattern, SampleMismatch
 from evals.failures import evaluate
-from kb import engine, entries, repository
+from kb import engine, entries
 from kb.models import EntryIn
 from kb.service import analyse_job, job_failures, reanalyse_job
+from kb.store import repository
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +123,7 @@ def test_disabled_entry_stops_matching(conn):
 
 
 def test_similarity_fallback_is_labelled_with_its_score(conn, settings):
-    from kb.embedder import HashingEmbedder
+    from kb.analysis.embedder import HashingEmbedder
 
     emb = HashingEmbedder(threshold=settings.kb.similarity_threshold)
     # Same cause as dpkg-interrupted, in a wording no pattern covers.
@@ -135,7 +136,7 @@ def test_similarity_fallback_is_labelled_with_its_score(conn, settings):
 
 
 def test_below_the_bar_is_possibly_related_never_the_answer(conn, settings):
-    from kb.embedder import HashingEmbedder
+    from kb.analysis.embedder import HashingEmbedder
 
     emb = HashingEmbedder(threshold=settings.kb.similarity_threshold)
     # A near-miss: apt's *expired* Release file is not the clock-behind "not valid yet" entry.
@@ -229,7 +230,7 @@ def test_secrets_in_kb_text_are_redacted_in_entry_history_and_audit(conn):
 
 
 def test_effectiveness_counts_hits_and_hosts_fixed_by_a_later_job(conn, settings):
-    from kb import effectiveness
+    from kb.store import effectiveness
 
     log = (LOGS / "dnf-disk-full.log").read_text()
     job = _job(conn, log)
@@ -252,7 +253,7 @@ def test_effectiveness_counts_hits_and_hosts_fixed_by_a_later_job(conn, settings
 
 
 def test_llm_chooser_is_asked_once_per_distinct_text_and_at_most_max_times(conn, settings):
-    from kb.embedder import HashingEmbedder
+    from kb.analysis.embedder import HashingEmbedder
 
     asked: list[str] = []
 

@@ -10,10 +10,10 @@ from typing import Any, ClassVar
 
 import pytest
 
-from kb import fallback
+from kb.analysis import fallback
+from kb.analysis.chooser import openai_chooser, parse_pick
+from kb.analysis.fallback import Profiles
 from kb.calibrate import VARIANTS, MemoryKb, load_variants, summary
-from kb.chooser import openai_chooser, parse_pick
-from kb.fallback import Profiles
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import pytest
 from bench.kb import _generic_plan, index_ddl
 from core.db import connect
 from core.migrate import MIGRATIONS_DIR
-from kb import repository as repo
-from kb.embedder import DIM
+from kb.analysis.embedder import DIM
+from kb.store import repository as repo
 
 _ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""The block scan (kb.scan) gives exactly what feeding every line gives, on any input."""
+"""The block scan (kb.analysis.scan) gives exactly what feeding every line gives, on any input."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.parser import _BLOCK, MAX_LINE_BYTES, _iter_binary, parse_lines, parse_stdout
-from kb.scan import binary_regions, text_regions
+from kb.analysis.parser import _BLOCK, MAX_LINE_BYTES, _iter_binary, parse_lines, parse_stdout
+from kb.analysis.scan import binary_regions, text_regions
 
 LOGS = Path(__file__).resolve().parents[2] / "evals" / "logs"
 
@@ -51,7 +51,7 @@ _LINES = [
     "ignored: [h2]",
     "h : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=1 ignored=0",
     "h2 : ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-    # The recap decides alone (kb.parser's first pass is then the answer): failures, no rescue.
+    # The recap decides alone (kb.analysis.parser's first pass is then the answer): failures, no rescue.
     "h : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0",
     "h2 : ok=1 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0",
     "FAILED - RETRYING: [h]: x (3 retries left).",
@@ -155,7 +155,7 @@ def test_text_regions_fall_back_for_surrogates_and_long_lines():
 
 
 def test_first_pass_answers_when_the_recap_decides_and_reads_again_when_it_does_not():
-    from kb.parser import _scan
+    from kb.analysis.parser import _scan
 
     failing = ["TASK [a] ***", 'fatal: [web-1]: FAILED! => {"msg": "m"}', "TASK [b] ***", "ok: [web-1]"]
     decided = [*failing, "PLAY RECAP ***", "web-1 : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0"]

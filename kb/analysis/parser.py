@@ -1,6 +1,6 @@
 r"""Read AWX job stdout (``format=txt`` or ``ansi``) into typed failures, streaming.
 
-The log is read in blocks; kb.scan finds the few lines that can change the result and only
+The log is read in blocks; kb.analysis.scan finds the few lines that can change the result and only
 those are parsed in Python (same result as ``parse_lines``, which feeds every line). Memory
 stays bounded by the block and the longest result kept (``MAX_RESULT_CHARS``), not by the log.
 ANSI colour codes and CR are dropped; a cut-off log still yields what it holds; input that
@@ -44,9 +44,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+from kb.analysis.scan import Skipper, binary_regions, text_regions
+from kb.analysis.tracker import Tracker
 from kb.models import Analysis
-from kb.scan import Skipper, binary_regions, text_regions
-from kb.tracker import Tracker
 
 # A result JSON above this is cut (AWX itself drops event results over 700,000 chars).
 MAX_RESULT_CHARS = 2 * 1024 * 1024
@@ -105,7 +105,7 @@ _BLOCK = 1 << 20
 def _iter_binary(f: IO[bytes]) -> Iterator[str]:
     """Read 1 MiB blocks and split them in C; a line over MAX_LINE_BYTES keeps its head only.
 
-    The same block splitting as the fast path (kb.scan.binary_regions), decoded line by line.
+    The same block splitting as the fast path (kb.analysis.scan.binary_regions), decoded line by line.
     """
     for region in binary_regions(f, _BLOCK, MAX_LINE_BYTES):
         yield from region.decode("utf-8", errors="replace").split("\n")
@@ -292,7 +292,7 @@ def _step(parser: StdoutParser, line: str) -> None:
 def parse_stdout(source: str | bytes | IO[bytes] | IO[str] | Iterable[str]) -> Analysis:
     """Parse a whole log (text, bytes, a binary/text file or an iterable of lines); never raises.
 
-    Text, bytes and binary files are scanned in blocks (kb.scan): only the lines that can change
+    Text, bytes and binary files are scanned in blocks (kb.analysis.scan): only the lines that can change
     the result reach Python, with the same result as feeding every line. A first pass skips the
     plain results of hosts that failed earlier; when the recap leaves a verdict depending on them
     (``Tracker.followed_matters``: no recap, a rescue) the log is read again with them, from the

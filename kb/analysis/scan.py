@@ -3,7 +3,7 @@ r"""Hand the stdout parser only the lines that can change its result; skip the r
 Most lines of a big log are plain ``ok:``/``changed:``/``skipping:`` results and task output.
 The parser acts on a line only when it is a banner, a failed/fatal result, ``...ignoring``, a
 ``rescued:``/``ignored:`` result, a recap line, part of a multi-line result, or a plain result
-of a host whose failure a later result would show as rescued (kb.tracker). This module finds
+of a host whose failure a later result would show as rescued (kb.analysis.tracker). This module finds
 those lines in blocks of bytes with one RE2 scan (DFA, no per-line Python), counts the others
 with ``bytes.count``, and feeds each found line to the same per-line step as before, so the
 result is the same as feeding every line (tests/unit/test_kb_perf_parser.py compares both):
@@ -14,7 +14,7 @@ result is the same as feeding every line (tests/unit/test_kb_perf_parser.py comp
   checked against the open hosts with one set lookup per line (in C); any other plain result
   (delegated, with a result or an item) is fed.
 
->>> from kb.parser import parse_stdout
+>>> from kb.analysis.parser import parse_stdout
 >>> a = parse_stdout(b"TASK [t] ***\nok: [a]\nfatal: [b]: FAILED! => {}\nchanged: [a]\n")
 >>> [(f.host, f.line) for f in a.failures], a.lines
 ([('b', 3)], 4)
@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING
 import re2
 
 if TYPE_CHECKING:
-    from kb.parser import StdoutParser
+    from kb.analysis.parser import StdoutParser
 
 # Blocks and text chunks of ~1 MiB: memory stays flat, the per-block overhead negligible.
 TEXT_CHUNK = 1 << 20
@@ -70,7 +70,7 @@ _RX_ALL = _compile(_INTERESTING + _PLAIN_ANY)
 
 
 def binary_regions(f: IO[bytes], block_size: int, max_line: int) -> Iterator[bytes]:
-    """Runs of complete lines (joined by LF, no final LF); kb.parser._iter_binary decodes the same runs."""
+    """Runs of complete lines (joined by LF, no final LF); kb.analysis.parser._iter_binary decodes the same runs."""
     carry = b""
     skipping = False  # inside the unread tail of an over-long line
     while True:
@@ -102,7 +102,7 @@ def binary_regions(f: IO[bytes], block_size: int, max_line: int) -> Iterator[byt
 
 def text_regions(text: str, max_line: int) -> Iterator[bytes | list[str]]:
     """Chunks of complete lines of ``text``: UTF-8 bytes, or the lines themselves (as
-    kb.parser._iter_text makes them) when a chunk cannot be encoded or may hold an over-long line."""
+    kb.analysis.parser._iter_text makes them) when a chunk cannot be encoded or may hold an over-long line."""
     end = len(text) - 1 if text.endswith("\n") else len(text)
     pos = 0
     while text and pos <= end:
@@ -143,7 +143,7 @@ class Skipper:
         self.step = step
         self.text = text  # lines come from a str: trailing CRs are dropped, as _iter_text does
         # track=False: plain results of hosts with an open failure are not looked at (the first pass of
-        # kb.parser.parse_stdout, taken only when the recap makes them irrelevant: Tracker.followed_matters).
+        # kb.analysis.parser.parse_stdout, taken only when the recap makes them irrelevant: Tracker.followed_matters).
         self.track = track
         self._forms: set[bytes] = set()  # exact plain lines of every host that had an open failure
         self._formed: set[str] = set()
