@@ -59,11 +59,12 @@ _FIRST = frozenset(b"PTRNf.ri")
 _CANDIDATE = re2.compile(rb"\n[PTRNf.ri]", _RX.options)
 # Python's re, not RE2: its match groups are read in C (re2's wrapper builds them in Python); a prefix
 # match of one short line, no backtracking risk.
+# A recap line whose host is printable ASCII and whose fields are separated by spaces or tabs: there
+# it gives the same groups as StdoutParser's _RECAP on the decoded line (anything else is fed to it).
 _RECAP_B = re.compile(
-    rb"(\S+)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
-    rb"(?:\s+skipped=(\d+))?(?:\s+rescued=(\d+))?(?:\s+ignored=(\d+))?"
+    rb"([!-~]+)[ \t]*: ok=(\d+)[ \t]+changed=(\d+)[ \t]+unreachable=(\d+)[ \t]+failed=(\d+)"
+    rb"(?:[ \t]+skipped=(\d+))?(?:[ \t]+rescued=(\d+))?(?:[ \t]+ignored=(\d+))?[^\n]*"
 )
-_CONTROL = bytes(range(32)) + b"\x7f"
 _RECAP_KEYS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
 _RX_OPEN = _compile(_INTERESTING + _PLAIN_OTHER)
 _RX_ALL = _compile(_INTERESTING + _PLAIN_ANY)
@@ -163,11 +164,12 @@ class Skipper:
         pos = 0  # start of the next line not yet accounted for
         while pos <= size:
             if p._pending is not None or p._in_recap:
+                if p._pending is None:
+                    pos = self._recap(region, pos)
+                    if pos > size:
+                        return
                 end = region.find(b"\n", pos)
                 end = size if end == -1 else end
-                if p._pending is None and self._recap(region[pos:end]):
-                    pos = end + 1
-                    continue
                 self._one(region[pos:end])
                 pos = end + 1
                 continue
@@ -195,21 +197,22 @@ class Skipper:
             self._one(region[start:end])
             pos = end + 1
 
-    def _recap(self, raw: bytes) -> bool:
-        """A plain recap line read in C (what StdoutParser.feed does with it, without the per-line Python).
-
-        Only printable ASCII (a trailing CR aside): there RE2's and Python's ``\\s``/``\\S`` agree.
-        """
-        line = raw.rstrip(b"\r")
-        if not line.isascii() or len(line.translate(None, _CONTROL)) != len(line):
-            return False
-        m = _RECAP_B.match(line)
-        if m is None:
-            return False
-        host = m.group(1).decode("utf-8", errors="replace")
-        self.p.lines += 1
-        self.p.t.recap_line(host, {k: int(v or 0) for k, v in zip(_RECAP_KEYS, m.groups()[1:], strict=True)})
-        return True
+    def _recap(self, region: bytes, pos: int) -> int:
+        """Plain recap lines from ``pos`` on, read in C (what StdoutParser.feed does with them, without the
+        per-line Python); returns the start of the first line that is not one."""
+        p = self.p
+        match = _RECAP_B.match
+        while True:
+            m = match(region, pos)
+            if m is None:
+                return pos
+            p.lines += 1
+            p.t.recap_line(
+                m.group(1).decode("ascii"), {k: int(v or 0) for k, v in zip(_RECAP_KEYS, m.groups()[1:], strict=True)}
+            )
+            pos = m.end() + 1
+            if pos > len(region):
+                return pos
 
     def _one(self, raw: bytes) -> None:
         line = raw.decode("utf-8", errors="replace")

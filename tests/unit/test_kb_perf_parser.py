@@ -185,3 +185,21 @@ def test_recap_lines_of_hosts_named_like_keywords_are_read():
     for a in (parse_stdout(log), parse_lines(log)):
         assert set(a.recap) == {"fe-01", "PLAYER-1", "ok-host"} and a.recap["fe-01"]["failed"] == 1
         assert [f.host for f in a.failures] == ["fe-01"]
+
+
+def test_recap_read_in_c_equals_line_by_line_for_odd_recap_lines():
+    recap = [
+        "PLAY RECAP ***",
+        "web-1 : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0\r",
+        "\x1b[0;31mweb-2\x1b[0m : ok=1 changed=0 unreachable=0 failed=1",
+        "wéb-3 : ok=2 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "web-4\t: ok=3\tchanged=0 unreachable=1 failed=0 trailing words",
+        "",
+        "web-5 : ok=x changed=0 unreachable=0 failed=0",
+        "web-6 : ok=1 changed=0 unreachable=0 failed=0",
+    ]
+    log = "\n".join(["TASK [t] ***", 'fatal: [web-1]: FAILED! => {"msg": "m"}', *recap])
+    for source in (log, log.encode(), io.BytesIO(log.encode())):
+        a = parse_stdout(source)
+        assert a == parse_lines(log)
+    assert set(parse_lines(log).recap) == {"web-1", "web-2", "wéb-3", "web-4", "web-6"}
