@@ -7,7 +7,7 @@ Kept out of the production packages (issue 14): ``bench/`` may import ``evals``;
   analyser's peak RSS (target <= 300 MB).
 - ``bench_matching``: 10,000 failures against KBs of 100 and 10,000 entries (ratio target <= 3);
   building the RE2 set is timed apart (one-time per KB version).
-- ``bench_similarity``: the production similarity query (kb.repository.nearest_samples) over N
+- ``bench_similarity``: the production similarity query (kb.store.repository.nearest_samples) over N
   sample vectors, latency p50/p95, HNSW vs exact scan (plans shown), recall@1 (target >= 0.99)."""
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ import numpy as np
 
 from core.db import connect
 from core.sql import Queries
-from kb import repository as repo
-from kb.embedder import HashingEmbedder
+from kb.analysis.embedder import HashingEmbedder
+from kb.analysis.matcher import CompiledKb
 from kb.engine import NEIGHBOURS
 from kb.entries import SEED_PATH
-from kb.matcher import CompiledKb
-from kb.seedfile import load_file
+from kb.store import repository as repo
+from kb.store.seedfile import load_file
 
 Q = Queries(__file__, "kb.sql")
 SEED = SEED_PATH
@@ -79,7 +79,7 @@ def generate_log(path: Path, size_mb: int = 100, hosts: int = 10_000, fail_every
 
 _ANALYSE_CHILD = """
 import json, resource, sys, time
-from kb.parser import parse_stdout
+from kb.analysis.parser import parse_stdout
 times = []
 for _ in range(int(sys.argv[2])):
     t = time.perf_counter()
@@ -103,7 +103,7 @@ def _grep_runs(path: Path, runs: int) -> tuple[list[float], int]:
     return times, count
 
 
-def bench_analyse(size_mb: int = 100, hosts: int = 10_000, grep_runs: int = 15, parse_runs: int = 3) -> dict[str, Any]:
+def bench_analyse(size_mb: int = 100, hosts: int = 10_000, grep_runs: int = 15, parse_runs: int = 5) -> dict[str, Any]:
     """The analyser vs ``grep -c 'FAILED!'`` on the same generated log; ratio of the minimum times.
 
     grep reads the whole file (96 KiB reads) and counts the lines holding the literal; ~0.02 s
@@ -203,7 +203,7 @@ def bench_matching(failures: int = 10_000, sizes: tuple[int, ...] = (100, 10_000
 # (A first version used a sample vector plus Gaussian noise per dimension: every cluster is then
 # a ball of ~n/117 equidistant points, the worst case for a graph index and unlike text vectors.)
 # The vectors go into the production tables (one kb.entries row each) under the production index
-# DDL, and the HNSW side is kb.repository.nearest_samples itself: its search settings, re-ranking
+# DDL, and the HNSW side is kb.store.repository.nearest_samples itself: its search settings, re-ranking
 # and the generic plan psycopg prepares after five calls are what is measured.
 _SWAP = 0.25
 _CHUNK = 2000
@@ -241,7 +241,7 @@ def _generic_plan(conn: Any) -> list[str]:
 def bench_similarity(url: str, n: int = 100_000, queries: int = 200, exact_queries: int = 50) -> dict[str, Any]:
     """Over a server URL: a throwaway migrated database, ``n`` sample vectors, HNSW vs exact scan.
 
-    HNSW = ``kb.repository.nearest_samples`` (production settings, query and index). Recall@1
+    HNSW = ``kb.store.repository.nearest_samples`` (production settings, query and index). Recall@1
     compares its first answer with the exact nearest neighbour computed in numpy over all ``n``
     vectors (float32 cosine). The exact scan (the same query ordered by the exact distance, index
     scans disabled, plan in ``explain``) runs on a connection that never prepares statements

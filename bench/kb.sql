@@ -24,13 +24,13 @@ SET max_parallel_maintenance_workers = 1;
 -- name: create_index
 -- The production index, as core/migrations/0004_kb_hnsw.sql creates it (tests/unit/test_kb_hnsw_bench.py).
 CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
-    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 32, ef_construction = 128);
+    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 48, ef_construction = 200);
 
 -- name: count_vectors
 SELECT count(*) AS n FROM kb.sample_vectors;
 
 -- name: exact_nearest
--- The baseline: nearest_samples of kb/queries.sql ordered by the exact distance, run with index scans off.
+-- The baseline: nearest_samples of kb/store/queries.sql ordered by the exact distance, run with index scans off.
 SELECT e.slug, v.kind, 1 - (v.embedding <=> %(vector)s) AS score
 FROM kb.sample_vectors v JOIN kb.entries e ON e.id = v.entry_id
 WHERE v.embedder = %(embedder)s AND e.enabled

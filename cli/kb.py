@@ -159,7 +159,8 @@ def eval_variants_command(
         console.print(
             f"cases {report['cases']}  expected an entry {report['expected_an_entry']}  right {report['right']} "
             f"(exact {report['right_exact']}, similar {report['right_similar']})  recall {report['recall']}  "
-            f"wrong {report['wrong']}  recall at zero wrong {report['recall_at_zero_wrong']}  "
+            f"wrong {report['wrong']} (exact patterns {report['wrong_exact']}, similarity {report['wrong_similar']})  "
+            f"recall at zero wrong {report['recall_at_zero_wrong']}  "
             f"possibly related shown {report['possibly_related_shown']} "
             f"(holding the expected entry: {report['possibly_related_contains_expected']})"
         )

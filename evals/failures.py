@@ -22,9 +22,9 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from core.db import connect
 from core.migrate import migrate
 from core.settings import Settings
+from kb.analysis.chooser import make_chooser
+from kb.analysis.embedder import make_embedder
 from kb.calibrate import load_variants
-from kb.chooser import make_chooser
-from kb.embedder import make_embedder
 from kb.engine import match_detail, match_failures
 from kb.entries import SEED_PATH, import_file
 from kb.models import Failure
@@ -128,6 +128,8 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
         "right_similar": sum(r["how"] == "similar" for r in right),
         "recall": recall,
         "wrong": len(wrong),
+        "wrong_exact": sum(r["how"] == "exact" for r in wrong),
+        "wrong_similar": sum(r["how"] == "similar" for r in wrong),
         "recall_at_zero_wrong": recall if not wrong else None,
         "possibly_related_shown": sum(r["got"] is None and bool(r["related"]) for r in rows),
         "possibly_related_contains_expected": sum(
@@ -135,7 +137,7 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
         ),
         "by_kind": by_kind,
         "method": "exact RE2 patterns, then nearest samples (HNSW) re-ranked by word, key-term and "
-        "package-manager agreement (kb/fallback.py); the LLM picks among candidates only when configured",
+        "package-manager agreement (kb/analysis/fallback.py); the LLM picks among candidates only when configured",
         "wrong_cases": wrong,
     }
 

@@ -2,9 +2,9 @@
 
 Runs every variant of the given sets (default: kb/calibration_variants.jsonl, our own; never
 evals/) through the production decision in memory: exact RE2 patterns first, then the nearest
-samples by exact cosine (what the HNSW index approximates) and ``kb.fallback.Profiles.decide``.
+samples by exact cosine (what the HNSW index approximates) and ``kb.analysis.fallback.Profiles.decide``.
 Prints the outcome at the current bars and a sweep of the bars: for each, the variants answered
-right, the wrong answers and the "possibly related" counts. The bars in kb.fallback are chosen
+right, the wrong answers and the "possibly related" counts. The bars in kb.analysis.fallback are chosen
 as the most recall with zero wrong answers, preferring the widest margin.
 
 A variant line: ``{"id", "text", "module"?, "tool"?, "expected": slug | null, "kind": "reworded" | "near_miss"}``.
@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from kb import fallback
-from kb.embedder import Embedder, HashingEmbedder
+from kb.analysis import fallback
+from kb.analysis.embedder import Embedder, HashingEmbedder
+from kb.analysis.fallback import Decision, Profiles
+from kb.analysis.matcher import CompiledKb
 from kb.engine import NEAR_DUPLICATE, NEIGHBOURS
-from kb.fallback import Decision, Profiles
-from kb.matcher import CompiledKb
-from kb.seedfile import load_file
+from kb.store.seedfile import load_file
 
 HERE = Path(__file__).parent
 VARIANTS = HERE / "calibration_variants.jsonl"
@@ -118,17 +118,23 @@ def summary(outcomes: Iterable[Outcome]) -> dict[str, Any]:
 
 
 def sweep(kb: MemoryKb, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Recall and wrong answers over a grid of the three answer bars (decisions recomputed per point)."""
-    saved = (fallback.ANSWER_SCORE, fallback.ANSWER_LEAD, fallback.ANSWER_KEY)
-    grid = itertools.product((0.4, 0.45, 0.5, 0.55, 0.6), (0.0, 0.04, 0.08, 0.12), (0.3, 0.4, 0.5, 0.6))
+    """Right and wrong answers over a grid of the answer bars (decisions recomputed per point)."""
+    names = ("ANSWER_SCORE", "ANSWER_LEAD", "ANSWER_KEY", "ANSWER_CHAR")
+    saved = [getattr(fallback, n) for n in names]
+    grid = itertools.product((0.45, 0.5, 0.55, 0.6), (0.0, 0.1, 0.15), (0.3, 0.4, 0.5, 0.6), (0.0, 0.5, 0.6))
     out = []
     try:
-        for score, lead, key in grid:
-            fallback.ANSWER_SCORE, fallback.ANSWER_LEAD, fallback.ANSWER_KEY = score, lead, key
+        for point in grid:
+            for name, value in zip(names, point, strict=True):
+                setattr(fallback, name, value)
             s = summary(kb.run(c) for c in cases)
-            out.append({"score": score, "lead": lead, "key": key, "right": s["right"], "wrong": s["wrong"]})
+            out.append(
+                dict(zip(("score", "lead", "key", "char"), point, strict=True))
+                | {"right": s["right"], "wrong": s["wrong"]}
+            )
     finally:
-        fallback.ANSWER_SCORE, fallback.ANSWER_LEAD, fallback.ANSWER_KEY = saved
+        for name, value in zip(names, saved, strict=True):
+            setattr(fallback, name, value)
     return sorted(out, key=lambda r: (r["wrong"], -r["right"]))
 
 

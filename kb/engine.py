@@ -2,7 +2,7 @@
 
 The compiled pattern set is cached per database and KB version (``kb.meta``, bumped by a
 trigger on every change to ``kb.entries``), so a process recompiles only after an edit.
-The similarity fallback (kb.fallback) answers only when its independent signals agree and is
+The similarity fallback (kb.analysis.fallback) answers only when its independent signals agree and is
 labelled ``similar`` with its score; below its bars, candidates are returned as "possibly
 related" with their scores, never as the answer.
 """
@@ -14,20 +14,22 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from core.enums import MatchKind
-from kb import repository as repo
-from kb.embedder import Embedder
-from kb.fallback import Decision, Profiles, Scored
-from kb.matcher import CompiledKb
+from kb.analysis.embedder import Embedder
+from kb.analysis.fallback import Decision, Profiles, Scored
+from kb.analysis.matcher import CompiledKb
 from kb.models import Failure, KbMatch, MatchResult, Related
+from kb.store import repository as repo
 
 _CACHE: OrderedDict[tuple[str, int], CompiledKb] = OrderedDict()
 _LOCK = threading.Lock()
 _PROFILES: OrderedDict[tuple[str, int], Profiles] = OrderedDict()
 _CACHE_SIZE = 8
 NEIGHBOURS = 20
-# The char cosine (kb.embedder.FINE) at which a stored sample's near-duplicate answers alone; it was
+# The char cosine (kb.analysis.embedder.FINE) at which a stored sample's near-duplicate answers alone; it was
 # the whole fallback's threshold before (kb/THRESHOLD.md, "Near-duplicate threshold").
 NEAR_DUPLICATE = 0.97
+# At most this many model calls per analysis (distinct failure texts; the rest keep "possibly related").
+MAX_LLM_CALLS = 20
 
 
 def compiled_kb(conn: repo.Conn) -> CompiledKb:
@@ -85,7 +87,7 @@ def decide_many(
     items: list[tuple[str, str | None]],
     chooser: Chooser | None = None,
 ) -> list[MatchResult]:
-    """The fallback for ``(text, module)`` pairs no pattern matched (kb.fallback; kb/THRESHOLD.md).
+    """The fallback for ``(text, module)`` pairs no pattern matched (kb.analysis.fallback; kb/THRESHOLD.md).
 
     The nearest samples give candidates; ``Profiles.decide`` answers only when its signals agree.
     With a ``chooser`` (an LLM), a failure the signals leave open may still be answered by the
@@ -94,22 +96,25 @@ def decide_many(
     if not items:
         return []
     prof = profiles(conn)
-    vectors = embedder.embed([t for t, _ in items])
-    out: list[MatchResult] = []
-    for (text, module), vector in zip(items, vectors, strict=True):
+    distinct = list(dict.fromkeys(items))  # a fleet failing alike repeats one text many times
+    vectors = embedder.embed([t for t, _ in distinct])
+    llm_calls = 0
+    done: dict[tuple[str, str | None], MatchResult] = {}
+    for (text, module), vector in zip(distinct, vectors, strict=True):
         rows = repo.nearest_samples(conn, embedder.name, vector, NEIGHBOURS)
         d = prof.decide(text, module, [r["slug"] for r in rows], near_duplicate=NEAR_DUPLICATE)
         answer, via = d.answer, "signals"
-        if answer is None and chooser is not None and d.related:
+        if answer is None and chooser is not None and d.related and llm_calls < MAX_LLM_CALLS:
+            llm_calls += 1
             pick = chooser(text, d.candidates[:5])
             answer = prof.verify_choice(d, pick) if pick else None
             via = "llm"
         if answer is None:
-            out.append(MatchResult(None, _related(d)))
+            done[(text, module)] = MatchResult(None, _related(d))
             continue
         match = KbMatch(slug=answer.slug, kind=MatchKind.similar, score=answer.score, via=via)
-        out.append(MatchResult(match, tuple(r for r in _related(d) if r.slug != answer.slug)))
-    return out
+        done[(text, module)] = MatchResult(match, tuple(r for r in _related(d) if r.slug != answer.slug))
+    return [done[item] for item in items]
 
 
 def similar(conn: repo.Conn, embedder: Embedder, text: str, module: str | None = None) -> KbMatch | None:

@@ -15,12 +15,12 @@ import re2
 from core import audit
 from core.errors import Conflict, InvalidPattern, NotFound, SampleMismatch
 from core.redact import redact_obj
-from kb import repository as repo
-from kb.embedder import HashingEmbedder
+from kb.analysis.embedder import HashingEmbedder
+from kb.analysis.matcher import CompiledKb, validate_pattern
 from kb.engine import compiled_kb
-from kb.matcher import CompiledKb, validate_pattern
 from kb.models import EntryIn
-from kb.seedfile import dump_entries, load_file, read_header
+from kb.store import repository as repo
+from kb.store.seedfile import dump_entries, load_file, read_header
 
 SEED_PATH = Path(__file__).with_name("seed.yaml")
 _HASHING = HashingEmbedder()

@@ -13,16 +13,16 @@ from typing import Any
 from core.errors import NotFound
 from core.redact import redact, redact_log, redact_obj
 from core.settings import Settings
-from kb import repository as repo
-from kb.chooser import make_chooser
-from kb.embedder import make_embedder
+from kb.analysis.chooser import make_chooser
+from kb.analysis.embedder import make_embedder
+from kb.analysis.events import parse_events
+from kb.analysis.intake import classify, decode_log
+from kb.analysis.normalise import normalise
+from kb.analysis.parser import parse_stdout
 from kb.engine import match_detail
 from kb.errors import NotAnAnsibleLog
-from kb.events import parse_events
-from kb.intake import classify, decode_log
 from kb.models import Analysis, Failure, KbMatch, MatchResult, Related
-from kb.normalise import normalise
-from kb.parser import parse_stdout
+from kb.store import repository as repo
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +194,7 @@ def _redacted(f: Failure) -> Failure:
 
 
 def analyse_input(conn: repo.Conn, raw: bytes | str, settings: Settings) -> dict[str, Any]:
-    """Analyse a log as given (bytes in any encoding kb.intake detects, or text); stores nothing.
+    """Analyse a log as given (bytes in any encoding kb.analysis.intake detects, or text); stores nothing.
 
     Raises NotAnAnsibleLog (422) for an empty file, binary data or text without Ansible output, so
     such input is never reported as "no failed hosts". The answer's ``input`` names the encoding

@@ -54,5 +54,5 @@ async def analyze(request: Request, conn: ConnDep, settings: SettingsDep) -> dic
         except ValueError as exc:
             raise ValidationFailed(f"expected JSON {{'log': '...'}}: {exc}") from None
         return analyse_input(conn, body.log, settings)
-    # A text/plain body is read in the encoding it was written in (kb.intake: BOM, UTF-16, UTF-8, latin-1).
+    # A text/plain body is read in the encoding it was written in (kb.analysis.intake: BOM, UTF-16, UTF-8, latin-1).
     return analyse_input(conn, raw, settings)

@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.deps import ConnDep
 from api.metrics import REGISTRY
-from kb import effectiveness as kb_effectiveness
+from kb.store import effectiveness as kb_effectiveness
 
 router = APIRouter(tags=["health"])
 
@@ -56,5 +56,5 @@ def _checks(request: Request) -> dict[str, Any]:
 
 @router.get("/metrics", summary="Prometheus metrics")
 def metrics(conn: ConnDep) -> Response:
-    # KB effectiveness is read from the database at scrape time (kb.effectiveness; labels bounded).
+    # KB effectiveness is read from the database at scrape time (kb.store.effectiveness; labels bounded).
     return Response(generate_latest(REGISTRY) + kb_effectiveness.prometheus_text(conn), media_type=CONTENT_TYPE_LATEST)

@@ -12,9 +12,11 @@ from api.auth import require
 from api.deps import ConnDep, SettingsDep, UserDep
 from core.auth.models import Role
 from core.errors import NotFound, ValidationFailed
-from kb import effectiveness, entries, repository, suggest
+from kb import entries
+from kb.analysis import suggest
 from kb.models import Category, EntryIn, Samples
 from kb.service import job_failures, reanalyse_job
+from kb.store import effectiveness, repository
 
 router = APIRouter(tags=["kb"])
 

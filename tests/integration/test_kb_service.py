@@ -9,10 +9,11 @@ import pytest
 from core.db import connect
 from core.errors import InvalidPattern, SampleMismatch
 from evals.failures import evaluate
-from kb import engine, entries, repository
+from kb import engine, entries
 from kb.models import EntryIn
 from kb.seedfile import load_file
 from kb.service import analyse_job, job_failures, reanalyse_job
+from kb.store import repository
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +128,7 @@ def test_disabled_entry_stops_matching(conn):
 
 
 def test_similarity_fallback_is_labelled_with_its_score(conn, settings):
-    from kb.embedder import HashingEmbedder
+    from kb.analysis.embedder import HashingEmbedder
 
     emb = HashingEmbedder(threshold=settings.kb.similarity_threshold)
     # Same cause as dpkg-interrupted, in a wording no pattern covers.
@@ -140,7 +141,7 @@ def test_similarity_fallback_is_labelled_with_its_score(conn, settings):
 
 
 def test_below_the_bar_is_possibly_related_never_the_answer(conn, settings):
-    from kb.embedder import HashingEmbedder
+    from kb.analysis.embedder import HashingEmbedder
 
     emb = HashingEmbedder(threshold=settings.kb.similarity_threshold)
     # A near-miss: apt's *expired* Release file is not the clock-behind "not valid yet" entry.
@@ -234,7 +235,7 @@ def test_secrets_in_kb_text_are_redacted_in_entry_history_and_audit(conn):
 
 
 def test_effectiveness_counts_hits_and_hosts_fixed_by_a_later_job(conn, settings):
-    from kb import effectiveness
+    from kb.store import effectiveness
 
     log = (LOGS / "dnf-disk-full.log").read_text()
     job = _job(conn, log)
@@ -254,3 +255,22 @@ def test_effectiveness_counts_hits_and_hosts_fixed_by_a_later_job(conn, settings
     assert f'patchpilot_kb_entry_hits{{slug="{slug}"}} {float(after["hits"])}' in text
     trend = effectiveness.unmatched_trend(conn)
     assert sum(d["failures"] for d in trend) == len([s for s in stored if s.match is None])
+
+
+def test_llm_chooser_is_asked_once_per_distinct_text_and_at_most_max_times(conn, settings):
+    from kb.analysis.embedder import HashingEmbedder
+
+    asked: list[str] = []
+
+    def chooser(text, candidates):
+        asked.append(text)
+        return candidates[0].slug
+
+    expired = "E: Release file for http://a.example/debian/dists/x/InRelease is expired (invalid since {}d)."
+    items = [(expired.format(1), "ansible.builtin.apt")] * 30
+    items += [(expired.format(n), "ansible.builtin.apt") for n in range(2, 40)]
+    results = engine.decide_many(conn, HashingEmbedder(), items, chooser)
+    assert len(results) == len(items) and len({id(r) for r in results[:30]}) == 1
+    assert asked.count(expired.format(1)) == 1 and len(asked) == engine.MAX_LLM_CALLS
+    # A pick is taken only when the entry's own words back it; whatever was taken says so.
+    assert all(r.match is None or r.match.via == "llm" for r in results)

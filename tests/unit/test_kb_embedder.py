@@ -12,9 +12,9 @@ import pytest
 
 from core.errors import ServiceUnavailable
 from core.settings import Settings
-from kb.embedder import DIM, HashingEmbedder, OpenAIEmbedder, make_embedder
-from kb.events import parse_events
-from kb.normalise import normalise
+from kb.analysis.embedder import DIM, HashingEmbedder, OpenAIEmbedder, make_embedder
+from kb.analysis.events import parse_events
+from kb.analysis.normalise import normalise
 
 
 def test_hashing_vectors_are_unit_length_and_host_independent():

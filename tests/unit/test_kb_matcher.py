@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from core.errors import InvalidPattern, SampleMismatch
+from kb.analysis.matcher import CompiledKb, literal_weight, validate_pattern
 from kb.entries import check_samples
-from kb.matcher import CompiledKb, literal_weight, validate_pattern
 from kb.models import EntryIn
-from kb.seedfile import load_file
+from kb.store.seedfile import load_file
 
 SEED = Path(__file__).resolve().parents[2] / "kb" / "seed.yaml"
 _, ENTRIES = load_file(SEED)

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kb.analysis.parser import MAX_LINE_BYTES, parse_stdout
 from kb.models import IgnoreReason
-from kb.parser import MAX_LINE_BYTES, parse_stdout
 
 LOGS = Path(__file__).resolve().parents[2] / "evals" / "logs"
 BANNER = "*" * 20

@@ -7,7 +7,7 @@ import random
 import re2
 
 from bench.kb import _synthetic_kb
-from kb.matcher import CompiledKb, _options
+from kb.analysis.matcher import CompiledKb, _options
 
 
 def test_ten_thousand_entries_are_one_set_with_the_same_answers():

@@ -1,4 +1,4 @@
-"""The block scan (kb.scan) gives exactly what feeding every line gives, on any input."""
+"""The block scan (kb.analysis.scan) gives exactly what feeding every line gives, on any input."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.parser import _BLOCK, MAX_LINE_BYTES, _iter_binary, parse_lines, parse_stdout
-from kb.scan import binary_regions, text_regions
+from kb.analysis.parser import _BLOCK, MAX_LINE_BYTES, _iter_binary, parse_lines, parse_stdout
+from kb.analysis.scan import binary_regions, text_regions
 
 LOGS = Path(__file__).resolve().parents[2] / "evals" / "logs"
 
@@ -51,7 +51,7 @@ _LINES = [
     "ignored: [h2]",
     "h : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=1 ignored=0",
     "h2 : ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-    # The recap decides alone (kb.parser's first pass is then the answer): failures, no rescue.
+    # The recap decides alone (kb.analysis.parser's first pass is then the answer): failures, no rescue.
     "h : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0",
     "h2 : ok=1 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0",
     "FAILED - RETRYING: [h]: x (3 retries left).",
@@ -155,7 +155,7 @@ def test_text_regions_fall_back_for_surrogates_and_long_lines():
 
 
 def test_first_pass_answers_when_the_recap_decides_and_reads_again_when_it_does_not():
-    from kb.parser import _scan
+    from kb.analysis.parser import _scan
 
     failing = ["TASK [a] ***", 'fatal: [web-1]: FAILED! => {"msg": "m"}', "TASK [b] ***", "ok: [web-1]"]
     decided = [*failing, "PLAY RECAP ***", "web-1 : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0"]
@@ -168,3 +168,38 @@ def test_first_pass_answers_when_the_recap_decides_and_reads_again_when_it_does_
     assert _scan("\n".join(rescued), track=False).t.followed_matters()
     assert _scan("\n".join(failing), track=False).t.followed_matters()  # no recap: a cut-off log
     assert [f.ignored for f in parse_stdout("\n".join(rescued)).ignored] == ["rescued"]
+
+
+def test_recap_lines_of_hosts_named_like_keywords_are_read():
+    log = "\n".join(
+        [
+            "PLAY [p] ***",
+            "TASK [t] ***",
+            'fatal: [fe-01]: FAILED! => {"msg": "boom"}',
+            "PLAY RECAP ***",
+            "fe-01 : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0",
+            "PLAYER-1 : ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+            "ok-host : ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        ]
+    )
+    for a in (parse_stdout(log), parse_lines(log)):
+        assert set(a.recap) == {"fe-01", "PLAYER-1", "ok-host"} and a.recap["fe-01"]["failed"] == 1
+        assert [f.host for f in a.failures] == ["fe-01"]
+
+
+def test_recap_read_in_c_equals_line_by_line_for_odd_recap_lines():
+    recap = [
+        "PLAY RECAP ***",
+        "web-1 : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0\r",
+        "\x1b[0;31mweb-2\x1b[0m : ok=1 changed=0 unreachable=0 failed=1",
+        "wéb-3 : ok=2 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "web-4\t: ok=3\tchanged=0 unreachable=1 failed=0 trailing words",
+        "",
+        "web-5 : ok=x changed=0 unreachable=0 failed=0",
+        "web-6 : ok=1 changed=0 unreachable=0 failed=0",
+    ]
+    log = "\n".join(["TASK [t] ***", 'fatal: [web-1]: FAILED! => {"msg": "m"}', *recap])
+    for source in (log, log.encode(), io.BytesIO(log.encode())):
+        a = parse_stdout(source)
+        assert a == parse_lines(log)
+    assert set(parse_lines(log).recap) == {"web-1", "web-2", "wéb-3", "web-4", "web-6"}

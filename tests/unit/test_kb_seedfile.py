@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.seedfile import dump_entries, load_file
+from kb.store.seedfile import dump_entries, load_file
 
 SEED = Path(__file__).resolve().parents[2] / "kb" / "seed.yaml"
 

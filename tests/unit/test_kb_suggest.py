@@ -1,4 +1,4 @@
-"""Pattern suggestion (kb.suggest): every suggestion compiles in RE2 and matches its example."""
+"""Pattern suggestion (kb.analysis.suggest): every suggestion compiles in RE2 and matches its example."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.suggest import suggest_pattern, suggestion
+from kb.analysis.suggest import suggest_pattern, suggestion
 
 EXAMPLES = [
     "Transaction test error:\n  installing package kernel-core-5.14.0-611 needs 118MB more space on the / filesystem",

@@ -19,7 +19,7 @@ import re
 
 import re2
 
-from kb.matcher import validate_pattern
+from kb.analysis.matcher import validate_pattern
 
 _RE2_SPECIAL = re.compile(r"([\\.^$|?*+()\[\]{}])")
 # Tokens that vary between hosts/runs: addresses, paths, versions, package NEVRAs, hex ids, numbers.

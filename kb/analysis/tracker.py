@@ -1,6 +1,6 @@
 """Turn a stream of playbook facts (play, task, host result, '...ignoring', recap) into counted failures.
 
-Both readers feed it: the stdout parser (kb.parser) and the job-event reader (kb.events).
+Both readers feed it: the stdout parser (kb.analysis.parser) and the job-event reader (kb.analysis.events).
 It decides which failed results made a host fail (evals/README.md section 3):
 
 - a result followed by ``...ignoring`` is ignored (ignore_errors / ignore_unreachable);
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.matchtext import build_match_text, cap, module_of, operator_message, rc_of
+from kb.analysis.matchtext import build_match_text, cap, module_of, operator_message, rc_of
 from kb.models import Analysis, Failure, IgnoreReason
 
 _EXCERPT = 2000
@@ -60,7 +60,7 @@ class Tracker:
         self._open_by_host: dict[str, list[_Open]] = {}
         self._last: _Open | None = None
         self._n_open = 0
-        self.open_added = 0  # failures ever added to open_hosts (kb.scan refreshes its lookup on change)
+        self.open_added = 0  # failures ever added to open_hosts (kb.analysis.scan refreshes its lookup on change)
         self.recap: dict[str, dict[str, int]] = {}
         self.truncated = False
 
@@ -180,7 +180,7 @@ class Tracker:
         """Whether a verdict could depend on a later plain result of a failed host (see ``result``).
 
         It cannot when every host with a counted failure has a recap line with failures and no rescue:
-        the recap then decides alone. kb.parser skips such lines on its first pass and reads the log
+        the recap then decides alone. kb.analysis.parser skips such lines on its first pass and reads the log
         again, every line, only when this is True (a cut-off log, a rescue, a failure the recap forgives).
         """
         for o in self._all:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from core.redact import redact
 from core.settings import Settings
-from kb.fallback import Scored
+from kb.analysis.fallback import Scored
 
 log = logging.getLogger(__name__)
 MAX_INPUT = 4000

@@ -1,8 +1,8 @@
 r"""Words of a failure text, the literal words of a KB pattern, and the package-manager family a text speaks of.
 
-The similarity fallback (kb.fallback) compares failures and entries word by word on top of the
+The similarity fallback (kb.analysis.fallback) compares failures and entries word by word on top of the
 character n-gram vectors: a paraphrase keeps the cause's words ("lock", "space", "expired"),
-a near-miss swaps exactly those. Words come from ``kb.normalise.normalise`` (hosts, versions,
+a near-miss swaps exactly those. Words come from ``kb.analysis.normalise.normalise`` (hosts, versions,
 paths and numbers are placeholders), lower-cased, lightly stemmed, without stop words.
 
 >>> words("Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (apt-get)")
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from kb.normalise import normalise
+from kb.analysis.normalise import normalise
 
 
 def _split(text: str) -> frozenset[str]:

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from kb import repository as repo
+from kb.store import repository as repo
 
 TOP_ENTRIES = 50  # label cardinality bound for /metrics: the most-hit entries; the rest summed as "(other)"
 

@@ -5,7 +5,7 @@ cannot tell a paraphrase ("another tool words the same cause") from a near-miss 
 words around another cause"). Each candidate entry is scored on four signals
 (kb/THRESHOLD.md, "Fallback"):
 
-- ``char``: the best character n-gram cosine (kb.embedder.FINE, 2000-d) to one of its match samples;
+- ``char``: the best character n-gram cosine (kb.analysis.embedder.FINE, 2000-d) to one of its match samples;
 - ``word``: the best IDF-weighted word cosine to one of its samples, or to its title + patterns;
 - ``key``: the largest share (IDF-weighted) of one of its patterns' literal words the failure holds;
 - ``explained``: the share (IDF-weighted) of the failure's words the entry's vocabulary holds.
@@ -26,13 +26,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.embedder import FINE, Vectors
-from kb.terms import compatible, family, module_family, pattern_words, stem, terms
+from kb.analysis.embedder import FINE, Vectors
+from kb.analysis.terms import compatible, family, module_family, pattern_words, stem, terms
 
 # Calibrated on kb/calibration_variants.jsonl (python -m kb.calibrate; kb/THRESHOLD.md).
-ANSWER_SCORE = 0.5
+ANSWER_SCORE = 0.45
 ANSWER_LEAD = 0.1
-ANSWER_KEY = 0.3
+ANSWER_KEY = 0.55
+ANSWER_CHAR = 0.5
 RELATED_SCORE = 0.25
 VETO_MARGIN = 0.15
 PATTERN_MASS = 6.0
@@ -220,6 +221,7 @@ class Profiles:
             and best.score >= ANSWER_SCORE
             and best.score - runner >= ANSWER_LEAD
             and best.key >= ANSWER_KEY
+            and best.char >= ANSWER_CHAR
         ):
             out.answer = best
         elif near_duplicate is not None:

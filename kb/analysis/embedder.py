@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from core.errors import ServiceUnavailable
 from core.settings import Settings
-from kb.normalise import normalise
+from kb.analysis.normalise import normalise
 
 DIM = 384
 FINE_DIM = 2000

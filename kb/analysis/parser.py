@@ -1,6 +1,6 @@
 r"""Read AWX job stdout (``format=txt`` or ``ansi``) into typed failures, streaming.
 
-The log is read in blocks; kb.scan finds the few lines that can change the result and only
+The log is read in blocks; kb.analysis.scan finds the few lines that can change the result and only
 those are parsed in Python (same result as ``parse_lines``, which feeds every line). Memory
 stays bounded by the block and the longest result kept (``MAX_RESULT_CHARS``), not by the log.
 ANSI colour codes and CR are dropped; a cut-off log still yields what it holds; input that
@@ -44,9 +44,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+from kb.analysis.scan import Skipper, binary_regions, text_regions
+from kb.analysis.tracker import Tracker
 from kb.models import Analysis
-from kb.scan import Skipper, binary_regions, text_regions
-from kb.tracker import Tracker
 
 # A result JSON above this is cut (AWX itself drops event results over 700,000 chars).
 MAX_RESULT_CHARS = 2 * 1024 * 1024
@@ -105,7 +105,7 @@ _BLOCK = 1 << 20
 def _iter_binary(f: IO[bytes]) -> Iterator[str]:
     """Read 1 MiB blocks and split them in C; a line over MAX_LINE_BYTES keeps its head only.
 
-    The same block splitting as the fast path (kb.scan.binary_regions), decoded line by line.
+    The same block splitting as the fast path (kb.analysis.scan.binary_regions), decoded line by line.
     """
     for region in binary_regions(f, _BLOCK, MAX_LINE_BYTES):
         yield from region.decode("utf-8", errors="replace").split("\n")
@@ -188,6 +188,10 @@ class StdoutParser:
             self._flush()
         if not line:
             return
+        if self._in_recap and (m := _RECAP.match(line)):
+            # Before the dispatch on the first character: a host may be called "fw-01" or "PLAYER-1".
+            self.t.recap_line(m.group(1), {k: int(v or 0) for k, v in zip(_RECAP_KEYS, m.groups()[1:], strict=True)})
+            return
         first = line[0]
         if first in "PTRN" and (m := _BANNER.match(line)):
             self._banner(m.group(1), m.group(2))
@@ -197,8 +201,6 @@ class StdoutParser:
             self.t.ignoring()
         elif first in "ocsri" and (m := _RESULT.match(line)):
             self.t.activity(m.group(1).partition(" -> ")[0].strip())
-        elif self._in_recap and (m := _RECAP.match(line)):
-            self.t.recap_line(m.group(1), {k: int(v or 0) for k, v in zip(_RECAP_KEYS, m.groups()[1:], strict=True)})
 
     def _banner(self, kind: str, name: str | None) -> None:
         self._in_recap = kind == "PLAY RECAP"
@@ -290,7 +292,7 @@ def _step(parser: StdoutParser, line: str) -> None:
 def parse_stdout(source: str | bytes | IO[bytes] | IO[str] | Iterable[str]) -> Analysis:
     """Parse a whole log (text, bytes, a binary/text file or an iterable of lines); never raises.
 
-    Text, bytes and binary files are scanned in blocks (kb.scan): only the lines that can change
+    Text, bytes and binary files are scanned in blocks (kb.analysis.scan): only the lines that can change
     the result reach Python, with the same result as feeding every line. A first pass skips the
     plain results of hosts that failed earlier; when the recap leaves a verdict depending on them
     (``Tracker.followed_matters``: no recap, a rescue) the log is read again with them, from the

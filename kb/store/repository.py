@@ -1,4 +1,4 @@
-"""The only place the kb package runs SQL (named blocks in kb/queries.sql)."""
+"""The only place the kb package runs SQL (named blocks in kb/store/queries.sql)."""
 
 from __future__ import annotations
 

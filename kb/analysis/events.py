@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kb.analysis.tracker import Tracker
 from kb.models import Analysis
-from kb.tracker import Tracker
 
 _FAILED = {"runner_on_failed", "runner_on_async_failed", "runner_on_error"}
 _HOST_EVENTS = _FAILED | {
