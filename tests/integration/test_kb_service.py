@@ -11,9 +11,9 @@ from core.errors import InvalidPattern, SampleMismatch
 from evals.failures import evaluate
 from kb import engine, entries
 from kb.models import EntryIn
-from kb.seedfile import load_file
 from kb.service import analyse_job, job_failures, reanalyse_job
 from kb.store import repository
+from kb.store.seedfile import load_file
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from core.redact import redact_obj
-from kb.matcher import CompiledKb, validate_pattern
-from kb.normalise import normalise
-from kb.seedfile import load_file
+from kb.analysis.matcher import CompiledKb, validate_pattern
+from kb.analysis.normalise import normalise
+from kb.store.seedfile import load_file
 
 SEED = Path(__file__).resolve().parents[2] / "kb" / "seed.yaml"
 _, ENTRIES = load_file(SEED)
