@@ -15,11 +15,15 @@ def _print(title: str, figures: dict[str, Any]) -> None:
 
 
 def run_benchmarks(settings: Settings, *, only: set[str], jobs: int) -> None:
-    want = only or {"agent", "analyser", "jobs", "api"}
+    want = only or {"agent", "redact", "analyser", "jobs", "api"}
     if "agent" in want:
         from bench.agent import bench_turn_latency
 
         _print("agent: offline turn latency and model calls per turn", bench_turn_latency())
+    if "redact" in want:
+        from bench.redact import bench_redact
+
+        _print("redaction: 10 MB of backtracking-prone input, seconds per shape (target <= 10 s)", bench_redact())
     if want & {"analyser", "jobs", "api"}:
         settings = services.ensure_db(settings)
     if "api" in want:

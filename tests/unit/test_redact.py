@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.redact import ADVERSARIAL
 from core.redact import MARK, is_secret_key, redact, redact_obj
 
 # Each secret value is unique, so "not in the output" proves it was removed wherever it was.
@@ -316,29 +316,15 @@ def test_redact_obj_walks_extra_vars() -> None:
     assert "Cred-Pw" not in json.dumps(out) and "Bec0me" not in json.dumps(out)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        ("password=a " * 900_000),
-        ('"k": "v", ' * 1_000_000),
-        ("-----BEGIN RSA PRIVATE KEY-----" * 300_000),
-        ("a" * 10_000_000),
-        ('password: "' + "a=b " * 2_500_000),
-        (("mysql " + "a" * 90 + "\n") * 100_000),
-        (("postgres://u:" + "p" * 100 + " ") * 90_000),
-        ("eyJabcdefgh." * 800_000),
-        ("x" * 200 + ":") * 50_000,
-        ("a: " * 3_300_000),
-        ('a: "' + '\\"a: ' * 1_600_000),
-        ('a="b=\'c:"' * 1_000_000),
-    ],
-    ids=["keys", "json", "begin", "run", "unclosed", "mysql", "url", "jwt", "longkeys", "colons", "escapes", "seps"],
-)
-def test_ten_megabytes_in_linear_time(text: str) -> None:
-    start = time.perf_counter()
-    redact(text)
-    # Measured 0.1-2.6 s on the 2-core CI box; a backtracking regex would take minutes or hours.
-    assert time.perf_counter() - start < 10
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_ten_megabytes_of_adversarial_input_are_redacted_consistently(name: str) -> None:
+    """Backtracking-prone shapes at 10 MB: redaction finishes and is idempotent. How long it takes is a figure of
+    ``make bench`` (bench/redact.py, target <= 10 s each), not a wall-time assertion that flakes under load."""
+    text = ADVERSARIAL[name]()
+    once = redact(text)
+    assert redact(once) == once
+    assert once.count("\n") == text.count("\n")  # lines are kept: a log stays readable
 
 
 FRAGMENTS = st.sampled_from(
