@@ -38,8 +38,7 @@ _SKIP_GROUPS = ("all", "ungrouped")  # AWX keeps neither as a group object
 class _Host:
     id: int
     name: str
-    variables: str
-    enabled: bool = True
+    variables: str  # ``enabled`` is the world's (World.enabled): one notion for listings and job runs
 
 
 @dataclass
@@ -97,11 +96,6 @@ def store(world: World) -> _Store:
         return current
 
 
-def disabled_hosts(world: World) -> set[str]:
-    """Hosts an administrator disabled (AWX leaves them out of every run)."""
-    return {h.name for h in store(world).hosts.values() if not h.enabled}
-
-
 # --- serializers ------------------------------------------------------------
 
 
@@ -121,7 +115,7 @@ def _host_body(ctx: Ctx, s: _Store, h: _Host) -> dict[str, Any]:
         "summary_fields": {"inventory": {"id": INVENTORY_ID, "name": w.inventory_obj["name"], "kind": ""},
                            "groups": {"count": len(groups), "results": groups[:5]}, "recent_jobs": []},
         "created": ts(w.created), "modified": ts(w.created), "name": h.name, "description": "",
-        "inventory": INVENTORY_ID, "enabled": h.enabled, "instance_id": "", "variables": h.variables,
+        "inventory": INVENTORY_ID, "enabled": w.enabled(h.name), "instance_id": "", "variables": h.variables,
         "has_active_failures": False, "has_inventory_sources": False, "last_job": None,
         "last_job_host_summary": None, "ansible_facts_modified": None,
     }  # fmt: skip
@@ -163,8 +157,8 @@ def _inventory_body(ctx: Ctx, s: _Store) -> dict[str, Any]:
 # --- lists ------------------------------------------------------------------
 
 
-def _host_rows(s: _Store, hosts: list[_Host]) -> list[Row]:
-    return [({"id": h.id, "name": h.name, "description": "", "inventory": INVENTORY_ID, "enabled": h.enabled,
+def _host_rows(w: World, s: _Store, hosts: list[_Host]) -> list[Row]:
+    return [({"id": h.id, "name": h.name, "description": "", "inventory": INVENTORY_ID, "enabled": w.enabled(h.name),
               "groups__name": [g.name for g in _host_groups(s, h.name)], "variables": h.variables}, h)
             for h in hosts]  # fmt: skip
 
@@ -230,7 +224,7 @@ def _update(ctx: Ctx, obj: _Host | _Group) -> None:
         if isinstance(obj, _Host) and "enabled" in ctx.body:
             if not isinstance(ctx.body["enabled"], bool):
                 raise ApiError(400, {"enabled": ["Must be a valid boolean."]})
-            obj.enabled = ctx.body["enabled"]
+            ctx.world.set_enabled(obj.name, ctx.body["enabled"])
 
 
 # --- views ------------------------------------------------------------------
@@ -244,7 +238,7 @@ def inventory_detail(ctx: Ctx) -> Response:
 def inventory_hosts(ctx: Ctx) -> Response:
     _only(ctx, "GET")
     s = _inventory(ctx)
-    return _page(ctx, _host_rows(s, list(s.hosts.values())), lambda h: _host_body(ctx, s, h))
+    return _page(ctx, _host_rows(ctx.world, s, list(s.hosts.values())), lambda h: _host_body(ctx, s, h))
 
 
 def inventory_groups(ctx: Ctx) -> Response:
@@ -279,7 +273,7 @@ def group_hosts(ctx: Ctx) -> Response:
     """Hosts directly in the group (GroupHostsList)."""
     _only(ctx, "GET")
     s, g = _group(ctx)
-    return _page(ctx, _host_rows(s, [s.hosts[n] for n in g.hosts]), lambda h: _host_body(ctx, s, h))
+    return _page(ctx, _host_rows(ctx.world, s, [s.hosts[n] for n in g.hosts]), lambda h: _host_body(ctx, s, h))
 
 
 def group_all_hosts(ctx: Ctx) -> Response:
@@ -295,7 +289,7 @@ def group_all_hosts(ctx: Ctx) -> Response:
         visited.add(name)
         seen.update(dict.fromkeys(s.groups[name].hosts))
         stack += s.groups[name].children
-    return _page(ctx, _host_rows(s, [s.hosts[n] for n in seen]), lambda h: _host_body(ctx, s, h))
+    return _page(ctx, _host_rows(ctx.world, s, [s.hosts[n] for n in seen]), lambda h: _host_body(ctx, s, h))
 
 
 def group_children(ctx: Ctx) -> Response:

@@ -12,6 +12,7 @@ same message from racing.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,18 +21,20 @@ from typing import Any
 from core import audit
 from core.db import on_commit
 from core.enums import HostStatus, JobStatus
-from core.errors import AwxNotFound, AwxPromptNotAllowed
+from core.errors import AwxNotFound, AwxPromptNotAllowed, PatchpilotError
 from core.intent import PatchIntent
 from core.redact import redact, redact_log, redact_obj
 from core.settings import Settings
 from workers.awx.client import AwxClient
 from workers.awx.models import AwxJob, AwxJobStatus, HostSummary, JobEvent, JobKind
+from workers.inventory.service import untargetable
 from workers.jobs import dispatch, progress
 from workers.jobs import repository as repo
 from workers.jobs.repository import Conn
 
 _ADVISORY_NS = 0x706A  # "pj"
 WAITING = frozenset({AwxJobStatus.new, AwxJobStatus.pending, AwxJobStatus.waiting})
+_COUNTS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
 
 
 @contextlib.contextmanager
@@ -48,15 +51,43 @@ def job_lock(conn: Conn, job_id: int) -> Iterator[bool]:
             conn.commit()
 
 
-def begin_launch(conn: Conn, job_id: int) -> dict[str, Any] | None:
-    """Claim the job for launching; None when there is nothing to launch (duplicate message, canceled)."""
+def begin_launch(conn: Conn, job_id: int, settings: Settings) -> dict[str, Any] | None:
+    """Claim the job for launching; None when there is nothing to launch (duplicate message, canceled,
+    or hosts that can no longer be targeted)."""
     row = repo.get(conn, job_id, for_update=True)
     if row is None or row["status"] not in (JobStatus.queued, JobStatus.launching):
         return None
     if row["cancel_requested"]:
         finish(conn, job_id, JobStatus.canceled, "canceled before it reached AWX")
         return None
+    if row["status"] == JobStatus.queued and (why := _untargetable(conn, settings, list(row["hosts"]))):
+        refuse_launch(conn, job_id, list(row["hosts"]), why)
+        return None
     return repo.mark_launching(conn, job_id)
+
+
+def _untargetable(conn: Conn, settings: Settings, hosts: list[str]) -> str | None:
+    """Why the hosts cannot be targeted now (a job that waited: scheduled, awaiting approval), or None.
+
+    Only a first launch asks: a redelivered one (``launching``) passed this check before its AWX POST.
+    """
+    try:
+        return untargetable(conn, settings, hosts)
+    except PatchpilotError as exc:  # e.g. the AWX inventory was never synced: do not launch blind
+        return f"its hosts could not be checked against the inventory: {exc.message}"
+
+
+def refuse_launch(conn: Conn, job_id: int, hosts: list[str], why: str) -> None:
+    """End a job that has not reached AWX as ``failed``: every host ``not_run``, the reason kept."""
+    for host in hosts:
+        repo.upsert_job_host(conn, job_id, host, HostStatus.not_run.value, dict.fromkeys(_COUNTS, 0))
+    finish(
+        conn,
+        job_id,
+        JobStatus.failed,
+        f"not launched: {why}. Nothing ran; the inventory changed since the job was submitted "
+        "(run 'patchpilot inventory sync' after fixing it in AWX, then submit the job again)",
+    )
 
 
 _templates: dict[tuple[str, str | None], tuple[int, float]] = {}
@@ -245,21 +276,38 @@ def collect(conn: Conn, client: AwxClient, job_id: int, settings: Settings) -> N
         repo.upsert_job_host(conn, job_id, host, host_status(s).value, counts)
     size = sum(o.size_bytes for o in outs)
     repo.save_stdout(conn, job_id, stdout, size, any(o.truncated for o in outs), events)
-    status, error = final_status(awx_job, list(summaries.values()), row["hosts"])
+    status, error = final_status(awx_job, list(summaries.values()), row["hosts"], unmatched_warnings(stdout))
     if status is JobStatus.canceled and row["cancel_requested"] and row["error"]:
         error = row["error"]  # our own reason for canceling (e.g. held pending too long)
     finish(conn, job_id, status, error)
     on_commit(conn, lambda: dispatch.send_analyze(job_id))
 
 
-def final_status(awx_job: AwxJob, summaries: list[HostSummary], requested: list[str]) -> tuple[JobStatus, str | None]:
+_UNMATCHED = re.compile(r"\[WARNING\]: Could not match supplied host pattern, ignoring: \S+")
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
+def unmatched_warnings(stdout: str) -> list[str]:
+    """Ansible's own word for a limit term that matched no host AWX gave it (disabled, or not in its inventory).
+
+    >>> unmatched_warnings("\x1b[1;35m[WARNING]: Could not match supplied host pattern, ignoring: web-02\x1b[0m\\r\\n")
+    ['[WARNING]: Could not match supplied host pattern, ignoring: web-02']
+    """
+    return list(dict.fromkeys(_UNMATCHED.findall(_ANSI.sub("", stdout))))
+
+
+def final_status(
+    awx_job: AwxJob, summaries: list[HostSummary], requested: list[str], warnings: list[str] | None = None
+) -> tuple[JobStatus, str | None]:
     """Map AWX's verdict and the host summaries to ours, keeping AWX's ``job_explanation``.
 
     A requested host with no summary never ran (disabled in AWX, or missing from its
-    inventory): the job is ``failed``, never ``succeeded``, and says which hosts.
+    inventory): the job is ``failed``, never ``succeeded``, says which hosts, and keeps what
+    AWX's output said about them (``warnings``: ansible's "Could not match supplied host pattern").
     """
     explanation = awx_job.job_explanation or None
-    said = f"AWX said: {explanation}" if explanation else None
+    told = [t for t in (explanation, *(warnings or [])) if t]
+    said = f"AWX said: {'; '.join(told)}" if told else None
     if awx_job.status is AwxJobStatus.canceled:
         return JobStatus.canceled, explanation or "canceled in AWX"
     if awx_job.status is AwxJobStatus.error:
