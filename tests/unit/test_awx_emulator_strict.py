@@ -175,6 +175,24 @@ def test_one_notion_of_a_disabled_host_for_listings_and_runs(tmp_path: Path) -> 
     assert _enabled_everywhere(_api(tmp_path, disabled_hosts=["web-stg-02"]), "app-stg-01") == [False] * 4
 
 
+def test_global_lists_and_the_script_serve_the_same_inventory_as_its_own_lists() -> None:
+    """Variables an administrator saves on a host are what ``hosts/``, the script and the inventory's list show."""
+    api = _api()
+    hid = _host_id(api, "ci-01")
+    r = api.patch(f"/api/v2/hosts/{hid}/", json={"variables": "---\nrole: ci\nowner: qa\n"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    listed = api.get("/api/v2/hosts/?name=ci-01", headers=AUTH).json()["results"][0]
+    own = api.get("/api/v2/inventories/1/hosts/?name=ci-01", headers=AUTH).json()["results"][0]
+    assert listed["variables"] == own["variables"] == "---\nrole: ci\nowner: qa\n"
+    script = api.get("/api/v2/inventories/1/script/?hostvars=1", headers=AUTH).json()
+    assert script["_meta"]["hostvars"]["ci-01"] == {"role": "ci", "owner": "qa"}
+    groups = {g["name"] for g in api.get("/api/v2/groups/?page_size=200", headers=AUTH).json()["results"]}
+    assert groups == {
+        g["name"] for g in api.get("/api/v2/inventories/1/groups/?page_size=200", headers=AUTH).json()["results"]
+    }
+    assert set(script["all"]["children"]) <= groups and "ungrouped" not in script
+
+
 # --- persistence (issue 15) ----------------------------------------------------------------------
 
 
