@@ -24,7 +24,6 @@ from typing import Any
 import yaml
 from starlette.responses import Response
 
-from core.inventory import loader
 from workers.emulator.http import NOT_FOUND, ApiError, Ctx, json_response, method_not_allowed
 from workers.emulator.listing import Row, filter_rows, order_rows, paginate
 from workers.emulator.scenario import Scenario
@@ -69,7 +68,7 @@ def _yaml_text(values: dict[str, Any]) -> str:
 
 def _build(world: World) -> _Store:
     scenario = world.scenario
-    raw = loader.from_yaml_data(yaml.safe_load(scenario.inventory.read_text(encoding="utf-8")))
+    raw = world.raw  # the file as the world read it (core.inventory's loader, once); the store copies what it keeps
     host_ids = dict(world.host_ids)  # the ids job host summaries use
     hosts: dict[str, _Host] = {}
     for name, own in raw.host_vars.items():

@@ -102,14 +102,6 @@ class World:
 
     # --- inventory -----------------------------------------------------
 
-    def host_vars(self, name: str) -> dict[str, Any]:
-        """The host's own variables, as AWX stores them on the host (group variables stay on groups)."""
-        return dict(self.raw.host_vars.get(name, {}))
-
-    def host_groups(self, name: str) -> list[str]:
-        """Groups the host belongs to directly."""
-        return [g for g, hosts in self.raw.group_hosts.items() if name in hosts and g not in ("all", "ungrouped")]
-
     def enabled(self, name: str) -> bool:
         """Whether AWX would run the host (disabled hosts get no host summary, as in AWX)."""
         with self.lock:
