@@ -232,3 +232,25 @@ def test_a_job_that_waited_is_refused_at_launch_when_a_host_left_the_inventory(p
     assert "not launched: no longer in the inventory: a-01" in (done.error or "") and "a-02" not in (done.error or "")
     assert {h.host: h.status for h in done.hosts} == {"a-01": HostStatus.not_run, "a-02": HostStatus.not_run}
     assert locks == {"n": 0} and done.awx_job_id is None
+
+
+def test_a_job_that_waited_is_not_launched_blind_when_its_inventory_cannot_be_read(pipeline_settings, inventory):
+    """An AWX inventory source that was never synced: the re-check cannot answer, so nothing reaches AWX."""
+    from core.db import discard_hooks
+    from workers.inventory.models import InventorySource
+
+    awx = pipeline_settings.model_copy(
+        update={"inventory": pipeline_settings.inventory.model_copy(update={"source": InventorySource.awx})}
+    )
+    with connect(awx.db.url) as conn:
+        job = service.submit(conn, _patch("db-prod-01"), requested_by="alice", settings=awx, inventory=inventory)
+        assert job.status is JobStatus.awaiting_approval
+        service.approve(conn, job.id, approver="bob")
+        discard_hooks(conn)  # no worker here: this test takes the launch step itself
+        commit(conn)
+        assert lifecycle.begin_launch(conn, job.id, awx) is None
+        commit(conn)
+        done = service.get_job(conn, job.id)
+    assert done.status is JobStatus.failed and done.awx_job_id is None
+    assert "could not be checked against the inventory" in (done.error or "")
+    assert "patchpilot inventory sync" in (done.error or "")

@@ -76,9 +76,10 @@ def waited(row: JobRow) -> bool:
 def _untargetable(conn: Conn, settings: Settings, hosts: list[str]) -> str | None:
     """Why the hosts cannot be targeted now, against the stored inventory, or None."""
     try:
-        return untargetable(conn, settings, hosts)
+        why = untargetable(conn, settings, hosts)
     except PatchpilotError as exc:  # e.g. the AWX inventory was never synced: do not launch blind
         return f"its hosts could not be checked against the inventory: {exc.message}"
+    return f"{why}. The inventory changed while the job waited" if why else None
 
 
 def refuse_launch(conn: Conn, job_id: int, hosts: list[str], why: str) -> None:
@@ -89,8 +90,8 @@ def refuse_launch(conn: Conn, job_id: int, hosts: list[str], why: str) -> None:
         conn,
         job_id,
         JobStatus.failed,
-        f"not launched: {why}. Nothing ran; the inventory changed since the job was submitted "
-        "(run 'patchpilot inventory sync' after fixing it in AWX, then submit the job again)",
+        f"not launched: {why}; nothing ran. Submit the job again without those hosts, or fix them in AWX and "
+        "run 'patchpilot inventory sync' first",
     )
 
 
