@@ -23,7 +23,7 @@ def blocking_job(job_id: int) -> None:
     settings = runtime.settings()
     client = runtime.awx()
     with runtime.pool().connection() as conn:
-        row = lifecycle.begin_launch(conn, job_id)
+        row = lifecycle.begin_launch(conn, job_id, settings)
         commit(conn)
         if row is None:
             return

@@ -55,7 +55,8 @@ _S = JobStatus
 _TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     _S.awaiting_approval: frozenset({_S.queued, _S.scheduled, _S.canceled}),
     _S.scheduled: frozenset({_S.queued, _S.canceled}),
-    _S.queued: frozenset({_S.launching, _S.canceled}),
+    # queued -> failed: a job that waited finds at launch that a host was disabled or removed (never launched).
+    _S.queued: frozenset({_S.launching, _S.canceled, _S.failed}),
     # launching -> queued is the crash-recovery path (a redelivered launch found no AWX job).
     _S.launching: frozenset({_S.running, _S.queued, _S.error, _S.canceled}),
     _S.running: frozenset({_S.collecting, _S.error}),

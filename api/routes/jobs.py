@@ -147,8 +147,8 @@ def get_progress(job_id: int, conn: ConnDep) -> progress.ProgressView:
     dependencies=[Depends(require(Role.viewer))],
 )
 def get_stdout(job_id: int, conn: ConnDep) -> PlainTextResponse:
-    row = service.stdout(conn, job_id)
-    return PlainTextResponse(row["content"], headers={"X-Truncated": str(row["truncated"]).lower()})
+    out = service.stdout(conn, job_id)
+    return PlainTextResponse(out.content, headers={"X-Truncated": str(out.truncated).lower()})
 
 
 @router.post("/{job_id}/cancel", summary="Cancel a job (propagates to AWX): your own, or any as an admin")

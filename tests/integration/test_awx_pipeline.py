@@ -66,7 +66,7 @@ def test_sliced_template_is_followed_as_a_workflow_job(awx_settings, inventory, 
     )
     assert _locks(awx_settings, job_id) == []
     with connect(awx_settings.db.url) as conn:
-        content = service.stdout(conn, job_id)["content"]
+        content = service.stdout(conn, job_id).content
     assert content.count("PLAY RECAP") == 2  # one per slice
 
 

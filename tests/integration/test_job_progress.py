@@ -38,7 +38,7 @@ def test_progress_changes_per_host_while_the_job_runs(awx_settings, inventory, e
             inventory=inventory,
         )
         _commit(conn)
-        row = lifecycle.begin_launch(conn, job.id)
+        row = lifecycle.begin_launch(conn, job.id, settings)
         _commit(conn)
         awx_job = lifecycle.launch_on_awx(client, row, settings)
         lifecycle.finish_launch(conn, job.id, awx_job, settings)

@@ -189,3 +189,68 @@ def test_an_approval_older_than_its_ttl_never_runs(pipeline_settings, inventory,
         final = service.get_job(conn, job.id)
         assert final.status is JobStatus.canceled and "approval expired" in (final.error or "")
         assert _queued_messages(redis_url, pipeline_settings.jobs.queue) == 0
+
+
+def test_a_job_that_waited_is_refused_at_launch_when_a_host_left_the_inventory(pipeline_settings, tmp_path):
+    """The launch-time re-check (issue 11): checked again against the inventory as it is now, nothing reaches AWX."""
+    import yaml
+
+    from core.db import discard_hooks
+    from core.enums import HostStatus
+    from core.inventory import Inventory
+    from workers.inventory.models import InventorySource
+    from workers.jobs import repository
+
+    def fleet(*names: str) -> None:
+        path.write_text(yaml.safe_dump({"all": {"children": {"dev": {"hosts": {n: {"env": "dev"} for n in names}}}}}))
+
+    path = tmp_path / "fleet.yaml"
+    fleet("a-01", "a-02")
+    settings = pipeline_settings.model_copy(
+        update={
+            "inventory": pipeline_settings.inventory.model_copy(update={"source": InventorySource.file, "path": path})
+        }
+    )
+    with connect(settings.db.url) as conn:
+        later = repository.now(conn) + timedelta(hours=3)  # the database's clock, as the sweeper's
+        job = service.submit(
+            conn, _patch("a-01", "a-02", not_before=later), requested_by="a", settings=settings,
+            inventory=Inventory.load(path),
+        )  # fmt: skip
+        commit(conn)
+        assert job.status is JobStatus.scheduled
+        fleet("a-02")  # a-01 is gone from the inventory while the job waits
+        conn.execute("UPDATE ops.jobs SET not_before = now() - interval '1 second' WHERE id = %s", (job.id,))
+        assert lifecycle.sweep(conn, settings)["due"] == 1
+        discard_hooks(conn)  # no worker here: this test takes the launch step itself
+        commit(conn)
+        assert lifecycle.begin_launch(conn, job.id, settings) is None
+        commit(conn)
+        done = service.get_job(conn, job.id)
+        locks = conn.execute("SELECT count(*) AS n FROM ops.host_locks WHERE job_id = %s", (job.id,)).fetchone()
+    assert done.status is JobStatus.failed
+    assert "not launched: no longer in the inventory: a-01" in (done.error or "") and "a-02" not in (done.error or "")
+    assert {h.host: h.status for h in done.hosts} == {"a-01": HostStatus.not_run, "a-02": HostStatus.not_run}
+    assert locks == {"n": 0} and done.awx_job_id is None
+
+
+def test_a_job_that_waited_is_not_launched_blind_when_its_inventory_cannot_be_read(pipeline_settings, inventory):
+    """An AWX inventory source that was never synced: the re-check cannot answer, so nothing reaches AWX."""
+    from core.db import discard_hooks
+    from workers.inventory.models import InventorySource
+
+    awx = pipeline_settings.model_copy(
+        update={"inventory": pipeline_settings.inventory.model_copy(update={"source": InventorySource.awx})}
+    )
+    with connect(awx.db.url) as conn:
+        job = service.submit(conn, _patch("db-prod-01"), requested_by="alice", settings=awx, inventory=inventory)
+        assert job.status is JobStatus.awaiting_approval
+        service.approve(conn, job.id, approver="bob")
+        discard_hooks(conn)  # no worker here: this test takes the launch step itself
+        commit(conn)
+        assert lifecycle.begin_launch(conn, job.id, awx) is None
+        commit(conn)
+        done = service.get_job(conn, job.id)
+    assert done.status is JobStatus.failed and done.awx_job_id is None
+    assert "could not be checked against the inventory" in (done.error or "")
+    assert "patchpilot inventory sync" in (done.error or "")

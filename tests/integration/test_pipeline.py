@@ -45,7 +45,7 @@ def test_successful_job(awx_settings, inventory, worker, emulator):
     assert emulator.launches() == {str(job_id): 1}
     with connect(awx_settings.db.url) as conn:
         out = service.stdout(conn, job_id)
-    assert "PLAY RECAP" in out["content"] and "web-stg-01" in out["content"]
+    assert "PLAY RECAP" in out.content and "web-stg-01" in out.content
 
 
 @pytest.mark.scenario(

@@ -131,6 +131,68 @@ def test_disabled_hosts_are_shown_disabled_and_left_out_of_the_script() -> None:
     assert "web-stg-02" in every["_meta"]["hostvars"]
 
 
+def _host_id(api: TestClient, name: str) -> int:
+    return int(api.get(f"/api/v2/inventories/1/hosts/?name={name}", headers=AUTH).json()["results"][0]["id"])
+
+
+def _enabled_everywhere(api: TestClient, name: str) -> list[bool]:
+    """``enabled`` of one host as every listing shows it: inventory hosts, global hosts, host detail, script."""
+    hid = _host_id(api, name)
+    script = api.get("/api/v2/inventories/1/script/?hostvars=1", headers=AUTH).json()
+    return [
+        api.get(f"/api/v2/inventories/1/hosts/?name={name}", headers=AUTH).json()["results"][0]["enabled"],
+        api.get(f"/api/v2/hosts/?name={name}", headers=AUTH).json()["results"][0]["enabled"],
+        api.get(f"/api/v2/hosts/{hid}/", headers=AUTH).json()["enabled"],
+        name in script["_meta"]["hostvars"],
+    ]
+
+
+def _ran_on(api: TestClient, limit: str) -> list[str]:
+    launched = api.post(f"/api/v2/job_templates/{_tid(api)}/launch/", json={"limit": limit}, headers=AUTH).json()
+    _done(api, launched["job"])
+    summaries = api.get(f"/api/v2/jobs/{launched['job']}/job_host_summaries/", headers=AUTH).json()
+    return sorted(s["host_name"] for s in summaries["results"])
+
+
+def test_one_notion_of_a_disabled_host_for_listings_and_runs(tmp_path: Path) -> None:
+    """Disabled by the scenario or by ``PATCH hosts/N/``: every listing says so and no run reaches the host."""
+    api = _api(tmp_path, disabled_hosts=["web-stg-02"])
+    assert _enabled_everywhere(api, "web-stg-02") == [False] * 4  # the scenario's, seen by the inventory API too
+    assert _ran_on(api, "web-stg-01,web-stg-02,app-stg-01") == ["app-stg-01", "web-stg-01"]
+
+    r = api.patch(f"/api/v2/hosts/{_host_id(api, 'app-stg-01')}/", json={"enabled": False}, headers=AUTH)
+    assert r.status_code == 200 and r.json()["enabled"] is False
+    assert _enabled_everywhere(api, "app-stg-01") == [False] * 4
+    assert _ran_on(api, "web-stg-01,web-stg-02,app-stg-01") == ["web-stg-01"]
+
+    api.patch(f"/api/v2/hosts/{_host_id(api, 'web-stg-02')}/", json={"enabled": True}, headers=AUTH)
+    assert _enabled_everywhere(api, "web-stg-02") == [True] * 4
+    assert _ran_on(api, "web-stg-01,web-stg-02,app-stg-01") == ["web-stg-01", "web-stg-02"]
+    bad = api.patch(f"/api/v2/hosts/{_host_id(api, 'web-stg-01')}/", json={"enabled": "no"}, headers=AUTH)
+    assert bad.status_code == 400 and bad.json() == {"enabled": ["Must be a valid boolean."]}
+    api.close()
+    # what an administrator changed survives a restart of the emulator, as AWX's database does
+    assert _enabled_everywhere(_api(tmp_path, disabled_hosts=["web-stg-02"]), "app-stg-01") == [False] * 4
+
+
+def test_global_lists_and_the_script_serve_the_same_inventory_as_its_own_lists() -> None:
+    """Variables an administrator saves on a host are what ``hosts/``, the script and the inventory's list show."""
+    api = _api()
+    hid = _host_id(api, "ci-01")
+    r = api.patch(f"/api/v2/hosts/{hid}/", json={"variables": "---\nrole: ci\nowner: qa\n"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    listed = api.get("/api/v2/hosts/?name=ci-01", headers=AUTH).json()["results"][0]
+    own = api.get("/api/v2/inventories/1/hosts/?name=ci-01", headers=AUTH).json()["results"][0]
+    assert listed["variables"] == own["variables"] == "---\nrole: ci\nowner: qa\n"
+    script = api.get("/api/v2/inventories/1/script/?hostvars=1", headers=AUTH).json()
+    assert script["_meta"]["hostvars"]["ci-01"] == {"role": "ci", "owner": "qa"}
+    groups = {g["name"] for g in api.get("/api/v2/groups/?page_size=200", headers=AUTH).json()["results"]}
+    assert groups == {
+        g["name"] for g in api.get("/api/v2/inventories/1/groups/?page_size=200", headers=AUTH).json()["results"]
+    }
+    assert set(script["all"]["children"]) <= groups and "ungrouped" not in script
+
+
 # --- persistence (issue 15) ----------------------------------------------------------------------
 
 

@@ -8,8 +8,9 @@ GroupSerializer), paths ``awx/api/urls/inventory.py``, ``host.py``, ``group.py``
 (Host/Group ``Meta.ordering``) and page as contract section 2 says. Host variables are served as JSON text
 (what ``awx-manage inventory_import`` stores), group variables as YAML text (what the UI's editor saves), so a
 client meets both forms. ``PATCH hosts/N/`` and ``PATCH groups/N/`` change ``enabled`` and ``variables`` the
-way an AWX administrator does (HostDetail/GroupDetail are RetrieveUpdateDestroy views). The global
-``hosts/`` and ``groups/`` lists stay in workers.emulator.views.
+way an AWX administrator does (HostDetail/GroupDetail are RetrieveUpdateDestroy views); ``enabled`` is the world's
+one notion (:meth:`World.enabled`), which job runs read too. The global ``hosts/`` and ``groups/`` lists and the
+inventory script (workers.emulator.hosts_api) serve this same store.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from typing import Any
 import yaml
 from starlette.responses import Response
 
-from core.inventory import loader
 from workers.emulator.http import NOT_FOUND, ApiError, Ctx, json_response, method_not_allowed
 from workers.emulator.listing import Row, filter_rows, order_rows, paginate
 from workers.emulator.scenario import Scenario
@@ -38,8 +38,7 @@ _SKIP_GROUPS = ("all", "ungrouped")  # AWX keeps neither as a group object
 class _Host:
     id: int
     name: str
-    variables: str
-    enabled: bool = True
+    variables: str  # ``enabled`` is the world's (World.enabled): one notion for listings and job runs
 
 
 @dataclass
@@ -69,7 +68,7 @@ def _yaml_text(values: dict[str, Any]) -> str:
 
 def _build(world: World) -> _Store:
     scenario = world.scenario
-    raw = loader.from_yaml_data(yaml.safe_load(scenario.inventory.read_text(encoding="utf-8")))
+    raw = world.raw  # the file as the world read it (core.inventory's loader, once); the store copies what it keeps
     host_ids = dict(world.host_ids)  # the ids job host summaries use
     hosts: dict[str, _Host] = {}
     for name, own in raw.host_vars.items():
@@ -97,11 +96,6 @@ def store(world: World) -> _Store:
         return current
 
 
-def disabled_hosts(world: World) -> set[str]:
-    """Hosts an administrator disabled (AWX leaves them out of every run)."""
-    return {h.name for h in store(world).hosts.values() if not h.enabled}
-
-
 # --- serializers ------------------------------------------------------------
 
 
@@ -109,7 +103,7 @@ def _host_groups(s: _Store, name: str) -> list[_Group]:
     return sorted((g for g in s.groups.values() if name in g.hosts), key=lambda g: g.id)
 
 
-def _host_body(ctx: Ctx, s: _Store, h: _Host) -> dict[str, Any]:
+def host_body(ctx: Ctx, s: _Store, h: _Host) -> dict[str, Any]:
     w, p = ctx.world, ctx.prefix
     groups = [{"id": g.id, "name": g.name} for g in _host_groups(s, h.name)]
     related = {k: f"{p}hosts/{h.id}/{k}/" for k in ("variable_data", "groups", "all_groups", "job_events",
@@ -121,13 +115,13 @@ def _host_body(ctx: Ctx, s: _Store, h: _Host) -> dict[str, Any]:
         "summary_fields": {"inventory": {"id": INVENTORY_ID, "name": w.inventory_obj["name"], "kind": ""},
                            "groups": {"count": len(groups), "results": groups[:5]}, "recent_jobs": []},
         "created": ts(w.created), "modified": ts(w.created), "name": h.name, "description": "",
-        "inventory": INVENTORY_ID, "enabled": h.enabled, "instance_id": "", "variables": h.variables,
+        "inventory": INVENTORY_ID, "enabled": w.enabled(h.name), "instance_id": "", "variables": h.variables,
         "has_active_failures": False, "has_inventory_sources": False, "last_job": None,
         "last_job_host_summary": None, "ansible_facts_modified": None,
     }  # fmt: skip
 
 
-def _group_body(ctx: Ctx, g: _Group) -> dict[str, Any]:
+def group_body(ctx: Ctx, g: _Group) -> dict[str, Any]:
     w, p = ctx.world, ctx.prefix
     related = {k: f"{p}groups/{g.id}/{k}/" for k in ("variable_data", "hosts", "potential_children", "children",
                "all_hosts", "job_events", "job_host_summaries", "activity_stream", "inventory_sources",
@@ -163,13 +157,13 @@ def _inventory_body(ctx: Ctx, s: _Store) -> dict[str, Any]:
 # --- lists ------------------------------------------------------------------
 
 
-def _host_rows(s: _Store, hosts: list[_Host]) -> list[Row]:
-    return [({"id": h.id, "name": h.name, "description": "", "inventory": INVENTORY_ID, "enabled": h.enabled,
+def host_rows(w: World, s: _Store, hosts: list[_Host]) -> list[Row]:
+    return [({"id": h.id, "name": h.name, "description": "", "inventory": INVENTORY_ID, "enabled": w.enabled(h.name),
               "groups__name": [g.name for g in _host_groups(s, h.name)], "variables": h.variables}, h)
             for h in hosts]  # fmt: skip
 
 
-def _group_rows(groups: list[_Group]) -> list[Row]:
+def group_rows(groups: list[_Group]) -> list[Row]:
     return [({"id": g.id, "name": g.name, "description": "", "inventory": INVENTORY_ID, "variables": g.variables}, g)
             for g in groups]  # fmt: skip
 
@@ -230,7 +224,7 @@ def _update(ctx: Ctx, obj: _Host | _Group) -> None:
         if isinstance(obj, _Host) and "enabled" in ctx.body:
             if not isinstance(ctx.body["enabled"], bool):
                 raise ApiError(400, {"enabled": ["Must be a valid boolean."]})
-            obj.enabled = ctx.body["enabled"]
+            ctx.world.set_enabled(obj.name, ctx.body["enabled"])
 
 
 # --- views ------------------------------------------------------------------
@@ -244,13 +238,13 @@ def inventory_detail(ctx: Ctx) -> Response:
 def inventory_hosts(ctx: Ctx) -> Response:
     _only(ctx, "GET")
     s = _inventory(ctx)
-    return _page(ctx, _host_rows(s, list(s.hosts.values())), lambda h: _host_body(ctx, s, h))
+    return _page(ctx, host_rows(ctx.world, s, list(s.hosts.values())), lambda h: host_body(ctx, s, h))
 
 
 def inventory_groups(ctx: Ctx) -> Response:
     _only(ctx, "GET")
     s = _inventory(ctx)
-    return _page(ctx, _group_rows(list(s.groups.values())), lambda g: _group_body(ctx, g))
+    return _page(ctx, group_rows(list(s.groups.values())), lambda g: group_body(ctx, g))
 
 
 def host_detail(ctx: Ctx) -> Response:
@@ -258,7 +252,7 @@ def host_detail(ctx: Ctx) -> Response:
     s, h = _host(ctx)
     if ctx.method != "GET":
         _update(ctx, h)
-    return json_response(_host_body(ctx, s, h))
+    return json_response(host_body(ctx, s, h))
 
 
 def host_variable_data(ctx: Ctx) -> Response:
@@ -272,14 +266,14 @@ def group_detail(ctx: Ctx) -> Response:
     _, g = _group(ctx)
     if ctx.method != "GET":
         _update(ctx, g)
-    return json_response(_group_body(ctx, g))
+    return json_response(group_body(ctx, g))
 
 
 def group_hosts(ctx: Ctx) -> Response:
     """Hosts directly in the group (GroupHostsList)."""
     _only(ctx, "GET")
     s, g = _group(ctx)
-    return _page(ctx, _host_rows(s, [s.hosts[n] for n in g.hosts]), lambda h: _host_body(ctx, s, h))
+    return _page(ctx, host_rows(ctx.world, s, [s.hosts[n] for n in g.hosts]), lambda h: host_body(ctx, s, h))
 
 
 def group_all_hosts(ctx: Ctx) -> Response:
@@ -295,14 +289,14 @@ def group_all_hosts(ctx: Ctx) -> Response:
         visited.add(name)
         seen.update(dict.fromkeys(s.groups[name].hosts))
         stack += s.groups[name].children
-    return _page(ctx, _host_rows(s, [s.hosts[n] for n in seen]), lambda h: _host_body(ctx, s, h))
+    return _page(ctx, host_rows(ctx.world, s, [s.hosts[n] for n in seen]), lambda h: host_body(ctx, s, h))
 
 
 def group_children(ctx: Ctx) -> Response:
     """Direct child groups (GroupChildrenList)."""
     _only(ctx, "GET")
     s, g = _group(ctx)
-    return _page(ctx, _group_rows([s.groups[c] for c in g.children]), lambda c: _group_body(ctx, c))
+    return _page(ctx, group_rows([s.groups[c] for c in g.children]), lambda c: group_body(ctx, c))
 
 
 ROUTES: list[tuple[str, Any]] = [

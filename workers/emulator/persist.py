@@ -76,6 +76,7 @@ def save(world: Any, state_dir: Path) -> None:
             for f in world.workflow_jobs.values()
         ],
         "launches": dict(world.launches),
+        "disabled": sorted(world.disabled),
     }
     state_dir.mkdir(parents=True, exist_ok=True)
     tmp = state_dir / f".{STATE_FILE}.{os.getpid()}"
@@ -123,4 +124,5 @@ def restore(world: Any, state_dir: Path) -> bool:
             for f in data["workflow_jobs"]
         }
         world.launches = Counter(data["launches"])
+        world.disabled = set(data.get("disabled", world.disabled))
     return True

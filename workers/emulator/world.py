@@ -64,7 +64,10 @@ class World:
             text = Path(scenario.inventory).read_text(encoding="utf-8")
             self.raw: RawInventory = from_yaml_data(yaml.safe_load(text))
             self.inventory = Inventory(self.raw)
-            self.disabled = frozenset(scenario.disabled_hosts)
+            # The one notion of a disabled host: the scenario's ``disabled_hosts``, then whatever an administrator
+            # changes through ``PATCH hosts/N/`` (inventory_api). Listings, the inventory script and job runs all
+            # read it through :meth:`enabled`.
+            self.disabled: set[str] = set(scenario.disabled_hosts)
             self.host_ids = {name: i for i, name in enumerate(self.inventory.order, start=1)}
             real_groups = [g for g in self.raw.group_hosts if g not in ("all", "ungrouped")]
             self.group_ids = {name: i for i, name in enumerate(real_groups, start=1)}
@@ -99,16 +102,19 @@ class World:
 
     # --- inventory -----------------------------------------------------
 
-    def host_vars(self, name: str) -> dict[str, Any]:
-        """The host's own variables, as AWX stores them on the host (group variables stay on groups)."""
-        return dict(self.raw.host_vars.get(name, {}))
-
-    def host_groups(self, name: str) -> list[str]:
-        """Groups the host belongs to directly."""
-        return [g for g, hosts in self.raw.group_hosts.items() if name in hosts and g not in ("all", "ungrouped")]
-
     def enabled(self, name: str) -> bool:
-        return name not in self.disabled
+        """Whether AWX would run the host (disabled hosts get no host summary, as in AWX)."""
+        with self.lock:
+            return name not in self.disabled
+
+    def set_enabled(self, name: str, enabled: bool) -> None:
+        """An administrator's ``PATCH hosts/N/ {"enabled": ...}``: seen by listings and by every later launch."""
+        with self.lock:
+            if enabled:
+                self.disabled.discard(name)
+            else:
+                self.disabled.add(name)
+            self.save()
 
     def resolve(self, pattern: str) -> tuple[list[str], list[str]]:
         """Enabled hosts a limit selects, in inventory order, and the terms that matched none of them.

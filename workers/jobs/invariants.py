@@ -8,26 +8,18 @@ jobs and returns them; it never repairs anything on its own.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from psycopg.rows import class_row
-from pydantic import BaseModel
 
 from core.sql import Queries
 from workers import runtime
 from workers.celery_app import app
+from workers.jobs.models import UnauditedJob
 from workers.jobs.repository import Conn
 
 log = logging.getLogger(__name__)
 Q = Queries(__file__, "invariants.sql")
 LIMIT = 100
-
-
-class UnauditedJob(BaseModel):
-    id: int
-    status: str
-    requested_by: str
-    created_at: datetime
 
 
 def jobs_without_submit_audit(conn: Conn, limit: int = LIMIT) -> list[UnauditedJob]:

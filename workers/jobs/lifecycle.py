@@ -12,6 +12,7 @@ same message from racing.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,15 +21,17 @@ from typing import Any
 from core import audit
 from core.db import on_commit
 from core.enums import HostStatus, JobStatus
-from core.errors import AwxNotFound, AwxPromptNotAllowed
-from core.intent import PatchIntent
+from core.errors import AwxNotFound, AwxPromptNotAllowed, PatchpilotError
 from core.redact import redact, redact_log, redact_obj
 from core.settings import Settings
 from workers.awx.client import AwxClient
 from workers.awx.models import AwxJob, AwxJobStatus, HostSummary, JobEvent, JobKind
+from workers.inventory.service import untargetable
 from workers.jobs import dispatch, progress
 from workers.jobs import repository as repo
+from workers.jobs.models import HostCounts, JobRow, StaleJob
 from workers.jobs.repository import Conn
+from workers.jobs.service import template_for
 
 _ADVISORY_NS = 0x706A  # "pj"
 WAITING = frozenset({AwxJobStatus.new, AwxJobStatus.pending, AwxJobStatus.waiting})
@@ -48,15 +51,48 @@ def job_lock(conn: Conn, job_id: int) -> Iterator[bool]:
             conn.commit()
 
 
-def begin_launch(conn: Conn, job_id: int) -> dict[str, Any] | None:
-    """Claim the job for launching; None when there is nothing to launch (duplicate message, canceled)."""
+def begin_launch(conn: Conn, job_id: int, settings: Settings) -> JobRow | None:
+    """Claim the job for launching; None when there is nothing to launch (duplicate message, canceled,
+    or hosts that can no longer be targeted)."""
     row = repo.get(conn, job_id, for_update=True)
-    if row is None or row["status"] not in (JobStatus.queued, JobStatus.launching):
+    if row is None or row.status not in (JobStatus.queued, JobStatus.launching):
         return None
-    if row["cancel_requested"]:
+    if row.cancel_requested:
         finish(conn, job_id, JobStatus.canceled, "canceled before it reached AWX")
         return None
+    if waited(row) and (why := _untargetable(conn, settings, row.hosts)):
+        refuse_launch(conn, job_id, row.hosts, why)
+        return None
     return repo.mark_launching(conn, job_id)
+
+
+def waited(row: JobRow) -> bool:
+    """A first launch (a redelivered one, ``launching``, passed the check before its AWX POST) of a job that waited
+    (scheduled, or held for approval): its hosts were checked at submission, which may be long ago. A job queued at
+    once was checked moments before; if AWX changed since, AWX skips the host and collect marks it ``not_run``."""
+    return row.status is JobStatus.queued and (row.needs_approval or row.not_before is not None)
+
+
+def _untargetable(conn: Conn, settings: Settings, hosts: list[str]) -> str | None:
+    """Why the hosts cannot be targeted now, against the stored inventory, or None."""
+    try:
+        why = untargetable(conn, settings, hosts)
+    except PatchpilotError as exc:  # e.g. the AWX inventory was never synced: do not launch blind
+        return f"its hosts could not be checked against the inventory: {exc.message}"
+    return f"{why}. The inventory changed while the job waited" if why else None
+
+
+def refuse_launch(conn: Conn, job_id: int, hosts: list[str], why: str) -> None:
+    """End a job that has not reached AWX as ``failed``: every host ``not_run``, the reason kept."""
+    for host in hosts:
+        repo.upsert_job_host(conn, job_id, host, HostStatus.not_run, HostCounts())
+    finish(
+        conn,
+        job_id,
+        JobStatus.failed,
+        f"not launched: {why}; nothing ran. Submit the job again without those hosts, or fix them in AWX and "
+        "run 'patchpilot inventory sync' first",
+    )
 
 
 _templates: dict[tuple[str, str | None], tuple[int, float]] = {}
@@ -73,31 +109,31 @@ def template_id(client: AwxClient, name: str, organization: str | None) -> int:
     return found
 
 
-def launch_on_awx(client: AwxClient, row: dict[str, Any], settings: Settings) -> AwxJob:
+def launch_on_awx(client: AwxClient, row: JobRow, settings: Settings) -> AwxJob:
     """Start the AWX job for ``row``, or find the one a crashed attempt already started."""
-    tid = template_id(client, row["awx_template"], settings.awx.organization)
-    if row["launch_attempts"] > 1:
-        since = row["launch_started_at"] - timedelta(minutes=5)  # tolerate clock skew with AWX
-        existing = client.find_launched_job(tid, var="patchpilot_job_id", value=row["id"], since=since)
+    template = row.awx_template or template_for(settings, row.intent.action)  # always set by submit
+    tid = template_id(client, template, settings.awx.organization)
+    if row.launch_attempts > 1 and row.launch_started_at is not None:
+        since = row.launch_started_at - timedelta(minutes=5)  # tolerate clock skew with AWX
+        existing = client.find_launched_job(tid, var="patchpilot_job_id", value=row.id, since=since)
         if existing is not None:
             return existing
     try:
-        return client.launch(tid, limit=list(row["hosts"]), extra_vars=launch_vars(row, settings))
+        return client.launch(tid, limit=row.hosts, extra_vars=launch_vars(row, settings))
     except AwxPromptNotAllowed as exc:
         raise AwxPromptNotAllowed(
-            f"job template {row['awx_template']!r} does not prompt for the limit and variables, so AWX would run "
+            f"job template {template!r} does not prompt for the limit and variables, so AWX would run "
             f"it on its whole inventory; nothing was launched. Turn on 'Prompt on launch' for Limit and "
             f"Variables in AWX (or run 'patchpilot awx bootstrap'). AWX said: {exc.message}",
             **exc.context,
         ) from exc
 
 
-def launch_vars(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
+def launch_vars(row: JobRow, settings: Settings) -> dict[str, Any]:
     """Every variable of the playbooks' extra_vars contract (playbooks/README.md), on every launch."""
-    intent = PatchIntent.model_validate(row["intent"])
-    return intent.extra_vars() | {
-        "patchpilot_job_id": row["id"],
-        "patchpilot_requested_by": row["requested_by"],
+    return row.intent.extra_vars() | {
+        "patchpilot_job_id": row.id,
+        "patchpilot_requested_by": row.requested_by,
         "patchpilot_min_free_mb": settings.jobs.min_free_mb,
         "patchpilot_services": list(settings.jobs.services),
     }
@@ -119,7 +155,7 @@ def finish_launch(conn: Conn, job_id: int, awx_job: AwxJob, settings: Settings) 
 def fail(conn: Conn, job_id: int, message: str) -> None:
     """End an active job as ``error`` with a reason an operator can act on."""
     row = repo.get(conn, job_id, for_update=True)
-    if row is not None and not JobStatus(row["status"]).terminal:
+    if row is not None and not row.status.terminal:
         finish(conn, job_id, JobStatus.error, message)
 
 
@@ -146,18 +182,20 @@ def backoff(settings: Settings, attempt: int) -> float:
 def poll(conn: Conn, client: AwxClient, job_id: int, expected: int, settings: Settings) -> None:
     """One look at the AWX job; re-enqueue itself or hand over to collect. Never sleeps."""
     row = repo.get(conn, job_id)
-    if row is None or row["status"] != JobStatus.running or row["poll_count"] != expected:
+    if row is None or row.status is not JobStatus.running or row.poll_count != expected:
         return  # stale or duplicate poll message
-    kind: JobKind = row["awx_job_type"]
-    awx_job = client.job(row["awx_job_id"], kind)
-    if not row["cancel_requested"] and awx_job.status in WAITING:
+    if row.awx_job_id is None:
+        return  # running always carries its AWX job id (mark_running); a row without one has nothing to poll
+    kind: JobKind = row.awx_job_type
+    awx_job = client.job(row.awx_job_id, kind)
+    if not row.cancel_requested and awx_job.status in WAITING:
         _bound_pending(conn, client, row, awx_job, settings)
         row = repo.get(conn, job_id) or row
-    if row["cancel_requested"] and not awx_job.terminal:
+    if row.cancel_requested and not awx_job.terminal:
         client.cancel(awx_job.id, kind)
     if repo.advance_poll(conn, job_id, expected, awx_job.status.value) is None:
         return
-    if awx_job.terminal and _events_settled(awx_job, settings):
+    if awx_job.terminal and _events_settled(client, awx_job, settings):
         repo.set_status(conn, job_id, JobStatus.collecting)
         on_commit(conn, lambda: dispatch.send_collect(job_id))
     else:
@@ -166,28 +204,37 @@ def poll(conn: Conn, client: AwxClient, job_id: int, expected: int, settings: Se
         on_commit(conn, lambda: dispatch.send_poll(job_id, expected + 1, delay))
 
 
-def _bound_pending(conn: Conn, client: AwxClient, row: dict[str, Any], awx_job: AwxJob, settings: Settings) -> None:
+def _bound_pending(conn: Conn, client: AwxClient, row: JobRow, awx_job: AwxJob, settings: Settings) -> None:
     """A job AWX holds pending past ``awx.max_pending_s`` is canceled: it could start after its window.
 
     AWX says why it waits in ``job_explanation`` (e.g. "waiting for job-12 to finish" when the
     template does not allow simultaneous runs); that reason is kept as the job's error.
     """
-    waited = (repo.now(conn) - (row["started_at"] or repo.now(conn))).total_seconds()
+    waited = (repo.now(conn) - (row.started_at or repo.now(conn))).total_seconds()
     if waited <= settings.awx.max_pending_s:
         return
     why = awx_job.job_explanation or "no reason given"
     repo.note_error(
         conn,
-        row["id"],
+        row.id,
         f"AWX kept {awx_job.type} {awx_job.id} {awx_job.status.value} for {waited:.0f} s "
         f"(more than {settings.awx.max_pending_s:.0f} s; AWX said: {why}); it was canceled before it started",
     )
-    repo.request_cancel(conn, row["id"])
+    repo.request_cancel(conn, row.id)
 
 
-def _events_settled(awx_job: AwxJob, settings: Settings) -> bool:
+def _events_settled(client: AwxClient, awx_job: AwxJob, settings: Settings) -> bool:
+    """Whether collect may read the job's host summaries and events now.
+
+    A workflow job (sliced template) has no events of its own: its slices are jobs, finished before it ends but
+    with their events (and host summaries) saved after, like any job's; collect waits for every slice.
+    """
     if awx_job.type == "workflow_job":
-        return True  # its slices are jobs, finished before the workflow job ends; collect reads them
+        return all(_settled(client.job(i), settings) for i in _jobs_of(client, awx_job))
+    return _settled(awx_job, settings)
+
+
+def _settled(awx_job: AwxJob, settings: Settings) -> bool:
     if awx_job.event_processing_finished or awx_job.status in (AwxJobStatus.error, AwxJobStatus.canceled):
         return True
     finished = awx_job.finished or datetime.now(UTC)
@@ -217,9 +264,9 @@ def _jobs_of(client: AwxClient, awx_job: AwxJob) -> list[int]:
 def collect(conn: Conn, client: AwxClient, job_id: int, settings: Settings) -> None:
     """Store per-host verdicts, failed events and stdout and set the final status; analysis runs after the commit."""
     row = repo.get(conn, job_id, for_update=True)
-    if row is None or row["status"] != JobStatus.collecting:
+    if row is None or row.status is not JobStatus.collecting or row.awx_job_id is None:
         return
-    awx_job = client.job(row["awx_job_id"], row["awx_job_type"])
+    awx_job = client.job(row.awx_job_id, row.awx_job_type)
     ids = _jobs_of(client, awx_job)
     summaries = {s.host_name: s for i in ids for s in client.host_summaries(i)}
     # Failed events only when something failed: a clean run costs one request less (<= 12 per 60 s job).
@@ -231,35 +278,47 @@ def collect(conn: Conn, client: AwxClient, job_id: int, settings: Settings) -> N
     # Secrets never leave the box: redacted before anything is stored, shown or sent to an LLM.
     events: list[dict[str, Any]] = redact_obj([e.model_dump(mode="json") for e in found])
     stdout = redact_log("".join(o.text for o in outs))
-    for host in row["hosts"]:
+    for host in row.hosts:
         s = summaries.get(host)
-        counts = {
-            "ok": s.ok if s else 0,
-            "changed": s.changed if s else 0,
-            "unreachable": s.dark if s else 0,
-            "failed": s.failures if s else 0,
-            "skipped": s.skipped if s else 0,
-            "rescued": s.rescued if s else 0,
-            "ignored": s.ignored if s else 0,
-        }
-        repo.upsert_job_host(conn, job_id, host, host_status(s).value, counts)
+        counts = HostCounts(
+            ok=s.ok, changed=s.changed, unreachable=s.dark, failed=s.failures, skipped=s.skipped, rescued=s.rescued,
+            ignored=s.ignored,
+        ) if s else HostCounts()  # fmt: skip
+        repo.upsert_job_host(conn, job_id, host, host_status(s), counts)
     size = sum(o.size_bytes for o in outs)
     repo.save_stdout(conn, job_id, stdout, size, any(o.truncated for o in outs), events)
-    status, error = final_status(awx_job, list(summaries.values()), row["hosts"])
-    if status is JobStatus.canceled and row["cancel_requested"] and row["error"]:
-        error = row["error"]  # our own reason for canceling (e.g. held pending too long)
+    status, error = final_status(awx_job, list(summaries.values()), row.hosts, unmatched_warnings(stdout))
+    if status is JobStatus.canceled and row.cancel_requested and row.error:
+        error = row.error  # our own reason for canceling (e.g. held pending too long)
     finish(conn, job_id, status, error)
     on_commit(conn, lambda: dispatch.send_analyze(job_id))
 
 
-def final_status(awx_job: AwxJob, summaries: list[HostSummary], requested: list[str]) -> tuple[JobStatus, str | None]:
+_UNMATCHED = re.compile(r"\[WARNING\]: Could not match supplied host pattern, ignoring: \S+")
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
+def unmatched_warnings(stdout: str) -> list[str]:
+    """Ansible's own word for a limit term that matched no host AWX gave it (disabled, or not in its inventory).
+
+    >>> unmatched_warnings("\x1b[1;35m[WARNING]: Could not match supplied host pattern, ignoring: web-02\x1b[0m\\r\\n")
+    ['[WARNING]: Could not match supplied host pattern, ignoring: web-02']
+    """
+    return list(dict.fromkeys(_UNMATCHED.findall(_ANSI.sub("", stdout))))
+
+
+def final_status(
+    awx_job: AwxJob, summaries: list[HostSummary], requested: list[str], warnings: list[str] | None = None
+) -> tuple[JobStatus, str | None]:
     """Map AWX's verdict and the host summaries to ours, keeping AWX's ``job_explanation``.
 
     A requested host with no summary never ran (disabled in AWX, or missing from its
-    inventory): the job is ``failed``, never ``succeeded``, and says which hosts.
+    inventory): the job is ``failed``, never ``succeeded``, says which hosts, and keeps what
+    AWX's output said about them (``warnings``: ansible's "Could not match supplied host pattern").
     """
     explanation = awx_job.job_explanation or None
-    said = f"AWX said: {explanation}" if explanation else None
+    told = [t for t in (explanation, *(warnings or [])) if t]
+    said = f"AWX said: {'; '.join(told)}" if told else None
     if awx_job.status is AwxJobStatus.canceled:
         return JobStatus.canceled, explanation or "canceled in AWX"
     if awx_job.status is AwxJobStatus.error:
@@ -281,10 +340,10 @@ def final_status(awx_job: AwxJob, summaries: list[HostSummary], requested: list[
 
 def cancel_on_awx(conn: Conn, client: AwxClient, job_id: int) -> None:
     row = repo.get(conn, job_id)
-    if row is None or row["awx_job_id"] is None or JobStatus(row["status"]).terminal:
+    if row is None or row.awx_job_id is None or row.status.terminal:
         return
     with contextlib.suppress(AwxNotFound):
-        client.cancel(row["awx_job_id"], row["awx_job_type"])
+        client.cancel(row.awx_job_id, row.awx_job_type)
 
 
 def sweep(conn: Conn, settings: Settings) -> dict[str, int]:
@@ -293,13 +352,13 @@ def sweep(conn: Conn, settings: Settings) -> dict[str, int]:
     now = repo.now(conn)
     ttl = timedelta(seconds=settings.auth.approval_ttl_s)
     for row in due:
-        if row["needs_approval"] and row["approved_at"] is not None and row["approved_at"] + ttl < now:
+        if row.needs_approval and row.approved_at is not None and row.approved_at + ttl < now:
             # An approval is for a moment, not forever: a job that became due after its approval aged out
             # does not run on it.
-            finish(conn, row["id"], JobStatus.canceled, "its approval expired before it was due; submit it again")
+            finish(conn, row.id, JobStatus.canceled, "its approval expired before it was due; submit it again")
             continue
-        repo.set_status(conn, row["id"], JobStatus.queued)
-        on_commit(conn, lambda j=row["id"]: dispatch.send_launch(j))  # type: ignore[misc]
+        repo.set_status(conn, row.id, JobStatus.queued)
+        on_commit(conn, lambda j=row.id: dispatch.send_launch(j))  # type: ignore[misc]
     expired = repo.expired_approvals(conn)
     for job_id in expired:
         finish(conn, job_id, JobStatus.canceled, "nobody approved it in time; submit the job again")
@@ -309,15 +368,15 @@ def sweep(conn: Conn, settings: Settings) -> dict[str, int]:
         running_after_s=3 * settings.awx.poll_max_s + settings.awx.timeout_s,
     )
     for s in stale:
-        repo.touch(conn, s["id"])
+        repo.touch(conn, s.id)
         on_commit(conn, _resend(s))
     return {"due": len(due), "expired": len(expired), "resent": len(stale)}
 
 
-def _resend(stale: dict[str, Any]) -> Callable[[], None]:
-    job_id, status = stale["id"], stale["status"]
+def _resend(stale: StaleJob) -> Callable[[], None]:
+    job_id, status = stale.id, stale.status
     if status in (JobStatus.queued, JobStatus.launching):
         return lambda: dispatch.send_launch(job_id)
     if status == JobStatus.running:
-        return lambda: dispatch.send_poll(job_id, stale["poll_count"])
+        return lambda: dispatch.send_poll(job_id, stale.poll_count)
     return lambda: dispatch.send_collect(job_id)

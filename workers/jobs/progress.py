@@ -16,14 +16,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, Field
 
+from core.enums import JobStatus
 from core.errors import AwxError
 from core.redact import redact_log
 from core.sql import Queries
 from workers.awx.client import AwxClient
 from workers.awx.models import AwxJob, JobEvent
+from workers.jobs.models import JobRow
 from workers.jobs.repository import Conn
 
 Q = Queries(__file__, "progress.sql")
@@ -180,21 +183,44 @@ def fold(progress: JobProgress, events: list[JobEvent], hosts: list[str] | None 
 # --- storage ----------------------------------------------------------------------------------
 
 
-def _load(row: dict[str, Any] | None) -> JobProgress:
-    if row is None or row.get("job_id") is None:
-        return JobProgress()
-    return JobProgress.model_validate({k: row[k] for k in JobProgress.model_fields if k in row and row[k] is not None})
+class StoredProgress(BaseModel):
+    """A ``get_progress`` row: the job's stored progress (every column None before its first refresh), the job's
+    status and start, and the database clock."""
+
+    job_id: int | None = None
+    last_counter: int | None = None
+    events: int | None = None
+    current_task: str | None = None
+    hosts: dict[str, HostProgress] | None = None
+    tasks: list[TaskProgress] | None = None
+    log_tail: str | None = None
+    finished: bool | None = None
+    updated_at: datetime | None = None
+    status: JobStatus
+    started_at: datetime | None = None
+    now: datetime
+
+    def progress(self) -> JobProgress:
+        if self.job_id is None:
+            return JobProgress()
+        stored = {k: getattr(self, k) for k in JobProgress.model_fields if getattr(self, k) is not None}
+        return JobProgress.model_validate(stored)
+
+
+def _stored(conn: Conn, job_id: int) -> StoredProgress | None:
+    with conn.cursor(row_factory=class_row(StoredProgress)) as cur:
+        return cur.execute(Q.get_progress, {"job_id": job_id}).fetchone()
 
 
 def read(conn: Conn, job_id: int) -> ProgressView | None:
     """The stored progress of a job with its elapsed time; None when the job does not exist."""
-    row = conn.execute(Q.get_progress, {"job_id": job_id}).fetchone()
+    row = _stored(conn, job_id)
     if row is None:
         return None
-    started = row["started_at"]
-    elapsed = int((row["now"] - started).total_seconds()) if started is not None else None
+    started = row.started_at
+    elapsed = int((row.now - started).total_seconds()) if started is not None else None
     return ProgressView(
-        **_load(row).model_dump(), job_id=job_id, status=row["status"], started_at=started, elapsed_s=elapsed
+        **row.progress().model_dump(), job_id=job_id, status=row.status.value, started_at=started, elapsed_s=elapsed
     )
 
 
@@ -220,9 +246,7 @@ def due(progress: JobProgress, now: datetime, every_s: float = REFRESH_EVERY_S) 
     return progress.updated_at is None or (now - progress.updated_at).total_seconds() >= every_s
 
 
-def refresh(
-    conn: Conn, client: AwxClient, row: dict[str, Any], awx_job: AwxJob, *, every_s: float = REFRESH_EVERY_S
-) -> bool:
+def refresh(conn: Conn, client: AwxClient, row: JobRow, awx_job: AwxJob, *, every_s: float = REFRESH_EVERY_S) -> bool:
     """Called by ``lifecycle.poll`` for a running job: read new AWX events (one page) when due, store them.
 
     Progress is best-effort: an AWX error skips this refresh (the poll goes on, the next one retries).
@@ -230,15 +254,17 @@ def refresh(
     """
     if awx_job.terminal:
         return False
-    stored = conn.execute(Q.get_progress, {"job_id": row["id"]}).fetchone()
-    current = _load(stored)
-    if stored is None or not due(current, stored["now"], every_s):
+    stored = _stored(conn, row.id)
+    if stored is None:
+        return False
+    current = stored.progress()
+    if not due(current, stored.now, every_s):
         return False
     try:
         events = list(itertools.islice(client.events(awx_job.id, counter__gt=current.last_counter), PAGE))
     except AwxError:
         return True
-    save(conn, row["id"], fold(current, events, hosts=list(row.get("hosts") or [])))
+    save(conn, row.id, fold(current, events, hosts=row.hosts))
     return True
 
 

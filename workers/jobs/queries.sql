@@ -90,9 +90,6 @@ SET content = EXCLUDED.content, size_bytes = EXCLUDED.size_bytes, truncated = EX
 -- name: get_stdout
 SELECT content, size_bytes, truncated FROM ops.job_stdout WHERE job_id = %(job_id)s;
 
--- name: get_output
-SELECT content, failed_events FROM ops.job_stdout WHERE job_id = %(job_id)s;
-
 -- name: note_error
 UPDATE ops.jobs SET error = %(error)s, updated_at = now() WHERE id = %(job_id)s;
 

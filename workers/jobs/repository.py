@@ -1,26 +1,70 @@
-"""SQL for jobs; the only module that runs it. Takes a connection, never commits."""
+"""SQL for jobs; the only module that runs it. Takes a connection, never commits.
+
+Rows come back typed (``class_row``) as the models of workers.jobs.models: the ``intent`` column becomes a
+PatchIntent here, once, and nothing above this module reads a job as a dict.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
+from pydantic import BaseModel
 
 from core.db import DictConn
-from core.enums import JobStatus
+from core.enums import HostStatus, JobStatus
+from core.intent import PatchIntent
 from core.sql import Queries
-from workers.jobs.models import Job
+from workers.jobs.models import DueJob, HostCounts, Job, JobHostRow, JobRow, JobStdout, LockHolder, StaleJob
 
 Q = Queries(__file__)
 Conn = DictConn
+M = TypeVar("M", bound=BaseModel)
 
 
-def insert_job(conn: Conn, **fields: Any) -> dict[str, Any]:
-    fields = {**fields, "intent": Jsonb(fields["intent"])}
-    row = conn.execute(Q.insert_job, fields).fetchone()
+def _one(conn: Conn, model: type[M], query: str, params: Mapping[str, Any]) -> M | None:
+    with conn.cursor(row_factory=class_row(model)) as cur:
+        return cur.execute(query, params).fetchone()
+
+
+def _all(conn: Conn, model: type[M], query: str, params: Mapping[str, Any]) -> list[M]:
+    with conn.cursor(row_factory=class_row(model)) as cur:
+        return cur.execute(query, params).fetchall()
+
+
+def _job(conn: Conn, query: str, params: Mapping[str, Any]) -> JobRow:
+    """A statement that returns the job row it changed (``RETURNING *``); the job must exist."""
+    row = _one(conn, JobRow, query, params)
     assert row is not None
     return row
+
+
+def insert_job(
+    conn: Conn,
+    *,
+    intent: PatchIntent,
+    requested_by: str,
+    status: JobStatus,
+    needs_approval: bool,
+    approval_expires_at: datetime | None,
+    not_before: datetime | None,
+    awx_template: str,
+) -> JobRow:
+    params = {
+        "action": intent.action.value,
+        "intent": Jsonb(intent.model_dump(mode="json")),
+        "hosts": intent.hosts,
+        "requested_by": requested_by,
+        "status": status.value,
+        "needs_approval": needs_approval,
+        "approval_expires_at": approval_expires_at,
+        "not_before": not_before,
+        "awx_template": awx_template,
+    }
+    return _job(conn, Q.insert_job, params)
 
 
 def lock_hosts(conn: Conn, job_id: int, hosts: list[str]) -> set[str]:
@@ -28,8 +72,8 @@ def lock_hosts(conn: Conn, job_id: int, hosts: list[str]) -> set[str]:
     return {r["host"] for r in conn.execute(Q.lock_hosts, {"job_id": job_id, "hosts": hosts}).fetchall()}
 
 
-def lock_holders(conn: Conn, job_id: int, hosts: list[str]) -> list[dict[str, Any]]:
-    return conn.execute(Q.lock_holders, {"job_id": job_id, "hosts": hosts}).fetchall()
+def lock_holders(conn: Conn, job_id: int, hosts: list[str]) -> list[LockHolder]:
+    return _all(conn, LockHolder, Q.lock_holders, {"job_id": job_id, "hosts": hosts})
 
 
 def release_hosts(conn: Conn, job_id: int) -> None:
@@ -40,54 +84,41 @@ def insert_pending_hosts(conn: Conn, job_id: int, hosts: list[str]) -> None:
     conn.execute(Q.insert_pending_hosts, {"job_id": job_id, "hosts": hosts})
 
 
-def get(conn: Conn, job_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
-    return conn.execute(Q.get_job_for_update if for_update else Q.get_job, {"job_id": job_id}).fetchone()
+def get(conn: Conn, job_id: int, *, for_update: bool = False) -> JobRow | None:
+    return _one(conn, JobRow, Q.get_job_for_update if for_update else Q.get_job, {"job_id": job_id})
 
 
-def set_status(conn: Conn, job_id: int, status: JobStatus, error: str | None = None) -> dict[str, Any]:
-    row = conn.execute(Q.set_status, {"job_id": job_id, "status": status.value, "error": error}).fetchone()
-    assert row is not None
-    return row
+def set_status(conn: Conn, job_id: int, status: JobStatus, error: str | None = None) -> JobRow:
+    return _job(conn, Q.set_status, {"job_id": job_id, "status": status.value, "error": error})
 
 
-def mark_launching(conn: Conn, job_id: int) -> dict[str, Any]:
-    row = conn.execute(Q.mark_launching, {"job_id": job_id}).fetchone()
-    assert row is not None
-    return row
+def mark_launching(conn: Conn, job_id: int) -> JobRow:
+    return _job(conn, Q.mark_launching, {"job_id": job_id})
 
 
-def mark_running(
-    conn: Conn, job_id: int, awx_job_id: int, awx_status: str, awx_job_type: str = "job"
-) -> dict[str, Any]:
+def mark_running(conn: Conn, job_id: int, awx_job_id: int, awx_status: str, awx_job_type: str = "job") -> JobRow:
     params = {"job_id": job_id, "awx_job_id": awx_job_id, "awx_status": awx_status, "awx_job_type": awx_job_type}
-    row = conn.execute(Q.mark_running, params)
-    result = row.fetchone()
-    assert result is not None
-    return result
+    return _job(conn, Q.mark_running, params)
 
 
-def advance_poll(conn: Conn, job_id: int, expected: int, awx_status: str) -> dict[str, Any] | None:
-    return conn.execute(Q.advance_poll, {"job_id": job_id, "expected": expected, "awx_status": awx_status}).fetchone()
+def advance_poll(conn: Conn, job_id: int, expected: int, awx_status: str) -> JobRow | None:
+    return _one(conn, JobRow, Q.advance_poll, {"job_id": job_id, "expected": expected, "awx_status": awx_status})
 
 
-def request_cancel(conn: Conn, job_id: int) -> dict[str, Any]:
-    row = conn.execute(Q.request_cancel, {"job_id": job_id}).fetchone()
-    assert row is not None
-    return row
+def request_cancel(conn: Conn, job_id: int) -> JobRow:
+    return _job(conn, Q.request_cancel, {"job_id": job_id})
 
 
-def approve(conn: Conn, job_id: int, approver: str) -> dict[str, Any]:
-    row = conn.execute(Q.approve, {"job_id": job_id, "approver": approver}).fetchone()
-    assert row is not None
-    return row
+def approve(conn: Conn, job_id: int, approver: str) -> JobRow:
+    return _job(conn, Q.approve, {"job_id": job_id, "approver": approver})
 
 
-def job_hosts(conn: Conn, job_id: int) -> list[dict[str, Any]]:
-    return conn.execute(Q.job_hosts, {"job_id": job_id}).fetchall()
+def job_hosts(conn: Conn, job_id: int) -> list[JobHostRow]:
+    return _all(conn, JobHostRow, Q.job_hosts, {"job_id": job_id})
 
 
-def upsert_job_host(conn: Conn, job_id: int, host: str, status: str, counts: dict[str, int]) -> None:
-    conn.execute(Q.upsert_job_host, {"job_id": job_id, "host": host, "status": status, **counts})
+def upsert_job_host(conn: Conn, job_id: int, host: str, status: HostStatus, counts: HostCounts) -> None:
+    conn.execute(Q.upsert_job_host, {"job_id": job_id, "host": host, "status": status.value, **counts.model_dump()})
 
 
 def save_stdout(
@@ -102,47 +133,49 @@ def save_stdout(
     conn.execute(Q.save_stdout, {**params, "failed_events": Jsonb(failed_events or [])})
 
 
-def get_output(conn: Conn, job_id: int) -> dict[str, Any] | None:
-    """The stored stdout and failed events of a job (what the analysis task reads)."""
-    return conn.execute(Q.get_output, {"job_id": job_id}).fetchone()
-
-
 def note_error(conn: Conn, job_id: int, error: str) -> None:
     """Record why a job is being ended before the ending itself (kept by collect)."""
     conn.execute(Q.note_error, {"job_id": job_id, "error": error})
 
 
-def get_stdout(conn: Conn, job_id: int) -> dict[str, Any] | None:
-    return conn.execute(Q.get_stdout, {"job_id": job_id}).fetchone()
+def get_stdout(conn: Conn, job_id: int) -> JobStdout | None:
+    return _one(conn, JobStdout, Q.get_stdout, {"job_id": job_id})
 
 
-def list_jobs(conn: Conn, *, limit: int, offset: int, **filters: Any) -> tuple[list[dict[str, Any]], int]:
-    params = {"status": None, "host": None, "requested_by": None, **filters}
-    rows = conn.execute(Q.list_jobs, {**params, "limit": limit, "offset": offset}).fetchall()
+def list_jobs(
+    conn: Conn,
+    *,
+    limit: int,
+    offset: int,
+    status: JobStatus | None = None,
+    host: str | None = None,
+    requested_by: str | None = None,
+) -> tuple[list[JobRow], int]:
+    params = {"status": status.value if status else None, "host": host, "requested_by": requested_by}
+    rows = _all(conn, JobRow, Q.list_jobs, {**params, "limit": limit, "offset": offset})
     total = conn.execute(Q.count_jobs, params).fetchone()
     return rows, int(total["n"]) if total else 0
 
 
-def last_job(conn: Conn, requested_by: str) -> dict[str, Any] | None:
-    return conn.execute(Q.last_job, {"requested_by": requested_by}).fetchone()
+def last_job(conn: Conn, requested_by: str) -> JobRow | None:
+    return _one(conn, JobRow, Q.last_job, {"requested_by": requested_by})
 
 
-def due_scheduled(conn: Conn, limit: int = 100) -> list[dict[str, Any]]:
-    return conn.execute(Q.due_scheduled, {"limit": limit}).fetchall()
+def due_scheduled(conn: Conn, limit: int = 100) -> list[DueJob]:
+    return _all(conn, DueJob, Q.due_scheduled, {"limit": limit})
 
 
-def stale_jobs(conn: Conn, *, queued_after_s: float, running_after_s: float, limit: int = 200) -> list[dict[str, Any]]:
-    return conn.execute(
-        Q.stale_jobs, {"queued_after_s": queued_after_s, "running_after_s": running_after_s, "limit": limit}
-    ).fetchall()
+def stale_jobs(conn: Conn, *, queued_after_s: float, running_after_s: float, limit: int = 200) -> list[StaleJob]:
+    params = {"queued_after_s": queued_after_s, "running_after_s": running_after_s, "limit": limit}
+    return _all(conn, StaleJob, Q.stale_jobs, params)
 
 
 def expired_approvals(conn: Conn, limit: int = 100) -> list[int]:
     return [r["id"] for r in conn.execute(Q.expired_approvals, {"limit": limit}).fetchall()]
 
 
-def to_job(conn: Conn, row: dict[str, Any]) -> Job:
-    return Job.from_row(row, job_hosts(conn, row["id"]))
+def to_job(conn: Conn, row: JobRow) -> Job:
+    return Job.from_row(row, job_hosts(conn, row.id))
 
 
 def now(conn: Conn) -> datetime:

@@ -17,7 +17,7 @@ from core.settings import Settings
 from core.windows import next_window_start
 from workers.jobs import dispatch
 from workers.jobs import repository as repo
-from workers.jobs.models import Job, JobPage
+from workers.jobs.models import Job, JobPage, JobRow, JobStdout
 from workers.jobs.repository import Conn
 
 
@@ -98,39 +98,37 @@ def submit(
             status = JobStatus.queued
         row = repo.insert_job(
             conn,
-            action=intent.action.value,
-            intent=intent.model_dump(mode="json"),
-            hosts=intent.hosts,
+            intent=intent,
             requested_by=requested_by,
-            status=status.value,
+            status=status,
             needs_approval=bool(critical),
             approval_expires_at=now + timedelta(seconds=settings.auth.approval_ttl_s) if critical else None,
             not_before=start if start > now else None,
             awx_template=template_for(settings, intent.action),
         )
-        taken = repo.lock_hosts(conn, row["id"], intent.hosts)
+        taken = repo.lock_hosts(conn, row.id, intent.hosts)
         if len(taken) != len(intent.hosts):
-            holders = repo.lock_holders(conn, row["id"], intent.hosts)
+            holders = repo.lock_holders(conn, row.id, intent.hosts)
             by_job: dict[int, list[str]] = {}
             for h in holders:
-                by_job.setdefault(h["job_id"], []).append(h["host"])
+                by_job.setdefault(h.job_id, []).append(h.host)
             detail = "; ".join(f"job {j} ({', '.join(hs)})" for j, hs in sorted(by_job.items()))
             raise HostBusy(
                 f"hosts are held by another active job: {detail}. Wait for it to finish or cancel it.",
                 jobs=sorted(by_job),
             )
-        repo.insert_pending_hosts(conn, row["id"], intent.hosts)
+        repo.insert_pending_hosts(conn, row.id, intent.hosts)
         audit.record(
             conn,
             actor=requested_by,
             action="job.submit",
             object_type="job",
-            object_id=row["id"],
+            object_id=row.id,
             source=source,
             detail={"intent": intent.model_dump(mode="json"), "status": status.value, "critical": critical},
         )
         if status is JobStatus.queued:
-            dispatch.launch_after_commit(conn, row["id"])
+            dispatch.launch_after_commit(conn, row.id)
         return repo.to_job(conn, row)
 
 
@@ -160,13 +158,13 @@ def list_jobs(
         limit=limit,
         offset=offset,
         requested_by=requested_by,
-        status=status.value if status else None,
+        status=status,
         host=host,
     )
     return JobPage(items=[repo.to_job(conn, r) for r in rows], total=total, limit=limit, offset=offset)
 
 
-def _finish(conn: Conn, job_id: int, status: JobStatus, error: str | None = None) -> dict[str, Any]:
+def _finish(conn: Conn, job_id: int, status: JobStatus, error: str | None = None) -> JobRow:
     row = repo.set_status(conn, job_id, status, error)
     if status.terminal:
         repo.release_hosts(conn, job_id)
@@ -181,9 +179,9 @@ def request_cancel(conn: Conn, job_id: int, *, by: str, source: str | None = Non
     row = repo.get(conn, job_id, for_update=True)
     if row is None:
         raise NotFound(f"job {job_id} does not exist")
-    if row["requested_by"] != by and not any_owner:
-        raise PermissionDenied(f"job {job_id} is {row['requested_by']}'s; you can cancel only your own jobs")
-    status = JobStatus(row["status"])
+    if row.requested_by != by and not any_owner:
+        raise PermissionDenied(f"job {job_id} is {row.requested_by}'s; you can cancel only your own jobs")
+    status = row.status
     if status.terminal:
         raise ValidationFailed(f"job {job_id} has already finished ({status.value}); nothing to cancel")
     audit.record(conn, actor=by, action="job.cancel", object_type="job", object_id=job_id, source=source)
@@ -192,7 +190,7 @@ def request_cancel(conn: Conn, job_id: int, *, by: str, source: str | None = Non
         row = _finish(conn, job_id, JobStatus.canceled, f"canceled by {by} before it started")
     else:
         row = repo.request_cancel(conn, job_id)
-        if row["awx_job_id"] is not None:
+        if row.awx_job_id is not None:
             dispatch.cancel_after_commit(conn, job_id)
     return repo.to_job(conn, row)
 
@@ -202,16 +200,16 @@ def approve(conn: Conn, job_id: int, *, approver: str, now: datetime | None = No
     row = repo.get(conn, job_id, for_update=True)
     if row is None:
         raise NotFound(f"job {job_id} does not exist")
-    if row["status"] != JobStatus.awaiting_approval:
-        raise ValidationFailed(f"job {job_id} is {row['status']}, not awaiting approval")
-    if approver == row["requested_by"]:
+    if row.status is not JobStatus.awaiting_approval:
+        raise ValidationFailed(f"job {job_id} is {row.status.value}, not awaiting approval")
+    if approver == row.requested_by:
         raise PermissionDenied("you cannot approve your own job: a second person must approve it")
     now = now or repo.now(conn)
-    if row["approval_expires_at"] is not None and row["approval_expires_at"] <= now:
+    if row.approval_expires_at is not None and row.approval_expires_at <= now:
         _finish(conn, job_id, JobStatus.canceled, "approval window expired; submit the job again")
         raise ValidationFailed(f"job {job_id} waited too long for approval and was canceled; submit it again")
     repo.approve(conn, job_id, approver)
-    due = row["not_before"] is None or row["not_before"] <= now
+    due = row.not_before is None or row.not_before <= now
     new = JobStatus.queued if due else JobStatus.scheduled
     check_transition(JobStatus.awaiting_approval, new)
     row = repo.set_status(conn, job_id, new)
@@ -226,8 +224,8 @@ def reject(conn: Conn, job_id: int, *, approver: str, reason: str, source: str |
     row = repo.get(conn, job_id, for_update=True)
     if row is None:
         raise NotFound(f"job {job_id} does not exist")
-    if row["status"] != JobStatus.awaiting_approval:
-        raise ValidationFailed(f"job {job_id} is {row['status']}, not awaiting approval")
+    if row.status is not JobStatus.awaiting_approval:
+        raise ValidationFailed(f"job {job_id} is {row.status.value}, not awaiting approval")
     row = _finish(conn, job_id, JobStatus.canceled, f"rejected by {approver}: {reason}")
     audit.record(
         conn,
@@ -241,7 +239,7 @@ def reject(conn: Conn, job_id: int, *, approver: str, reason: str, source: str |
     return repo.to_job(conn, row)
 
 
-def stdout(conn: Conn, job_id: int) -> dict[str, Any]:
+def stdout(conn: Conn, job_id: int) -> JobStdout:
     get_job(conn, job_id)
     row = repo.get_stdout(conn, job_id)
     if row is None:

@@ -33,7 +33,7 @@ def launch(self: Task, job_id: int) -> None:
     with runtime.pool().connection() as conn, lifecycle.job_lock(conn, job_id) as mine:
         if not mine:
             return  # another delivery of this message is launching it right now
-        row = lifecycle.begin_launch(conn, job_id)
+        row = lifecycle.begin_launch(conn, job_id, runtime.settings())
         commit(conn)  # 'launching' is durable before AWX hears of the job
         if row is None:
             return
