@@ -192,7 +192,7 @@ def eval_intents(
 
 @app.command("bench")
 def bench(
-    only: Annotated[list[str] | None, typer.Option(help="jobs | analyser | agent | api | redact (default: all)")] = None,
+    only: Annotated[list[str] | None, typer.Option(help="jobs|analyser|agent|api|redact (default: all)")] = None,
     jobs: Annotated[int, typer.Option(help="jobs in the pipeline run")] = 1000,
 ) -> None:
     """Benchmarks with figures and ratios: job pipeline, analyser/matching/similarity, agent latency."""
