@@ -108,7 +108,12 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
             if named.include is None and not named.unknown and not named.exclude:
                 r.targets = ""  # "precheck it first", "patch them for real": no target words at all
         if r.action is None and draft is None and r.targets and _PATCH_OPTIONS & set(r.options):
-            r.action = "patch"  # "<hosts>, security only" / "hold back openssl on <host>": patch options on hosts
+            # "<hosts>, security only" / "hold back openssl on <host>": patch options on hosts are a patch;
+            # "<hosts>, reboot them" alone is a reboot
+            only_reboot = set(r.options) & _PATCH_OPTIONS == {"reboot"} and r.options["reboot"] != "never"
+            r.action = "reboot" if only_reboot else "patch"
+            if only_reboot:
+                del r.options["reboot"]
         if r.action in RUNNABLE and not r.targets and draft is not None:
             # "actually make it a dry run": the same request with another action
             draft["action"] = r.action

@@ -30,7 +30,11 @@ from agent.reader.words import V
 _I = re.IGNORECASE
 _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|vms?|instances?|fleet|inventory)"
 
-_JOB_NUM = re.compile(r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|number|id)?\s*|#)(\d{1,12})\b", _I)
+_JOB_NUM = re.compile(
+    r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|number|id)?\s*|#|"
+    r"\b(?:cancel|abort|kill|stop|halt|explain|diagnose|status of)\s+)(\d{1,12})\b(?!\s*(?:%|hours?|mins?|minutes?|:))",
+    _I,
+)
 _JOB_LAST = re.compile(
     r"\b(?:my|the|our|that)?\s*(?:last|previous|latest|most recent|prior|last submitted|recent)\s+"
     r"(?:patch(?:ing)?\s+|reboot\s+|precheck\s+)?(?:job|run|one|patch|execution|attempt)s?\b|"
@@ -106,7 +110,9 @@ def read(text: str, inv: Any = None) -> Reading:
     t = " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').split())
     t = fix_typos(t, inv)
     if m := _JOB_NUM.search(t):
-        r.job, r.job_given, t = int(m.group(1)), True, _cut(t, m)
+        r.job, r.job_given = int(m.group(1)), True
+        verb = m.group(0)[:1].isalpha() and not re.match(r"(?:job|run|task|execution)", m.group(0), _I)
+        t = t[: m.start(1)] + " " + t[m.end(1) :] if verb else _cut(t, m)  # "cancel 4411" keeps its verb
     elif m := _JOB_LAST.search(t):
         r.job, r.job_given, t = "last", True, _cut(t, m)
     if found := find_when(t):
