@@ -60,6 +60,9 @@ class Reading:
     job: int | str | None = None
     job_given: bool = False
     replace_targets: bool = False
+    # The text after each rule took its words, in order: (rule, text left). agent.reader.parse accounts every
+    # word from these (which rule consumed it, or a filler, a target word, or nothing).
+    stages: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _cut(text: str, m: re.Match[str]) -> str:
@@ -109,21 +112,28 @@ def read(text: str, inv: Any = None) -> Reading:
     r = Reading()
     t = " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').split())
     t = fix_typos(t, inv)
+    r.stages.append(("message", t))
     if m := _JOB_NUM.search(t):
         r.job, r.job_given = int(m.group(1)), True
         verb = m.group(0)[:1].isalpha() and not re.match(r"(?:job|run|task|execution)", m.group(0), _I)
         t = t[: m.start(1)] + " " + t[m.end(1) :] if verb else _cut(t, m)  # "cancel 4411" keeps its verb
     elif m := _JOB_LAST.search(t):
         r.job, r.job_given, t = "last", True, _cut(t, m)
+    r.stages.append(("job", t))
     if found := find_when(t):
         r.options["when"] = found.phrase
         t = t[: found.start] + " " + t[found.end :]
+    r.stages.append(("time", t))
     serial, t = read_serial(t)
     if serial is not ...:
         r.options["serial"] = serial
+    r.stages.append(("serial", t))
     security, t = read_security(t)
+    r.stages.append(("security_only", t))
     excludes, t = read_excludes(t, place)
+    r.stages.append(("exclude", t))
     packages, t = read_packages(t, place)
+    r.stages.append(("packages", t))
     reboot_before = t
     reboot, t = read_reboot(t)
     for name, pattern in ACTIONS:
@@ -143,12 +153,16 @@ def read(text: str, inv: Any = None) -> Reading:
         r.options["exclude"] = excludes
     if packages:
         r.options["packages"] = packages
+    r.stages.append(("reboot", t))
     t, swapped = _swap(t)
+    r.stages.append(("swap", t))
     r.targets = clean_targets(
         re.sub(r"\b(?:skip|leave out|excluding|exclude|apart from|other than)\b", "except", t, flags=_I)
     )
+    r.stages.append(("filler", r.targets))
     if _BACK_REFERENCE.fullmatch(r.targets):
         r.targets = ""  # "patch those": the hosts named before (the conversation reader knows them)
+        r.stages.append(("back_reference", r.targets))
     first = re.escape(r.targets.split()[0]) if r.targets else None
     r.replace_targets = (
         bool(first)
