@@ -52,7 +52,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"(?:confirm\w*|approv\w*|sign-?off|four[- ]eyes|second (?:person|approver|pair of eyes)|review(?:er)?s?|asking)\b|"
             r"\bauto-?(?:approv|confirm)\w*|\b(?:self|pre)-?approv\w*|\bapprove (?:it|this|them) (?:yourself|for me)\b|"
             r"\bdon'?t ask\b|\bno questions asked\b|\bwithout asking\b|\bconsider (?:it|this) (?:confirmed|approved)\b|"
-            r"\b(?:already|pre-?)\s*(?:been\s+)?(?:approved|confirmed|signed off)\b|\bapproved (?:it|this|them) (?:myself|already)\b|"
+            r"\b(?:already|pre-?)\s*(?:been\s+)?(?:approved|confirmed|signed off)\b|"
+            r"\b(?:approval|sign-?off|confirmation)\s+(?:was\s+|is\s+|has been\s+)?(?:already\s+)?(?:granted|given|done|obtained|"
+            r"covered|handled)\b|\bapproved (?:it|this|them) (?:myself|already)\b|"
             r"\bi (?:hereby )?(?:approve|confirm) (?:it|this|them)\b",
             _I,
         ),
@@ -74,7 +76,8 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\bopen(?:ing|s)?\s+(?:up\s+)?(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?ports?\b|\bopen(?:ing|s)?\s+(?:up\s+)?(?:tcp\s+|udp\s+)?\d{2,5}\b|\bports?\s+\d+\s+(?:open|to the (?:world|internet))|"
             r"\b(?:allow|permit|accept)\s+(?:inbound|incoming|ingress|all)?\s*(?:traffic|connections?)\b|\bexpose\b.*\bports?\b|"
-            r"\bfirewall[- ]cmd\b|\badd(?:ing)? (?:a )?firewall rule\b|\bport[- ]forward\w*",
+            r"\bfirewall[- ]cmd\b|\badd(?:ing)? (?:a )?firewall rule\b|\bport[- ]forward\w*|\bopen\w*\b.{0,30}\bports?\s*\d+|"
+            r"\bopen\w*\s+(?:up\s+)?(?:the\s+)?firewall\b",
             _I,
         ),
     ),
@@ -87,7 +90,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:rotate|change|replace|add|install|copy)\s+(?:the\s+)?(?:\w+\s+)?(?:keys?|credentials?|secrets?|tokens?|certs?|certificates?)\b|"
             r"\buseradd\b|\busermod\b|\buserdel\b|\bchpasswd\b|\bprivate keys?\b|"
             r"\b(?:print|show|display|reveal|dump|cat|read|give me|send me|list|export|leak)\b.{0,40}\b(?:keys?|secrets?|tokens?|"
-            r"credentials?|creds|shadow file|/etc/shadow|vault)\b",
+            r"credentials?|creds|shadow file|vault)\b|/etc/g?shadow\b",
             _I,
         ),
     ),

@@ -88,6 +88,7 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
     last: Reading | None = None
     last_text = ""
     job_named: int | str | None = None  # the last job a message named ("cancel it" refers to it)
+    job_action: str | None = None  # the last thing asked about a job
     named_targets: list[str] = []  # the last target words any message gave ("list X", then "patch those")
     for m in window:
         if isinstance(m, ToolMessage):
@@ -99,6 +100,10 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
             continue
         last_text = text_of(m)
         r = last = read(last_text, inventory)
+        if r.action_implied and job_action is not None:
+            r.action = job_action  # "explain job 7" then "and job 8?"
+        if r.action in JOB_TOOLS:
+            job_action = r.action
         if r.job_given:
             job_named = r.job
         elif r.action in JOB_TOOLS and job_named is not None and JOB_PRONOUN.search(last_text):

@@ -59,6 +59,7 @@ class Reading:
     options: dict[str, Any] = field(default_factory=dict)
     job: int | str | None = None
     job_given: bool = False
+    action_implied: bool = False  # no action word: a job number alone reads as a status question
     replace_targets: bool = False
     # The text after each rule took its words, in order: (rule, text left). agent.reader.parse accounts every
     # word from these (which rule consumed it, or a filler, a target word, or nothing).
@@ -84,6 +85,8 @@ def fix_typos(text: str, inv: Any = None) -> str:
         if len(low) < 5 or low in folded or low in V.typo_words or V.known(low):
             return word
         for verb in V.typo_words:
+            if low.startswith(verb) or verb.startswith(low):
+                return word  # an inflection ("updated", "cancels"), not a slip
             if verb[0] == low[0] and abs(len(verb) - len(low)) <= 1 and OSA.distance(low, verb) == 1:
                 return verb
         return word
@@ -144,7 +147,7 @@ def read(text: str, inv: Any = None) -> Reading:
         t = reboot_before  # "reboot them" here is the action, not an option
         reboot = None
     if r.action is None and r.job_given:
-        r.action = "status"
+        r.action, r.action_implied = "status", True
     if security is not None:
         r.options["security_only"] = security
     if reboot is not None:

@@ -159,14 +159,14 @@ _PKG = (
 _LIST = rf"(?:the\s+)?{_PKG}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?{_PKG})*"
 _SUFFIX = r"(?:\s+(?:packages?|pkgs?|updates?|upgrades?|rpms?|debs?))"
 _EXCLUDE = re.compile(
-    rf"\b(?:exclude|excluding|excluded|skip|skipping|leave out|leaving out|hold back|holding back|"
+    rf"\b(?:exclude|excluding|excluded|skip|skipping|leave out|leaving out|hold back|holding back|pin|pinning|freeze|"
     rf"do\s*n[o']?t (?:update|upgrade|touch|patch)|don't (?:update|upgrade|touch|patch)|do not (?:update|upgrade|touch|patch)|"
     rf"without (?:updating|upgrading|touching)|not (?:updating|upgrading|touching)|apart from|but not|except(?: for)?|without|no)\s+"
     rf"(?:(?:everything|anything|all|any|packages?)\s+(?:named|called|matching|like)\s+)?(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?:\s+alone)?",
     _I,
 )
 _LEAVE = re.compile(
-    rf"\b(?:leave|keep)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+(?:alone|out|as(?: it)? is|as they are|where (?:it is|they are)|"
+    rf"\b(?:leave|keep)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+(?:alone|out|as(?: it)?[- ]is|as they are|where (?:it is|they are)|"
     rf"unchanged|untouched|pinned|held|at (?:its|their) current versions?)",
     _I,
 )
