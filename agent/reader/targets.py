@@ -184,8 +184,27 @@ class _Reader:
             cur = self.cur if self.cur is not None else self.new()
             cur.tainted = True
             self.owner[i] = cur
+        elif k is Kind.WORD and self.unknown_noun(i):
+            # "the postgres primaries": a plural noun after a term names hosts we cannot place; never drop it
+            self.unknown.append(tok.text)
+            self.owner[i - 1].tainted = True
+            self.boundary()
         elif k is Kind.STOP or k is Kind.ABSENT or k in (Kind.WORD, Kind.VERB):
             self.boundary()
+
+    def unknown_noun(self, i: int) -> bool:
+        """A plural word right after a term, where a host noun would stand ("the redis replicas")."""
+        low = self.toks[i].low
+        return (
+            i > 0
+            and self.toks[i - 1].kind is Kind.TERM
+            and (i - 1) in self.owner
+            and len(low) >= 4
+            and low.endswith("s")
+            and not low.endswith("ss")
+            and low.isalpha()
+            and not self._stopword(i)
+        )
 
     def time_follows(self, i: int) -> bool:
         return i + 1 < len(self.toks) and self.toks[i + 1].low in TIME_UNITS

@@ -48,7 +48,8 @@ _PATTERNS = [
     _CLOCK,
     r"right now|right away|immediately|asap|straight away|\bnow\b",
 ]
-WHEN = re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in _PATTERNS) + r")", re.IGNORECASE)
+# Not inside a host range or name: "web-[01:03]" holds no clock.
+WHEN = re.compile(r"(?<![\[:-])\b(?:" + "|".join(f"(?:{p})" for p in _PATTERNS) + r")(?![\]:])", re.IGNORECASE)
 _NOW_WORDS = re.compile(r"^(?:right now|right away|immediately|asap|straight away|now)$", re.IGNORECASE)
 
 
