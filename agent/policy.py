@@ -126,7 +126,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\brm\s+-\w*|\b(?:sudo|wget|curl|nc|ncat|netcat|telnet)\s+(?:-\w|https?:|/|\S+\.\S+/|(?:rm|su|sh|bash|cat|chmod|"
             r"chown|systemctl|kill|reboot|shutdown|dd|mv|cp|echo|tee|vi|vim|nano|python\d?|perl)\b)|"
             r"\b(?:chmod|chown|chattr|mkfs\S*|fdisk|parted|dd\s+if=|ssh\s+\S+@|"
-            r"crontab|systemctl|service\s+\S+\s+(?:stop|start|restart)|kill\s+-\d|pkill|killall|shutdown|halt|poweroff|init\s+[06]|"
+            r"crontab|systemctl|service\s+\S+\s+(?:stop|start|restart)|kill\s+-\d|pkill|killall|shutdown|halt(?!\s+(?:the\s+|my\s+|that\s+)?(?:job|run|#|\d))|poweroff|init\s+[06]|"
             r"iptables|nft|echo\s+.*>|cat\s+/|tee\s+/|sed\s+-i|python\d?\s+-c|perl\s+-e|bash\s+-c|sh\s+-c|eval|exec|"
             r"apt(?:-get)?\s+(?:remove|purge|autoremove)|(?:yum|dnf|rpm)\s+(?:remove|erase|-e)|useradd|passwd)\b|"
             r"`[^`]+`|\$\([^)]*\)|\|\s*(?:sh|bash)\b|&&|;\s*\w+\s+-|"

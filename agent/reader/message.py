@@ -146,6 +146,8 @@ def read(text: str, inv: Any = None) -> Reading:
     if r.action == "reboot" and reboot is not None and reboot != "never":
         t = reboot_before  # "reboot them" here is the action, not an option
         reboot = None
+    if r.job_given and r.action in ("patch", "precheck", "reboot"):
+        r.action = "status"  # "an update on job 14": a message naming a job asks about it (jobs are not re-run)
     if r.action is None and r.job_given:
         r.action, r.action_implied = "status", True
     if security is not None:
