@@ -172,8 +172,9 @@ def read(text: str, inv: Any = None) -> Reading:
     r.replace_targets = (
         bool(first)
         and not swapped
+        and not re.search(r"\bones?\b", r.targets, _I)  # "sorry, the staging ones" narrows (resolve_phrases)
         and bool(
-            re.search(r"\b(?:instead|rather)\b", text, _I)
+            re.search(r"\b(?:instead|rather|i meant|i mean|make (?:it|that)|sorry)\b", text, _I)
             or re.search(rf"\b(?:only|just)\s+(?:the\s+)?{first}", text, _I)
         )
     )

@@ -9,6 +9,7 @@ from agent.reader.targets import resolve_targets
 from tools.ports import Resolved
 
 _ONLY = re.compile(r"^\W*(?:only|just|solely)\b", re.IGNORECASE)
+_ONES = re.compile(r"\bones?\b", re.IGNORECASE)  # "the staging ones": the hosts named before, in staging
 
 
 def resolve_phrases(inventory: Any, phrases: list[str]) -> Resolved:
@@ -24,8 +25,10 @@ def resolve_phrases(inventory: Any, phrases: list[str]) -> Resolved:
         res.unknown += [u for u in r.unknown if u not in res.unknown]
         res.suggestions.update(r.suggestions)
         res.terms += [t for t in r.terms if t not in res.terms]
-        if r.include is not None and current is not None and _ONLY.match(phrase):
-            # "just the staging ones" narrows what is named; "only <another host>" replaces it
+        if r.include is not None and current is not None and _ONES.search(phrase):
+            current &= set(r.include)  # "the staging ones" narrows what is named (to nothing, if nothing fits)
+        elif r.include is not None and current is not None and _ONLY.match(phrase):
+            # "just the staging web servers" narrows what is named; "only <another host>" replaces it
             current = (current & set(r.include)) or set(r.include)
         elif r.include is not None:
             res.named = True
