@@ -129,7 +129,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"crontab|systemctl|service\s+\S+\s+(?:stop|start|restart)|kill\s+-\d|pkill|killall|shutdown|halt(?!\s+(?:the\s+|my\s+|that\s+)?(?:job|run|#|\d))|poweroff|init\s+[06]|"
             r"iptables|nft|echo\s+.*>|cat\s+/|tee\s+/|sed\s+-i|python\d?\s+-c|perl\s+-e|bash\s+-c|sh\s+-c|eval|exec|"
             r"apt(?:-get)?\s+(?:remove|purge|autoremove)|(?:yum|dnf|rpm)\s+(?:remove|erase|-e)|useradd|passwd)\b|"
-            r"`[^`]+`|\$\([^)]*\)|\|\s*(?:sh|bash)\b|&&|;\s*\w+\s+-|"
+            r"(?<![\w.*?\]-])`(?=\S)[^`]*[\s|;&<>$][^`]*`|\$\([^)]*\)|\|\s*(?:sh|bash)\b|&&|;\s*\w+\s+-|"
             r"\b(?:run|execute|exec|launch|invoke|type|issue)\s+(?:this\s+|the\s+|a\s+|an\s+|my\s+|following\s+|some\s+)*"
             r"(?:command|commands|script|scripts|shell|one-?liner|playbook|ad-?hoc|module)\b|\b(?:shell|root) (?:access|command|prompt)\b|"
             r"\barbitrary\b|\bopen a shell\b|\bget (?:me )?a shell\b|\broot shell\b|\b(?:give|get) me (?:a |an )?(?:root|shell|console)\b",

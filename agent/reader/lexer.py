@@ -65,7 +65,7 @@ TIME_UNITS = V.time_units
 RANGE_WORDS = V.range_words
 
 _TIME = re.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:am|pm|z)?|\d{1,2}(?:am|pm)|\d{4}-\d{2}-\d{2}(?:t[\d:.]+z?)?)$")
-_NUMBER = re.compile(r"^#?\d+$")
+_NUMBER = re.compile(r"^[#-]?\d+$")  # "-02" in "redis-prod-01 & -02" is a sibling
 _VERSION = re.compile(r"^\d+(?:\.\d+)*$")
 _TRAILING_NUM = re.compile(r"^(.*?)(\d+)$")
 _DOTTED_RANGE = re.compile(r"^(.*?)(\d+)\.\.(\d+)$")
@@ -232,7 +232,7 @@ def _counts(lex_: Lexicon, term: Term, lows: list[str], j: int) -> bool:
 
 def _number(inv: Inventory, text: str, nxt: str, out: list[Tok]) -> Tok:
     """A bare number; after 'web-prod-01,' it is the next host of the list ('web-prod-01, 02 and 03')."""
-    digits = text.lstrip("#")
+    digits = text.lstrip("#-")
     if (
         len(out) >= 2
         and out[-1].kind in (Kind.CONJ, Kind.EXCL, Kind.NOT)
