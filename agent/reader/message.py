@@ -168,6 +168,8 @@ def read(text: str, inv: Any = None) -> Reading:
     if _BACK_REFERENCE.fullmatch(r.targets):
         r.targets = ""  # "patch those": the hosts named before (the conversation reader knows them)
         r.stages.append(("back_reference", r.targets))
+    if re.search(r"\bones?\b", r.targets, _I) and re.search(r"\b(?:sorry|i meant|i mean|instead|rather)\b", text, _I):
+        r.targets += " instead"  # a correction of what "ones" refers to (agent.reader.resolve re-scopes it)
     first = re.escape(r.targets.split()[0]) if r.targets else None
     r.replace_targets = (
         bool(first)
