@@ -142,8 +142,8 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
         return JOB_TOOLS[last.action], {"job": last.job}
     if last.action == "list_hosts":
         return "list_hosts", {"targets": [last.targets] if last.targets else []}
-    if draft is not None and _YES.match(last_text):
-        return "The proposal above is waiting for your confirmation: confirm it (with its token) to queue the job."
+    # A "yes" typed in the chat is not the confirmation (that names the proposal's token): the proposal is shown
+    # again, still waiting for it.
     if draft is not None and (last.action in RUNNABLE or last.action is None):
         return _propose(draft)
     return CLARIFY
