@@ -171,6 +171,8 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
         return [Tok(Kind.TERM, " ".join(raw[i : i + hit[1]]), term=hit[0])], hit[1]
     if hit:
         return [Tok(Kind.WORD, " ".join(raw[i : i + hit[1]]))], hit[1]
+    if (pair := _var_value(inv, raw[i])) is not None:
+        return [pair], 1
     dotted = _DOTTED_RANGE.match(low)
     if dotted and lex_.looks_like_host(dotted.group(1) + dotted.group(2)):
         return [_range_tok(inv, raw[i], dotted.group(1), dotted.group(2), dotted.group(3))], 1
@@ -190,6 +192,24 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
     if nxt not in PACKAGE_WORDS and (lex_.looks_like_host(low) or lex_.looks_like_term(low)):
         return _host_or_range(inv, raw, lows, i)
     return [Tok(Kind.WORD, raw[i])], 1
+
+
+_PAIR = re.compile(r"^([A-Za-z_][\w]*)\s*[=:]\s*([\w.-]+)$")
+
+
+def _var_value(inv: Inventory, text: str) -> Tok | None:
+    """'os=rhel9', 'env:staging', 'critical=true': hosts whose variable has that value (the key must be a host
+    variable of this inventory; 'app:prod' stays an Ansible pattern)."""
+    m = _PAIR.match(text)
+    if m is None:
+        return None
+    key, value = m.group(1), m.group(2).lower()
+    if not any(key in h.vars for h in inv.hosts.values()):
+        return None
+    hosts = frozenset(h.name for h in inv.hosts.values() if str(h.vars.get(key, "")).lower() == value)
+    if not hosts:
+        return Tok(Kind.HOSTS, text, unknown=[text])
+    return Tok(Kind.TERM, text, term=Term(key=f"{key}={value}", label=f"{key}={value}", hosts=hosts, dim=f"var:{key}"))
 
 
 def _word_kind(low: str, text: str) -> Kind | None:
