@@ -50,8 +50,13 @@ def _groups(inv: Inventory) -> list[str]:
 
 @st.composite
 def atoms(draw: st.DrawFn, inv: Inventory) -> tuple[str, frozenset[str]]:
-    """A target phrase and the hosts it names: a host, a group ('the web servers'), or a host glob."""
-    kind = draw(st.sampled_from(["host", "group", "glob"]))
+    """A target phrase and the hosts it names: a host, a group ('the web servers'), a host glob, or a variable
+    value ('the rhel8 machines')."""
+    kind = draw(st.sampled_from(["host", "group", "glob", "var"]))
+    if kind == "var":
+        pairs = sorted({(k, v) for h in inv.hosts.values() for k, v in h.vars.items() if isinstance(v, str)})
+        key, value = draw(st.sampled_from(pairs))
+        return f"the {value} machines", frozenset(h.name for h in inv.hosts.values() if h.vars.get(key) == value)
     if kind == "host":
         h = draw(st.sampled_from(sorted(inv.hosts)))
         return h, frozenset({h})
