@@ -54,7 +54,14 @@ def atoms(draw: st.DrawFn, inv: Inventory) -> tuple[str, frozenset[str]]:
     value ('the rhel8 machines')."""
     kind = draw(st.sampled_from(["host", "group", "glob", "var"]))
     if kind == "var":
-        pairs = sorted({(k, v) for h in inv.hosts.values() for k, v in h.vars.items() if isinstance(v, str)})
+        pairs = sorted(
+            {
+                (k, v)
+                for h in inv.hosts.values()
+                for k, v in h.vars.items()
+                if isinstance(v, str) and "ansible_" not in k
+            }
+        )
         key, value = draw(st.sampled_from(pairs))
         return f"the {value} machines", frozenset(h.name for h in inv.hosts.values() if h.vars.get(key) == value)
     if kind == "host":
