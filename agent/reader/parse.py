@@ -27,9 +27,9 @@ from typing import Any
 
 from agent.policy import screen
 from agent.reader.expr import Expr
+from agent.reader.expression import expression
 from agent.reader.lexer import Kind, lex
 from agent.reader.message import read
-from agent.reader.targets import expression
 from agent.reader.words import V
 
 _WORD = re.compile(r"[^\s,;!?.]+(?:\.[^\s,;!?.]+)*")

@@ -16,12 +16,12 @@ and boundaries, then read left to right:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
-from agent.reader.expr import Atom, Difference, Expr, Intersect, Union
 from agent.reader.lexer import NON_TARGET_NOUNS, TIME_UNITS, VERBS, Kind, Tok, lex
 from agent.reader.lexicon import lexicon_of, singulars
 from agent.reader.words import V
@@ -56,6 +56,17 @@ class TargetResolution(BaseModel):
     def named_target(self) -> bool:
         """Whether the text names any positive target (known or not)."""
         return self.include is not None or bool(self.unknown)
+
+
+_TIMEISH = re.compile(
+    r"^(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$|^\d|^(?:tonight|tomorrow|today|"
+    r"morning|evening|night|afternoon|noon|midnight|batch\w*|parallel|series|once|time|times|hours?|minutes?|mins?)$"
+)
+
+
+def _timeish(low: str) -> bool:
+    """Words of a time or batch phrase ('in 2 hours', 'on Sunday', 'in batches'): never a target."""
+    return low in TIME_UNITS or bool(_TIMEISH.match(low))
 
 
 @dataclass
@@ -184,6 +195,13 @@ class _Reader:
             cur = self.cur if self.cur is not None else self.new()
             cur.tainted = True
             self.owner[i] = cur
+        elif (
+            k is Kind.WORD and self.attach and self.cur is not None and not self._stopword(i) and not _timeish(tok.low)
+        ):
+            # "all hosts in the eu region": a restriction the inventory cannot place; never drop it
+            self.unknown.append(tok.text)
+            self.cur.tainted = True
+            self.boundary()
         elif k is Kind.WORD and self.unknown_noun(i):
             # "the postgres primaries": a plural noun after a term names hosts we cannot place; never drop it
             self.unknown.append(tok.text)
@@ -191,6 +209,10 @@ class _Reader:
             self.boundary()
         elif k is Kind.STOP or k is Kind.ABSENT or k in (Kind.WORD, Kind.VERB):
             self.boundary()
+
+    def unplaceable(self, i: int) -> bool:
+        """A word in a restriction ('in the eu region') that is no filler and no time word."""
+        return not self._stopword(i) and not _timeish(self.toks[i].low)
 
     def unknown_noun(self, i: int) -> bool:
         """A plural word right after a term, where a host noun would stand ("the redis replicas")."""
@@ -352,44 +374,3 @@ def resolve_targets(inv: Inventory, text: str) -> TargetResolution:
         suggestions={u: lexicon_of(inv).suggest(u) for u in unknown},
         terms=[p.label() for p, _ in named if not p.tainted and p.label().strip()],
     )
-
-
-def _phrase_expr(phrase: _Phrase, universe: set[str]) -> Expr | None:
-    if phrase.tainted:
-        return Atom("(unknown)", frozenset())
-    if phrase.slots or phrase.negs:
-        base: Expr = (
-            Intersect(tuple(Atom(s.label(), frozenset(s.hosts)) for s in phrase.slots))
-            if phrase.slots
-            else Atom("all hosts", frozenset(universe))
-        )
-        if phrase.negs:
-            base = Difference(base, Union(tuple(Atom(s.label(), frozenset(s.hosts)) for s in phrase.negs)))
-        return base
-    if phrase.quant and (phrase.head or phrase.all_but):
-        return Atom("all hosts", frozenset(universe))
-    return None
-
-
-def expression(inv: Inventory, text: str) -> tuple[Expr | None, list[str]]:
-    """The target expression ``text`` names (None when it names no target) and the words the inventory lacks.
-
-    It selects exactly what :func:`resolve_targets` resolves.
-    """
-    reader = _Reader(lex(inv, text))
-    reader.read()
-    universe = set(inv.hosts)
-    named = [(p, e) for p in reader.phrases if (e := _phrase_expr(p, universe)) is not None]
-    if any(p.include and not p.everything for p, _ in named):
-        named = [(p, e) for p, e in named if not (p.include and p.everything and not p.slots)]
-    include = [e for p, e in named if p.include]
-    exclude = [e for p, e in named if not p.include]
-    unknown = list(dict.fromkeys(reader.unknown))
-    if not include:
-        return (
-            Atom("(unknown)", frozenset()) if any(p.include and p.tainted for p in reader.phrases) else None
-        ), unknown
-    expr: Expr = Union(tuple(include))
-    if exclude:
-        expr = Difference(expr, Union(tuple(exclude)))
-    return expr, unknown
