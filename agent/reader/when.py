@@ -70,6 +70,9 @@ class Found:
 _CORRECTION = re.compile(r"\b(?:no|nope|sorry|actually|rather|instead|make it|i mean|correction|wait)\b", re.IGNORECASE)
 
 
+_DEADLINE = re.compile(r"\b(?:before|by|until|till|no later than|latest by)\s*$", re.IGNORECASE)
+
+
 def find_when(text: str) -> Found | None:
     """The time phrase in ``text``: the first, or a later one that corrects it ("at 22:00, no, 23:30").
 
@@ -80,7 +83,8 @@ def find_when(text: str) -> Found | None:
     >>> find_when("patch ci-01 at 22:00 - no, 23:30").phrase
     '23:30'
     """
-    found = list(WHEN.finditer(text))
+    # "before friday", "by 06:00" are deadlines, not a start time: not read as not_before.
+    found = [m for m in WHEN.finditer(text) if not _DEADLINE.search(text[: m.start()])]
     if not found:
         return None
     m = found[0]
