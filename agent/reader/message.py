@@ -24,6 +24,7 @@ from rapidfuzz.distance import OSA
 
 from agent.reader.options import read_excludes, read_packages, read_reboot, read_security, read_serial
 from agent.reader.placing import targetish
+from agent.reader.targets import resolve_targets
 from agent.reader.when import find_when
 from agent.reader.words import V
 
@@ -165,6 +166,8 @@ def read(text: str, inv: Any = None) -> Reading:
         re.sub(r"\b(?:skip|leave out|excluding|exclude|apart from|other than)\b", "except", t, flags=_I)
     )
     r.stages.append(("filler", r.targets))
+    if inv is not None and r.targets:
+        _packages_not_hosts(r, inv)
     if _BACK_REFERENCE.fullmatch(r.targets):
         r.targets = ""  # "patch those": the hosts named before (the conversation reader knows them)
         r.stages.append(("back_reference", r.targets))
@@ -181,6 +184,31 @@ def read(text: str, inv: Any = None) -> Reading:
         )
     )
     return r
+
+
+_EXCEPT_TAIL = re.compile(
+    r"\b(?:except|but not|minus|without)\s+(?:the\s+)?(?P<list>[a-z][\w.+*-]*(?:\s*(?:,|and)\s*[a-z][\w.+*-]*)*)\s*$",
+    _I,
+)
+
+
+def _packages_not_hosts(r: Reading, inv: Any) -> None:
+    """'patch pg-prod-01 but skip postgres' where postgres is also a group: an exclusion that would leave no host
+    at all means packages (nobody asks to patch X except X)."""
+    m = _EXCEPT_TAIL.search(r.targets)
+    if m is None:
+        return
+    resolved = resolve_targets(inv, r.targets)
+    if not resolved.include or resolved.hosts or not resolved.exclude:
+        return
+    items = [i for i in re.split(r"\s*(?:,|\band\b)\s*", m.group("list")) if i]
+    if any(re.search(r"[\d*?\[-]", i) for i in items):
+        return  # host names or host globs: the exclusion is what the user said
+    rest = r.targets[: m.start()].strip(" ,")
+    if resolve_targets(inv, rest).hosts:
+        r.targets = rest
+        r.options["exclude"] = sorted({*r.options.get("exclude", []), *(i.lower() for i in items)})
+        r.stages.append(("exclude", rest))
 
 
 _SWAPS = (
