@@ -67,6 +67,11 @@ class Reading:
     stages: list[tuple[str, str]] = field(default_factory=list)
 
 
+_NOT_VERB = re.compile(
+    r"\b(?:don'?t|do not|never|no|without|not)\s+(?:\w+\s+)?(?:patch\w*|updat\w*|upgrad\w*|install\w*|apply\w*)\b", _I
+)
+
+
 def _cut(text: str, m: re.Match[str]) -> str:
     return text[: m.start()] + " " + text[m.end() :]
 
@@ -140,8 +145,9 @@ def read(text: str, inv: Any = None) -> Reading:
     r.stages.append(("packages", t))
     reboot_before = t
     reboot, t = read_reboot(t)
+    asked = _NOT_VERB.sub(" ", t)  # "reboot it but don't patch it": a refused verb names no action
     for name, pattern in ACTIONS:
-        if pattern.search(t):
+        if pattern.search(asked):
             r.action = name
             break
     if r.action == "reboot" and reboot is not None and reboot != "never":

@@ -29,6 +29,7 @@ def _patch(hosts: list[str], **options: object) -> dict[str, object]:
         (["what's the status of job 4?"], _patch(["web-stg-01"]), "about a job"),
         (["patch web-prod-01 and web-prod-09"], _patch(["web-prod-01"]), "web-prod-09"),
         (["patch the staging web servers", "and don't reboot them"], _patch(WEB_STG), "not to reboot"),
+        (["reboot lb-prod-01 but don't patch it"], _patch(["lb-prod-01"]), "not for updates"),
     ],
 )
 def test_unsupported_proposals_are_questions(words: list[str], proposal: dict[str, object], why: str) -> None:
