@@ -32,6 +32,7 @@ class Kind(StrEnum):
     NOT = "not"  # not, don't (an exclusion that may skip a verb: "don't patch X")
     BUT = "but"
     NEG = "neg"  # non-
+    BOTH = "both"  # both X and Y, the intersection of X and Y: the terms intersect even when they would unite
     NEGPREP = "negprep"  # that aren't, isn't (a restriction that subtracts: "prod hosts that aren't critical")
     VERB = "verb"
     ABSENT = "absent"  # an ops word the inventory has nothing for: qa, windows

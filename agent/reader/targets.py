@@ -119,7 +119,8 @@ class _Reader:
         self.unknown: list[str] = []
         self.cur: _Phrase | None = None
         self.include = True
-        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = False
+        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = self.both = False
+        self.neg_last = False
 
     def read(self) -> None:
         for i, tok in enumerate(self.toks):
@@ -134,7 +135,8 @@ class _Reader:
     def boundary(self) -> None:
         self.cur = None
         self.include = True
-        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = False
+        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = self.both = False
+        self.neg_last = False
 
     def step(self, i: int, tok: Tok) -> None:
         k = tok.kind
@@ -185,6 +187,8 @@ class _Reader:
         elif k in (Kind.PREP, Kind.ONLY):
             if self.cur is not None:
                 self.attach, self.conj = True, False
+        elif k is Kind.BOTH:
+            self.both = True
         elif k is Kind.NEGPREP:
             if self.cur is not None:
                 self.attach, self.conj, self.neg = True, False, True
@@ -261,6 +265,17 @@ class _Reader:
             # "web and db": same kind (or no overlap) -> one slot, united; "prod web and staging db" -> two phrases;
             # "the web servers in prod and staging": the restriction after "in" unites too.
             same = last is not None and (last.dim == t.dim or not (last.hosts & t.hosts))
+            if cur.negs and self.neg_last and cur.negs[-1].dim == t.dim:
+                cur.negs[-1].hosts |= t.hosts  # "outside of staging and dev": both are subtracted
+                cur.negs[-1].labels.append(t.label)
+                self.owner[i] = cur
+                self.conj = False
+                return
+            if self.both and last is not None and last.dim != t.dim and not self.neg:
+                cur.slots.append(_Slot(t.dim, set(t.hosts), [t.label]))  # "both web and prod" (unlike kinds): ∩
+                self.owner[i] = cur
+                self.conj = False
+                return
             if last is not None and same and (not cur.head or self.restricting) and not self.neg:
                 last.hosts |= t.hosts
                 last.labels.append(t.label)
@@ -272,6 +287,7 @@ class _Reader:
             cur = self.new()
         slot = _Slot(t.dim, set(t.hosts), [t.label])
         (cur.negs if self.neg else cur.slots).append(slot)
+        self.neg_last = self.neg
         self.owner[i] = cur
         self.modifiers(i, cur)
         self.restricting = self.restricting and cur.head
