@@ -76,6 +76,8 @@ def check_proposal(messages: list[BaseMessage], intent: dict[str, Any], inventor
     stated = reading[1] if isinstance(reading, tuple) else {}
     if stated.get("action") == "precheck" and action != "precheck":
         return Verdict(False, "You asked for checks only; I will not propose a change. Say 'precheck' to run checks.")
+    if stated.get("action") == "reboot" and action == "patch":
+        return Verdict(False, "You asked for a reboot, not for updates; this proposal would patch. Which do you want?")
     if stated.get("reboot") == "never" and (action == "reboot" or intent.get("reboot", "never") != "never"):
         return Verdict(False, "You said not to reboot, but this proposal would reboot. Which do you want?")
     if stated.get("security_only") and not intent.get("security_only", action == "reboot"):

@@ -52,8 +52,11 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"(?:confirm\w*|approv\w*|sign-?off|four[- ]eyes|second (?:person|approver|pair of eyes)|review(?:er)?s?|asking)\b|"
             r"\bauto-?(?:approv|confirm)\w*|\b(?:self|pre)-?approv\w*|\bapprove (?:it|this|them) (?:yourself|for me)\b|"
             r"\bdon'?t ask\b|\bno questions asked\b|\bwithout asking\b|\bconsider (?:it|this) (?:confirmed|approved)\b|"
-            r"\b(?:already|pre-?)\s*(?:been\s+)?(?:approved|confirmed|signed off)\b|\bapproved (?:it|this|them) (?:myself|already)\b|"
-            r"\bi (?:hereby )?(?:approve|confirm) (?:it|this|them)\b",
+            r"\b(?:already|pre-?)\s*(?:been\s+)?(?:approved|confirmed|signed off)\b|"
+            r"\b(?:approval|sign-?off|confirmation)\s+(?:was\s+|is\s+|has been\s+)?(?:already\s+)?(?:granted|given|done|obtained|"
+            r"covered|handled)\b|\bapproved (?:it|this|them) (?:myself|already)\b|"
+            r"\bi (?:hereby )?(?:approve|confirm) (?:it|this|them)\b|\bdon'?t bother\b.{0,30}\b(?:confirm|approv|ask)\w*|"
+            r"\bapprov\w*\b.{0,40}\b(?:skip|bypass|ignore|not needed|unnecessary|formality)\b",
             _I,
         ),
     ),
@@ -65,7 +68,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             rf"{_SEC}\s+(?:off|disabled|to permissive|permissive)|\bsetenforce\s+0|\bpermissive mode\b|"
             rf"(?:--nogpgcheck|\bno-?gpg-?check|\bgpgcheck\s*=\s*(?:0|false|no)|\bsslverify\s*=\s*(?:0|false|no)|--no-verify|"
             rf"--skip-broken-signatures|--allow-unauthenticated|--force-yes|\bunsigned (?:packages?|rpms?|debs?|repos?)|"
-            rf"\bwithout (?:gpg|signature|signing) (?:checks?|verification)|\bskip(?:ping)? (?:the )?(?:gpg|signature) (?:checks?|verification))",
+            rf"\bwithout (?:gpg|signature|signing) (?:checks?|verification)|\bignor\w*\s+(?:the\s+|any\s+)?(?:gpg|signature|signing)\b|\bskip(?:ping)? (?:the )?(?:gpg|signature) (?:checks?|verification))",
             _I,
         ),
     ),
@@ -74,7 +77,8 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\bopen(?:ing|s)?\s+(?:up\s+)?(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?ports?\b|\bopen(?:ing|s)?\s+(?:up\s+)?(?:tcp\s+|udp\s+)?\d{2,5}\b|\bports?\s+\d+\s+(?:open|to the (?:world|internet))|"
             r"\b(?:allow|permit|accept)\s+(?:inbound|incoming|ingress|all)?\s*(?:traffic|connections?)\b|\bexpose\b.*\bports?\b|"
-            r"\bfirewall[- ]cmd\b|\badd(?:ing)? (?:a )?firewall rule\b|\bport[- ]forward\w*",
+            r"\bfirewall[- ]cmd\b|\badd(?:ing)? (?:a )?firewall rule\b|\bport[- ]forward\w*|\bopen\w*\b.{0,30}\bports?\s*\d+|"
+            r"\bopen\w*\s+(?:up\s+)?(?:the\s+)?firewall\b",
             _I,
         ),
     ),
@@ -82,12 +86,14 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         "credentials",
         re.compile(
             r"\bpasswords?\b|\bpasswd\b|\bpassphrases?\b|\b(?:add|create|delete|remove|disable|lock|unlock|modify|change|rename)\s+"
-            r"(?:a\s+|the\s+|new\s+)?(?:local\s+|admin\s+|root\s+)?(?:users?|accounts?|groups? members?)\b|\bssh[- ]keys?\b|"
+            r"(?:(?:a|an|the|new|local|admin|root|another)\s+)*(?:users?|accounts?|groups? members?)\b|\bssh[- ]keys?\b|"
             r"\bauthorized_keys\b|\bsudoers?\b|\b(?:grant|give)\b.*\b(?:sudo|root|admin) (?:access|rights|privileges)\b|"
             r"\b(?:rotate|change|replace|add|install|copy)\s+(?:the\s+)?(?:\w+\s+)?(?:keys?|credentials?|secrets?|tokens?|certs?|certificates?)\b|"
             r"\buseradd\b|\busermod\b|\buserdel\b|\bchpasswd\b|\bprivate keys?\b|"
-            r"\b(?:print|show|display|reveal|dump|cat|read|give me|send me|list|export|leak)\b.{0,40}\b(?:keys?|secrets?|tokens?|"
-            r"credentials?|creds|shadow file|/etc/shadow|vault)\b",
+            r"\bid_(?:rsa|dsa|ecdsa|ed25519)\b|~?/\.ssh/|\.pem\b|"
+            r"\b(?:print|show|display|reveal|dump|cat|read|give me|send me|email me|mail me|share|paste|post|list|export|leak)\b"
+            r".{0,40}\b(?:keys?|secrets?|tokens?|"
+            r"credentials?|creds|shadow file|vault)\b|/etc/g?shadow\b",
             _I,
         ),
     ),
@@ -105,18 +111,28 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        "software",
+        re.compile(
+            r"\b(?:uninstall\w*|downgrad\w*|purg\w*|eras(?:e|ing))\b|\bremov\w*\s+(?:the\s+|old\s+|all\s+|unused\s+)*"
+            r"(?:kernels?|packages?|rpms?|debs?|software)\b|\binstall(?:ing)?\s+(?:the\s+|a\s+|an\s+|new\s+)?"
+            r"(?!(?:the\s+)?(?:latest|updates?|patch\w*|errata|fixes|security|pending|available|all|everything|anything|"
+            r"nothing|them|it|kernel updates)\b)[\w.+-]+\b(?!\s+(?:updates?|patch\w*|errata|fixes|security))",
+            _I,
+        ),
+    ),
+    (
         "shell",
         re.compile(
             r"\brm\s+-\w*|\b(?:sudo|wget|curl|nc|ncat|netcat|telnet)\s+(?:-\w|https?:|/|\S+\.\S+/|(?:rm|su|sh|bash|cat|chmod|"
             r"chown|systemctl|kill|reboot|shutdown|dd|mv|cp|echo|tee|vi|vim|nano|python\d?|perl)\b)|"
             r"\b(?:chmod|chown|chattr|mkfs\S*|fdisk|parted|dd\s+if=|ssh\s+\S+@|"
-            r"crontab|systemctl|service\s+\S+\s+(?:stop|start|restart)|kill\s+-\d|pkill|killall|shutdown|halt|poweroff|init\s+[06]|"
+            r"crontab|systemctl|service\s+\S+\s+(?:stop|start|restart)|kill\s+-\d|pkill|killall|shutdown|halt(?!\s+(?:the\s+|my\s+|that\s+)?(?:job|run|#|\d))|poweroff|init\s+[06]|"
             r"iptables|nft|echo\s+.*>|cat\s+/|tee\s+/|sed\s+-i|python\d?\s+-c|perl\s+-e|bash\s+-c|sh\s+-c|eval|exec|"
             r"apt(?:-get)?\s+(?:remove|purge|autoremove)|(?:yum|dnf|rpm)\s+(?:remove|erase|-e)|useradd|passwd)\b|"
-            r"`[^`]+`|\$\([^)]*\)|\|\s*(?:sh|bash)\b|&&|;\s*\w+\s+-|"
+            r"(?<![\w.*?\]-])`(?=\S)[^`]*[\s|;&<>$][^`]*`|\$\([^)]*\)|\|\s*(?:sh|bash)\b|&&|;\s*\w+\s+-|"
             r"\b(?:run|execute|exec|launch|invoke|type|issue)\s+(?:this\s+|the\s+|a\s+|an\s+|my\s+|following\s+|some\s+)*"
             r"(?:command|commands|script|scripts|shell|one-?liner|playbook|ad-?hoc|module)\b|\b(?:shell|root) (?:access|command|prompt)\b|"
-            r"\barbitrary\b|\bopen a shell\b|\bget (?:me )?a shell\b",
+            r"\barbitrary\b|\bopen a shell\b|\bget (?:me )?a shell\b|\broot shell\b|\b(?:give|get) me (?:a |an )?(?:root|shell|console)\b",
             _I,
         ),
     ),
@@ -132,6 +148,8 @@ REFUSALS: dict[str, str] = {
     "ports": "I can't open ports or change firewall rules.",
     "credentials": "I can't change passwords, users, keys or other credentials.",
     "data": "I can't delete, move or copy data.",
+    "software": "I only apply updates to installed packages; installing, removing or downgrading software is not "
+    "something I do.",
     "shell": "I can't run arbitrary commands or scripts; I only patch, precheck and reboot hosts through the approved "
     "job templates.",
 }

@@ -88,6 +88,7 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
     last: Reading | None = None
     last_text = ""
     job_named: int | str | None = None  # the last job a message named ("cancel it" refers to it)
+    job_action: str | None = None  # the last thing asked about a job
     named_targets: list[str] = []  # the last target words any message gave ("list X", then "patch those")
     for m in window:
         if isinstance(m, ToolMessage):
@@ -99,6 +100,10 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
             continue
         last_text = text_of(m)
         r = last = read(last_text, inventory)
+        if r.action_implied and job_action is not None:
+            r.action = job_action  # "explain job 7" then "and job 8?"
+        if r.action in JOB_TOOLS:
+            job_action = r.action
         if r.job_given:
             job_named = r.job
         elif r.action in JOB_TOOLS and job_named is not None and JOB_PRONOUN.search(last_text):
@@ -108,7 +113,12 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
             if named.include is None and not named.unknown and not named.exclude:
                 r.targets = ""  # "precheck it first", "patch them for real": no target words at all
         if r.action is None and draft is None and r.targets and _PATCH_OPTIONS & set(r.options):
-            r.action = "patch"  # "<hosts>, security only" / "hold back openssl on <host>": patch options on hosts
+            # "<hosts>, security only" / "hold back openssl on <host>": patch options on hosts are a patch;
+            # "<hosts>, reboot them" alone is a reboot
+            only_reboot = set(r.options) & _PATCH_OPTIONS == {"reboot"} and r.options["reboot"] != "never"
+            r.action = "reboot" if only_reboot else "patch"
+            if only_reboot:
+                del r.options["reboot"]
         if r.action in RUNNABLE and not r.targets and draft is not None:
             # "actually make it a dry run": the same request with another action
             draft["action"] = r.action
@@ -132,8 +142,8 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
         return JOB_TOOLS[last.action], {"job": last.job}
     if last.action == "list_hosts":
         return "list_hosts", {"targets": [last.targets] if last.targets else []}
-    if draft is not None and _YES.match(last_text):
-        return "The proposal above is waiting for your confirmation: confirm it (with its token) to queue the job."
+    # A "yes" typed in the chat is not the confirmation (that names the proposal's token): the proposal is shown
+    # again, still waiting for it.
     if draft is not None and (last.action in RUNNABLE or last.action is None):
         return _propose(draft)
     return CLARIFY

@@ -32,6 +32,7 @@ class Kind(StrEnum):
     NOT = "not"  # not, don't (an exclusion that may skip a verb: "don't patch X")
     BUT = "but"
     NEG = "neg"  # non-
+    BOTH = "both"  # both X and Y, the intersection of X and Y: the terms intersect even when they would unite
     NEGPREP = "negprep"  # that aren't, isn't (a restriction that subtracts: "prod hosts that aren't critical")
     VERB = "verb"
     ABSENT = "absent"  # an ops word the inventory has nothing for: qa, windows
@@ -65,7 +66,7 @@ TIME_UNITS = V.time_units
 RANGE_WORDS = V.range_words
 
 _TIME = re.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:am|pm|z)?|\d{1,2}(?:am|pm)|\d{4}-\d{2}-\d{2}(?:t[\d:.]+z?)?)$")
-_NUMBER = re.compile(r"^#?\d+$")
+_NUMBER = re.compile(r"^[#-]?\d+$")  # "-02" in "redis-prod-01 & -02" is a sibling
 _VERSION = re.compile(r"^\d+(?:\.\d+)*$")
 _TRAILING_NUM = re.compile(r"^(.*?)(\d+)$")
 _DOTTED_RANGE = re.compile(r"^(.*?)(\d+)\.\.(\d+)$")
@@ -171,6 +172,8 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
         return [Tok(Kind.TERM, " ".join(raw[i : i + hit[1]]), term=hit[0])], hit[1]
     if hit:
         return [Tok(Kind.WORD, " ".join(raw[i : i + hit[1]]))], hit[1]
+    if (pair := _var_value(inv, raw[i])) is not None:
+        return [pair], 1
     dotted = _DOTTED_RANGE.match(low)
     if dotted and lex_.looks_like_host(dotted.group(1) + dotted.group(2)):
         return [_range_tok(inv, raw[i], dotted.group(1), dotted.group(2), dotted.group(3))], 1
@@ -190,6 +193,24 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
     if nxt not in PACKAGE_WORDS and (lex_.looks_like_host(low) or lex_.looks_like_term(low)):
         return _host_or_range(inv, raw, lows, i)
     return [Tok(Kind.WORD, raw[i])], 1
+
+
+_PAIR = re.compile(r"^([A-Za-z_][\w]*)\s*[=:]\s*([\w.-]+)$")
+
+
+def _var_value(inv: Inventory, text: str) -> Tok | None:
+    """'os=rhel9', 'env:staging', 'critical=true': hosts whose variable has that value (the key must be a host
+    variable of this inventory; 'app:prod' stays an Ansible pattern)."""
+    m = _PAIR.match(text)
+    if m is None:
+        return None
+    key, value = m.group(1), m.group(2).lower()
+    if not any(key in h.vars for h in inv.hosts.values()):
+        return None
+    hosts = frozenset(h.name for h in inv.hosts.values() if str(h.vars.get(key, "")).lower() == value)
+    if not hosts:
+        return Tok(Kind.HOSTS, text, unknown=[text])
+    return Tok(Kind.TERM, text, term=Term(key=f"{key}={value}", label=f"{key}={value}", hosts=hosts, dim=f"var:{key}"))
 
 
 def _word_kind(low: str, text: str) -> Kind | None:
@@ -232,7 +253,7 @@ def _counts(lex_: Lexicon, term: Term, lows: list[str], j: int) -> bool:
 
 def _number(inv: Inventory, text: str, nxt: str, out: list[Tok]) -> Tok:
     """A bare number; after 'web-prod-01,' it is the next host of the list ('web-prod-01, 02 and 03')."""
-    digits = text.lstrip("#")
+    digits = text.lstrip("#-")
     if (
         len(out) >= 2
         and out[-1].kind in (Kind.CONJ, Kind.EXCL, Kind.NOT)

@@ -24,13 +24,18 @@ from rapidfuzz.distance import OSA
 
 from agent.reader.options import read_excludes, read_packages, read_reboot, read_security, read_serial
 from agent.reader.placing import targetish
+from agent.reader.targets import resolve_targets
 from agent.reader.when import find_when
 from agent.reader.words import V
 
 _I = re.IGNORECASE
 _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|vms?|instances?|fleet|inventory)"
 
-_JOB_NUM = re.compile(r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|number|id)?\s*|#)(\d{1,12})\b", _I)
+_JOB_NUM = re.compile(
+    r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|number|id)?\s*|#|"
+    r"\b(?:cancel|abort|kill|stop|halt|explain|diagnose|status of)\s+)(\d{1,12})\b(?!\s*(?:%|hours?|mins?|minutes?|:))",
+    _I,
+)
 _JOB_LAST = re.compile(
     r"\b(?:my|the|our|that)?\s*(?:last|previous|latest|most recent|prior|last submitted|recent)\s+"
     r"(?:patch(?:ing)?\s+|reboot\s+|precheck\s+)?(?:job|run|one|patch|execution|attempt)s?\b|"
@@ -55,7 +60,16 @@ class Reading:
     options: dict[str, Any] = field(default_factory=dict)
     job: int | str | None = None
     job_given: bool = False
+    action_implied: bool = False  # no action word: a job number alone reads as a status question
     replace_targets: bool = False
+    # The text after each rule took its words, in order: (rule, text left). agent.reader.parse accounts every
+    # word from these (which rule consumed it, or a filler, a target word, or nothing).
+    stages: list[tuple[str, str]] = field(default_factory=list)
+
+
+_NOT_VERB = re.compile(
+    r"\b(?:don'?t|do not|never|no|without|not)\s+(?:\w+\s+)?(?:patch\w*|updat\w*|upgrad\w*|install\w*|apply\w*)\b", _I
+)
 
 
 def _cut(text: str, m: re.Match[str]) -> str:
@@ -77,6 +91,8 @@ def fix_typos(text: str, inv: Any = None) -> str:
         if len(low) < 5 or low in folded or low in V.typo_words or V.known(low):
             return word
         for verb in V.typo_words:
+            if low.startswith(verb) or verb.startswith(low):
+                return word  # an inflection ("updated", "cancels"), not a slip
             if verb[0] == low[0] and abs(len(verb) - len(low)) <= 1 and OSA.distance(low, verb) == 1:
                 return verb
         return word
@@ -105,30 +121,42 @@ def read(text: str, inv: Any = None) -> Reading:
     r = Reading()
     t = " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').split())
     t = fix_typos(t, inv)
+    r.stages.append(("message", t))
     if m := _JOB_NUM.search(t):
-        r.job, r.job_given, t = int(m.group(1)), True, _cut(t, m)
+        r.job, r.job_given = int(m.group(1)), True
+        verb = m.group(0)[:1].isalpha() and not re.match(r"(?:job|run|task|execution)", m.group(0), _I)
+        t = t[: m.start(1)] + " " + t[m.end(1) :] if verb else _cut(t, m)  # "cancel 4411" keeps its verb
     elif m := _JOB_LAST.search(t):
         r.job, r.job_given, t = "last", True, _cut(t, m)
+    r.stages.append(("job", t))
     if found := find_when(t):
         r.options["when"] = found.phrase
         t = t[: found.start] + " " + t[found.end :]
+    r.stages.append(("time", t))
     serial, t = read_serial(t)
     if serial is not ...:
         r.options["serial"] = serial
+    r.stages.append(("serial", t))
     security, t = read_security(t)
+    r.stages.append(("security_only", t))
     excludes, t = read_excludes(t, place)
+    r.stages.append(("exclude", t))
     packages, t = read_packages(t, place)
+    r.stages.append(("packages", t))
     reboot_before = t
     reboot, t = read_reboot(t)
+    asked = _NOT_VERB.sub(" ", t)  # "reboot it but don't patch it": a refused verb names no action
     for name, pattern in ACTIONS:
-        if pattern.search(t):
+        if pattern.search(asked):
             r.action = name
             break
     if r.action == "reboot" and reboot is not None and reboot != "never":
         t = reboot_before  # "reboot them" here is the action, not an option
         reboot = None
+    if r.job_given and r.action in ("patch", "precheck", "reboot"):
+        r.action = "status"  # "an update on job 14": a message naming a job asks about it (jobs are not re-run)
     if r.action is None and r.job_given:
-        r.action = "status"
+        r.action, r.action_implied = "status", True
     if security is not None:
         r.options["security_only"] = security
     if reboot is not None:
@@ -137,22 +165,56 @@ def read(text: str, inv: Any = None) -> Reading:
         r.options["exclude"] = excludes
     if packages:
         r.options["packages"] = packages
+    r.stages.append(("reboot", t))
     t, swapped = _swap(t)
+    r.stages.append(("swap", t))
     r.targets = clean_targets(
         re.sub(r"\b(?:skip|leave out|excluding|exclude|apart from|other than)\b", "except", t, flags=_I)
     )
+    r.stages.append(("filler", r.targets))
+    if inv is not None and r.targets:
+        _packages_not_hosts(r, inv)
     if _BACK_REFERENCE.fullmatch(r.targets):
         r.targets = ""  # "patch those": the hosts named before (the conversation reader knows them)
+        r.stages.append(("back_reference", r.targets))
+    if re.search(r"\bones?\b", r.targets, _I) and re.search(r"\b(?:sorry|i meant|i mean|instead|rather)\b", text, _I):
+        r.targets += " instead"  # a correction of what "ones" refers to (agent.reader.resolve re-scopes it)
     first = re.escape(r.targets.split()[0]) if r.targets else None
     r.replace_targets = (
         bool(first)
         and not swapped
+        and not re.search(r"\bones?\b", r.targets, _I)  # "sorry, the staging ones" narrows (resolve_phrases)
         and bool(
-            re.search(r"\b(?:instead|rather)\b", text, _I)
+            re.search(r"\b(?:instead|rather|i meant|i mean|make (?:it|that)|sorry)\b", text, _I)
             or re.search(rf"\b(?:only|just)\s+(?:the\s+)?{first}", text, _I)
         )
     )
     return r
+
+
+_EXCEPT_TAIL = re.compile(
+    r"\b(?:except|but not|minus|without)\s+(?:the\s+)?(?P<list>[a-z][\w.+*-]*(?:\s*(?:,|and)\s*[a-z][\w.+*-]*)*)\s*$",
+    _I,
+)
+
+
+def _packages_not_hosts(r: Reading, inv: Any) -> None:
+    """'patch pg-prod-01 but skip postgres' where postgres is also a group: an exclusion that would leave no host
+    at all means packages (nobody asks to patch X except X)."""
+    m = _EXCEPT_TAIL.search(r.targets)
+    if m is None:
+        return
+    resolved = resolve_targets(inv, r.targets)
+    if not resolved.include or resolved.hosts or not resolved.exclude:
+        return
+    items = [i for i in re.split(r"\s*(?:,|\band\b)\s*", m.group("list")) if i]
+    if any(re.search(r"[\d*?\[-]", i) for i in items):
+        return  # host names or host globs: the exclusion is what the user said
+    rest = r.targets[: m.start()].strip(" ,")
+    if resolve_targets(inv, rest).hosts:
+        r.targets = rest
+        r.options["exclude"] = sorted({*r.options.get("exclude", []), *(i.lower() for i in items)})
+        r.stages.append(("exclude", rest))
 
 
 _SWAPS = (

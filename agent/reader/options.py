@@ -151,18 +151,22 @@ def read_security(text: str) -> tuple[bool | None, str]:
 
 
 # --- packages: exclusions and "only these" ------------------------------
-_PKG = r"[a-z0-9][a-z0-9_.+*?:\[\]-]*"
+# A whole word ("don" of "don't" is none), never a conjunction.
+_PKG = (
+    r"(?!(?:and|or|but|then|also|the|no|not|nor|skip\w*|exclud\w*|except|without|leav\w*|hold\w*|keep\w*|only|just|"
+    r"on|in|for|to|at|from|with|please)\b)[a-z0-9][a-z0-9_.+*?:\[\]-]*(?![\w'’])"
+)
 _LIST = rf"(?:the\s+)?{_PKG}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?{_PKG})*"
 _SUFFIX = r"(?:\s+(?:packages?|pkgs?|updates?|upgrades?|rpms?|debs?))"
 _EXCLUDE = re.compile(
-    rf"\b(?:exclude|excluding|excluded|skip|skipping|leave out|leaving out|hold back|holding back|"
+    rf"\b(?:exclude|excluding|excluded|skip|skipping|leave out|leaving out|hold back|holding back|hold|pin|pinning|freeze|"
     rf"do\s*n[o']?t (?:update|upgrade|touch|patch)|don't (?:update|upgrade|touch|patch)|do not (?:update|upgrade|touch|patch)|"
     rf"without (?:updating|upgrading|touching)|not (?:updating|upgrading|touching)|apart from|but not|except(?: for)?|without|no)\s+"
     rf"(?:(?:everything|anything|all|any|packages?)\s+(?:named|called|matching|like)\s+)?(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?:\s+alone)?",
     _I,
 )
 _LEAVE = re.compile(
-    rf"\b(?:leave|keep)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+(?:alone|out|as(?: it)? is|as they are|where (?:it is|they are)|"
+    rf"\b(?:leave|keep)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+(?:alone|out|as(?: it)?[- ]is|as they are|where (?:it is|they are)|"
     rf"unchanged|untouched|pinned|held|at (?:its|their) current versions?)",
     _I,
 )
@@ -175,7 +179,14 @@ _ONLY = (
     re.compile(rf"\b(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+only\b", _I),
     # "update curl, libcurl and openssl on mon-01": the verb's object is packages when none of it names hosts
     re.compile(
-        rf"\b(?:update|upgrade|patch|bump|install)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?=\s+(?:on|for|across)\b)",
+        rf"\b(?:update|upgrade|patch|bump|install)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?"
+        rf"(?=\s+(?:to the latest(?: versions?)?\s+)?(?:on|for|across|everywhere|in)\b)",
+        _I,
+    ),
+    # "security patches for openssl on <host>"
+    re.compile(
+        rf"\b(?:(?:updates?|patch(?:es)?|fixes|errata)\s+(?:for|to)|only\s+for)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?"
+        rf"(?=\s+(?:on|across|everywhere|in)\b)",
         _I,
     ),
 )
@@ -219,8 +230,9 @@ def read_excludes(text: str, targetish: Targetish) -> tuple[list[str], str]:
                 # "no"/"without" + a bare word is rarely a package ("no rush"): it needs "packages", the kernel,
                 # or a package glob.
                 verb = m.group(0).split()[1].lower() if len(m.group(0).split()) > 1 else ""
-                weak = (
-                    word in ("no", "without")
+                weak = (  # after another package exclusion ("no kernel, no glibc") a bare word is one too
+                    not found
+                    and word in ("no", "without")
                     and verb not in ("touching", "updating", "upgrading")
                     and not (m.group("suffix") or kernel_only or all("*" in i for i in items))
                 )

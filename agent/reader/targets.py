@@ -16,6 +16,7 @@ and boundaries, then read left to right:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,6 +56,17 @@ class TargetResolution(BaseModel):
     def named_target(self) -> bool:
         """Whether the text names any positive target (known or not)."""
         return self.include is not None or bool(self.unknown)
+
+
+_TIMEISH = re.compile(
+    r"^(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$|^\d|^(?:tonight|tomorrow|today|"
+    r"morning|evening|night|afternoon|noon|midnight|batch\w*|parallel|series|once|time|times|hours?|minutes?|mins?)$"
+)
+
+
+def _timeish(low: str) -> bool:
+    """Words of a time or batch phrase ('in 2 hours', 'on Sunday', 'in batches'): never a target."""
+    return low in TIME_UNITS or bool(_TIMEISH.match(low))
 
 
 @dataclass
@@ -107,7 +119,8 @@ class _Reader:
         self.unknown: list[str] = []
         self.cur: _Phrase | None = None
         self.include = True
-        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = False
+        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = self.both = False
+        self.neg_last = False
 
     def read(self) -> None:
         for i, tok in enumerate(self.toks):
@@ -122,7 +135,8 @@ class _Reader:
     def boundary(self) -> None:
         self.cur = None
         self.include = True
-        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = False
+        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = self.both = False
+        self.neg_last = False
 
     def step(self, i: int, tok: Tok) -> None:
         k = tok.kind
@@ -173,6 +187,8 @@ class _Reader:
         elif k in (Kind.PREP, Kind.ONLY):
             if self.cur is not None:
                 self.attach, self.conj = True, False
+        elif k is Kind.BOTH:
+            self.both = True
         elif k is Kind.NEGPREP:
             if self.cur is not None:
                 self.attach, self.conj, self.neg = True, False, True
@@ -183,8 +199,38 @@ class _Reader:
             cur = self.cur if self.cur is not None else self.new()
             cur.tainted = True
             self.owner[i] = cur
+        elif (
+            k is Kind.WORD and self.attach and self.cur is not None and not self._stopword(i) and not _timeish(tok.low)
+        ):
+            # "all hosts in the eu region": a restriction the inventory cannot place; never drop it
+            self.unknown.append(tok.text)
+            self.cur.tainted = True
+            self.boundary()
+        elif k is Kind.WORD and self.unknown_noun(i):
+            # "the postgres primaries": a plural noun after a term names hosts we cannot place; never drop it
+            self.unknown.append(tok.text)
+            self.owner[i - 1].tainted = True
+            self.boundary()
         elif k is Kind.STOP or k is Kind.ABSENT or k in (Kind.WORD, Kind.VERB):
             self.boundary()
+
+    def unplaceable(self, i: int) -> bool:
+        """A word in a restriction ('in the eu region') that is no filler and no time word."""
+        return not self._stopword(i) and not _timeish(self.toks[i].low)
+
+    def unknown_noun(self, i: int) -> bool:
+        """A plural word right after a term, where a host noun would stand ("the redis replicas")."""
+        low = self.toks[i].low
+        return (
+            i > 0
+            and self.toks[i - 1].kind is Kind.TERM
+            and (i - 1) in self.owner
+            and len(low) >= 4
+            and low.endswith("s")
+            and not low.endswith("ss")
+            and low.isalpha()
+            and not self._stopword(i)
+        )
 
     def time_follows(self, i: int) -> bool:
         return i + 1 < len(self.toks) and self.toks[i + 1].low in TIME_UNITS
@@ -219,6 +265,17 @@ class _Reader:
             # "web and db": same kind (or no overlap) -> one slot, united; "prod web and staging db" -> two phrases;
             # "the web servers in prod and staging": the restriction after "in" unites too.
             same = last is not None and (last.dim == t.dim or not (last.hosts & t.hosts))
+            if cur.negs and self.neg_last and cur.negs[-1].dim == t.dim:
+                cur.negs[-1].hosts |= t.hosts  # "outside of staging and dev": both are subtracted
+                cur.negs[-1].labels.append(t.label)
+                self.owner[i] = cur
+                self.conj = False
+                return
+            if self.both and last is not None and last.dim != t.dim and not self.neg:
+                cur.slots.append(_Slot(t.dim, set(t.hosts), [t.label]))  # "both web and prod" (unlike kinds): ∩
+                self.owner[i] = cur
+                self.conj = False
+                return
             if last is not None and same and (not cur.head or self.restricting) and not self.neg:
                 last.hosts |= t.hosts
                 last.labels.append(t.label)
@@ -230,6 +287,7 @@ class _Reader:
             cur = self.new()
         slot = _Slot(t.dim, set(t.hosts), [t.label])
         (cur.negs if self.neg else cur.slots).append(slot)
+        self.neg_last = self.neg
         self.owner[i] = cur
         self.modifiers(i, cur)
         self.restricting = self.restricting and cur.head

@@ -32,9 +32,16 @@ _DAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday
 _CLOCK = r"(?:(?:at\s+|@\s*)?(?:\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?|noon|midnight)|at\s+\d{1,2}\b(?!\s*(?:%|hosts?|servers?|at a time)))"
 _ISO = r"\d{4}-\d{2}-\d{2}[tT ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[zZ]|[+-]\d{2}:?\d{2})?"
 
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DAYNUM = r"(?:[0-2]?\d|3[01])(?:st|nd|rd|th)?"
+_MONTH_DATE = rf"(?:{_MONTH}\s+{_DAYNUM}(?![\d:])|{_DAYNUM}\s+(?:of\s+)?{_MONTH})(?:,?\s+\d{{4}})?"
 _PATTERNS = [
     _ISO,
     rf"(?:on\s+)?\d{{4}}-\d{{2}}-\d{{2}}(?:\s*,?\s*{_CLOCK})?",
+    rf"(?:on\s+)?(?:the\s+)?{_MONTH_DATE}(?:\s*,?\s*{_CLOCK})?",
+    rf"{_CLOCK}\s+on\s+(?:the\s+)?{_MONTH_DATE}",
+    r"at\s+(?:[01]\d|2[0-3])[0-5]\d\b(?!\s*-)",
+    rf"(?:on\s+)?\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?(?![\w/-])(?:\s*,?\s*{_CLOCK})?",  # ambiguous: asked about
     rf"(?:on\s+|this\s+|next\s+|coming\s+)?{_DAY}(?:\s+(?:night|evening|morning))?(?:\s*,?\s*{_CLOCK})?",
     rf"{_CLOCK}\s+(?:on\s+|this\s+|next\s+)?{_DAY}",
     rf"tomorrow(?:\s+(?:morning|night|evening|afternoon|first thing))?(?:\s*,?\s*{_CLOCK})?",
@@ -48,7 +55,8 @@ _PATTERNS = [
     _CLOCK,
     r"right now|right away|immediately|asap|straight away|\bnow\b",
 ]
-WHEN = re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in _PATTERNS) + r")", re.IGNORECASE)
+# Not inside a host range or name: "web-[01:03]" holds no clock.
+WHEN = re.compile(r"(?<![\[:/-])\b(?:" + "|".join(f"(?:{p})" for p in _PATTERNS) + r")(?![\]:])", re.IGNORECASE)
 _NOW_WORDS = re.compile(r"^(?:right now|right away|immediately|asap|straight away|now)$", re.IGNORECASE)
 
 
@@ -62,6 +70,9 @@ class Found:
 _CORRECTION = re.compile(r"\b(?:no|nope|sorry|actually|rather|instead|make it|i mean|correction|wait)\b", re.IGNORECASE)
 
 
+_DEADLINE = re.compile(r"\b(?:before|by|until|till|no later than|latest by)\s*$", re.IGNORECASE)
+
+
 def find_when(text: str) -> Found | None:
     """The time phrase in ``text``: the first, or a later one that corrects it ("at 22:00, no, 23:30").
 
@@ -72,7 +83,8 @@ def find_when(text: str) -> Found | None:
     >>> find_when("patch ci-01 at 22:00 - no, 23:30").phrase
     '23:30'
     """
-    found = list(WHEN.finditer(text))
+    # "before friday", "by 06:00" are deadlines, not a start time: not read as not_before.
+    found = [m for m in WHEN.finditer(text) if not _DEADLINE.search(text[: m.start()])]
     if not found:
         return None
     m = found[0]
@@ -101,6 +113,33 @@ def _clock(text: str) -> time | None:
     return time(hour, minute)
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _month_date(text: str, now: datetime) -> tuple[date, str] | None:
+    """'dec 1st', '1 december', 'december 1, 2026' -> the date (the next one after now without a year), and
+    the text left for the clock."""
+    m = re.search(
+        rf"({_MONTH})\s+({_DAYNUM})(?![\d:])(?:,?\s+(\d{{4}}))?|({_DAYNUM})\s+(?:of\s+)?({_MONTH})(?:,?\s+(\d{{4}}))?",
+        text,
+    )
+    if m is None:
+        return None
+    month_word, day_word, year = (m[1], m[2], m[3]) if m[1] else (m[5], m[4], m[6])
+    month = _MONTHS.index(month_word[:3]) + 1
+    day_n = int(re.sub(r"\D", "", day_word))
+    rest = text[: m.start()] + " " + text[m.end() :]
+    try:
+        if year:
+            return date(int(year), month, day_n), rest
+        candidate = date(now.year, month, day_n)
+        if datetime.combine(candidate, time(23, 59), tzinfo=UTC) < now:
+            candidate = date(now.year + 1, month, day_n)
+        return candidate, rest
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a date") from exc
+
+
 def _next_at(now: datetime, day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=UTC)
 
@@ -127,10 +166,18 @@ def parse_when(phrase: str, now: datetime) -> datetime | None:
         n = to_int(rel.group(1))
         unit = rel.group(2)
         return now + (timedelta(hours=n) if unit.startswith("h") else timedelta(minutes=n))
+    if re.search(r"\d{1,2}/\d{1,2}", text):
+        raise ValueError(f"{phrase!r} could be day/month or month/day; write the date as YYYY-MM-DD (e.g. 2026-12-01)")
+    if m := re.fullmatch(r"at\s+([01]\d|2[0-3])([0-5]\d)", text):  # "at 0300"
+        text = f"at {m[1]}:{m[2]}"
     full = re.search(r"(\d{4})-(\d{2})-(\d{2})", text)
-    clock = _clock(re.sub(r"\d{4}-\d{2}-\d{2}", " ", text))
     if full:
+        clock = _clock(re.sub(r"\d{4}-\d{2}-\d{2}", " ", text))
         return _next_at(now, date(int(full[1]), int(full[2]), int(full[3])), clock or time(0, 0))
+    if named := _month_date(text, now):
+        day, rest = named
+        return _next_at(now, day, _clock(rest) or time(0, 0))
+    clock = _clock(text)
     if "tomorrow" in text:
         day = now.date() + timedelta(days=1)
         if clock is None:

@@ -106,3 +106,39 @@ def test_unscripted_fake_matches_the_offline_model(fake: FakeOpenAI) -> None:
     cases = load_cases(INTENTS)
     ok = sum(normalise(run_case(session, settings, inventory(), c)) == normalise(c["expected"]) for c in cases)
     assert ok / len(cases) >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("words", "proposal", "why"),
+    [
+        ("patch everything but the cache boxes", {"targets": ["the cache boxes"]}, "excluded"),
+        ("patch web-stg-02 only, reboot never", {"targets": ["web-stg-02"], "reboot": "always"}, "not to reboot"),
+        ("verify only, change nothing, on web-prod-01", {"targets": ["web-prod-01"]}, "checks only"),
+        ("patch web-stg-01, security only", {"targets": ["web-stg-01"]}, "security updates only"),
+        ("patch web-stg-01 but leave openssl alone", {"targets": ["web-stg-01"]}, "leave out openssl"),
+        ("patch web-stg-01", {"targets": ["web-stg-01", "db-prod-01"]}, "do not name db-prod-01"),
+    ],
+)
+def test_a_model_proposal_the_words_do_not_support_is_a_question(
+    fake: FakeOpenAI, words: str, proposal: dict[str, object], why: str
+) -> None:
+    """Whatever the model proposes, code checks it against the user's words before anything can be confirmed."""
+    jobs = RecordingJobs()
+    session, ctx = _session(fake, jobs)
+    fake.script = [{"tool": "propose_intent", "arguments": {"action": "patch", **proposal}}]
+    r = session.send(ctx, "s", words)
+    assert r.pending is None and r.intent == {"action": "clarify"} and why in r.reply
+    assert jobs.submitted == []
+
+
+def test_a_model_that_keeps_the_restrictions_gets_its_proposal(fake: FakeOpenAI) -> None:
+    jobs = RecordingJobs()
+    session, ctx = _session(fake, jobs)
+    fake.script = [
+        {
+            "tool": "propose_intent",
+            "arguments": {"action": "patch", "targets": ["web-stg-02"], "reboot": "never", "security_only": True},
+        }
+    ]
+    r = session.send(ctx, "s", "patch web-stg-02 only, security only, reboot never")
+    assert r.pending is not None and r.pending["intent"]["reboot"] == "never"

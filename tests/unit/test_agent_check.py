@@ -29,6 +29,7 @@ def _patch(hosts: list[str], **options: object) -> dict[str, object]:
         (["what's the status of job 4?"], _patch(["web-stg-01"]), "about a job"),
         (["patch web-prod-01 and web-prod-09"], _patch(["web-prod-01"]), "web-prod-09"),
         (["patch the staging web servers", "and don't reboot them"], _patch(WEB_STG), "not to reboot"),
+        (["reboot lb-prod-01 but don't patch it"], _patch(["lb-prod-01"]), "not for updates"),
     ],
 )
 def test_unsupported_proposals_are_questions(words: list[str], proposal: dict[str, object], why: str) -> None:
@@ -57,3 +58,15 @@ def test_a_refused_request_never_becomes_a_job_even_in_an_earlier_message() -> N
 def test_supported_proposals_pass(words: list[str], proposal: dict[str, object]) -> None:
     verdict = check_proposal([HumanMessage(w) for w in words], proposal, inventory())
     assert verdict.ok, verdict.reason
+
+
+def test_a_proposal_spanning_environments_nobody_named_asks_which() -> None:
+    from tests.unit.agent_support import RecordingJobs, session_and_context
+
+    session, ctx = session_and_context(RecordingJobs())
+    spans = session.send(ctx, "a", "patch the db servers")
+    assert spans.pending is not None and "span prod and staging" in spans.reply and "say which" in spans.reply
+    named = session.send(ctx, "b", "patch the db servers in prod and staging")
+    assert named.pending is not None and "span" not in named.reply
+    hosts = session.send(ctx, "c", "patch db-prod-01 and db-stg-01")
+    assert hosts.pending is not None and "span" not in hosts.reply
