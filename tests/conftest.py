@@ -15,6 +15,7 @@ import pytest
 
 _EXTERNAL_DB = os.environ.get("PATCHPILOT_DB__URL")
 _EXTERNAL_REDIS = os.environ.get("PATCHPILOT_REDIS__URL")
+LIVE_AWX = {k: v for k, v in os.environ.items() if k.startswith("PATCHPILOT_AWX__")}  # tests/live (awx_live)
 for _k in [k for k in os.environ if k.startswith("PATCHPILOT_")]:
     del os.environ[_k]
 

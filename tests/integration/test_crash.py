@@ -109,3 +109,53 @@ def test_random_sigkills_lose_no_job_and_launch_each_once(pipeline_settings, fle
     finally:
         worker.stop()
         stop_emulator()
+
+
+def test_an_emulator_restart_never_turns_a_patched_host_into_error(pipeline_settings, tmp_path):
+    """Issue 15: the emulator keeps its jobs under its state directory; stopped and started again while
+    patchpilot follows a job, it finishes that job, and the job ends succeeded (not 'AWX has no /jobs/N/')."""
+    import socket
+
+    from core.inventory import Inventory
+    from tests.integration.conftest import INVENTORY
+    from workers.emulator.scenario import Scenario
+    from workers.emulator.server import run_emulator_in_thread
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    scenario = Scenario.model_validate({"duration_s": 4.0, "event_lag_s": 0.2})
+    state = tmp_path / "awx-emulator"
+    url, stop_emulator = run_emulator_in_thread(scenario, port=port, state_dir=state)
+    settings = pipeline_settings.model_copy(update={"awx": pipeline_settings.awx.model_copy(update={"url": url})})
+    worker = WorkerProcess(settings, tmp_path / "worker.log")
+    worker.start()
+    try:
+        with connect(settings.db.url) as conn:
+            job = service.submit(
+                conn,
+                PatchIntent(action="patch", hosts=["web-stg-01"]),
+                requested_by="alice",
+                settings=settings,
+                inventory=Inventory.load(INVENTORY),
+            )
+            commit(conn)
+        wait_for(lambda: _status(settings, job.id) == "running", timeout=30)
+        stop_emulator()  # AWX's API goes away mid-run; the worker's polls fail and are retried
+        time.sleep(1.0)
+        url_again, stop_emulator = run_emulator_in_thread(scenario, port=port, state_dir=state)
+        assert url_again == url
+        wait_for(lambda: _status(settings, job.id) in ("succeeded", "failed", "canceled", "error"), timeout=90)
+        with connect(settings.db.url) as conn:
+            done = service.get_job(conn, job.id)
+        assert done.status.value == "succeeded", done.error
+        assert [(h.host, h.status.value) for h in done.hosts] == [("web-stg-01", "changed")]
+    finally:
+        worker.stop()
+        stop_emulator()
+
+
+def _status(settings, job_id: int) -> str:
+    with connect(settings.db.url) as conn:
+        row = conn.execute("SELECT status FROM ops.jobs WHERE id = %s", (job_id,)).fetchone()
+    return str(row["status"]) if row else ""

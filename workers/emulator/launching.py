@@ -21,6 +21,7 @@ from workers.emulator.playbook_shape import (
     APPLY_APT,
     APPLY_DNF,
     APT_OS,
+    FREE_SPACE,
     GATHER,
     REBOOT,
     REBOOT_CHECK,
@@ -48,6 +49,7 @@ PROMPTED_ELSEWHERE = (
     "instance_groups",
     "execution_environment",
 )
+DEFAULT_FREE_MB = 20480  # a host's free MiB on / when its variables do not say (host var free_mb)
 NO_CREDENTIAL = (
     "Failed to connect to the host via ssh: root@{addr}: Permission denied "
     "(publickey,gssapi-keyex,gssapi-with-mic,password)."
@@ -105,8 +107,11 @@ def variables_needed(template: dict[str, Any]) -> list[str]:
     ]
 
 
-def _plans(w: World, template: dict[str, Any], hosts: list[str]) -> tuple[dict[str, HostPlan], bool]:
+def _plans(
+    w: World, template: dict[str, Any], hosts: list[str], extra_vars: dict[str, Any]
+) -> tuple[dict[str, HostPlan], bool]:
     scen, playbook = w.scenario, template["playbook"]
+    want_mb = _int(extra_vars.get("patchpilot_min_free_mb"))
     plans: dict[str, HostPlan] = {}
     slow = False
     for host in hosts:
@@ -120,6 +125,10 @@ def _plans(w: World, template: dict[str, Any], hosts: list[str]) -> tuple[dict[s
             # No machine credential: ssh runs as the EE's user without a key and every host is unreachable.
             plan.fail_task, plan.unreachable = GATHER, True
             plan.message = NO_CREDENTIAL.format(addr=addr)
+        elif want_mb is not None and want_mb > (free := _int(hvars.get("free_mb")) or DEFAULT_FREE_MB):
+            # The pre-check asserts free space against patchpilot_min_free_mb, as the playbook does.
+            plan.fail_task = FREE_SPACE
+            plan.message = f"/ has {free} MB free on /; patchpilot_min_free_mb is {want_mb}"
         elif rule.outcome in (Outcome.ok, Outcome.changed):
             plan.result = rule.outcome.value
         elif rule.outcome is Outcome.slow:
@@ -140,12 +149,21 @@ def _plans(w: World, template: dict[str, Any], hosts: list[str]) -> tuple[dict[s
     return plans, slow
 
 
-def _render(w: World, template: dict[str, Any], hosts: list[str], unmatched: list[str]) -> tuple[Rendered, bool]:
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _render(
+    w: World, template: dict[str, Any], hosts: list[str], unmatched: list[str], extra_vars: dict[str, Any]
+) -> tuple[Rendered, bool]:
     key = shape_key(template["playbook"])
     if not hosts:
         return render_zero_hosts(key, unmatched), False
     play_hosts, _ = w.resolve(template.get("play_hosts") or "all")
-    plans, slow = _plans(w, template, hosts)
+    plans, slow = _plans(w, template, hosts, extra_vars)
     return render_run(key, [h for h in hosts if h in play_hosts], plans, unmatched), slow
 
 
@@ -170,7 +188,7 @@ def start_job(
 ) -> Job:
     resolved, unmatched = w.resolve(limit)
     chosen = resolved if hosts is None else hosts
-    rendered, slow = _render(w, template, chosen, unmatched if hosts is None else [])
+    rendered, slow = _render(w, template, chosen, unmatched if hosts is None else [], extra_vars)
     jid = max(w.jobs, default=0) + 1
     duration = w.scenario.duration_s * (w.scenario.slow_factor if slow else 1.0)
     job = Job(

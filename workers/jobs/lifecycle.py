@@ -189,7 +189,7 @@ def poll(conn: Conn, client: AwxClient, job_id: int, expected: int, settings: Se
     kind: JobKind = row.awx_job_type
     awx_job = client.job(row.awx_job_id, kind)
     if not row.cancel_requested and awx_job.status in WAITING:
-        _bound_pending(conn, client, row, awx_job, settings)
+        _bound_pending(conn, row, awx_job, settings)
         row = repo.get(conn, job_id) or row
     if row.cancel_requested and not awx_job.terminal:
         client.cancel(awx_job.id, kind)
@@ -204,7 +204,7 @@ def poll(conn: Conn, client: AwxClient, job_id: int, expected: int, settings: Se
         on_commit(conn, lambda: dispatch.send_poll(job_id, expected + 1, delay))
 
 
-def _bound_pending(conn: Conn, client: AwxClient, row: JobRow, awx_job: AwxJob, settings: Settings) -> None:
+def _bound_pending(conn: Conn, row: JobRow, awx_job: AwxJob, settings: Settings) -> None:
     """A job AWX holds pending past ``awx.max_pending_s`` is canceled: it could start after its window.
 
     AWX says why it waits in ``job_explanation`` (e.g. "waiting for job-12 to finish" when the
