@@ -50,7 +50,9 @@ def test_package_manager_disagreement_blocks_an_answer(kb: MemoryKb) -> None:
 
 
 def test_near_miss_is_related_with_a_score_not_an_answer(kb: MemoryKb) -> None:
-    text = "E: Release file for http://a.example/debian/dists/x/InRelease is expired (invalid since 3d 2h)."
+    # apt words it like a repository problem, but no entry is about APT::Default-Release.
+    text = "E: The value 'stable' is invalid for APT::Default-Release as such a release is not available in the sources"
+    assert kb.kb.match(text, "ansible.builtin.apt") is None
     d = kb.profiles.decide(text, "ansible.builtin.apt", kb.neighbours(text))
     assert d.answer is None
     assert d.related and all(fallback.RELATED_SCORE <= r.score < 1 for r in d.related)
