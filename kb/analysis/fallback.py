@@ -32,6 +32,7 @@ from kb.analysis.terms import (
     compatible,
     family,
     module_family,
+    optional_words,
     package_context,
     pattern_words,
     stem,
@@ -39,10 +40,10 @@ from kb.analysis.terms import (
     terms,
 )
 
-# Calibrated on kb/calibration_variants.jsonl (python -m kb.calibrate; kb/THRESHOLD.md).
+# Calibrated on kb/calibration_variants.jsonl and the blind calibration set, 85-entry KB (kb/THRESHOLD.md).
 ANSWER_SCORE = 0.45
 ANSWER_LEAD = 0.1
-ANSWER_KEY = 0.55
+ANSWER_KEY = 0.62
 ANSWER_CHAR = 0.5
 RELATED_SCORE = 0.25
 VETO_MARGIN = 0.15
@@ -69,6 +70,8 @@ class Profile:
     # Per pattern (parallel to ``patterns``): the codes it demands, each set "one of these"
     # (kb.analysis.terms.code_demands).
     demands: list[list[frozenset[str]]] = field(default_factory=list)
+    # Per pattern: its words in optional groups or alternation branches (they count only when present).
+    optional: list[set[str]] = field(default_factory=list)
     # Every match sample shows a package manager or a repository: a failure showing neither is another cause.
     needs_context: bool = False
     match_texts: list[str] = field(default_factory=list)
@@ -113,9 +116,12 @@ def profile_of(row: Mapping[str, Any]) -> Profile:
     samples = row.get("samples")
     match = list(row["samples_match"]) if "samples_match" in row else list((samples or {}).get("match", []))
     no_match = list(row["samples_no_match"]) if "samples_no_match" in row else list((samples or {}).get("no_match", []))
-    pairs = [({stem(w) for w in pattern_words(p)}, code_demands(p)) for p in row.get("patterns") or []]
-    pairs = [(words, demands) for words, demands in pairs if words]
-    pats = [words for words, _ in pairs]
+    triples = [
+        ({stem(w) for w in pattern_words(p)}, code_demands(p), {stem(w) for w in optional_words(p)})
+        for p in row.get("patterns") or []
+    ]
+    triples = [t for t in triples if t[0]]
+    pats = [words for words, _, _ in triples]
     title = str(row.get("title") or "")
     sample_terms = [terms(strip_wrapper(s)) for s in match]
     signature = terms(title).union(*pats) if pats else terms(title)
@@ -133,7 +139,8 @@ def profile_of(row: Mapping[str, Any]) -> Profile:
         no_match=[terms(strip_wrapper(s)) for s in no_match],
         family=fams.pop() if len(fams) == 1 else None,
         modules=modules,
-        demands=[demands for _, demands in pairs],
+        demands=[demands for _, demands, _ in triples],
+        optional=[optional for _, _, optional in triples],
         needs_context=bool(match) and all(package_context(t) for t in match),
         match_texts=match,
         no_match_texts=no_match,
@@ -202,8 +209,13 @@ class Profiles:
         # demanding a code (404, curl 7, port 22) the failure does not show speaks for another cause.
         key = max(
             (
-                self._share(words, pat) * min(1.0, self._mass(pat) / PATTERN_MASS)
-                for pat, demands in zip(p.patterns, p.demands or [[]] * len(p.patterns), strict=True)
+                self._share(words, pat - (optional - words)) * min(1.0, self._mass(pat) / PATTERN_MASS)
+                for pat, demands, optional in zip(
+                    p.patterns,
+                    p.demands or [[]] * len(p.patterns),
+                    p.optional or [set()] * len(p.patterns),
+                    strict=True,
+                )
                 if all(d & words for d in demands)
             ),
             default=0.0,

@@ -124,6 +124,36 @@ def pattern_words(pattern: str) -> list[str]:
     return [w for w in _WORD.findall(literal) if w not in STOP and len(w) > 1] + sorted(pattern_codes(literal))
 
 
+_ESCAPE_OR_CLASS = re.compile(r"\\.|\[[^\]]*\]")
+_GROUP = re.compile(r"\((?:\?[a-z]*:)?([^()]*)\)(\?|\*|\{0,\d*\})?")
+
+
+def optional_words(pattern: str) -> set[str]:
+    r"""Words of a pattern's optional groups (marked ``?``, ``*`` or ``{0,n}``).
+
+    A failure need not show them, so they count for an entry only when present. The branches of a
+    required alternation stay demanded (counting only the present branch let a generic branch such as
+    "Name or service not known" speak for the whole pattern).
+
+    >>> sorted(optional_words(r"dpkg was interrupted, you must manually run '(sudo )?dpkg --configure -a'"))
+    ['sudo']
+    >>> sorted(optional_words(r"Curl error \(7\): (Couldn't|Could not|Failed to) connect to"))
+    []
+    """
+    text = _ESCAPE_OR_CLASS.sub(" ", pattern)
+    found: set[str] = set()
+    while True:
+        m = _GROUP.search(text)
+        if m is None:
+            break
+        if m.group(2):
+            found.update(pattern_words(m.group(1).replace("|", " ")))
+            text = text[: m.start()] + " " + text[m.end() :]
+        else:
+            text = text[: m.start()] + " " + m.group(1) + " " + text[m.end() :]
+    return {w for w in found if not w.startswith("#")} - set(pattern_words(text))
+
+
 _ALTERNATION = re.compile(r"\((?:\?:)?([^()]*\|[^()]*)\)")
 
 
