@@ -148,7 +148,7 @@ def sweep(kb: MemoryKb, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Right and wrong answers over a grid of the answer bars (decisions recomputed per point)."""
     names = ("ANSWER_SCORE", "ANSWER_LEAD", "ANSWER_KEY", "ANSWER_CHAR")
     saved = [getattr(fallback, n) for n in names]
-    grid = itertools.product((0.45, 0.5, 0.55, 0.6), (0.0, 0.1, 0.15), (0.3, 0.4, 0.5, 0.6), (0.0, 0.5, 0.6))
+    grid = itertools.product((0.4, 0.45, 0.5, 0.55), (0.0, 0.1, 0.15), (0.5, 0.55, 0.58, 0.62, 0.65), (0.0, 0.5, 0.6))
     out = []
     try:
         for point in grid:

@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from kb.analysis import fallback
 from kb.analysis.chooser import openai_chooser, parse_pick
 from kb.analysis.fallback import Profiles
-from kb.calibrate import VARIANTS, MemoryKb, load_variants, summary
+from kb.calibrate import RELABELS, VARIANTS, MemoryKb, load_relabels, load_variants, summary, text_sha
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,24 @@ def test_own_variant_set_has_no_wrong_fix_and_recovers_rewordings(kb: MemoryKb) 
     assert report["expected_an_entry"] >= 70 and report["expected_none"] >= 35
     # Before this fallback (cosine >= 0.97 alone) 1 of these re-wordings was answered; now 15 (85-entry KB).
     assert report["right_similar"] >= 15
+
+
+def test_a_stale_label_is_relabelled_only_for_its_own_id_and_text(tmp_path: Path, kb: MemoryKb) -> None:
+    text = "E: Release file for http://a.example/debian/dists/x/InRelease is expired (invalid since 3d 2h)."
+    lines = [
+        {"id": "v-1", "text": text, "expected": None, "kind": "near_miss"},
+        {"id": "v-2", "text": text.replace("3d", "4d"), "expected": None, "kind": "near_miss"},  # another text
+    ]
+    cases_file = tmp_path / "v.jsonl"
+    cases_file.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    relabels = {("v-1", text_sha(text)): "apt-release-expired", ("v-2", text_sha(text)): "apt-release-expired"}
+    one, two = load_variants(cases_file, relabels)
+    assert (one["expected"], one["label_original"]) == ("apt-release-expired", None)
+    assert two["expected"] is None and "label_original" not in two
+    report = summary(kb.run(c) for c in (one, two))
+    assert (report["wrong"], report["relabelled"], report["wrong_vs_original_labels"]) == (1, 1, 2)
+    # Every shipped relabel names an entry of the seed.
+    assert set(load_relabels(RELABELS).values()) <= set(kb.profiles.by_slug)
 
 
 def test_answer_bars_are_the_calibrated_zero_wrong_point(kb: MemoryKb) -> None:
