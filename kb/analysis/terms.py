@@ -181,7 +181,7 @@ def code_demands(pattern: str) -> list[frozenset[str]]:
 # the normaliser turns URLs into <url>, and a repository URL says "repodata" or "dists").
 _CONTEXT = re.compile(
     r"repodata|repomd|/dists/|inrelease|\brepo|mirror|metalink|baseurl|\.rpm\b|\.deb\b|\bpackages?\b"
-    r"|release file|sources\.list|keyring|gpg",
+    r"|release file|sources\.list|keyring|gpg|subscription management|entitlement|\brhc\b",
     re.IGNORECASE,
 )
 _PACKAGE_MODULES = frozenset({"package", "package_facts"})
