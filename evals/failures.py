@@ -24,7 +24,7 @@ from core.migrate import migrate
 from core.settings import Settings
 from kb.analysis.chooser import make_chooser
 from kb.analysis.embedder import make_embedder
-from kb.calibrate import load_variants
+from kb.calibrate import load_relabels, load_variants
 from kb.engine import match_detail, match_failures
 from kb.entries import SEED_PATH, import_file
 from kb.models import Failure
@@ -85,8 +85,10 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
     A line: ``{"id", "text", "module"?, "tool"?, "expected": slug | null, "kind": "reworded" | "near_miss"}``.
     ``wrong`` counts answers that are not the expected entry (an answer for a null case included);
     ``recall_at_zero_wrong`` is the recall when ``wrong`` is 0, else null (there is no zero-wrong point).
+    Labels a later KB entry made stale are taken from kb/calibration_relabels.yaml (matched by id and text);
+    ``wrong_vs_original_labels`` counts against the file's own labels.
     """
-    cases = load_variants(cases_file)
+    cases = load_variants(cases_file, load_relabels())
     failures = [
         Failure(
             host=str(c.get("id", i)), task="variant", module=c.get("module"), message=c["text"], match_text=c["text"]
@@ -102,6 +104,7 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
                 "id": c.get("id"),
                 "kind": c.get("kind"),
                 "expected": c["expected"],
+                **({"label_original": c["label_original"]} if "label_original" in c else {}),
                 "got": m.slug if m else None,
                 "how": m.kind.value if m else None,
                 "score": m.score if m else None,
@@ -112,6 +115,7 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
     right = [r for r in pos if r["got"] == r["expected"]]
     wrong = [r for r in rows if r["got"] is not None and r["got"] != r["expected"]]
     recall = round(len(right) / len(pos), 4) if pos else 1.0
+    original = [r for r in rows if r["got"] is not None and r["got"] != r.get("label_original", r["expected"])]
     by_kind: dict[str, dict[str, int]] = {}
     for r in rows:
         k = by_kind.setdefault(str(r["kind"]), {"cases": 0, "right": 0, "wrong": 0, "unanswered": 0, "related": 0})
@@ -131,6 +135,8 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
         "wrong_exact": sum(r["how"] == "exact" for r in wrong),
         "wrong_similar": sum(r["how"] == "similar" for r in wrong),
         "recall_at_zero_wrong": recall if not wrong else None,
+        "relabelled": sum("label_original" in r for r in rows),
+        "wrong_vs_original_labels": len(original),
         "possibly_related_shown": sum(r["got"] is None and bool(r["related"]) for r in rows),
         "possibly_related_contains_expected": sum(
             r["got"] is None and r["expected"] in {s for s, _ in r["related"]} for r in pos

@@ -8,19 +8,23 @@ right, the wrong answers and the "possibly related" counts. The bars in kb.analy
 as the most recall with zero wrong answers, preferring the widest margin.
 
 A variant line: ``{"id", "text", "module"?, "tool"?, "expected": slug | null, "kind": "reworded" | "near_miss"}``.
+Labels a later KB made stale are overridden from kb/calibration_relabels.yaml (by id and text hash; each
+judged by hand); ``--original-labels`` scores against the file's own labels only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from kb.analysis import fallback
 from kb.analysis.embedder import Embedder, HashingEmbedder
@@ -31,10 +35,26 @@ from kb.store.seedfile import load_file
 
 HERE = Path(__file__).parent
 VARIANTS = HERE / "calibration_variants.jsonl"
+RELABELS = HERE / "calibration_relabels.yaml"
 
 
-def load_variants(path: Path) -> list[dict[str, Any]]:
-    """The variant lines of a JSONL file; a line that is not a variant is a ValueError naming it."""
+def text_sha(text: str) -> str:
+    """What a relabel is keyed by besides the id: the first 16 hex digits of the text's sha256."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def load_relabels(path: Path = RELABELS) -> dict[tuple[str, str], str | None]:
+    """``(id, text sha) -> expected`` for cases whose label a later KB entry made stale."""
+    rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return {(str(r["id"]), str(r["sha256"])): r["expected"] for r in rows}
+
+
+def load_variants(path: Path, relabels: Mapping[tuple[str, str], str | None] | None = None) -> list[dict[str, Any]]:
+    """The variant lines of a JSONL file; a line that is not a variant is a ValueError naming it.
+
+    With ``relabels``, a case whose id and text both match gets the new ``expected``; its own label is kept
+    as ``label_original``.
+    """
     out = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -45,6 +65,10 @@ def load_variants(path: Path) -> list[dict[str, Any]]:
                 raise ValueError("needs 'text' (string) and 'expected' (slug or null)")
         except ValueError as exc:
             raise ValueError(f"{path}:{n}: not a variant line: {exc}") from None
+        key = (str(case.get("id")), text_sha(case["text"]))
+        if relabels and key in relabels:
+            case["label_original"] = case["expected"]
+            case["expected"] = relabels[key]
         out.append(case)
     return out
 
@@ -99,6 +123,7 @@ def summary(outcomes: Iterable[Outcome]) -> dict[str, Any]:
     right = [o for o in pos if o.got == o.case["expected"]]
     wrong = [o for o in rows if o.got is not None and o.got != o.case["expected"]]
     related_right = [o for o in pos if o.got is None and o.case["expected"] in o.related]
+    original = [o for o in rows if o.got is not None and o.got != o.case.get("label_original", o.case["expected"])]
     return {
         "cases": len(rows),
         "expected_an_entry": len(pos),
@@ -108,6 +133,8 @@ def summary(outcomes: Iterable[Outcome]) -> dict[str, Any]:
         "right_similar": sum(o.how == "similar" for o in right),
         "recall": round(len(right) / len(pos), 4) if pos else 1.0,
         "wrong": len(wrong),
+        "relabelled": sum("label_original" in o.case for o in rows),
+        "wrong_vs_original_labels": len(original),
         "unanswered": sum(o.got is None for o in pos),
         "possibly_related_shown": sum(bool(o.related) for o in rows if o.got is None),
         "possibly_related_right": len(related_right),
@@ -121,7 +148,7 @@ def sweep(kb: MemoryKb, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Right and wrong answers over a grid of the answer bars (decisions recomputed per point)."""
     names = ("ANSWER_SCORE", "ANSWER_LEAD", "ANSWER_KEY", "ANSWER_CHAR")
     saved = [getattr(fallback, n) for n in names]
-    grid = itertools.product((0.45, 0.5, 0.55, 0.6), (0.0, 0.1, 0.15), (0.3, 0.4, 0.5, 0.6), (0.0, 0.5, 0.6))
+    grid = itertools.product((0.4, 0.45, 0.5, 0.55), (0.0, 0.1, 0.15), (0.5, 0.55, 0.58, 0.62, 0.65), (0.0, 0.5, 0.6))
     out = []
     try:
         for point in grid:
@@ -140,7 +167,8 @@ def sweep(kb: MemoryKb, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def main(argv: list[str]) -> None:
     paths = [Path(a) for a in argv if not a.startswith("-")] or [VARIANTS]
-    cases = [c for p in paths for c in load_variants(p)]
+    relabels = None if "--original-labels" in argv else load_relabels()
+    cases = [c for p in paths for c in load_variants(p, relabels)]
     kb = MemoryKb()
     result = summary(kb.run(c) for c in cases)
     if "--sweep" in argv:

@@ -27,12 +27,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kb.analysis.embedder import FINE, Vectors
-from kb.analysis.terms import compatible, family, module_family, pattern_words, stem, terms
+from kb.analysis.terms import (
+    code_demands,
+    compatible,
+    family,
+    module_family,
+    optional_words,
+    package_context,
+    pattern_words,
+    stem,
+    strip_wrapper,
+    terms,
+)
 
-# Calibrated on kb/calibration_variants.jsonl (python -m kb.calibrate; kb/THRESHOLD.md).
+# Calibrated on kb/calibration_variants.jsonl and the blind calibration set, 85-entry KB (kb/THRESHOLD.md).
 ANSWER_SCORE = 0.45
 ANSWER_LEAD = 0.1
-ANSWER_KEY = 0.55
+ANSWER_KEY = 0.62
 ANSWER_CHAR = 0.5
 RELATED_SCORE = 0.25
 VETO_MARGIN = 0.15
@@ -56,6 +67,13 @@ class Profile:
     no_match: list[set[str]]
     family: str | None
     modules: frozenset[str]
+    # Per pattern (parallel to ``patterns``): the codes it demands, each set "one of these"
+    # (kb.analysis.terms.code_demands).
+    demands: list[list[frozenset[str]]] = field(default_factory=list)
+    # Per pattern: its words in optional groups or alternation branches (they count only when present).
+    optional: list[set[str]] = field(default_factory=list)
+    # Every match sample shows a package manager or a repository: a failure showing neither is another cause.
+    needs_context: bool = False
     match_texts: list[str] = field(default_factory=list)
     no_match_texts: list[str] = field(default_factory=list)
     _vectors: tuple[Vectors, Vectors] | None = None
@@ -63,7 +81,10 @@ class Profile:
     def vectors(self) -> tuple[Vectors, Vectors]:
         """The FINE vectors of the match and no_match samples (computed once, when first a candidate)."""
         if self._vectors is None:
-            self._vectors = (FINE.embed(self.match_texts), FINE.embed(self.no_match_texts))
+            self._vectors = (
+                FINE.embed([strip_wrapper(t) for t in self.match_texts]),
+                FINE.embed([strip_wrapper(t) for t in self.no_match_texts]),
+            )
         return self._vectors
 
 
@@ -95,10 +116,14 @@ def profile_of(row: Mapping[str, Any]) -> Profile:
     samples = row.get("samples")
     match = list(row["samples_match"]) if "samples_match" in row else list((samples or {}).get("match", []))
     no_match = list(row["samples_no_match"]) if "samples_no_match" in row else list((samples or {}).get("no_match", []))
-    pats = [{stem(w) for w in pattern_words(p)} for p in row.get("patterns") or []]
-    pats = [p for p in pats if p]
+    triples = [
+        ({stem(w) for w in pattern_words(p)}, code_demands(p), {stem(w) for w in optional_words(p)})
+        for p in row.get("patterns") or []
+    ]
+    triples = [t for t in triples if t[0]]
+    pats = [words for words, _, _ in triples]
     title = str(row.get("title") or "")
-    sample_terms = [terms(s) for s in match]
+    sample_terms = [terms(strip_wrapper(s)) for s in match]
     signature = terms(title).union(*pats) if pats else terms(title)
     vocab = set(signature).union(*sample_terms) if sample_terms else set(signature)
     modules = frozenset(_short(m) for m in row.get("modules") or [])
@@ -111,9 +136,12 @@ def profile_of(row: Mapping[str, Any]) -> Profile:
         vocab=vocab,
         patterns=pats,
         samples=[*sample_terms, signature],
-        no_match=[terms(s) for s in no_match],
+        no_match=[terms(strip_wrapper(s)) for s in no_match],
         family=fams.pop() if len(fams) == 1 else None,
         modules=modules,
+        demands=[demands for _, demands, _ in triples],
+        optional=[optional for _, _, optional in triples],
+        needs_context=bool(match) and all(package_context(t) for t in match),
         match_texts=match,
         no_match_texts=no_match,
     )
@@ -166,7 +194,9 @@ class Profiles:
     def _mass(self, words: set[str]) -> float:
         return sum(self.idf(t) for t in words)
 
-    def score(self, slug: str, words: set[str], vector: Vectors, text_family: str | None) -> Scored | None:
+    def score(
+        self, slug: str, words: set[str], vector: Vectors, text_family: str | None, context: bool = True
+    ) -> Scored | None:
         p = self.by_slug.get(slug)
         if p is None:
             return None
@@ -175,14 +205,27 @@ class Profiles:
         # A no_match sample of the entry nearer than all its match samples vetoes it (as the old rule did).
         vetoed = bool(len(no_match_v)) and float((no_match_v @ vector).max()) > char
         word = max((self._wcos(words, s) for s in p.samples), default=0.0)
-        # A pattern of one or two common words is easy to cover: its share counts by its weight.
+        # A pattern of one or two common words is easy to cover: its share counts by its weight. A pattern
+        # demanding a code (404, curl 7, port 22) the failure does not show speaks for another cause.
         key = max(
-            (self._share(words, pat) * min(1.0, self._mass(pat) / PATTERN_MASS) for pat in p.patterns), default=0.0
+            (
+                self._share(words, pat - (optional - words)) * min(1.0, self._mass(pat) / PATTERN_MASS)
+                for pat, demands, optional in zip(
+                    p.patterns,
+                    p.demands or [[]] * len(p.patterns),
+                    p.optional or [set()] * len(p.patterns),
+                    strict=True,
+                )
+                if all(d & words for d in demands)
+            ),
+            default=0.0,
         )
         explained = self._share(p.vocab, words)
         conflict = None
         if text_family and p.family and not compatible(text_family, p.family):
             conflict = f"the failure is from {text_family}, the entry is about {p.family}"
+        elif p.needs_context and not context:
+            conflict = "the failure shows no package manager or repository, the entry is about one"
         elif vetoed or (p.no_match and max(self._wcos(words, s) for s in p.no_match) >= word + VETO_MARGIN):
             conflict = "closer to a sample the entry must not match"
         # A text of a few common words is "explained" by many entries: weigh by how much it says.
@@ -205,11 +248,13 @@ class Profiles:
         ``near_duplicate``: a ``char`` cosine at which the nearest match sample alone decides (a stored
         sample with another host, path or version), unless vetoed.
         """
-        words = terms(text)
+        evidence = strip_wrapper(text)
+        words = terms(evidence)
         text_family = family(text) or module_family(module)
-        vector = FINE.embed_one(text)
+        context = package_context(text, module)
+        vector = FINE.embed_one(evidence)
         slugs = list(dict.fromkeys([*neighbours, *self.lexical(words)]))
-        scored = [s for s in (self.score(slug, words, vector, text_family) for slug in slugs) if s]
+        scored = [s for s in (self.score(slug, words, vector, text_family, context) for slug in slugs) if s]
         scored.sort(key=lambda s: (-s.score, s.slug))
         out = Decision(candidates=scored)
         if not scored:
@@ -225,8 +270,10 @@ class Profiles:
         ):
             out.answer = best
         elif near_duplicate is not None:
+            # A stored sample with another host, path or version; its entry's words must still back it (a
+            # pattern's code, such as port 22, is not a detail: "waiting for <ip>:8080" is not sshd).
             closest = max(scored, key=lambda s: s.char)
-            if closest.char >= near_duplicate and closest.conflict is None:
+            if closest.char >= near_duplicate and closest.conflict is None and closest.key >= LLM_KEY:
                 out.answer = closest
         out.related = [s for s in scored if s is not out.answer and s.score >= RELATED_SCORE][:RELATED_MAX]
         return out

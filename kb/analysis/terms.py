@@ -83,13 +83,29 @@ def words(text: str) -> list[str]:
 _CODE = re.compile(r"(?<![\w.:/-])\d{1,3}(?![\w.:/-]|\.\d)")
 
 
+# A port after a host ("10.0.0.5:22", "mirror:8443/"): which service was reached tells causes apart too
+# (sshd on :22 vs an application on :8080). Clock times ("01:38:52") are dropped first.
+_TIME = re.compile(r"(?<![\d.])\d{1,2}:\d{2}(?::\d{2})?(?![\d.])")
+_PORT = re.compile(r"(?<=[a-z0-9\]]):(\d{2,5})(?![\w.:-])", re.IGNORECASE)
+# In a pattern's literal the host is a removed class (``\S+:22``), so any ``:<digits>`` is a port.
+_PATTERN_PORT = re.compile(r":(\d{2,5})\b")
+
+
 def codes(text: str) -> set[str]:
-    """Stand-alone 1-3 digit numbers of a text (not parts of versions, addresses, paths or ids).
+    """Stand-alone 1-3 digit numbers of a text (not parts of versions, addresses, paths or ids), and ports.
 
     >>> sorted(codes("Status code: 404 for https://x/7/ (IP: 10.1.2.3) [Errno 28] kernel-5.14"))
     ['#28', '#404']
+    >>> sorted(codes("Timeout when waiting for 10.0.0.5:22 at 01:38:52"))
+    ['#22']
     """
-    return {"#" + m for m in _CODE.findall(text[:16000])}
+    head = text[:16000]
+    return {"#" + m for m in _CODE.findall(head)} | {"#" + m for m in _PORT.findall(_TIME.sub(" ", head))}
+
+
+def pattern_codes(literal: str) -> set[str]:
+    """The codes a pattern's literal text demands (``Error 404``, ``\\(7\\)``, a ``:22`` port)."""
+    return codes(literal) | {"#" + m for m in _PATTERN_PORT.findall(literal)}
 
 
 def terms(text: str) -> set[str]:
@@ -97,11 +113,111 @@ def terms(text: str) -> set[str]:
     return {stem(w) for w in words(text)} | codes(text)
 
 
+def _literal(pattern: str) -> str:
+    literal = _REGEX_ESCAPE.sub(" ", pattern)
+    return re.sub(r"[\\^$.|?*+()\[\]{}]", " ", literal).lower()
+
+
 def pattern_words(pattern: str) -> list[str]:
     """The literal words a regex demands or offers (escapes, classes and repetition dropped)."""
-    literal = _REGEX_ESCAPE.sub(" ", pattern)
-    literal = re.sub(r"[\\^$.|?*+()\[\]{}]", " ", literal).lower()
-    return [w for w in _WORD.findall(literal) if w not in STOP and len(w) > 1] + sorted(codes(literal))
+    literal = _literal(pattern)
+    return [w for w in _WORD.findall(literal) if w not in STOP and len(w) > 1] + sorted(pattern_codes(literal))
+
+
+_ESCAPE_OR_CLASS = re.compile(r"\\.|\[[^\]]*\]")
+_GROUP = re.compile(r"\((?:\?[a-z]*:)?([^()]*)\)(\?|\*|\{0,\d*\})?")
+
+
+def optional_words(pattern: str) -> set[str]:
+    r"""Words of a pattern's optional groups (marked ``?``, ``*`` or ``{0,n}``).
+
+    A failure need not show them, so they count for an entry only when present. The branches of a
+    required alternation stay demanded (counting only the present branch let a generic branch such as
+    "Name or service not known" speak for the whole pattern).
+
+    >>> sorted(optional_words(r"dpkg was interrupted, you must manually run '(sudo )?dpkg --configure -a'"))
+    ['sudo']
+    >>> sorted(optional_words(r"Curl error \(7\): (Couldn't|Could not|Failed to) connect to"))
+    []
+    """
+    text = _ESCAPE_OR_CLASS.sub(" ", pattern)
+    found: set[str] = set()
+    while True:
+        m = _GROUP.search(text)
+        if m is None:
+            break
+        if m.group(2):
+            found.update(pattern_words(m.group(1).replace("|", " ")))
+            text = text[: m.start()] + " " + text[m.end() :]
+        else:
+            text = text[: m.start()] + " " + m.group(1) + " " + text[m.end() :]
+    return {w for w in found if not w.startswith("#")} - set(pattern_words(text))
+
+
+_ALTERNATION = re.compile(r"\((?:\?:)?([^()]*\|[^()]*)\)")
+
+
+def code_demands(pattern: str) -> list[frozenset[str]]:
+    r"""The codes a failure must show for the pattern to speak for it: each set is "one of these".
+
+    Codes in an alternation are alternatives; the others are all required.
+
+    >>> code_demands(r"Curl error \((35|51|77)\)") == [frozenset({"#35", "#51", "#77"})]
+    True
+    >>> sorted(map(sorted, code_demands(r"repomd\.xml: \[Errno 14\] HTTPS? Error 404")))
+    [['#14'], ['#404']]
+    """
+    demands: list[frozenset[str]] = []
+    for m in _ALTERNATION.finditer(pattern):
+        alternatives = frozenset(c for branch in m.group(1).split("|") for c in pattern_codes(_literal(branch)))
+        if alternatives:
+            demands.append(alternatives)
+    rest = _ALTERNATION.sub(" ", pattern)
+    demands.extend(frozenset({c}) for c in sorted(pattern_codes(_literal(rest))))
+    return demands
+
+
+# Words that place a failure in a package manager's or a repository's world (matched on the raw text:
+# the normaliser turns URLs into <url>, and a repository URL says "repodata" or "dists").
+_CONTEXT = re.compile(
+    r"repodata|repomd|/dists/|inrelease|\brepo|mirror|metalink|baseurl|\.rpm\b|\.deb\b|\bpackages?\b"
+    r"|release file|sources\.list|keyring|gpg|subscription management|entitlement|\brhc\b",
+    re.IGNORECASE,
+)
+_PACKAGE_MODULES = frozenset({"package", "package_facts"})
+
+
+def package_context(text: str, module: str | None = None) -> bool:
+    """Whether a failure shows a package manager or a repository (a tool, its module, or repository words).
+
+    >>> package_context("curl: (7) Failed to connect to app.example.com port 8443"), package_context("x", "apt")
+    (False, True)
+    >>> package_context("https://m.example.com/el9/repodata/repomd.xml: [Errno 14] curl#7 - connection refused")
+    True
+    """
+    short = module.rsplit(".", 1)[-1] if module else None
+    return bool(
+        family(text[:16000]) or module_family(module) or short in _PACKAGE_MODULES or _CONTEXT.search(text[:16000])
+    )
+
+
+# Lines Ansible wraps around every failure of a kind (a command's rc, a module's crash): they say how it
+# failed, never why, so the fallback does not count them as evidence for an entry.
+_WRAPPER = re.compile(
+    r"^[ \t]*(non-zero return code|MODULE FAILURE|See stdout/stderr for the exact error"
+    r"|The following modules failed to execute: \S+|Shared connection to \S+ closed\.)[ \t]*$\n?",
+    re.MULTILINE,
+)
+
+
+def strip_wrapper(text: str) -> str:
+    r"""The text without Ansible's wrapper lines (all of it when nothing else is left).
+
+    >>> strip_wrapper("non-zero return code\nFailed to talk to init daemon.")
+    'Failed to talk to init daemon.'
+    """
+    rest = _WRAPPER.sub("", text)
+    return rest if rest.strip() else text
 
 
 def family(text: str) -> str | None:

@@ -18,7 +18,7 @@ LOG = """
 PLAY [Patch] *******************************************************************
 
 TASK [Refresh apt cache] *******************************************************
-fatal: [web-stg-01]: FAILED! => {"changed": false, "msg": "E: Release file for http://a.example/debian/dists/x/InRelease is expired (invalid since 3d 2h). Updates for this repository will not be applied."}
+fatal: [web-stg-01]: FAILED! => {"changed": false, "msg": "E: The value 'stable' is invalid for APT::Default-Release as such a release is not available in the sources"}
 
 PLAY RECAP *********************************************************************
 web-stg-01                 : ok=1    changed=0    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0

@@ -144,10 +144,10 @@ def test_below_the_bar_is_possibly_related_never_the_answer(conn, settings):
     from kb.analysis.embedder import HashingEmbedder
 
     emb = HashingEmbedder(threshold=settings.kb.similarity_threshold)
-    # A near-miss: apt's *expired* Release file is not the clock-behind "not valid yet" entry.
+    # A near-miss: apt words it like a repository problem, but no entry is about APT::Default-Release.
     text = (
-        "E: Release file for http://archive.example.org/debian/dists/bullseye/InRelease is expired "
-        "(invalid since 3d 2h). Updates for this repository will not be applied."
+        "E: The value 'bookworm-backports' is invalid for APT::Default-Release as such a release is not "
+        "available in the sources"
     )
     [res] = engine.decide_many(conn, emb, [(text, "ansible.builtin.apt")])
     assert res.match is None
@@ -160,8 +160,8 @@ def test_below_the_bar_is_possibly_related_never_the_answer(conn, settings):
 def test_analyse_job_stores_related_entries(conn, settings):
     log = (
         "TASK [Refresh] ***\n"
-        'fatal: [web-01]: FAILED! => {"changed": false, "msg": "E: Release file for http://a.example/debian/dists/x/'
-        'InRelease is expired (invalid since 3d 2h). Updates for this repository will not be applied."}\n'
+        'fatal: [web-01]: FAILED! => {"changed": false, "msg": "E: The value \'stable\' is invalid for '
+        'APT::Default-Release as such a release is not available in the sources"}\n'
     )
     job = _job(conn, log)
     [stored] = analyse_job(conn, job, log, None, settings)
@@ -266,11 +266,12 @@ def test_llm_chooser_is_asked_once_per_distinct_text_and_at_most_max_times(conn,
         asked.append(text)
         return candidates[0].slug
 
-    expired = "E: Release file for http://a.example/debian/dists/x/InRelease is expired (invalid since {}d)."
-    items = [(expired.format(1), "ansible.builtin.apt")] * 30
-    items += [(expired.format(n), "ansible.builtin.apt") for n in range(2, 40)]
+    # A near-miss no entry answers (no entry is about APT::Default-Release), so the chooser is asked.
+    near_miss = "E: The value 'release-{}' is invalid for APT::Default-Release as such a release is not available"
+    items = [(near_miss.format(1), "ansible.builtin.apt")] * 30
+    items += [(near_miss.format(n), "ansible.builtin.apt") for n in range(2, 40)]
     results = engine.decide_many(conn, HashingEmbedder(), items, chooser)
     assert len(results) == len(items) and len({id(r) for r in results[:30]}) == 1
-    assert asked.count(expired.format(1)) == 1 and len(asked) == engine.MAX_LLM_CALLS
+    assert asked.count(near_miss.format(1)) == 1 and len(asked) == engine.MAX_LLM_CALLS
     # A pick is taken only when the entry's own words back it; whatever was taken says so.
     assert all(r.match is None or r.match.via == "llm" for r in results)
