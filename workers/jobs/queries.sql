@@ -29,6 +29,14 @@ SELECT %(job_id)s, unnest(%(hosts)s::text[]), 'pending';
 -- name: get_job
 SELECT * FROM ops.jobs WHERE id = %(job_id)s;
 
+-- name: get_job_with_hosts
+-- The job and its hosts in one round trip (the API's GET /jobs/{id}); host_rows as job_hosts returns them.
+SELECT j.*,
+       COALESCE((SELECT json_agg(h ORDER BY h.host)
+                 FROM (SELECT host, status, ok, changed, unreachable, failed, skipped, rescued, ignored
+                       FROM ops.job_hosts WHERE job_id = j.id) h), '[]'::json) AS host_rows
+FROM ops.jobs j WHERE j.id = %(job_id)s;
+
 -- name: get_job_for_update
 SELECT * FROM ops.jobs WHERE id = %(job_id)s FOR UPDATE;
 

@@ -14,7 +14,7 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
-from core.db import DictConn
+from core.db import AsyncDictConn, DictConn
 from core.enums import HostStatus, JobStatus
 from core.intent import PatchIntent
 from core.sql import Queries
@@ -176,6 +176,16 @@ def expired_approvals(conn: Conn, limit: int = 100) -> list[int]:
 
 def to_job(conn: Conn, row: JobRow) -> Job:
     return Job.from_row(row, job_hosts(conn, row.id))
+
+
+async def get_job_async(aconn: AsyncDictConn, job_id: int) -> Job | None:
+    """The job with its hosts (no failures) in one statement, on an asyncio connection; None when absent."""
+    cur = await aconn.execute(Q.get_job_with_hosts, {"job_id": job_id})
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    hosts = [JobHostRow.model_validate(h) for h in row.pop("host_rows")]
+    return Job.from_row(JobRow.model_validate(row), hosts)
 
 
 def now(conn: Conn) -> datetime:
