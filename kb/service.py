@@ -10,8 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-
 from core.errors import NotFound
 from core.redact import redact, redact_log, redact_obj
 from core.settings import Settings
@@ -172,15 +170,11 @@ def kb_view(
 def job_failures(conn: repo.Conn, job_id: int) -> list[dict[str, Any]]:
     """The job's failures for the API: ``{host, task, message, kb, related}``; kb is None when nothing matched;
     ``related`` lists entries below the answer bar ("possibly related", with their scores)."""
-    return [_failure_view(r) for r in repo.job_failures(conn, job_id)]
+    return [failure_view(r) for r in repo.job_failures(conn, job_id)]
 
 
-async def job_failures_async(aconn: psycopg.AsyncConnection[Any], job_id: int) -> list[dict[str, Any]]:
-    """``job_failures`` on an asyncio connection (the API's read pool)."""
-    return [_failure_view(r) for r in await repo.job_failures_async(aconn, job_id)]
-
-
-def _failure_view(r: Mapping[str, Any]) -> dict[str, Any]:
+def failure_view(r: Mapping[str, Any]) -> dict[str, Any]:
+    """One row of ``job_failures`` as the API shows it."""
     return {
         "host": r["host"],
         "task": r["task"],

@@ -124,18 +124,19 @@ def approval_queue(conn: ConnDep, settings: SettingsDep, inventory: InventoryDep
     dependencies=[Depends(require(Role.viewer))],
 )
 async def get_job(job_id: int, request: Request) -> Response:
-    """Async, on the read pool: the job with its hosts is one statement, its failures another, awaited on the
-    event loop; the JSON is rendered once from the model (``response_model`` gives the schema only).
-    Without the read pool (an ASGI client that skipped the lifespan) it reads on the sync pool."""
+    """The job with its per-host results and its failures, each with its knowledge-base diagnosis."""
+    # Async on the read pool: the job, its hosts and its failures are one statement awaited on the event loop,
+    # and the JSON is rendered once from the model (response_model gives the schema). Without the read pool
+    # (an ASGI client that skipped the lifespan) the same read runs on the sync pool.
     read_pool = request.app.state.read_pool
     if read_pool is None:
         job = await run_in_threadpool(_read_job, request, job_id)
     else:
         async with read_pool.connection() as aconn:
-            found = await repository.get_job_async(aconn, job_id)
-            if found is None:
-                raise NotFound(f"job {job_id} does not exist")
-            job = found.model_copy(update={"failures": await kb_service.job_failures_async(aconn, job_id)})
+            found = await repository.get_job_view(aconn, job_id)
+        if found is None:
+            raise NotFound(f"job {job_id} does not exist")
+        job = found[0].model_copy(update={"failures": [kb_service.failure_view(f) for f in found[1]]})
     return Response(job.model_dump_json(), media_type="application/json")
 
 

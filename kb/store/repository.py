@@ -141,12 +141,6 @@ def job_failures(conn: Conn, job_id: int) -> list[Row]:
     return conn.execute(Q.job_failures, {"job_id": job_id}).fetchall()
 
 
-async def job_failures_async(aconn: psycopg.AsyncConnection[Any], job_id: int) -> list[Row]:
-    """``job_failures`` awaited on an asyncio connection (the API's read pool)."""
-    cur = await aconn.execute(Q.job_failures, {"job_id": job_id})
-    return await cur.fetchall()
-
-
 def job_stdout(conn: Conn, job_id: int) -> str | None:
     row = conn.execute(Q.job_stdout, {"job_id": job_id}).fetchone()
     return None if row is None else str(row["content"])

@@ -23,6 +23,7 @@ from workers.jobs.models import DueJob, HostCounts, Job, JobHostRow, JobRow, Job
 Q = Queries(__file__)
 Conn = DictConn
 M = TypeVar("M", bound=BaseModel)
+Row = dict[str, Any]
 
 
 def _one(conn: Conn, model: type[M], query: str, params: Mapping[str, Any]) -> M | None:
@@ -178,14 +179,19 @@ def to_job(conn: Conn, row: JobRow) -> Job:
     return Job.from_row(row, job_hosts(conn, row.id))
 
 
-async def get_job_async(aconn: AsyncDictConn, job_id: int) -> Job | None:
-    """The job with its hosts (no failures) in one statement, on an asyncio connection; None when absent."""
-    cur = await aconn.execute(Q.get_job_with_hosts, {"job_id": job_id})
+async def get_job_view(aconn: AsyncDictConn, job_id: int) -> tuple[Job, list[Row]] | None:
+    """The job with its hosts, and its failure rows (the columns of kb's ``job_failures``), in one statement on
+    an asyncio connection; None when the job does not exist."""
+    cur = await aconn.execute(Q.get_job_view, {"job_id": job_id})
     row = await cur.fetchone()
     if row is None:
         return None
     hosts = [JobHostRow.model_validate(h) for h in row.pop("host_rows")]
-    return Job.from_row(JobRow.model_validate(row), hosts)
+    failures: list[Row] = row.pop("failure_rows")
+    for f in failures:  # JSON renders a double 1.0 as 1: keep the column's type
+        if f["score"] is not None:
+            f["score"] = float(f["score"])
+    return Job.from_row(JobRow.model_validate(row), hosts), failures
 
 
 def now(conn: Conn) -> datetime:
