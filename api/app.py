@@ -14,7 +14,7 @@ from api import auth, errors
 from api.metrics import RequestMetrics
 from api.middleware import BodyLimit, SecurityHeaders
 from api.routes import analyze, audit, chat, health, inventory, jobs, kb, users
-from core.db import make_pool
+from core.db import make_pool, make_read_pool
 from core.settings import Settings
 from workers.inventory.service import InventoryCache
 
@@ -28,9 +28,17 @@ def create_app(settings: Settings, *, awx_ping: Callable[[], Any] | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool.open(wait=True, timeout=30)
+        # The hot reads (auth's token lookup, GET /jobs/{id}) await this pool on the event loop; it lives on
+        # the lifespan's loop, so an ASGI client that skips the lifespan leaves it None and they fall back to
+        # the sync pool in the thread pool (same results, slower).
+        read_pool = make_read_pool(settings.db.url or "", min_size=1, max_size=settings.db.pool_max)
+        await read_pool.open(wait=True, timeout=30)
+        app.state.read_pool = read_pool
         try:
             yield
         finally:
+            app.state.read_pool = None
+            await read_pool.close()
             app.state.pool.close()
 
     app = FastAPI(
@@ -44,6 +52,7 @@ def create_app(settings: Settings, *, awx_ping: Callable[[], Any] | None = None)
     app.state.pool = make_pool(settings.db.url, min_size=1, max_size=settings.db.pool_max, open_now=False)
     # Targets resolve against the stored inventory snapshot (workers.inventory), never a file fallback:
     # Settings refuse a production start without an inventory source, and never use the demo fleet there.
+    app.state.read_pool = None  # opened by the lifespan
     app.state.inventory_cache = InventoryCache()
     app.state.awx_ping = awx_ping or _awx_ping(settings)
     errors.install(app)

@@ -92,21 +92,43 @@ def _auth_connection(request: Request) -> Iterator[DictConn]:
         yield conn
 
 
-def current_principal(
+async def current_principal(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None
 ) -> Principal:
-    """The authenticated caller; 401 (audited) when there is none."""
+    """The authenticated caller; 401 (audited) when there is none.
+
+    Async: an API token (the common case) is looked up on the read pool without a thread-pool hop; OIDC,
+    the dev header and an app without its lifespan (no read pool) take the sync path in the thread pool.
+    """
     try:
-        principal = _authenticate(request)
+        principal = await _authenticate_fast(request)
+        if principal is None:
+            principal = await run_in_threadpool(_authenticate, request)
     except AuthFailed as failure:
-        with _auth_connection(request) as conn:
-            service.record_failure(
-                conn, failure, source=client_ip(request), method=request.method, path=request.url.path
-            )
-            conn.commit()
+        await run_in_threadpool(_record_failure, request, failure)
         raise
     request.state.principal = principal
     return principal
+
+
+def _record_failure(request: Request, failure: AuthFailed) -> None:
+    with _auth_connection(request) as conn:
+        service.record_failure(conn, failure, source=client_ip(request), method=request.method, path=request.url.path)
+        conn.commit()
+
+
+async def _authenticate_fast(request: Request) -> Principal | None:
+    """The principal for ``Authorization: Bearer pp_...`` read on the asyncio pool; None for anything else."""
+    read_pool = getattr(request.app.state, "read_pool", None)
+    header = request.headers.get("authorization")
+    if read_pool is None or header is None:
+        return None
+    scheme, _sep, credential = header.strip().partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential.startswith("pp_"):
+        return None
+    async with read_pool.connection() as aconn:
+        return await service.authenticate_token_async(aconn, credential)
 
 
 def _authenticate(request: Request) -> Principal:

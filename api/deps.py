@@ -10,7 +10,7 @@ request-scoped, 6 of those reads were 404.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any
 
 import psycopg
@@ -79,6 +79,16 @@ async def _end(pool: Any, conn: Conn, end: Callable[[Conn], None], read_only: bo
         finish()
     else:
         await run_in_threadpool(finish)
+
+
+@contextlib.contextmanager
+def pooled_connection(request: Request) -> Iterator[Conn]:
+    """A connection from the app's sync pool for a read outside ``get_conn`` (committed, i.e. ended, on exit)."""
+    pool = request.app.state.pool
+    if pool.closed:
+        pool.open(wait=True, timeout=30)
+    with pool.connection() as conn:
+        yield conn
 
 
 def current_user(principal: PrincipalDep) -> str:

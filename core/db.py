@@ -8,10 +8,12 @@ from typing import Any, TypeAlias, cast
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 DictConn: TypeAlias = psycopg.Connection[dict[str, Any]]
 Pool: TypeAlias = ConnectionPool[DictConn]
+AsyncDictConn: TypeAlias = psycopg.AsyncConnection[dict[str, Any]]
+AsyncPool: TypeAlias = AsyncConnectionPool[AsyncDictConn]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,20 @@ def make_pool(url: str, *, min_size: int = 1, max_size: int = 10, open_now: bool
     if open_now:
         pool.open(wait=True, timeout=30)
     return pool
+
+
+def make_read_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> AsyncPool:
+    """An asyncio pool of autocommit connections for the API's hot reads: each statement is one round trip,
+    awaited on the event loop instead of a thread-pool hop. Never for writes (they keep one transaction on
+    the sync pool). Closed; the caller opens it (``await pool.open()``) on the loop that will use it."""
+    return AsyncConnectionPool(
+        url,
+        connection_class=AsyncDictConn,
+        min_size=min_size,
+        max_size=max_size,
+        kwargs={"row_factory": dict_row, "autocommit": True},
+        open=False,
+    )
 
 
 def connect(url: str, *, autocommit: bool = False) -> DictConn:

@@ -170,18 +170,18 @@ def kb_view(
 def job_failures(conn: repo.Conn, job_id: int) -> list[dict[str, Any]]:
     """The job's failures for the API: ``{host, task, message, kb, related}``; kb is None when nothing matched;
     ``related`` lists entries below the answer bar ("possibly related", with their scores)."""
-    return [
-        {
-            "host": r["host"],
-            "task": r["task"],
-            "message": r["message"],
-            "kb": kb_view(
-                r["kb_slug"], r["match_kind"], r["score"], r if r["title"] is not None else None, r["match_via"]
-            ),
-            "related": related_view(r["related"] or []),
-        }
-        for r in repo.job_failures(conn, job_id)
-    ]
+    return [failure_view(r) for r in repo.job_failures(conn, job_id)]
+
+
+def failure_view(r: Mapping[str, Any]) -> dict[str, Any]:
+    """One row of ``job_failures`` as the API shows it."""
+    return {
+        "host": r["host"],
+        "task": r["task"],
+        "message": r["message"],
+        "kb": kb_view(r["kb_slug"], r["match_kind"], r["score"], r if r["title"] is not None else None, r["match_via"]),
+        "related": related_view(r["related"] or []),
+    }
 
 
 def _redacted(f: Failure) -> Failure:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.db import DictConn
+from core.db import AsyncDictConn, DictConn
 from core.sql import Queries
 
 Q = Queries(__file__)
@@ -45,6 +45,16 @@ def token_by_hash(conn: Conn, sha256: str) -> Row | None:
 
 def touch_token(conn: Conn, token_id: int) -> None:
     conn.execute(Q.touch_token, {"id": token_id})
+
+
+async def token_by_hash_async(aconn: AsyncDictConn, sha256: str) -> Row | None:
+    """``token_by_hash`` awaited on the event loop (the API's read pool)."""
+    cur = await aconn.execute(Q.token_by_hash, {"sha256": sha256})
+    return await cur.fetchone()
+
+
+async def touch_token_async(aconn: AsyncDictConn, token_id: int) -> None:
+    await aconn.execute(Q.touch_token, {"id": token_id})
 
 
 def list_tokens(conn: Conn, user: str | None = None) -> list[Row]:

@@ -27,6 +27,7 @@ from core.auth.models import (
 )
 from core.auth.oidc import OidcIdentity, OidcVerifier
 from core.auth.tokens import display_prefix, looks_like_api_token, looks_like_jwt, new_token, token_hash
+from core.db import AsyncDictConn
 from core.errors import Conflict, NotFound, ValidationFailed
 
 Conn = repo.Conn
@@ -211,6 +212,27 @@ def authenticate_token(conn: Conn, token: str) -> Principal:
     if not looks_like_api_token(token):
         raise AuthFailed(FailReason.malformed)
     row = repo.token_by_hash(conn, token_hash(token))
+    principal = _token_principal(row)
+    if row is not None and row["use_stale"]:  # the lookup says whether a write is due: most requests cost one query
+        repo.touch_token(conn, row["id"])
+    return principal
+
+
+async def authenticate_token_async(aconn: AsyncDictConn, token: str) -> Principal:
+    """``authenticate_token`` on an asyncio connection in autocommit (the API's read pool): the same checks,
+    read from the database on every request, so a revocation takes effect at once."""
+    if not looks_like_api_token(token):
+        raise AuthFailed(FailReason.malformed)
+    row = await repo.token_by_hash_async(aconn, token_hash(token))
+    principal = _token_principal(row)
+    if row is not None and row["use_stale"]:
+        await repo.touch_token_async(aconn, row["id"])
+    return principal
+
+
+def _token_principal(row: dict[str, Any] | None) -> Principal:
+    """The principal a token row admits; ``AuthFailed`` for an unknown, revoked or expired token or a
+    disabled user."""
     if row is None:
         raise AuthFailed(FailReason.unknown_token)
     note = f"token {row['id']} ({row['prefix']})"
@@ -220,8 +242,6 @@ def authenticate_token(conn: Conn, token: str) -> Principal:
         raise AuthFailed(FailReason.expired, actor=row["user"], note=note)
     if not row["enabled"]:
         raise AuthFailed(FailReason.user_disabled, actor=row["user"], note=note)
-    if row["use_stale"]:  # the lookup says whether a write is due: most requests cost one query, not two
-        repo.touch_token(conn, row["id"])
     return Principal(name=row["user"], roles=parse_roles(row["roles"]), via=AuthMethod.token)
 
 

@@ -29,6 +29,21 @@ SELECT %(job_id)s, unnest(%(hosts)s::text[]), 'pending';
 -- name: get_job
 SELECT * FROM ops.jobs WHERE id = %(job_id)s;
 
+-- name: get_job_view
+-- The API's GET /jobs/{id} in one round trip: the job, its hosts (as job_hosts returns them) and its
+-- failures (as kb's job_failures returns them, for kb.service.failure_view).
+SELECT j.*,
+       COALESCE((SELECT json_agg(h ORDER BY h.host)
+                 FROM (SELECT host, status, ok, changed, unreachable, failed, skipped, rescued, ignored
+                       FROM ops.job_hosts WHERE job_id = j.id) h), '[]'::json) AS host_rows,
+       COALESCE((SELECT json_agg(f ORDER BY f.id)
+                 FROM (SELECT f.id, f.host, f.task, f.play, f.module, f.rc, f.message, f.match_text, f.item,
+                              f.unreachable, f.kb_slug, f.match_kind, f.score, f.match_via, f.related,
+                              e.title, e.category, e.solution
+                       FROM ops.failures f LEFT JOIN kb.entries e ON e.slug = f.kb_slug
+                       WHERE f.job_id = j.id) f), '[]'::json) AS failure_rows
+FROM ops.jobs j WHERE j.id = %(job_id)s;
+
 -- name: get_job_for_update
 SELECT * FROM ops.jobs WHERE id = %(job_id)s FOR UPDATE;
 

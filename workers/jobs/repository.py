@@ -14,7 +14,7 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
-from core.db import DictConn
+from core.db import AsyncDictConn, DictConn
 from core.enums import HostStatus, JobStatus
 from core.intent import PatchIntent
 from core.sql import Queries
@@ -23,6 +23,7 @@ from workers.jobs.models import DueJob, HostCounts, Job, JobHostRow, JobRow, Job
 Q = Queries(__file__)
 Conn = DictConn
 M = TypeVar("M", bound=BaseModel)
+Row = dict[str, Any]
 
 
 def _one(conn: Conn, model: type[M], query: str, params: Mapping[str, Any]) -> M | None:
@@ -176,6 +177,21 @@ def expired_approvals(conn: Conn, limit: int = 100) -> list[int]:
 
 def to_job(conn: Conn, row: JobRow) -> Job:
     return Job.from_row(row, job_hosts(conn, row.id))
+
+
+async def get_job_view(aconn: AsyncDictConn, job_id: int) -> tuple[Job, list[Row]] | None:
+    """The job with its hosts, and its failure rows (the columns of kb's ``job_failures``), in one statement on
+    an asyncio connection; None when the job does not exist."""
+    cur = await aconn.execute(Q.get_job_view, {"job_id": job_id})
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    hosts = [JobHostRow.model_validate(h) for h in row.pop("host_rows")]
+    failures: list[Row] = row.pop("failure_rows")
+    for f in failures:  # JSON renders a double 1.0 as 1: keep the column's type
+        if f["score"] is not None:
+            f["score"] = float(f["score"])
+    return Job.from_row(JobRow.model_validate(row), hosts), failures
 
 
 def now(conn: Conn) -> datetime:
