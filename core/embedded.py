@@ -73,6 +73,23 @@ def stop_postgres(data_dir: Path) -> None:
         user = "pgserver" if os.geteuid() == 0 else None
         with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir.resolve(), user=user, timeout=30)
+    if postgres_running(data_dir):
+        # pg_ctl runs as the 'pgserver' user under root, and cannot reach a data directory below a folder only
+        # root may enter (pytest's /tmp/pytest-of-root): signal the postmaster instead (SIGINT = fast shutdown).
+        _signal_postmaster(data_dir, signal.SIGINT, wait_s=30)
+    if postgres_running(data_dir):
+        _signal_postmaster(data_dir, signal.SIGQUIT, wait_s=10)
+
+
+def _signal_postmaster(data_dir: Path, sig: signal.Signals, *, wait_s: float) -> None:
+    try:
+        pid = int((data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+        os.kill(pid, sig)
+    except (OSError, ValueError):
+        return
+    deadline = time.monotonic() + wait_s
+    while postgres_running(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 @dataclass

@@ -58,7 +58,7 @@ def stack_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         tokens = json.loads((home / "demo-tokens.json").read_text())
         yield Stack(api=api_url, chat=chat_url, kb=kb_url, tokens=tokens, awx=f"http://127.0.0.1:{ports['awx']}")
     finally:
-        stop(proc, timeout=40)
+        stop(proc, timeout=90, env=env)
 
 
 def awx_launches(stack: Stack) -> dict[str, int]:

@@ -64,7 +64,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         tokens = json.loads((home / "demo-tokens.json").read_text())
         yield Stack(api=api, chat=chat, kb=kb, tokens=tokens)
     finally:
-        stop(proc, timeout=40)
+        stop(proc, timeout=90, env=env)
 
 
 def _gradio_box(page: Any, elem_id: str) -> Any:

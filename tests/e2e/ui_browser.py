@@ -75,7 +75,9 @@ def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
     return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-def stop(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
+def stop(proc: subprocess.Popen[bytes], timeout: float = 20, env: dict[str, str] | None = None) -> None:
+    """Stop ``patchpilot up`` (SIGTERM); with ``env``, then ``patchpilot down`` in the same home, so nothing it
+    started (components, the embedded PostgreSQL, Redis) outlives the test even if the stop was cut short."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -83,3 +85,7 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+    if env is not None:
+        subprocess.run(
+            [sys.executable, "-m", "cli.main", "down"], cwd=ROOT, env=env, capture_output=True, timeout=120, check=False
+        )
