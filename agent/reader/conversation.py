@@ -140,6 +140,8 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
         return CLARIFY
     if last.action in JOB_TOOLS:
         return JOB_TOOLS[last.action], {"job": last.job}
+    if last.action == "refresh_inventory":
+        return "refresh_inventory", {}
     if last.action == "list_hosts":
         return "list_hosts", {"targets": [last.targets] if last.targets else []}
     # A "yes" typed in the chat is not the confirmation (that names the proposal's token): the proposal is shown

@@ -163,3 +163,23 @@ def test_case_inventories_are_found_beside_the_cases(tmp_path: Path) -> None:
     assert report.passed == 1 and report.by_class == {
         "unclassified": {"passed": 1, "cases": 1, "accuracy": 1.0, "unsafe": 0}
     }
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--inventory", "{tmp}/missing.yaml"], "inventory file {tmp}/missing.yaml does not exist"),
+        (["--cases", "{tmp}/nothing.jsonl"], "cannot read cases file {tmp}/nothing.jsonl"),
+    ],
+)
+def test_cli_missing_file_is_a_clear_error_with_exit_2(tmp_path: Path, args: list[str], says: str) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps({"id": "x", "utterance": "patch a-1", "expected": {"action": "patch"}}) + "\n")
+    argv = ["eval", "intents", "--cases", str(cases), *(a.format(tmp=tmp_path) for a in args)]
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 2, result.output
+    assert says.format(tmp=tmp_path) in result.output and "Traceback" not in result.output
