@@ -48,7 +48,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         "approval",
         re.compile(
             r"\b(?:skip|skipping|bypass\w*|without|no need (?:for|to)|don'?t (?:ask|wait) (?:for|me)|do not (?:ask|wait)|no|avoid|"
-            r"disable|forget (?:about )?|circumvent|ignor\w*|overrid\w*|disregard\w*|waiv\w*)\s+(?:the\s+|any\s+|a\s+|my\s+|asking (?:for\s+)?(?:a\s+)?)?(?:\w+\s+)?"
+            r"disable|forget (?:about )?|circumvent|ignor\w*|overrid\w*|disregard\w*|waiv\w*)\s+(?:the\s+|any\s+|a\s+|my\s+|asking (?:for\s+)?(?:a\s+)?)?(?:\w+\s+){0,2}"
             r"(?:confirm\w*|approv\w*|sign-?off|four[- ]eyes|second (?:person|approver|pair of eyes)|review(?:er)?s?|asking)\b|"
             r"\bauto-?(?:approv|confirm)\w*|\b(?:self|pre)-?approv\w*|\bapprove (?:it|this|them) (?:yourself|for me)\b|"
             r"\bdon'?t ask\b|\bno questions asked\b|\bwithout asking\b|\bconsider (?:it|this) (?:confirmed|approved)\b|"

@@ -167,6 +167,8 @@ def read(text: str, inv: Any = None) -> Reading:
         r.options["packages"] = packages
     r.stages.append(("reboot", t))
     t, swapped = _swap(t)
+    swap_in = not swapped and bool(_SWAP_IN.search(t))  # "swap in web-3" alone: these hosts instead
+    t = _SWAP_IN.sub(" ", t) if swap_in else t
     r.stages.append(("swap", t))
     r.targets = clean_targets(
         re.sub(r"\b(?:skip|leave out|excluding|exclude|apart from|other than)\b", "except", t, flags=_I)
@@ -187,8 +189,9 @@ def read(text: str, inv: Any = None) -> Reading:
         and bool(
             re.search(r"\b(?:instead|rather|i meant|i mean|make (?:it|that)|sorry)\b", text, _I)
             or re.search(rf"\b(?:only|just)\s+(?:the\s+)?{first}", text, _I)
+            or re.search(rf"{first}\S*\s+only\W*$", text, _I)  # "wait, lb-2 only"
         )
-    )
+    ) or (bool(first) and swap_in)
     return r
 
 
@@ -229,6 +232,9 @@ _BACK_REFERENCE = re.compile(
     r"(?:\b(?:them|those|these|they|it|the same|same ones|those ones|these ones|that list|all of them|them all)\b\s*)+",
     _I,
 )
+
+
+_SWAP_IN = re.compile(r"\b(?:swap|switch)(?:ping)?\s+(?:it\s+|that\s+)?(?:in|to)\b", _I)
 
 
 def _swap(text: str) -> tuple[str, bool]:
