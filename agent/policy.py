@@ -103,10 +103,10 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:delet\w*|remov\w*|wip\w*|eras\w*|purg\w*|shred\w*|clean(?:ing)? (?:up|out)|clear\w*|empty|truncat\w*|drop\w*|destroy\w*|"
             r"format\w*|overwrit\w*|nuke)\s+(?:all\s+|the\s+|every\s+|old\s+|any\s+)*(?:\w+\s+)?(?:files?|data|logs?|director(?:y|ies)|"
             r"folders?|databases?|db|tables?|backups?|snapshots?|volumes?|disks?|partitions?|records?|home|/\S*|tmp|caches? (?:dir|files?)|"
-            r"users? data|contents?)\b|"
+            r"users? data|contents?)\b(?![-.]\w)|"
             r"\b(?:copy|copies|copying|move|moving|transfer\w*|send\w*|upload\w*|exfiltrat\w*|dump\w*|export\w*|download\w*|sync\w*|"
             r"rsync|scp|back\s*up|archive)\s+(?:all\s+|the\s+|every\s+|any\s+)*(?:\w+\s+)?(?:files?|data|logs?|databases?|db|tables?|"
-            r"records?|director(?:y|ies)|folders?|backups?|home|/\S*|dumps?|contents?|secrets?|credentials?|customer \w+)\b",
+            r"records?|director(?:y|ies)|folders?|backups?|home|/\S*|dumps?|contents?|secrets?|credentials?|customer \w+)\b(?![-.]\w)",
             _I,
         ),
     ),

@@ -100,6 +100,20 @@ def fix_typos(text: str, inv: Any = None) -> str:
     return re.sub(r"[A-Za-z]+", fix, text)
 
 
+_SHORTHAND = re.compile(
+    r"(?<![\w/-])(?:" + "|".join(re.escape(k) for k in sorted(V.shorthand, key=len, reverse=True)) + r")(?![\w/-])", _I
+)
+
+
+def expand_shorthand(text: str) -> str:
+    """Chat shorthand (vocabulary.yaml ``shorthand``) -> the words it stands for.
+
+    >>> expand_shorthand("patch web-1 w/o kernel tmrw pls")
+    'patch web-1 without kernel tomorrow please'
+    """
+    return _SHORTHAND.sub(lambda m: V.shorthand[m.group(0).lower()], text)
+
+
 def clean_targets(text: str) -> str:
     """Target words only: fillers, verbs and punctuation runs removed.
 
@@ -120,7 +134,7 @@ def read(text: str, inv: Any = None) -> Reading:
     place = partial(targetish, inv)
     r = Reading()
     t = " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').split())
-    t = fix_typos(t, inv)
+    t = expand_shorthand(fix_typos(t, inv))
     r.stages.append(("message", t))
     if m := _JOB_NUM.search(t):
         r.job, r.job_given = int(m.group(1)), True
