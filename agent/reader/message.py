@@ -33,7 +33,8 @@ _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|vms?|instances?|fleet|invent
 
 _JOB_NUM = re.compile(
     r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|number|id)?\s*|#|"
-    r"\b(?:cancel|abort|kill|stop|halt|explain|diagnose|status of)\s+)(\d{1,12})\b(?!\s*(?:%|hours?|mins?|minutes?|:))",
+    r"\b(?:cancel|abort|kill|stop|halt|explain|diagnose|status of|how(?:'s| is))\s+)"
+    r"(\d{1,12})\b(?!\s*(?:%|hours?|mins?|minutes?|:))",
     _I,
 )
 _JOB_LAST = re.compile(
@@ -156,6 +157,8 @@ def read(text: str, inv: Any = None) -> Reading:
     excludes, t = read_excludes(t, place)
     r.stages.append(("exclude", t))
     packages, t = read_packages(t, place)
+    if not packages:
+        packages, t = _bumped_on_named_host(t, inv)
     r.stages.append(("packages", t))
     reboot_before = t
     reboot, t = read_reboot(t)
@@ -246,6 +249,24 @@ _BACK_REFERENCE = re.compile(
     r"(?:\b(?:them|those|these|they|it|the same|same ones|those ones|these ones|that list|all of them|them all)\b\s*)+",
     _I,
 )
+
+
+_BUMP = re.compile(
+    r"\b(?:only|just|solely)\s+(?:bump|update|upgrade|install)\s+(?:the\s+)?(?P<pkg>[a-z][\w.+*-]*)(?=\s*(?:[.,;!]|$))",
+    _I,
+)
+
+
+def _bumped_on_named_host(text: str, inv: Any) -> tuple[list[str], str]:
+    """'web-1: just bump redis' where redis is also a group: with a host named outright, the object of 'just
+    bump/update' is the package (the host was already given); without a named host it stays a target."""
+    m = _BUMP.search(text)
+    if m is None or inv is None:
+        return [], text
+    rest = text[: m.start()] + " " + text[m.end() :]
+    if not any(inv.folded.get(w.lower()) in inv.hosts for w in re.findall(r"[\w.-]+", rest)):
+        return [], text
+    return [m.group("pkg").lower()], text[: m.start()] + " update " + text[m.end() :]
 
 
 _SWAP_IN = re.compile(r"\b(?:swap|switch)(?:ping)?\s+(?:it\s+|that\s+)?(?:in|to)\b", _I)

@@ -177,6 +177,9 @@ _ONLY = (
         _I,
     ),
     re.compile(rf"\b(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+only\b", _I),
+    re.compile(
+        r"\b(?P<list>[a-z0-9][a-z0-9_.+*]*(?:-[a-z0-9_.+*]+)*?)-only(?P<suffix>)\s+(?:updates?|upgrades?|patch)", _I
+    ),
     # "update curl, libcurl and openssl on mon-01": the verb's object is packages when none of it names hosts
     re.compile(
         rf"\b(?:update|upgrade|patch|bump|install)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?"
@@ -186,7 +189,7 @@ _ONLY = (
     # "security patches for openssl on <host>"
     re.compile(
         rf"\b(?:(?:updates?|patch(?:es)?|fixes|errata)\s+(?:for|to)|only\s+for)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?"
-        rf"(?=\s+(?:on|across|everywhere|in)\b)",
+        rf"(?=\s+(?:on|across|everywhere|in|to)\b)",
         _I,
     ),
 )
