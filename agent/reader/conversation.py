@@ -147,7 +147,7 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
         return "refresh_inventory", {}
     if last.action == "list_hosts":
         if not last.targets and _HOST_NOUN.search(last_text) and not last.job_given:
-            return "list_hosts", {"targets": ["all"]}  # "list hosts": the host noun alone names every host
+            return "list_hosts", {"targets": ["all hosts"]}  # "list hosts": the host noun alone names every host
         return "list_hosts", {"targets": [last.targets] if last.targets else []}
     # A "yes" typed in the chat is not the confirmation (that names the proposal's token): the proposal is shown
     # again, still waiting for it.

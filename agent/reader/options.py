@@ -188,7 +188,7 @@ _ONLY = (
     ),
     # "security patches for openssl on <host>"
     re.compile(
-        rf"\b(?:(?:updates?|patch(?:es)?|fixes|errata)\s+(?:for|to)|only\s+for)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?"
+        rf"\b(?:(?:updates?|patch(?:es)?|fixes|errata)\s+(?:for|to)|only\s+(?:the\s+)?for)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?"
         rf"(?=\s+(?:on|across|everywhere|in|to)\b)",
         _I,
     ),
