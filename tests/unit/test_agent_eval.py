@@ -135,7 +135,9 @@ def _named_inventories(path: Path) -> dict[str, Any]:
     return load_inventories(path, load_cases(path), {})
 
 
-@pytest.mark.parametrize(("name", "floor"), [("intents_dev.jsonl", 0.97), ("intents_issue.jsonl", 0.97)])
+@pytest.mark.parametrize(
+    ("name", "floor"), [("intents_dev.jsonl", 0.97), ("intents_issue.jsonl", 0.97), ("intents_dev2.jsonl", 0.95)]
+)
 def test_blind_dev_half_and_reader_probes(name: str, floor: float) -> None:
     """The blind writer's dev half (the held-out half is run only by the lead) and our own reader probes,
     over both inventories: accuracy floor and no unsafe intent, reported per class and action."""
