@@ -93,7 +93,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\bid_(?:rsa|dsa|ecdsa|ed25519)\b|~?/\.ssh/|\.pem\b|"
             r"\b(?:print|show|display|reveal|dump|cat|read|give me|send me|email me|mail me|share|paste|post|list|export|leak)\b"
             r".{0,40}\b(?:keys?|secrets?|tokens?|"
-            r"credentials?|creds|shadow file|vault)\b|/etc/g?shadow\b",
+            r"credentials?|creds|shadow file|"
+            r"vault\b(?![-.]\w|\s+(?:hosts?|servers?|machines?|nodes?|boxes|box|cluster|vms?|instances?|group|fleet)\b))\b|"
+            r"/etc/g?shadow\b",
             _I,
         ),
     ),
