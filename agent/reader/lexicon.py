@@ -109,13 +109,14 @@ class Lexicon:
         self.absent: dict[tuple[str, ...], str] = {}
         for cls in SYNONYMS:
             words = [(w.lstrip("~"), w.startswith("~")) for w in cls]
-            known = {**short, **terms}  # the inventory's own short names ("mx" for mx hosts) answer for a class too
-            found = next((known[tuple(w.split())] for w, _ in words if tuple(w.split()) in known), None)
+            named = next((terms[tuple(w.split())] for w, _ in words if tuple(w.split()) in terms), None)
+            # without a group or value for the class, the inventory's own short names ("mx" for mx hosts) answer
+            found = named or next((short[tuple(w.split())] for w, _ in words if tuple(w.split()) in short), None)
             for word, strict in words:
                 key = tuple(word.split())
                 if found is None:
                     self.absent[key] = cls[0]
-                elif key in short and key not in terms:
+                elif named is None and key in short and key not in terms:
                     terms[key] = short[key]  # the inventory's own name: not only before a host noun
                 elif key not in terms:
                     terms[key] = Term(found.key, found.label, found.hosts, strict=strict)
@@ -206,7 +207,8 @@ def _shortened(terms: dict[tuple[str, ...], Term], inv: Inventory) -> dict[tuple
             if re.fullmatch(r"[a-z][a-z0-9]+", part) and (i == 0 or not skip):
                 prefixes.setdefault(part, set()).add(host)
     for head, hosts in prefixes.items():
-        offer((head,), Term(head, f"hosts *{head}*", frozenset(hosts)))
+        label = f"hosts {head}-*" if all(h.lower().startswith(head) for h in hosts) else f"hosts *-{head}-*"
+        offer((head,), Term(head, label, frozenset(hosts)))
     return {k: t for k, t in found.items() if t is not None}
 
 
