@@ -106,13 +106,20 @@ _SHORTHAND = re.compile(
 )
 
 
-def expand_shorthand(text: str) -> str:
-    """Chat shorthand (vocabulary.yaml ``shorthand``) -> the words it stands for.
+def expand_shorthand(text: str, inv: Any = None) -> str:
+    """Chat shorthand (vocabulary.yaml ``shorthand``) -> the words it stands for; a name the inventory has
+    (a group called ``bc``) stays as written.
 
     >>> expand_shorthand("patch web-1 w/o kernel tmrw pls")
     'patch web-1 without kernel tomorrow please'
     """
-    return _SHORTHAND.sub(lambda m: V.shorthand[m.group(0).lower()], text)
+    folded = inv.folded if inv is not None else {}
+
+    def expand(m: re.Match[str]) -> str:
+        low = m.group(0).lower()
+        return m.group(0) if low in folded else V.shorthand[low]
+
+    return _SHORTHAND.sub(expand, text)
 
 
 def clean_targets(text: str) -> str:
@@ -135,7 +142,7 @@ def read(text: str, inv: Any = None) -> Reading:
     place = partial(targetish, inv)
     r = Reading()
     t = " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').split())
-    t = expand_shorthand(fix_typos(t, inv))
+    t = expand_shorthand(fix_typos(t, inv), inv)
     r.stages.append(("message", t))
     if m := _JOB_NUM.search(t):
         r.job, r.job_given = int(m.group(1)), True

@@ -149,3 +149,9 @@ def test_a_vault_of_hosts_is_not_a_vault_of_secrets(text: str, refused: bool) ->
     from agent.policy import screen
 
     assert (screen(text) is not None) is refused
+
+
+def test_shorthand_never_rewrites_a_name_the_inventory_has() -> None:
+    inv = Inventory.parse("all: {children: {bc: {hosts: {bc-1: {}}}, other: {hosts: {ot-1: {}}}}}")
+    assert expand_shorthand("patch bc w/o kernel", inv) == "patch bc without kernel"
+    assert intent(inv, "patch bc w/o kernel")["hosts"] == ["bc-1"]
