@@ -28,7 +28,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from agent.reader.numbers import NUMBER, to_int
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?(?![\w-])\.?"
+_DAY = (  # not "the mon box": a weekday name is never a host word
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?(?![\w-])"
+    r"(?!\s+(?:box|boxes|hosts?|servers?|machines?|nodes?|vms?|instances?)\b)\.?"
+)
 _CLOCK = r"(?:(?:at\s+|@\s*)?(?:\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?|noon|midnight)|at\s+\d{1,2}\b(?!\s*(?:%|hosts?|servers?|at a time)))"
 _ISO = r"\d{4}-\d{2}-\d{2}[tT ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[zZ]|[+-]\d{2}:?\d{2})?"
 
@@ -37,7 +40,8 @@ _DAYNUM = r"(?:[0-2]?\d|3[01])(?:st|nd|rd|th)?"
 _MONTH_DATE = rf"(?:{_MONTH}\s+{_DAYNUM}(?![\d:])|{_DAYNUM}\s+(?:of\s+)?{_MONTH})(?:,?\s+\d{{4}})?"
 # A span, not a moment ("some time next week"): found, so it is never dropped, and asked about (parse_when).
 _VAGUE = (
-    r"(?:some\s*time|at some point|sometime)(?:\s+(?:next|this|later this)\s+(?:week|month))?|"
+    r"(?:some\s*time|at some point|sometime)(?:\s+(?:next|this|later this)\s+(?:week|month)|"
+    r"(?!\s+(?:tomorrow|tonight|today|on|at|this|next|mon|tue|wed|thu|fri|sat|sun)))|"
     r"(?:next|later this|this|in a)\s+(?:week|month)|whenever(?:\s+you\s+can)?"
 )
 _PATTERNS = [

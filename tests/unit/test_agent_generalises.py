@@ -155,3 +155,15 @@ def test_shorthand_never_rewrites_a_name_the_inventory_has() -> None:
     inv = Inventory.parse("all: {children: {bc: {hosts: {bc-1: {}}}, other: {hosts: {ot-1: {}}}}}")
     assert expand_shorthand("patch bc w/o kernel", inv) == "patch bc without kernel"
     assert intent(inv, "patch bc w/o kernel")["hosts"] == ["bc-1"]
+
+
+def test_a_weekday_abbreviation_before_a_host_noun_is_not_a_time() -> None:
+    inv = Inventory.parse("all: {children: {mon: {hosts: {mon-1: {}}}, web: {hosts: {web-1: {}, web-2: {}}}}}")
+    got = intent(inv, "patch all hosts but leave the mon box")
+    assert got["hosts"] == ["web-1", "web-2"] and got["not_before"] is None
+    assert intent(inv, "patch web-1 mon 02:00")["not_before"] == "2026-11-30T02:00:00Z"
+
+
+def test_sometime_with_a_day_is_that_day() -> None:
+    assert intent(FLEET, "patch uat-gw-01 sometime tomorrow")["not_before"] == "2026-11-28T00:00:00Z"
+    assert intent(FLEET, "patch uat-gw-01 sometime") == {"action": "clarify"}
