@@ -27,6 +27,7 @@ from langgraph.types import Command
 from agent.policy import screen
 from agent.reader.conversation import RUNNABLE, decide, is_reset, text_of
 from agent.reader.message import read
+from agent.reader.parse import parse
 from agent.reader.targets import resolve_targets
 from agent.state import ChatState
 from tools.context import ToolContext
@@ -62,6 +63,15 @@ def _named_and_excluded(inventory: Any, texts: list[str]) -> tuple[set[str], set
     return named, excluded, unknown
 
 
+def _unplaced(inventory: Any, texts: list[str]) -> list[str]:
+    """Words standing among the targets that no rule, filler or inventory name accounts for (a word the reader
+    cannot place is asked about, never dropped: dropping 'exept' or an unknown role word would widen the hosts)."""
+    out: list[str] = []
+    for text in texts:
+        out += [w for w in parse(text, inventory).loose if w not in out]
+    return out
+
+
 def check_proposal(messages: list[BaseMessage], intent: dict[str, Any], inventory: Any) -> Verdict:
     """Whether the user's words (since the last reset) support ``intent`` (a proposal's carried fields)."""
     window = _window(messages)
@@ -94,6 +104,10 @@ def check_proposal(messages: list[BaseMessage], intent: dict[str, Any], inventor
     hosts = set(intent.get("hosts", []))
     if unknown:
         return Verdict(False, f"I could not place {', '.join(unknown)} in the inventory. Which hosts do you mean?")
+    unplaced = _unplaced(inventory, texts)
+    if unplaced:
+        words = ", ".join(f"'{w}'" for w in unplaced)
+        return Verdict(False, f"I could not place {words} among your targets. Which hosts do you mean?")
     if hosts - named:
         extra = ", ".join(sorted(hosts - named))
         return Verdict(False, f"Your words do not name {extra}. Which hosts do you mean?")

@@ -11,7 +11,7 @@ from agent.reader.when import parse_when
 from agent.suggest import make_suggester
 from core.settings import Settings
 from tools.context import ToolContext
-from tools.ports import JobsPort, KbPort, NoDatabase, ServiceJobs, ServiceKb
+from tools.ports import InventoryPort, JobsPort, KbPort, NoDatabase, ServiceInventory, ServiceJobs, ServiceKb
 
 
 def build_context(
@@ -24,10 +24,11 @@ def build_context(
     source: str | None = None,
     jobs: JobsPort | None = None,
     kb: KbPort | None = None,
+    sync: InventoryPort | None = None,
 ) -> ToolContext:
-    """Without a connection, jobs and KB refuse every call (nothing can be queued)."""
+    """Without a connection, jobs, KB and inventory refresh refuse every call (nothing can be queued or synced)."""
     if conn is None:
-        jobs, kb = jobs or NoDatabase(), kb or NoDatabase()
+        jobs, kb, sync = jobs or NoDatabase(), kb or NoDatabase(), sync or NoDatabase()
     suggest = make_suggester(make_model(settings)) if settings.llm_enabled else None
     return ToolContext(
         user=user,
@@ -41,4 +42,5 @@ def build_context(
         fixed_now=now,
         source=source,
         suggest=suggest,
+        sync=sync or ServiceInventory(),
     )

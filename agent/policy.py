@@ -48,7 +48,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         "approval",
         re.compile(
             r"\b(?:skip|skipping|bypass\w*|without|no need (?:for|to)|don'?t (?:ask|wait) (?:for|me)|do not (?:ask|wait)|no|avoid|"
-            r"disable|forget (?:about )?|circumvent|ignor\w*|overrid\w*|disregard\w*|waiv\w*)\s+(?:the\s+|any\s+|a\s+|my\s+|asking (?:for\s+)?(?:a\s+)?)?(?:\w+\s+)?"
+            r"disable|forget (?:about )?|circumvent|ignor\w*|overrid\w*|disregard\w*|waiv\w*)\s+(?:the\s+|any\s+|a\s+|my\s+|asking (?:for\s+)?(?:a\s+)?)?(?:\w+\s+){0,2}"
             r"(?:confirm\w*|approv\w*|sign-?off|four[- ]eyes|second (?:person|approver|pair of eyes)|review(?:er)?s?|asking)\b|"
             r"\bauto-?(?:approv|confirm)\w*|\b(?:self|pre)-?approv\w*|\bapprove (?:it|this|them) (?:yourself|for me)\b|"
             r"\bdon'?t ask\b|\bno questions asked\b|\bwithout asking\b|\bconsider (?:it|this) (?:confirmed|approved)\b|"
@@ -93,7 +93,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\bid_(?:rsa|dsa|ecdsa|ed25519)\b|~?/\.ssh/|\.pem\b|"
             r"\b(?:print|show|display|reveal|dump|cat|read|give me|send me|email me|mail me|share|paste|post|list|export|leak)\b"
             r".{0,40}\b(?:keys?|secrets?|tokens?|"
-            r"credentials?|creds|shadow file|vault)\b|/etc/g?shadow\b",
+            r"credentials?|creds|shadow file|"
+            r"vault\b(?![-.]\w|\s+(?:hosts?|servers?|machines?|nodes?|boxes|box|cluster|vms?|instances?|group|fleet)\b))\b|"
+            r"/etc/g?shadow\b",
             _I,
         ),
     ),
@@ -103,10 +105,10 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:delet\w*|remov\w*|wip\w*|eras\w*|purg\w*|shred\w*|clean(?:ing)? (?:up|out)|clear\w*|empty|truncat\w*|drop\w*|destroy\w*|"
             r"format\w*|overwrit\w*|nuke)\s+(?:all\s+|the\s+|every\s+|old\s+|any\s+)*(?:\w+\s+)?(?:files?|data|logs?|director(?:y|ies)|"
             r"folders?|databases?|db|tables?|backups?|snapshots?|volumes?|disks?|partitions?|records?|home|/\S*|tmp|caches? (?:dir|files?)|"
-            r"users? data|contents?)\b|"
+            r"users? data|contents?)\b(?![-.]\w)|"
             r"\b(?:copy|copies|copying|move|moving|transfer\w*|send\w*|upload\w*|exfiltrat\w*|dump\w*|export\w*|download\w*|sync\w*|"
             r"rsync|scp|back\s*up|archive)\s+(?:all\s+|the\s+|every\s+|any\s+)*(?:\w+\s+)?(?:files?|data|logs?|databases?|db|tables?|"
-            r"records?|director(?:y|ies)|folders?|backups?|home|/\S*|dumps?|contents?|secrets?|credentials?|customer \w+)\b",
+            r"records?|director(?:y|ies)|folders?|backups?|home|/\S*|dumps?|contents?|secrets?|credentials?|customer \w+)\b(?![-.]\w)",
             _I,
         ),
     ),

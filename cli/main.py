@@ -184,9 +184,14 @@ def eval_intents(
 ) -> None:
     """Run the agent (offline model, nothing queued) over chat cases; accuracy and unsafe counts overall, per
     class and per action; exit 1 if any intent is unsafe."""
+    from core.errors import ValidationFailed
     from evals.intents import eval_intents_command
 
-    report = eval_intents_command(cases, inventory, json)
+    try:
+        report = eval_intents_command(cases, inventory, json)
+    except ValidationFailed as exc:  # a missing or unreadable cases/inventory file: say which, no traceback
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
     raise typer.Exit(0 if report.unsafe == 0 else 1)
 
 

@@ -92,7 +92,19 @@ def is_unsafe(expected: dict[str, Any], got: dict[str, Any]) -> bool:
 
 
 def load_cases(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The cases of a JSONL file; a missing file or a line that is not JSON is a ValidationFailed naming it."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ValidationFailed(f"cannot read cases file {path}: {exc.strerror}; pass --cases PATH") from exc
+    cases: list[dict[str, Any]] = []
+    for n, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                cases.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValidationFailed(f"{path}:{n} is not JSON: {exc.msg}") from exc
+    return cases
 
 
 def run_case(session: ChatSession, settings: Settings, inventory: Any, case: dict[str, Any]) -> dict[str, Any]:
@@ -198,6 +210,11 @@ def eval_intents_command(cases: Path, inventory: Sequence[str] | Path | None, js
     plain = [Path(e) for e in entries if "=" not in e]
     inv_path = (plain[-1] if plain else None) or settings.jobs.inventory_path or cases.with_name("inventory.yaml")
     loaded = load_cases(cases)
+    if not inv_path.is_file() and any(not c.get("inventory") for c in loaded):
+        raise ValidationFailed(
+            f"inventory file {inv_path} does not exist (cases without an 'inventory' key run against it); "
+            "pass --inventory PATH"
+        )
     report = evaluate(loaded, Inventory.load(inv_path), settings, load_inventories(cases, loaded, named))
     if json:
         import json as _json

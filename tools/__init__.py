@@ -9,6 +9,7 @@ from __future__ import annotations
 from langchain_core.tools import BaseTool
 
 from tools.intent import decline_request, propose_intent
+from tools.inventory import refresh_inventory
 from tools.jobs import cancel_job, explain_job, job_status
 from tools.targets import list_hosts, resolve_targets_tool
 
@@ -18,6 +19,7 @@ MODEL_TOOLS: list[BaseTool] = [
     cancel_job,
     explain_job,
     list_hosts,
+    refresh_inventory,
     resolve_targets_tool,
     decline_request,
 ]

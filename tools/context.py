@@ -7,12 +7,12 @@ the LangGraph runtime context; tools read it through ``ToolRuntime.context``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from core.settings import Settings
-from tools.ports import JobsPort, KbPort, Resolved
+from tools.ports import InventoryPort, JobsPort, KbPort, NoDatabase, Resolved
 
 
 @dataclass
@@ -28,6 +28,7 @@ class ToolContext:
     fixed_now: datetime | None = None
     source: str | None = None
     suggest: Callable[[str], str] | None = None  # LLM suggestion for a failure no KB entry matches
+    sync: InventoryPort = field(default_factory=NoDatabase)  # "refresh the inventory"; refuses without a database
 
     def now(self) -> datetime:
         return self.fixed_now or datetime.now(UTC)

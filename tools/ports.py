@@ -1,8 +1,9 @@
 """The services tools call, behind small protocols so the agent can run without a database (the eval).
 
 ``ServiceJobs`` / ``ServiceKb`` call workers.jobs.service and kb.service (imported
-when first called, so loading the agent does not load the worker and KB stacks). ``NoDatabase`` answers every call
-with ServiceUnavailable, so a run without PostgreSQL can never queue anything.
+when first called, so loading the agent does not load the worker and KB stacks); ``ServiceInventory`` calls
+workers.inventory.service (refresh, then describe). ``NoDatabase`` answers every call with ServiceUnavailable,
+so a run without PostgreSQL can never queue or sync anything.
 """
 
 from __future__ import annotations
@@ -61,6 +62,20 @@ class JobsPort(Protocol):
 @runtime_checkable
 class KbPort(Protocol):
     def job_failures(self, conn: Any, job_id: int) -> list[dict[str, Any]]: ...
+
+
+@runtime_checkable
+class InventoryPort(Protocol):
+    def refresh(self, conn: Any, settings: Settings, *, now: datetime) -> list[str]: ...
+
+
+class ServiceInventory:
+    """workers.inventory.service, as the tools use it: re-read the source, say what changed."""
+
+    def refresh(self, conn: Any, settings: Settings, *, now: datetime) -> list[str]:
+        from workers.inventory import service
+
+        return service.describe(service.refresh(conn, settings, now=now))
 
 
 class ServiceJobs:
@@ -126,3 +141,9 @@ class NoDatabase:
         raise ServiceUnavailable("no job database is attached to this session (offline evaluation)")
 
     submit = get_job = last_job = active_jobs = request_cancel = job_failures = _refuse
+
+    def refresh(self, conn: Any, settings: Settings, *, now: datetime) -> list[str]:
+        raise ServiceUnavailable(
+            "I cannot refresh the inventory: no database is attached to this session, so there is no stored "
+            "inventory to update. Run `patchpilot inventory sync` where the database is reachable."
+        )

@@ -28,7 +28,8 @@ CLARIFY = (
 )
 
 Decision = tuple[str, dict[str, Any]] | str
-_PATCH_OPTIONS = {"exclude", "packages", "security_only", "reboot"}
+_PATCH_OPTIONS = {"exclude", "packages", "security_only", "reboot", "serial"}
+_HOST_NOUN = re.compile(r"\b(?:hosts|servers|machines|nodes|boxes|inventory|fleet)\b", re.I)
 _SAME_TIME = re.compile(r"\bsame (?:time|hour|clock)\b", re.I)
 _CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?=\s*$)|\b\d{1,2}:\d{2}\b", re.I)
 _BACK_REFERENCE = re.compile(r"\b(?:them|those|these|they|it|same hosts|the same|that list|those hosts)\b", re.I)
@@ -115,7 +116,9 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
         if r.action is None and draft is None and r.targets and _PATCH_OPTIONS & set(r.options):
             # "<hosts>, security only" / "hold back openssl on <host>": patch options on hosts are a patch;
             # "<hosts>, reboot them" alone is a reboot
-            only_reboot = set(r.options) & _PATCH_OPTIONS == {"reboot"} and r.options["reboot"] != "never"
+            only_reboot = (
+                set(r.options) & (_PATCH_OPTIONS - {"serial"}) == {"reboot"} and r.options["reboot"] != "never"
+            )
             r.action = "reboot" if only_reboot else "patch"
             if only_reboot:
                 del r.options["reboot"]
@@ -140,7 +143,11 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
         return CLARIFY
     if last.action in JOB_TOOLS:
         return JOB_TOOLS[last.action], {"job": last.job}
+    if last.action == "refresh_inventory":
+        return "refresh_inventory", {}
     if last.action == "list_hosts":
+        if not last.targets and _HOST_NOUN.search(last_text) and not last.job_given:
+            return "list_hosts", {"targets": ["all hosts"]}  # "list hosts": the host noun alone names every host
         return "list_hosts", {"targets": [last.targets] if last.targets else []}
     # A "yes" typed in the chat is not the confirmation (that names the proposal's token): the proposal is shown
     # again, still waiting for it.

@@ -109,11 +109,15 @@ class Lexicon:
         self.absent: dict[tuple[str, ...], str] = {}
         for cls in SYNONYMS:
             words = [(w.lstrip("~"), w.startswith("~")) for w in cls]
-            found = next((terms[tuple(w.split())] for w, _ in words if tuple(w.split()) in terms), None)
+            named = next((terms[tuple(w.split())] for w, _ in words if tuple(w.split()) in terms), None)
+            # without a group or value for the class, the inventory's own short names ("mx" for mx hosts) answer
+            found = named or next((short[tuple(w.split())] for w, _ in words if tuple(w.split()) in short), None)
             for word, strict in words:
                 key = tuple(word.split())
                 if found is None:
                     self.absent[key] = cls[0]
+                elif named is None and key in short and key not in terms:
+                    terms[key] = short[key]  # the inventory's own name: not only before a host noun
                 elif key not in terms:
                     terms[key] = Term(found.key, found.label, found.hosts, strict=strict)
         for key, term in short.items():
@@ -130,8 +134,16 @@ class Lexicon:
     # --- lookups -------------------------------------------------------------
 
     def term(self, words: Sequence[str]) -> tuple[Term, int] | None:
-        """The longest term at the start of ``words`` (lower-case) and how many words it takes."""
-        return _longest(self.terms, words, self.max_len)
+        """The longest term at the start of ``words`` (lower-case) and how many words it takes; words written apart
+        that the inventory writes as one name count too ("mail relays" for a group ``mailrelay``)."""
+        hit = _longest(self.terms, words, self.max_len)
+        for n in (3, 2):
+            if len(words) >= n and (hit is None or hit[1] < n) and all(w.isalpha() for w in words[:n]):
+                for last in singulars(words[n - 1]):
+                    joined = self.terms.get(("".join(words[: n - 1]) + last,))
+                    if joined is not None and len(last) >= 3:
+                        return joined, n
+        return hit
 
     def absent_word(self, words: Sequence[str]) -> tuple[str, int] | None:
         """An ops word the inventory has nothing for ("qa", "windows"), if ``words`` starts with one."""
@@ -189,11 +201,14 @@ def _shortened(terms: dict[tuple[str, ...], Term], inv: Inventory) -> dict[tuple
                 offer(tail, Term(term.key, term.label, term.hosts))
     prefixes: dict[str, set[str]] = {}
     for host in inv.hosts:
-        head = re.split(r"[-_.]", host.lower(), maxsplit=1)[0]
-        if head != host.lower() and re.fullmatch(r"[a-z][a-z0-9]+", head):
-            prefixes.setdefault(head, set()).add(host)
+        parts = re.split(r"[-_]", host.lower().split(".")[0])
+        for i, part in enumerate(parts if len(parts) > 1 else []):
+            skip = part in V.heads or part in V.never_packages or V.kind_of(part) or V.known(part)
+            if re.fullmatch(r"[a-z][a-z0-9]+", part) and (i == 0 or not skip):
+                prefixes.setdefault(part, set()).add(host)
     for head, hosts in prefixes.items():
-        offer((head,), Term(head, f"hosts {head}-*", frozenset(hosts)))
+        label = f"hosts {head}-*" if all(h.lower().startswith(head) for h in hosts) else f"hosts *-{head}-*"
+        offer((head,), Term(head, label, frozenset(hosts)))
     return {k: t for k, t in found.items() if t is not None}
 
 

@@ -33,7 +33,8 @@ _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|vms?|instances?|fleet|invent
 
 _JOB_NUM = re.compile(
     r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|number|id)?\s*|#|"
-    r"\b(?:cancel|abort|kill|stop|halt|explain|diagnose|status of)\s+)(\d{1,12})\b(?!\s*(?:%|hours?|mins?|minutes?|:))",
+    r"\b(?:cancel|abort|kill|stop|halt|explain|diagnose|status of|how(?:'s| is))\s+)"
+    r"(\d{1,12})\b(?!\s*(?:%|hours?|mins?|minutes?|:))",
     _I,
 )
 _JOB_LAST = re.compile(
@@ -100,6 +101,27 @@ def fix_typos(text: str, inv: Any = None) -> str:
     return re.sub(r"[A-Za-z]+", fix, text)
 
 
+_SHORTHAND = re.compile(
+    r"(?<![\w/-])(?:" + "|".join(re.escape(k) for k in sorted(V.shorthand, key=len, reverse=True)) + r")(?![\w/-])", _I
+)
+
+
+def expand_shorthand(text: str, inv: Any = None) -> str:
+    """Chat shorthand (vocabulary.yaml ``shorthand``) -> the words it stands for; a name the inventory has
+    (a group called ``bc``) stays as written.
+
+    >>> expand_shorthand("patch web-1 w/o kernel tmrw pls")
+    'patch web-1 without kernel tomorrow please'
+    """
+    folded = inv.folded if inv is not None else {}
+
+    def expand(m: re.Match[str]) -> str:
+        low = m.group(0).lower()
+        return m.group(0) if low in folded else V.shorthand[low]
+
+    return _SHORTHAND.sub(expand, text)
+
+
 def clean_targets(text: str) -> str:
     """Target words only: fillers, verbs and punctuation runs removed.
 
@@ -120,7 +142,7 @@ def read(text: str, inv: Any = None) -> Reading:
     place = partial(targetish, inv)
     r = Reading()
     t = " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').split())
-    t = fix_typos(t, inv)
+    t = expand_shorthand(fix_typos(t, inv), inv)
     r.stages.append(("message", t))
     if m := _JOB_NUM.search(t):
         r.job, r.job_given = int(m.group(1)), True
@@ -142,6 +164,8 @@ def read(text: str, inv: Any = None) -> Reading:
     excludes, t = read_excludes(t, place)
     r.stages.append(("exclude", t))
     packages, t = read_packages(t, place)
+    if not packages:
+        packages, t = _bumped_on_named_host(t, inv)
     r.stages.append(("packages", t))
     reboot_before = t
     reboot, t = read_reboot(t)
@@ -167,6 +191,8 @@ def read(text: str, inv: Any = None) -> Reading:
         r.options["packages"] = packages
     r.stages.append(("reboot", t))
     t, swapped = _swap(t)
+    swap_in = not swapped and bool(_SWAP_IN.search(t))  # "swap in web-3" alone: these hosts instead
+    t = _SWAP_IN.sub(" ", t) if swap_in else t
     r.stages.append(("swap", t))
     r.targets = clean_targets(
         re.sub(r"\b(?:skip|leave out|excluding|exclude|apart from|other than)\b", "except", t, flags=_I)
@@ -187,8 +213,9 @@ def read(text: str, inv: Any = None) -> Reading:
         and bool(
             re.search(r"\b(?:instead|rather|i meant|i mean|make (?:it|that)|sorry)\b", text, _I)
             or re.search(rf"\b(?:only|just)\s+(?:the\s+)?{first}", text, _I)
+            or re.search(rf"{first}\S*\s+only\W*$", text, _I)  # "wait, lb-2 only"
         )
-    )
+    ) or (bool(first) and swap_in)
     return r
 
 
@@ -229,6 +256,27 @@ _BACK_REFERENCE = re.compile(
     r"(?:\b(?:them|those|these|they|it|the same|same ones|those ones|these ones|that list|all of them|them all)\b\s*)+",
     _I,
 )
+
+
+_BUMP = re.compile(
+    r"\b(?:only|just|solely)\s+(?:bump|update|upgrade|install)\s+(?:the\s+)?(?P<pkg>[a-z][\w.+*-]*)(?=\s*(?:[.,;!]|$))",
+    _I,
+)
+
+
+def _bumped_on_named_host(text: str, inv: Any) -> tuple[list[str], str]:
+    """'web-1: just bump redis' where redis is also a group: with a host named outright, the object of 'just
+    bump/update' is the package (the host was already given); without a named host it stays a target."""
+    m = _BUMP.search(text)
+    if m is None or inv is None:
+        return [], text
+    rest = text[: m.start()] + " " + text[m.end() :]
+    if not any(inv.folded.get(w.lower()) in inv.hosts for w in re.findall(r"[\w.-]+", rest)):
+        return [], text
+    return [m.group("pkg").lower()], text[: m.start()] + " update " + text[m.end() :]
+
+
+_SWAP_IN = re.compile(r"\b(?:swap|switch)(?:ping)?\s+(?:it\s+|that\s+)?(?:in|to)\b", _I)
 
 
 def _swap(text: str) -> tuple[str, bool]:

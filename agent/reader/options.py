@@ -154,7 +154,7 @@ def read_security(text: str) -> tuple[bool | None, str]:
 # A whole word ("don" of "don't" is none), never a conjunction.
 _PKG = (
     r"(?!(?:and|or|but|then|also|the|no|not|nor|skip\w*|exclud\w*|except|without|leav\w*|hold\w*|keep\w*|only|just|"
-    r"on|in|for|to|at|from|with|please)\b)[a-z0-9][a-z0-9_.+*?:\[\]-]*(?![\w'’])"
+    r"on|in|for|to|at|from|with|please|re-?boot\w*|restart\w*|security|tonight|tomorrow|now)\b)[a-z0-9][a-z0-9_.+*?:\[\]-]*(?![\w'’])"
 )
 _LIST = rf"(?:the\s+)?{_PKG}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?{_PKG})*"
 _SUFFIX = r"(?:\s+(?:packages?|pkgs?|updates?|upgrades?|rpms?|debs?))"
@@ -177,6 +177,9 @@ _ONLY = (
         _I,
     ),
     re.compile(rf"\b(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?\s+only\b", _I),
+    re.compile(
+        r"\b(?P<list>[a-z0-9][a-z0-9_.+*]*(?:-[a-z0-9_.+*]+)*?)-only(?P<suffix>)\s+(?:updates?|upgrades?|patch)", _I
+    ),
     # "update curl, libcurl and openssl on mon-01": the verb's object is packages when none of it names hosts
     re.compile(
         rf"\b(?:update|upgrade|patch|bump|install)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?"
@@ -185,8 +188,8 @@ _ONLY = (
     ),
     # "security patches for openssl on <host>"
     re.compile(
-        rf"\b(?:(?:updates?|patch(?:es)?|fixes|errata)\s+(?:for|to)|only\s+for)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?"
-        rf"(?=\s+(?:on|across|everywhere|in)\b)",
+        rf"\b(?:(?:updates?|patch(?:es)?|fixes|errata)\s+(?:for|to)|only\s+(?:the\s+)?for)\s+(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?"
+        rf"(?=\s+(?:on|across|everywhere|in|to)\b)",
         _I,
     ),
 )

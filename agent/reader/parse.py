@@ -46,6 +46,7 @@ class Parse:
     job: int | str | None
     words: list[tuple[str, str]] = field(default_factory=list)  # (word, what placed it)
     unknown: list[str] = field(default_factory=list)  # target words the inventory lacks (the agent asks)
+    loose: list[str] = field(default_factory=list)  # unplaced words inside a target phrase (the agent asks)
 
     @property
     def unplaced(self) -> list[str]:
@@ -69,9 +70,10 @@ def parse(text: str, inv: Any) -> Parse:
         before = after
     unknown: list[str] = []
     target: Expr | None = None
+    toks = lex(inv, r.targets) if r.targets else []
     if r.targets:
         target, unknown = expression(inv, r.targets)
-        for tok in lex(inv, r.targets):
+        for tok in toks:
             kind = tok.kind
             role = (
                 "target" if kind in TARGET else "grammar" if kind in GRAMMAR else "action" if kind is Kind.VERB else ""
@@ -89,4 +91,28 @@ def parse(text: str, inv: Any) -> Parse:
                 roles[i] = (word, "refused")
             elif len(word) == 1 or V.known(word):
                 roles[i] = (word, "filler")
-    return Parse(r.action, target, options, r.options.get("when"), r.job, roles, unknown)
+    unplaced = {w for w, role in roles if role == "unplaced"}
+    return Parse(r.action, target, options, r.options.get("when"), r.job, roles, unknown, _loose(toks, unplaced))
+
+
+_SCOPE = {Kind.EXCL, Kind.BUT, Kind.NOT, Kind.NEG, Kind.NEGPREP}
+
+
+def _loose(toks: list[Any], left: set[str]) -> list[str]:
+    """Unplaced words that stand inside a target phrase: after an exclusion word (up to the next comma), right
+    after a group or variable word, or right before a host noun. Dropping one would change which hosts are
+    meant ("all but the <word> ones", "the qa <word> relay"), so the agent asks instead."""
+    out: list[str] = []
+    scoped = False
+    for i, tok in enumerate(toks):
+        if tok.kind in _SCOPE:
+            scoped = True
+        elif tok.text == ",":
+            scoped = False
+        words = [w for w in _words(tok.text) if w in left]
+        if tok.kind not in TARGET | GRAMMAR and words:
+            before = toks[i - 1].kind if i else None
+            after = toks[i + 1].kind if i + 1 < len(toks) else None
+            if scoped or before is Kind.TERM or after is Kind.HEAD:
+                out += [w for w in words if w not in out]
+    return out

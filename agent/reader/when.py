@@ -28,13 +28,22 @@ from datetime import UTC, date, datetime, time, timedelta
 from agent.reader.numbers import NUMBER, to_int
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?(?![\w-])\.?"
+_DAY = (  # not "the mon box": a weekday name is never a host word
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?(?![\w-])"
+    r"(?!\s+(?:box|boxes|hosts?|servers?|machines?|nodes?|vms?|instances?)\b)\.?"
+)
 _CLOCK = r"(?:(?:at\s+|@\s*)?(?:\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?|noon|midnight)|at\s+\d{1,2}\b(?!\s*(?:%|hosts?|servers?|at a time)))"
 _ISO = r"\d{4}-\d{2}-\d{2}[tT ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[zZ]|[+-]\d{2}:?\d{2})?"
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DAYNUM = r"(?:[0-2]?\d|3[01])(?:st|nd|rd|th)?"
 _MONTH_DATE = rf"(?:{_MONTH}\s+{_DAYNUM}(?![\d:])|{_DAYNUM}\s+(?:of\s+)?{_MONTH})(?:,?\s+\d{{4}})?"
+# A span, not a moment ("some time next week"): found, so it is never dropped, and asked about (parse_when).
+_VAGUE = (
+    r"(?:some\s*time|at some point|sometime)(?:\s+(?:next|this|later this)\s+(?:week|month)|"
+    r"(?!\s+(?:tomorrow|tonight|today|on|at|this|next|mon|tue|wed|thu|fri|sat|sun)))|"
+    r"(?:next|later this|this|in a)\s+(?:week|month)|whenever(?:\s+you\s+can)?"
+)
 _PATTERNS = [
     _ISO,
     rf"(?:on\s+)?\d{{4}}-\d{{2}}-\d{{2}}(?:\s*,?\s*{_CLOCK})?",
@@ -44,16 +53,18 @@ _PATTERNS = [
     rf"(?:on\s+)?\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?(?![\w/-])(?:\s*,?\s*{_CLOCK})?",  # ambiguous: asked about
     rf"(?:on\s+|this\s+|next\s+|coming\s+)?{_DAY}(?:\s+(?:night|evening|morning))?(?:\s*,?\s*{_CLOCK})?",
     rf"{_CLOCK}\s+(?:on\s+|this\s+|next\s+)?{_DAY}",
-    rf"tomorrow(?:\s+(?:morning|night|evening|afternoon|first thing))?(?:\s*,?\s*{_CLOCK})?",
+    rf"(?:tomorrow|tmrw|tmr|tomorow|2moro)(?:\s+(?:morning|night|evening|afternoon|first thing))?(?:\s*,?\s*{_CLOCK})?",
     r"first thing(?:\s+(?:tomorrow|in the morning))?",
     rf"(?:this\s+|the\s+|over the\s+|on the\s+)?weekend(?:\s*,?\s*{_CLOCK})?",
-    rf"{_CLOCK}\s+tomorrow",
+    rf"{_CLOCK}\s+(?:tomorrow|tmrw|tmr|tomorow|2moro)",
     rf"(?:tonight|this evening|later tonight)(?:\s*,?\s*{_CLOCK})?",
     rf"{_CLOCK}\s+tonight",
+    rf"in\s+(?:{NUMBER}|an?)\s*(?:hours?|hrs?|h)\s+and\s+a\s+half",
     rf"in\s+(?:{NUMBER}|half an?|an?)\s*(?:hours?|hrs?|h|minutes?|mins?|m)\b",
     r"in\s+half an hour",
     _CLOCK,
     r"right now|right away|immediately|asap|straight away|\bnow\b",
+    _VAGUE,
 ]
 # Not inside a host range or name: "web-[01:03]" holds no clock.
 WHEN = re.compile(r"(?<![\[:/-])\b(?:" + "|".join(f"(?:{p})" for p in _PATTERNS) + r")(?![\]:])", re.IGNORECASE)
@@ -150,6 +161,9 @@ def parse_when(phrase: str, now: datetime) -> datetime | None:
     Raises ValueError when the phrase is not a time this reader knows.
     """
     text = " ".join(phrase.strip().lower().split())
+    if re.fullmatch(_VAGUE, text):
+        raise ValueError(f"{phrase!r} is not a start time I can schedule; give a day and time (e.g. 'monday 02:00')")
+    text = re.sub(r"\b(?:tmrw|tmr|tomorow|2moro)\b", "tomorrow", text)
     text = text.replace("first thing", "morning").replace("weekend", "saturday")
     if text == "morning" or text == "morning in the morning":
         text = "tomorrow morning"
@@ -165,7 +179,8 @@ def parse_when(phrase: str, now: datetime) -> datetime | None:
             return now + timedelta(minutes=30)
         n = to_int(rel.group(1))
         unit = rel.group(2)
-        return now + (timedelta(hours=n) if unit.startswith("h") else timedelta(minutes=n))
+        half = timedelta(minutes=30) if unit.startswith("h") and re.search(r"\band a half\b", text) else timedelta(0)
+        return now + (timedelta(hours=n) if unit.startswith("h") else timedelta(minutes=n)) + half
     if re.search(r"\d{1,2}/\d{1,2}", text):
         raise ValueError(f"{phrase!r} could be day/month or month/day; write the date as YYYY-MM-DD (e.g. 2026-12-01)")
     if m := re.fullmatch(r"at\s+([01]\d|2[0-3])([0-5]\d)", text):  # "at 0300"

@@ -35,6 +35,7 @@ class Vocabulary:
     typo_words: tuple[str, ...]
     actions: tuple[tuple[str, re.Pattern[str]], ...]
     fillers: re.Pattern[str]
+    shorthand: dict[str, str]
 
     def kind_of(self, words: str | tuple[str, ...]) -> str | None:
         return self.single.get(words) if isinstance(words, str) else self.multi.get(words)
@@ -85,6 +86,7 @@ def load(path: Path = PATH) -> Vocabulary:
         never_packages=frozenset(data["never_packages"]),
         typo_words=tuple(data["typo_words"]),
         actions=tuple((a["action"], re.compile(_alternation(a["patterns"]), re.IGNORECASE)) for a in data["actions"]),
+        shorthand={str(k).lower(): str(v) for k, v in (data.get("shorthand") or {}).items()},
         fillers=re.compile(r"\b(?:" + "|".join(data["fillers"]) + r")\b", re.IGNORECASE),
     )
 

@@ -135,7 +135,9 @@ def _named_inventories(path: Path) -> dict[str, Any]:
     return load_inventories(path, load_cases(path), {})
 
 
-@pytest.mark.parametrize(("name", "floor"), [("intents_dev.jsonl", 0.97), ("intents_issue.jsonl", 0.97)])
+@pytest.mark.parametrize(
+    ("name", "floor"), [("intents_dev.jsonl", 0.97), ("intents_issue.jsonl", 0.97), ("intents_dev2.jsonl", 0.95)]
+)
 def test_blind_dev_half_and_reader_probes(name: str, floor: float) -> None:
     """The blind writer's dev half (the held-out half is run only by the lead) and our own reader probes,
     over both inventories: accuracy floor and no unsafe intent, reported per class and action."""
@@ -163,3 +165,23 @@ def test_case_inventories_are_found_beside_the_cases(tmp_path: Path) -> None:
     assert report.passed == 1 and report.by_class == {
         "unclassified": {"passed": 1, "cases": 1, "accuracy": 1.0, "unsafe": 0}
     }
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--inventory", "{tmp}/missing.yaml"], "inventory file {tmp}/missing.yaml does not exist"),
+        (["--cases", "{tmp}/nothing.jsonl"], "cannot read cases file {tmp}/nothing.jsonl"),
+    ],
+)
+def test_cli_missing_file_is_a_clear_error_with_exit_2(tmp_path: Path, args: list[str], says: str) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps({"id": "x", "utterance": "patch a-1", "expected": {"action": "patch"}}) + "\n")
+    argv = ["eval", "intents", "--cases", str(cases), *(a.format(tmp=tmp_path) for a in args)]
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 2, result.output
+    assert says.format(tmp=tmp_path) in result.output and "Traceback" not in result.output
