@@ -30,10 +30,13 @@ UI_ROOTS: tuple[str, ...] = (
     "ChatHistory",
     "ChatOut",
     "ConfirmOut",
+    "EntryView",
     "Job",
     "JobPage",
     "Me",
     "ProgressView",
+    "Revision",
+    "SavedEntry",
 )
 
 TARGET = Path(__file__).resolve().parent.parent / "ui" / "api_models.py"

@@ -146,6 +146,59 @@ class ConfirmOut(_ApiModel):
     job_id: int | None = None
 
 
+class Category(StrEnum):
+    disk = "disk"
+    repo = "repo"
+    network = "network"
+    gpg = "gpg"
+    lock = "lock"
+    dependency = "dependency"
+    subscription = "subscription"
+    ssh = "ssh"
+    privilege = "privilege"
+    interpreter = "interpreter"
+    reboot = "reboot"
+    service = "service"
+    filesystem = "filesystem"
+    other = "other"
+
+
+class Effectiveness(_ApiModel):
+    """How often an entry has fixed things: hits, similar hits, hosts, and hosts a later job fixed (first 50)."""
+
+    hits: int = 0
+    similar_hits: int = 0
+    last_seen: datetime | None = None
+    hosts: int = 0
+    fixed_hosts: list[str] = Field(default_factory=list)
+    fixed_host_count: int = 0
+
+
+class Samples(_ApiModel):
+    match: list[str] = Field(default_factory=list)
+    no_match: list[str] = Field(default_factory=list)
+
+
+class EntryView(_ApiModel):
+    """A stored entry; ``effectiveness`` where the endpoint tracks it (list and get)."""
+
+    slug: str
+    title: str
+    category: Category
+    patterns: list[str] = Field(default_factory=list)
+    modules: list[str] = Field(default_factory=list)
+    solution: str
+    references: list[str] = Field(default_factory=list)
+    samples: Samples = Field(default_factory=Samples)
+    enabled: bool = True
+    id: int
+    version: int
+    updated_by: str
+    updated_at: datetime
+    created_at: datetime
+    effectiveness: Effectiveness | None = None
+
+
 class JobPage(_ApiModel):
     items: list[Job]
     total: int
@@ -217,3 +270,38 @@ class ProgressView(_ApiModel):
     status: str
     started_at: datetime | None = None
     elapsed_s: int | None = None
+
+
+class Revision(_ApiModel):
+    """One saved version of an entry (its content as it was then)."""
+
+    version: int
+    data: dict[str, Any]
+    changed_by: str
+    changed_at: datetime
+
+
+class SampleHit(_ApiModel):
+    slug: str
+    sample: str
+
+
+class SavedEntry(_ApiModel):
+    """An entry as create/update answer it: with the other entries that also match its samples."""
+
+    slug: str
+    title: str
+    category: Category
+    patterns: list[str] = Field(default_factory=list)
+    modules: list[str] = Field(default_factory=list)
+    solution: str
+    references: list[str] = Field(default_factory=list)
+    samples: Samples = Field(default_factory=Samples)
+    enabled: bool = True
+    id: int
+    version: int
+    updated_by: str
+    updated_at: datetime
+    created_at: datetime
+    effectiveness: Effectiveness | None = None
+    conflicts: list[SampleHit] = Field(default_factory=list)

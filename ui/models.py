@@ -2,7 +2,7 @@
 
 The models of the typed endpoints are generated from the API's OpenAPI document into ``ui/api_models.py``
 (``make ui-models``); they are re-exported here under the names the UI uses. What stays hand-written is
-what the API answers untyped (a job's failures with their KB fix, the knowledge-base endpoints): lenient
+what the API answers untyped (a job's failures with their KB fix, pattern tests, suggestions, unmatched groups): lenient
 (``extra="ignore"``, defaults everywhere but the ids) so the API may add fields without breaking a UI.
 """
 
@@ -27,12 +27,16 @@ from ui.api_models import (
     Me,
     PatchIntent,
     Pending,
+    SampleHit,
+    SavedEntry,
     TaskProgress,
 )
 from ui.api_models import ChatOut as ChatResponse
 from ui.api_models import ConfirmOut as ConfirmResponse
+from ui.api_models import EntryView as KbEntry
 from ui.api_models import Message as ChatMessage
 from ui.api_models import ProgressView as JobProgress
+from ui.api_models import Revision as KbRevision
 from ui.api_models import RiskAssessment as Risk
 
 __all__ = [
@@ -49,10 +53,14 @@ __all__ = [
     "JobHost",
     "JobPage",
     "JobProgress",
+    "KbEntry",
+    "KbRevision",
     "Me",
     "PatchIntent",
     "Pending",
     "Risk",
+    "SampleHit",
+    "SavedEntry",
     "TaskProgress",
     "job_failures",
 ]
@@ -89,36 +97,6 @@ def job_failures(job: Job) -> list[JobFailure]:
 # --- knowledge base ---------------------------------------------------------------------------
 
 
-class Samples(_Lenient):
-    match: list[str] = Field(default_factory=list)
-    no_match: list[str] = Field(default_factory=list)
-
-
-class Effectiveness(_Lenient):
-    """How often an entry has fixed things (the API adds it to entries when it tracks it)."""
-
-    hits: int = 0
-    similar_hits: int = 0
-    last_seen: datetime | None = None
-    hosts: int = 0
-
-
-class KbEntry(_Lenient):
-    slug: str
-    title: str = ""
-    category: str = "other"
-    patterns: list[str] = Field(default_factory=list)
-    modules: list[str] = Field(default_factory=list)
-    solution: str = ""
-    references: list[str] = Field(default_factory=list)
-    samples: Samples = Field(default_factory=Samples)
-    enabled: bool = True
-    version: int | None = None
-    updated_by: str | None = None
-    updated_at: datetime | None = None
-    effectiveness: Effectiveness | None = None
-
-
 class KbSuggestion(_Lenient):
     """``POST /kb/suggest``: a first pattern, title and slug from an example failure."""
 
@@ -126,20 +104,6 @@ class KbSuggestion(_Lenient):
     title: str = ""
     slug: str = ""
     matches_example: bool = True
-
-
-class KbRevision(_Lenient):
-    """One saved version of an entry (the entry's content as it was then)."""
-
-    version: int
-    changed_by: str = ""
-    changed_at: datetime | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
-
-
-class SampleHit(_Lenient):
-    slug: str
-    sample: str = ""
 
 
 class PastHit(_Lenient):
@@ -159,12 +123,6 @@ class PatternProbe(_Lenient):
     other_entries_samples: list[SampleHit] = Field(default_factory=list)
     past_failures: list[PastHit] = Field(default_factory=list)
     conflicts: list[PastHit] = Field(default_factory=list)
-
-
-class SavedEntry(KbEntry):
-    """An entry as create/update answer it: with the other entries that also match its samples."""
-
-    conflicts: list[SampleHit] = Field(default_factory=list)
 
 
 class UnmatchedGroup(_Lenient):
