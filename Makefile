@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEVSTAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: up test test-quick lint eval bench install install-dev clean
+.PHONY: up test test-quick lint eval bench install install-dev clean ui-models
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ eval: $(STAMP)
 
 bench: $(DEVSTAMP)
 	$(BIN)/patchpilot bench
+
+## ui-models: regenerate ui/api_models.py from the API's OpenAPI document (a unit test fails when it is stale)
+ui-models: $(STAMP)
+	$(BIN)/patchpilot gen-ui-models
 
 clean:
 	rm -rf $(VENV) .patchpilot test-artifacts

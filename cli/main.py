@@ -206,6 +206,14 @@ def bench(
     run_benchmarks(get_settings(), only=set(only or []), jobs=jobs)
 
 
+@app.command("gen-ui-models")
+def gen_ui_models() -> None:
+    """Regenerate ui/api_models.py (the UI's models of the API's answers) from the API's OpenAPI document."""
+    from cli.ui_models import write
+
+    typer.echo(f"wrote {write()}")
+
+
 def _register() -> None:
     from cli import awx as awx_cli
     from cli import chat as chat_cli

@@ -53,9 +53,9 @@ def approval_queue(make_client: ClientFactory, me: str) -> None:
 
 def _item(item: ApprovalItem, make_client: ClientFactory) -> None:
     job = item.job
+    intent = job.intent.model_dump(mode="json")
     with st.container(border=True, key=f"approval-{job.id}"):
-        action = str(job.intent.get("action", "job"))
-        st.markdown(f"**Job {job.id}: {plain(action)} on {len(job.intent.get('hosts', []))} host(s)**")
+        st.markdown(f"**Job {job.id}: {plain(job.intent.action)} on {len(job.intent.hosts)} host(s)**")
         st.caption(
             f"asked by {plain(job.requested_by)} · {duration(item.age_s)} ago · "
             f"expires {when(item.expires_at)} (in {duration(item.expires_in_s)})"
@@ -68,7 +68,7 @@ def _item(item: ApprovalItem, make_client: ClientFactory) -> None:
         for env, hosts in sorted(item.hosts_by_env.items()):
             names = ", ".join(f"{plain(h)} {chip('critical', 'red')}" if h in critical else plain(h) for h in hosts)
             st.markdown(f"{chip(env, 'red' if env in prod else 'blue')} ({len(hosts)}): {names}")
-        options = [f"{k}: {job.intent[k]}" for k in _SHOWN_OPTIONS if job.intent.get(k) not in (None, [], "", False)]
+        options = [f"{k}: {intent[k]}" for k in _SHOWN_OPTIONS if intent.get(k) not in (None, [], "", False)]
         if options:
             st.markdown("Options: " + plain("; ".join(str(o) for o in options)))
         st.markdown(f"Start: {plain(when(job.not_before) if job.not_before else 'as soon as approved')}")

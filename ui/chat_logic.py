@@ -7,6 +7,7 @@ without a browser: the conversation, the confirmation card with its risk, what a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -207,7 +208,7 @@ class Capabilities:
     chat_disabled_reason: str | None
 
 
-def capabilities(roles: list[str]) -> Capabilities:
+def capabilities(roles: Sequence[str]) -> Capabilities:
     """From the roles the API reports (``/users/me``).
 
     >>> capabilities(["viewer"]).chat_disabled_reason

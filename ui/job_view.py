@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from core.enums import HostStatus, JobStatus, MatchKind
-from ui.models import Job, JobFailure, JobProgress
+from ui.models import Job, JobFailure, JobProgress, job_failures
 from ui.text import clean
 
 REFRESH_S = 2.0  # live refresh while a job runs; a 20 s demo job shows ~10 updates
@@ -151,7 +151,7 @@ def _task_counts(ok: int, changed: int, failed: int, unreachable: int, skipped: 
 
 def live_view(job: Job, progress: JobProgress | None) -> LiveView:
     """Per-host state while the job runs: AWX's events when there are some, else the stored verdicts."""
-    names = sorted({h.host for h in job.hosts} | set(job.intent.get("hosts", [])))
+    names = sorted({h.host for h in job.hosts} | set(job.intent.hosts))
     live = progress.hosts if progress else {}
     rows = []
     done = 0
@@ -228,7 +228,7 @@ def result_view(job: Job) -> ResultView:
     ]
     failures = [
         FailureView(host=f.host, task=f.task, message=clean(f.message).strip(), fix=fix_view(f))
-        for f in sorted(job.failures, key=lambda f: (f.host, f.task))
+        for f in sorted(job_failures(job), key=lambda f: (f.host, f.task))
     ]
     seen = {f.host for f in failures}
     failures += [
@@ -266,12 +266,13 @@ def decision(job: Job) -> str | None:
 def job_label(job: Job) -> str:
     """One line per job in a jobs list.
 
+    >>> at = datetime(2026, 11, 27, 21, 5, tzinfo=UTC)
     >>> j = Job(id=7, status="failed", intent={"action": "patch", "hosts": ["a", "b", "c"]},
-    ...         created_at=datetime(2026, 11, 27, 21, 5, tzinfo=UTC))
+    ...         requested_by="ann", created_at=at, updated_at=at)
     >>> job_label(j)
     '#7 patch 3 hosts · failed · 11-27 21:05 UTC'
     """
-    hosts = job.intent.get("hosts", []) or [h.host for h in job.hosts]
+    hosts = job.intent.hosts or [h.host for h in job.hosts]
     target = hosts[0] if len(hosts) == 1 else f"{len(hosts)} hosts"
     stamp = f" · {job.created_at.astimezone(UTC):%m-%d %H:%M} UTC" if job.created_at else ""
-    return f"#{job.id} {job.intent.get('action', 'job')} {target} · {job.status.value}{stamp}"
+    return f"#{job.id} {job.intent.action} {target} · {job.status.value}{stamp}"

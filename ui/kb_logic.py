@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ui.kb_suggest import slugify, suggest_pattern, suggest_title
-from ui.models import KbEntry, KbSuggestion, UnmatchedGroup
+from ui.models import KbEntry, KbSuggestion, SavedEntry, UnmatchedGroup
 
 # The categories of kb.models.Category (the UI may not import kb; the API refuses others with 422).
 CATEGORIES = (
@@ -86,7 +86,7 @@ def join_samples(samples: Iterable[str]) -> str:
     return f"\n{SAMPLE_SEPARATOR}\n".join(samples)
 
 
-def draft_from_entry(entry: KbEntry) -> Draft:
+def draft_from_entry(entry: KbEntry | SavedEntry) -> Draft:
     return Draft(
         slug=entry.slug,
         title=entry.title,

@@ -144,8 +144,10 @@ def _cell(text: str) -> str:
 def entry_matches(entry: KbEntry, query: str) -> bool:
     """Whether a search finds the entry: words in its slug, title, solution, patterns or samples.
 
-    >>> e = KbEntry(slug="dnf-no-space", title="Disk full", patterns=["No space left on device"],
-    ...             samples={"match": ["OSError: [Errno 28] No space left"]})
+    >>> e = KbEntry.model_validate({"slug": "dnf-no-space", "title": "Disk full", "category": "disk",
+    ...     "patterns": ["No space left on device"], "solution": "free /var", "id": 1, "version": 1,
+    ...     "updated_by": "ann", "updated_at": "2026-01-01T00:00:00Z", "created_at": "2026-01-01T00:00:00Z",
+    ...     "samples": {"match": ["OSError: [Errno 28] No space left"]}})
     >>> entry_matches(e, "no space left"), entry_matches(e, "errno 28"), entry_matches(e, "gpg")
     (True, True, False)
     """

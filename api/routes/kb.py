@@ -3,6 +3,7 @@ unmatched failure groups, and re-analysis of a job with the current KB."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
@@ -14,7 +15,7 @@ from core.auth.models import Role
 from core.errors import NotFound, ValidationFailed
 from kb import entries
 from kb.analysis import suggest
-from kb.models import Category, EntryIn, Samples
+from kb.models import Category, Entry, EntryIn, Samples
 from kb.service import job_failures, reanalyse_job
 from kb.store import effectiveness, repository
 
@@ -48,13 +49,58 @@ class PatternTest(BaseModel):
     limit: int = Field(default=1000, ge=1, le=100_000, description="how many recent stored failures to test")
 
 
+# --- what the entry endpoints answer (typed, so they are in the OpenAPI document the UI is generated from) ---
+
+
+class Effectiveness(BaseModel):
+    """How often an entry has fixed things: hits, similar hits, hosts, and hosts a later job fixed (first 50)."""
+
+    hits: int = 0
+    similar_hits: int = 0
+    last_seen: datetime | None = None
+    hosts: int = 0
+    fixed_hosts: list[str] = Field(default_factory=list)
+    fixed_host_count: int = 0
+
+
+class EntryView(Entry):
+    """A stored entry; ``effectiveness`` where the endpoint tracks it (list and get)."""
+
+    effectiveness: Effectiveness | None = None
+
+
+class SampleHit(BaseModel):
+    slug: str
+    sample: str
+
+
+class SavedEntry(EntryView):
+    """An entry as create/update answer it: with the other entries that also match its samples."""
+
+    conflicts: list[SampleHit] = Field(default_factory=list)
+
+
+class Revision(BaseModel):
+    """One saved version of an entry (its content as it was then)."""
+
+    version: int
+    data: dict[str, Any]
+    changed_by: str
+    changed_at: datetime
+
+
 def _saved(conn: ConnDep, row: repository.Row) -> dict[str, Any]:
     view = entries.entry_view(row)
     view["conflicts"] = entries.conflicts(conn, entries.entry_from_row(row))
     return view
 
 
-@router.get("/kb/entries", summary="List or search KB entries", dependencies=[Depends(require(Role.viewer))])
+@router.get(
+    "/kb/entries",
+    summary="List or search KB entries",
+    response_model=list[EntryView],
+    dependencies=[Depends(require(Role.viewer))],
+)
 def list_entries(
     conn: ConnDep,
     q: Annotated[str | None, Query(max_length=200, description="text in slug, title or solution")] = None,
@@ -70,7 +116,9 @@ def list_entries(
     return [entries.entry_view(r) | {"effectiveness": stats[r["slug"]]} for r in rows]
 
 
-@router.get("/kb/entries/{slug}", summary="One KB entry", dependencies=[Depends(require(Role.viewer))])
+@router.get(
+    "/kb/entries/{slug}", summary="One KB entry", response_model=EntryView, dependencies=[Depends(require(Role.viewer))]
+)
 def get_entry(slug: str, conn: ConnDep) -> dict[str, Any]:
     row = repository.entry_by_slug(conn, slug)
     if row is None:
@@ -81,6 +129,7 @@ def get_entry(slug: str, conn: ConnDep) -> dict[str, Any]:
 @router.get(
     "/kb/entries/{slug}/history",
     summary="Every saved version of an entry, newest first",
+    response_model=list[Revision],
     dependencies=[Depends(require(Role.viewer))],
 )
 def entry_history(slug: str, conn: ConnDep) -> list[dict[str, Any]]:
@@ -96,6 +145,7 @@ def entry_history(slug: str, conn: ConnDep) -> list[dict[str, Any]]:
     "/kb/entries",
     status_code=status.HTTP_201_CREATED,
     summary="Create a KB entry",
+    response_model=SavedEntry,
     dependencies=[Depends(require(Role.kb_editor))],
 )
 def create_entry(body: EntryIn, conn: ConnDep, user: UserDep) -> dict[str, Any]:
@@ -109,6 +159,7 @@ def create_entry(body: EntryIn, conn: ConnDep, user: UserDep) -> dict[str, Any]:
 @router.put(
     "/kb/entries/{slug}",
     summary="Update a KB entry (a new version; history kept)",
+    response_model=SavedEntry,
     dependencies=[Depends(require(Role.kb_editor))],
 )
 def update_entry(
@@ -130,6 +181,7 @@ def update_entry(
 @router.post(
     "/kb/entries/{slug}/disable",
     summary="Disable an entry (it stops matching; history kept)",
+    response_model=EntryView,
     dependencies=[Depends(require(Role.kb_editor))],
 )
 def disable_entry(slug: str, conn: ConnDep, user: UserDep) -> dict[str, Any]:
@@ -137,7 +189,10 @@ def disable_entry(slug: str, conn: ConnDep, user: UserDep) -> dict[str, Any]:
 
 
 @router.post(
-    "/kb/entries/{slug}/enable", summary="Enable an entry again", dependencies=[Depends(require(Role.kb_editor))]
+    "/kb/entries/{slug}/enable",
+    summary="Enable an entry again",
+    response_model=EntryView,
+    dependencies=[Depends(require(Role.kb_editor))],
 )
 def enable_entry(slug: str, conn: ConnDep, user: UserDep) -> dict[str, Any]:
     return entries.entry_view(entries.set_enabled(conn, slug, True, user))

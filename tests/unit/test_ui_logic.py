@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import re2
@@ -36,15 +37,26 @@ def test_doctests(module: object) -> None:
     assert result.attempted > 0 and result.failed == 0
 
 
-def _job(status: str, hosts: list[tuple[str, str]], failures: list[dict] | None = None) -> Job:
-    return Job.model_validate(
-        {
-            "id": 4,
-            "status": status,
-            "intent": {"action": "patch", "hosts": [h for h, _ in hosts]},
-            "hosts": [{"host": h, "status": s} for h, s in hosts],
-            "failures": failures or [],
-        }
+def _api_job(**fields: Any) -> Job:
+    """A job as the API sends it (every required field), with ``fields`` over the defaults."""
+    at = NOW.isoformat()
+    base = {"id": 1, "status": "queued", "intent": {"action": "patch"}, "requested_by": "bob"}
+    return Job.model_validate(base | {"created_at": at, "updated_at": at} | fields)
+
+
+def _pending(**fields: Any) -> Pending:
+    """A proposal as the API sends it, with ``fields`` over the defaults."""
+    base = {"intent": {"action": "patch"}, "summary": "", "hosts_by_env": {}, "needs_approval": False}
+    return Pending.model_validate(base | {"starts_at": NOW.isoformat(), "token": "t"} | fields)
+
+
+def _job(status: str, hosts: list[tuple[str, str]], failures: list[dict[str, Any]] | None = None) -> Job:
+    return _api_job(
+        id=4,
+        status=status,
+        intent={"action": "patch", "hosts": [h for h, _ in hosts]},
+        hosts=[{"host": h, "status": s, "counts": {}} for h, s in hosts],
+        failures=failures or [],
     )
 
 
@@ -95,7 +107,7 @@ def test_a_reboot_card_shows_only_reboot_options_and_its_risk() -> None:
             "confirm_phrase": "2",
         }
     )
-    pending = Pending(
+    pending = _pending(
         intent={
             "action": "reboot",
             "hosts": ["lb-1", "lb-2"],
@@ -134,6 +146,7 @@ def test_live_view_uses_awx_events_per_host() -> None:
     progress = JobProgress.model_validate(
         {
             "job_id": 4,
+            "status": "running",
             "current_task": "Apply updates",
             "hosts": {"a": {"state": "changed", "task": "Apply updates"}, "c": {"state": "failed"}},
             "tasks": [{"name": "Apply updates", "ok": 1, "changed": 1, "failed": 1}],
@@ -147,7 +160,7 @@ def test_live_view_uses_awx_events_per_host() -> None:
     assert view.rows[2].chip == ":red-badge[failed]"
     assert (view.done, view.total, view.elapsed) == (1, 3, "1 min 15 s")
     assert view.tasks == [("Apply updates", "1 ok · 1 changed · 1 failed")] and view.log == "ok: [a]"
-    nothing = live_view(Job.model_validate({"id": 1, "status": "queued", "intent": {"hosts": ["x", "y"]}}), None)
+    nothing = live_view(_api_job(intent={"action": "patch", "hosts": ["x", "y"]}), None)
     assert (nothing.done, nothing.total, nothing.fraction, nothing.elapsed) == (0, 2, 0.0, "—")
 
 
@@ -189,27 +202,25 @@ def test_result_counts_each_category_and_keeps_failure_text_whole() -> None:
 
 
 def test_a_cancel_or_rejection_is_a_note_not_an_error_and_reaches_the_chat() -> None:
-    rejected = Job.model_validate(
-        {"id": 5, "status": "canceled", "needs_approval": True, "error": "rejected by ann: freeze"}
-    )
+    rejected = _api_job(id=5, status="canceled", needs_approval=True, error="rejected by ann: freeze")
     view = result_view(rejected)
     assert view.error is None and view.note == "rejected by ann: freeze"
     assert decision(rejected) == "Job 5 was not approved: rejected by ann: freeze."
-    approved = Job.model_validate({"id": 6, "status": "queued", "needs_approval": True, "approved_by": "ann"})
+    approved = _api_job(id=6, status="queued", needs_approval=True, approved_by="ann")
     assert decision(approved) == "Job 6 was approved by ann; it is queued."
-    assert decision(Job.model_validate({"id": 7, "status": "awaiting_approval", "needs_approval": True})) is None
-    assert result_view(Job.model_validate({"id": 8, "status": "error", "error": "AWX down"})).error == "AWX down"
+    assert decision(_api_job(id=7, status="awaiting_approval", needs_approval=True)) is None
+    assert result_view(_api_job(id=8, status="error", error="AWX down")).error == "AWX down"
 
 
 def test_conversation_flow() -> None:
     conv = Conversation()
     conv.said("patch a")
-    pending = Pending(token="t1")
+    pending = _pending(token="t1")
     conv.answered(ChatResponse(reply="ok?", pending=pending))
     assert conv.pending is pending and [t.role for t in conv.turns] == ["user", "assistant"]
     conv.stale("gone.")
     assert conv.pending is None and conv.notice and "gone." in conv.notice
-    conv.answered(ChatResponse(reply="again?", pending=Pending(token="t2")))
+    conv.answered(ChatResponse(reply="again?", pending=_pending(token="t2")))
     conv.confirmed(ConfirmResponse(reply="Job 9 queued", job_id=9))
     assert conv.pending is None and conv.job_id == 9
 
@@ -218,8 +229,8 @@ def test_input_checks_and_labels() -> None:
     assert valid_message("  hi ") == ("hi", None)
     assert valid_message("") == (None, "Type a request first.")
     assert valid_message("x" * 5000)[1] == "That message is 5000 characters; the limit is 4000."
-    job = Job.model_validate({"id": 3, "status": "succeeded", "intent": {"action": "patch", "hosts": ["web-stg-01"]}})
-    assert job_label(job) == "#3 patch web-stg-01 · succeeded"
+    job = _api_job(id=3, status="succeeded", intent={"action": "patch", "hosts": ["web-stg-01"]})
+    assert job_label(job) == "#3 patch web-stg-01 · succeeded · 11-27 12:00 UTC"
     conv = Conversation()
     conv.told("Job 3 was approved by ann; it is queued.")
     conv.told("Job 3 was approved by ann; it is queued.")
