@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -75,11 +74,11 @@ def test_invalid_pattern_is_refused_with_re2_message():
 
 
 def test_catastrophic_pattern_does_not_hang():
+    # RE2 runs in linear time, so a pattern that backtracks exponentially in Python's re answers here at once;
+    # the assertion is on the answers (a hang would stop the suite), not on a wall-time limit that flakes.
     kb = CompiledKb.build([("evil", ["(a+)+$"], [])])
-    start = time.perf_counter()
     assert kb.match("a" * 200_000 + "!") is None
     assert kb.match("b" * 10 + "aaa").slug == "evil"
-    assert time.perf_counter() - start < 2
 
 
 def test_saving_checks_samples():
