@@ -137,8 +137,16 @@ def _submit_all(stack: Stack, stop_at: float) -> None:
                 raise AssertionError(f"unexpected {r.status_code}: {r.text}")
 
 
+def _pause(done: threading.Event, seconds: float) -> bool:
+    """Sleep in short steps (a timed Event.wait never wakes under libfaketime's shifted clocks); True when done."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until and not done.is_set():
+        time.sleep(0.1)
+    return done.is_set()
+
+
 def _killer(stack: Stack, rng: random.Random, done: threading.Event, kills: list[tuple[str, datetime]]) -> None:
-    while len(kills) < KILLS and not done.wait(rng.uniform(2.0, 5.0)):
+    while len(kills) < KILLS and not _pause(done, rng.uniform(2.0, 5.0)):
         victim = rng.choice(VICTIMS)
         pid = stack.pid_of(victim)
         if pid is None:  # still restarting from an earlier kill
