@@ -24,55 +24,45 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_HOME = ROOT / ".patchpilot" / "test"
 
 
+OWNER_ENV = "PP_TEST_PG_OWNER"  # not PATCHPILOT_*: conftest clears those
+
+
+def claim_ownership() -> bool:
+    """The outermost pytest process owns the shared embedded server: it records its pid in the environment,
+    which xdist workers and any pytest a test starts inherit. Only the owner stops the server, once, when the
+    whole session is over — never a worker that finishes early, nor a nested run."""
+    import os
+
+    if OWNER_ENV not in os.environ:
+        os.environ[OWNER_ENV] = str(os.getpid())
+    return os.environ[OWNER_ENV] == str(os.getpid())
+
+
 @contextlib.contextmanager
-def embedded_postgres_user(data_dir: Path) -> Iterator[str]:
-    """Use the embedded PostgreSQL in ``data_dir``, started if needed; the last user to leave stops it.
-
-    Every pytest process (xdist workers included) registers its pid under ``data_dir.users`` while holding a
-    lock; on leaving it unregisters and, if no live process is registered any more, stops the server, so
-    ``make test`` leaves no PostgreSQL behind.
-    """
+def embedded_postgres(data_dir: Path) -> Iterator[str]:
+    """Use the embedded PostgreSQL in ``data_dir``, started if needed (under a lock shared by the workers)."""
     import fcntl
-    import os
 
-    from core.embedded import start_postgres, stop_postgres
+    from core.embedded import start_postgres
 
-    users = data_dir.parent / f"{data_dir.name}.users"
-    users.mkdir(parents=True, exist_ok=True)
     lock_path = data_dir.parent / f"{data_dir.name}.lock"
-
-    @contextlib.contextmanager
-    def locked() -> Iterator[None]:
-        with lock_path.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-    me = users / str(os.getpid())
-    with locked():
-        url = start_postgres(data_dir)
-        me.touch()
-    try:
-        yield url
-    finally:
-        with locked():
-            me.unlink(missing_ok=True)
-            if not [p for p in users.iterdir() if p.name.isdigit() and _alive(int(p.name))]:
-                stop_postgres(data_dir)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            url = start_postgres(data_dir)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    yield url
 
 
-def _alive(pid: int) -> bool:
-    import os
+def stop_embedded_postgres(data_dir: Path) -> None:
+    """Stop the shared server (the owner calls this at the very end of the session), so ``make test`` leaves
+    no PostgreSQL behind."""
+    from core.embedded import postgres_running, stop_postgres
 
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    if postgres_running(data_dir):
+        stop_postgres(data_dir)
 
 
 def with_dbname(url: str, dbname: str) -> str:
