@@ -85,9 +85,11 @@ def test_confirm_follows_the_job_to_a_report_with_kb_fixes(api_port: int, demo_t
     seen: set[str] = set()
 
     def finished() -> bool:
+        # the job ends at collect; its failures are matched by the analysis task that collect sends afterwards
         at.run()
         seen.update(str(s.value) for s in at.subheader)
-        return any(f"Job {job_id}: finished with failures" in s for s in seen)
+        ended = any(f"Job {job_id}: finished with failures" in s for s in seen)
+        return ended and any("Known fix" in s.value for s in at.success)
 
     wait_for(finished, timeout=60, interval=0.3)
     text = _texts(at)
