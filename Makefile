@@ -30,11 +30,11 @@ up: $(STAMP)
 ## test: the full suite (unit, integration, e2e, lint)
 test: $(DEVSTAMP)
 	$(MAKE) --no-print-directory lint
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup; status=$$?; $(BIN)/python -m tests.services stop; exit $$status
 
 ## test-quick: everything but the slow tier
 test-quick: $(DEVSTAMP)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow"
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow"; status=$$?; $(BIN)/python -m tests.services stop; exit $$status
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .

@@ -24,27 +24,17 @@ from core.settings import Settings  # noqa: E402
 from tests import services  # noqa: E402
 
 ARTIFACTS = services.ROOT / "test-artifacts"
-_OWNER = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="session")
 def pg_server_url() -> Iterator[str]:
-    """The embedded test server, shared by the xdist workers; the outermost pytest process stops it at the end."""
+    """The embedded test server, shared by the xdist workers and kept between runs; ``make test`` stops it after
+    pytest exits (``python -m tests.services stop``), so no test process can stop it under another's feet."""
     if _EXTERNAL_DB:
         yield _EXTERNAL_DB
         return
     with services.embedded_postgres(services.TEST_HOME / "pg") as url:
         yield url
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_OWNER] = services.claim_ownership()
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    # After every xdist worker has finished: only the outermost process (the owner) stops the shared server.
-    if config.stash.get(_OWNER, False) and not _EXTERNAL_DB:
-        services.stop_embedded_postgres(services.TEST_HOME / "pg")
 
 
 @pytest.fixture(scope="session")

@@ -24,20 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_HOME = ROOT / ".patchpilot" / "test"
 
 
-OWNER_ENV = "PP_TEST_PG_OWNER"  # not PATCHPILOT_*: conftest clears those
-
-
-def claim_ownership() -> bool:
-    """The outermost pytest process owns the shared embedded server: it records its pid in the environment,
-    which xdist workers and any pytest a test starts inherit. Only the owner stops the server, once, when the
-    whole session is over — never a worker that finishes early, nor a nested run."""
-    import os
-
-    if OWNER_ENV not in os.environ:
-        os.environ[OWNER_ENV] = str(os.getpid())
-    return os.environ[OWNER_ENV] == str(os.getpid())
-
-
 @contextlib.contextmanager
 def embedded_postgres(data_dir: Path) -> Iterator[str]:
     """Use the embedded PostgreSQL in ``data_dir``, started if needed (under a lock shared by the workers)."""
@@ -57,8 +43,7 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
 
 
 def stop_embedded_postgres(data_dir: Path) -> None:
-    """Stop the shared server (the owner calls this at the very end of the session), so ``make test`` leaves
-    no PostgreSQL behind."""
+    """Stop the shared server; ``make test`` runs this after pytest exits, so it leaves no PostgreSQL behind."""
     from core.embedded import postgres_running, stop_postgres
 
     if postgres_running(data_dir):
@@ -136,3 +121,11 @@ def run_app_in_thread(app: Any, *, host: str = "127.0.0.1") -> tuple[str, Callab
         thread.join(timeout=10)
 
     return f"http://{host}:{port}", stop
+
+
+if __name__ == "__main__":  # python -m tests.services stop
+    import sys
+
+    if sys.argv[1:] != ["stop"]:
+        raise SystemExit("usage: python -m tests.services stop")
+    stop_embedded_postgres(TEST_HOME / "pg")
