@@ -29,7 +29,7 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
     """Use the embedded PostgreSQL in ``data_dir``, started if needed (under a lock shared by the workers)."""
     import fcntl
 
-    from core.embedded import start_postgres
+    from core.embedded import STARTED_HERE, start_postgres
 
     lock_path = data_dir.parent / f"{data_dir.name}.lock"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -39,6 +39,10 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
             url = start_postgres(data_dir)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+    # The shared server is not a one-off command's: a CLI command a test invokes in this process stops what
+    # STARTED_HERE lists when it ends (cli.main), and would stop it under the other worker's tests.
+    while data_dir in STARTED_HERE:
+        STARTED_HERE.remove(data_dir)
     yield url
 
 
