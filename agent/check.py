@@ -30,8 +30,10 @@ from agent.reader.message import read
 from agent.reader.parse import parse
 from agent.reader.targets import resolve_targets
 from agent.state import ChatState
+from core.intent import PatchIntent
 from tools.context import ToolContext
 from tools.outcome import clarify, reject
+from tools.proposal import as_proposal
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,10 @@ def _unplaced(inventory: Any, texts: list[str]) -> list[str]:
     return out
 
 
-def check_proposal(messages: list[BaseMessage], intent: dict[str, Any], inventory: Any) -> Verdict:
-    """Whether the user's words (since the last reset) support ``intent`` (a proposal's carried fields)."""
+def check_proposal(messages: list[BaseMessage], proposed: PatchIntent, inventory: Any) -> Verdict:
+    """Whether the user's words (since the last reset) support the ``proposed`` intent (its carried fields: a
+    precheck never reboots, a reboot installs nothing)."""
+    intent = proposed.carried()
     window = _window(messages)
     texts = [text_of(m) for m in window if isinstance(m, HumanMessage)]
     for text in texts:
@@ -130,11 +134,11 @@ class ProposalCheck(AgentMiddleware[ChatState, ToolContext]):
         if request.tool_call["name"] != "propose_intent" or not isinstance(result, Command):
             return result
         update = result.update if isinstance(result.update, dict) else {}
-        pending = update.get("pending")
-        if not pending:
+        pending = as_proposal(update.get("pending"))
+        if pending is None:
             return result
-        intent = pending["intent"]
-        if intent.get("action") not in RUNNABLE:
+        intent = pending.intent
+        if intent.action not in RUNNABLE:
             return result
         state = request.state if isinstance(request.state, dict) else {}
         inventory = getattr(request.runtime.context, "inventory", None)

@@ -19,11 +19,12 @@ from langgraph.types import interrupt
 from agent.policy import screen
 from agent.reader.conversation import text_of
 from agent.state import ChatState
+from core.enums import Action
 from core.errors import PatchpilotError
+from core.intent import PatchIntent
 from tools.context import ToolContext
 from tools.jobs import submit_job
-
-PUBLIC_PENDING = ("intent", "summary", "hosts_by_env", "needs_approval", "starts_at", "token")
+from tools.proposal import Confirmed, as_proposal
 
 
 def _say(text: str, *, reset: bool = False) -> AIMessage:
@@ -40,7 +41,7 @@ class PolicyGate(AgentMiddleware[ChatState, ToolContext]):
         violation = screen(text_of(human)) if human is not None else None
         if violation is not None:
             update |= {
-                "intent": {"action": "reject"},
+                "intent": PatchIntent(action=Action.reject),
                 "pending": None,
                 "messages": [_say(violation.message, reset=True)],
                 "jump_to": "end",
@@ -52,28 +53,28 @@ class ConfirmationGate(AgentMiddleware[ChatState, ToolContext]):
     state_schema = ChatState
 
     def after_agent(self, state: ChatState, runtime: Runtime[ToolContext]) -> dict[str, Any] | None:
-        pending = state.get("pending")
-        if not pending:
+        pending = as_proposal(state.get("pending"))
+        if pending is None:
             return None
-        decision = interrupt({"type": "confirm", **{k: pending[k] for k in PUBLIC_PENDING}})
+        decision = interrupt({"type": "confirm", **pending.public()})
         kind = decision.get("decision") if isinstance(decision, dict) else None
         if kind == "cancel":
             return {"pending": None, "messages": [_say("Dropped the proposal; nothing was queued.", reset=True)]}
         if kind != "confirm":
             return None  # the user wrote something else; the proposal waits until confirmed, replaced or dropped
-        if decision.get("token") != pending["token"]:
+        if decision.get("token") != pending.token:
             return {"messages": [_say("That confirmation does not match the current proposal; nothing was queued.")]}
         try:
             job = submit_job(runtime.context, pending)
         except PatchpilotError as exc:
             return {"pending": None, "messages": [_say(f"Not queued: {exc.message}", reset=True)]}
-        hosts = ", ".join(pending["intent"]["hosts"])
+        hosts = ", ".join(pending.intent.hosts)
         text = f"Job {job.id} is {job.status.value} for {hosts}."
-        if pending["needs_approval"]:
+        if pending.needs_approval:
             text += " It waits for a second person's approval before it runs."
         return {
             "pending": None,
             "job_id": job.id,
-            "confirmed": {"token": pending["token"], "job_id": job.id},
+            "confirmed": Confirmed(token=pending.token, job_id=job.id),
             "messages": [_say(text, reset=True)],
         }

@@ -13,15 +13,18 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langgraph.types import Command
 
-from agent.gate import PUBLIC_PENDING
 from agent.reader.conversation import text_of
 from core.errors import Conflict
 from core.redact import redact
 from tools.context import ToolContext
+from tools.proposal import Proposal, as_confirmed, as_intent, as_proposal
 
 
 @dataclass
 class TurnResult:
+    """A turn as clients see it: the reply, the confirmation card (``Proposal.public()``) and the intent's carried
+    fields (the eval format of evals/README.md), both JSON-ready."""
+
     reply: str
     pending: dict[str, Any] | None
     job_id: int | None
@@ -47,13 +50,18 @@ class ChatSession:
         values = self.graph.get_state(config).values
         new: list[BaseMessage] = values.get("messages", [])[before:]
         replies = [text_of(m) for m in new if isinstance(m, AIMessage | ToolMessage) and text_of(m).strip()]
-        pending = values.get("pending")
+        pending = as_proposal(values.get("pending"))
+        intent = as_intent(values.get("intent"))
         return TurnResult(
             reply=replies[-1] if replies else "",
-            pending={k: pending[k] for k in PUBLIC_PENDING} if pending else None,
+            pending=pending.public() if pending else None,
             job_id=values.get("job_id"),
-            intent=values.get("intent") or {"action": "clarify"},
+            intent=intent.carried() if intent else {"action": "clarify"},
         )
+
+    def pending(self, ctx: ToolContext, session_id: str) -> Proposal | None:
+        """The proposal awaiting confirmation in this session, if any."""
+        return as_proposal((self.graph.get_state(self.config(ctx, session_id)).values or {}).get("pending"))
 
     def _count(self, config: dict[str, Any]) -> int:
         return len(self.graph.get_state(config).values.get("messages", []))
@@ -75,9 +83,9 @@ class ChatSession:
         self._serialise(ctx, config)
         waiting = self._waiting(config)
         if waiting is None:
-            confirmed = self.graph.get_state(config).values.get("confirmed") or {}
-            if confirmed.get("token") == token:
-                raise Conflict(f"this proposal was already confirmed: it is job {confirmed['job_id']}")
+            confirmed = as_confirmed(self.graph.get_state(config).values.get("confirmed"))
+            if confirmed is not None and confirmed.token == token:
+                raise Conflict(f"this proposal was already confirmed: it is job {confirmed.job_id}")
             raise Conflict("nothing is awaiting confirmation in this session; ask for a job first")
         if token != waiting["token"]:
             raise Conflict(

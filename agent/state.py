@@ -6,14 +6,17 @@ from typing import Any, NotRequired
 
 from langchain.agents import AgentState
 
+from core.intent import PatchIntent
+from tools.proposal import Confirmed, Proposal
+
 
 class ChatState(AgentState[Any]):
-    """``intent``: the intent this turn produced (carried fields; None = the agent only asked).
+    """``intent``: the intent this turn produced (None = nothing yet; read its carried fields with ``carried()``).
     ``pending``: the proposal awaiting the human's confirmation (intent, summary, hosts_by_env, needs_approval,
     starts_at, token). ``job_id``: the job queued by the last confirmation. ``confirmed``: that confirmation's
     token and job id, so a repeated confirmation of the same proposal is told which job it already became."""
 
-    intent: NotRequired[dict[str, Any] | None]
-    pending: NotRequired[dict[str, Any] | None]
+    intent: NotRequired[PatchIntent | None]
+    pending: NotRequired[Proposal | None]
     job_id: NotRequired[int | None]
-    confirmed: NotRequired[dict[str, Any] | None]
+    confirmed: NotRequired[Confirmed | None]

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from langgraph.checkpoint.memory import InMemorySaver
-
+from agent.checkpoint import memory_checkpointer
 from agent.context import build_context
 from agent.graph import build_agent, make_model
 from agent.offline import OfflineRuleModel
@@ -35,7 +34,7 @@ def bench_turn_latency(cases: Path | None = None, inventory_path: Path | None = 
     inventory = Inventory.load(inventory_path or cases.with_name("inventory.yaml"))
     settings = Settings()
     now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
-    session = ChatSession(build_agent(OfflineRuleModel(), InMemorySaver()))
+    session = ChatSession(build_agent(OfflineRuleModel(), memory_checkpointer()))
     ctx = build_context(settings, inventory, user="bench", now=now)
     timings: list[float] = []
     for n, case in enumerate(load_cases(cases)):
@@ -46,7 +45,7 @@ def bench_turn_latency(cases: Path | None = None, inventory_path: Path | None = 
     fake = FakeOpenAI(inventory)
     with fake.running():
         llm = Settings.model_validate({"llm": {"base_url": fake.base_url, "api_key": "bench", "model": "fake"}})
-        openai = ChatSession(build_agent(make_model(llm), InMemorySaver()))
+        openai = ChatSession(build_agent(make_model(llm), memory_checkpointer()))
         calls: list[int] = []
         for n, text in enumerate(SIMPLE):
             before = len(fake.requests)

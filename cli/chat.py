@@ -184,8 +184,7 @@ class ApiChat:
 
 def _in_process(say: Say, user: str) -> Callable[[str], None]:
     """Proposals only, from the default inventory (the API's); nothing can be queued without the API."""
-    from langgraph.checkpoint.memory import InMemorySaver
-
+    from agent.checkpoint import memory_checkpointer
     from agent.context import build_context
     from agent.graph import build_agent, make_model
     from agent.session import ChatSession
@@ -193,7 +192,7 @@ def _in_process(say: Say, user: str) -> Callable[[str], None]:
     from workers.inventory.service import without_database
 
     settings = get_settings()
-    chat = ChatSession(build_agent(make_model(settings), InMemorySaver()))
+    chat = ChatSession(build_agent(make_model(settings), memory_checkpointer()))
     ctx = build_context(settings, without_database(settings), user=user)  # no DB: nothing queued
     session = uuid.uuid4().hex[:12]
 

@@ -22,9 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import ValidationError
 
+from agent.checkpoint import memory_checkpointer
 from agent.context import build_context
 from agent.graph import build_agent
 from agent.offline import OfflineRuleModel
@@ -133,7 +133,7 @@ def evaluate(
 ) -> Report:
     """Run every case; a case naming an ``inventory`` runs against ``inventories[name]``."""
     settings = settings or Settings()
-    session = ChatSession(build_agent(OfflineRuleModel(), InMemorySaver()))
+    session = ChatSession(build_agent(OfflineRuleModel(), memory_checkpointer()))
     report = Report()
     actions: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     classes: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])

@@ -18,6 +18,7 @@ from core.intent import PatchIntent
 from core.windows import next_window_start
 from tools.context import ToolContext
 from tools.outcome import clarify, outcome, reject
+from tools.proposal import Proposal
 from tools.targets import hosts_by_env, resolve_phrases
 
 
@@ -145,17 +146,17 @@ def propose_intent(
     text = summary(ctx, intent, start, now, critical)
     if question := unnamed_environments(ctx, intent.hosts, resolved.terms):
         text += "\n" + question
-    pending = {
-        "intent": intent.model_dump(mode="json"),
-        "summary": text,
-        "hosts_by_env": hosts_by_env(ctx.inventory, intent.hosts),
-        "needs_approval": bool(critical),
-        "critical": critical,
-        "starts_at": start.isoformat(),
-        "token": token,
-    }
+    pending = Proposal(
+        intent=intent,
+        summary=text,
+        hosts_by_env=hosts_by_env(ctx.inventory, intent.hosts),
+        needs_approval=bool(critical),
+        critical=critical,
+        starts_at=start,
+        token=token,
+    )
     reply = f"{text}\nConfirm to queue it (token {token}); nothing runs until you do."
-    return outcome(call_id, reply, intent=intent.carried(), kind="proposed", pending=pending)
+    return outcome(call_id, reply, intent=intent, kind="proposed", pending=pending)
 
 
 @tool("decline_request", return_direct=True)

@@ -15,6 +15,7 @@ from langgraph.types import Command
 
 from core.enums import Action
 from core.errors import PatchpilotError
+from core.intent import PatchIntent
 from tools.context import ToolContext
 from tools.outcome import outcome
 
@@ -28,4 +29,4 @@ def refresh_inventory(runtime: ToolRuntime[ToolContext]) -> Command[Any]:
         text = "\n".join(ctx.sync.refresh(ctx.conn, ctx.settings, now=ctx.now()))
     except PatchpilotError as exc:
         text = exc.message
-    return outcome(call_id, text, intent={"action": Action.status.value, "job": None}, kind="answered")
+    return outcome(call_id, text, intent=PatchIntent(action=Action.status), kind="answered")

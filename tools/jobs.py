@@ -18,19 +18,19 @@ from core.errors import PatchpilotError
 from core.intent import PatchIntent
 from tools.context import ToolContext
 from tools.outcome import outcome
+from tools.proposal import Proposal
 
 JobRef = Annotated[int | Literal["last"] | None, "a job number, 'last' for the user's last job, or null if none given"]
 
 
-def submit_job(ctx: ToolContext, pending: dict[str, Any]) -> Any:
+def submit_job(ctx: ToolContext, pending: Proposal) -> Any:
     """Queue the confirmed proposal (the jobs service applies approval, windows and host locks).
 
     The submission uses the turn's clock (``ctx.now()``), the same one the proposal's start was computed with.
     """
-    intent = PatchIntent.model_validate(pending["intent"])
     return ctx.jobs.submit(
         ctx.conn,
-        intent,
+        pending.intent,
         requested_by=ctx.user,
         settings=ctx.settings,
         inventory=ctx.inventory,
@@ -60,7 +60,7 @@ def describe(job: Any) -> str:
 def job_status(job: JobRef, runtime: ToolRuntime[ToolContext]) -> Command[Any]:
     """Report a job's status. With no job given, list the user's running and queued jobs."""
     ctx, call_id = runtime.context, runtime.tool_call_id or ""
-    intent = {"action": Action.status.value, "job": job}
+    intent = PatchIntent(action=Action.status, job=job)
     try:
         if job is None:
             jobs = ctx.jobs.active_jobs(ctx.conn, ctx.user)
@@ -77,7 +77,7 @@ def job_status(job: JobRef, runtime: ToolRuntime[ToolContext]) -> Command[Any]:
 def cancel_job(job: JobRef, runtime: ToolRuntime[ToolContext]) -> Command[Any]:
     """Cancel a job. With no job given, drop the proposal awaiting confirmation (if any)."""
     ctx, call_id = runtime.context, runtime.tool_call_id or ""
-    intent = {"action": Action.cancel.value, "job": job}
+    intent = PatchIntent(action=Action.cancel, job=job)
     if job is None:
         if runtime.state.get("pending"):
             return outcome(
@@ -120,7 +120,7 @@ def explain_job(job: JobRef, runtime: ToolRuntime[ToolContext]) -> Command[Any]:
     """Explain why a job failed: each failed host and task with the known fix from the knowledge base. Answers
     only from stored failures; never guess."""
     ctx, call_id = runtime.context, runtime.tool_call_id or ""
-    intent = {"action": Action.explain.value, "job": job}
+    intent = PatchIntent(action=Action.explain, job=job)
     try:
         job_id = _job_id(ctx, job if job is not None else "last")
         if job_id is None:

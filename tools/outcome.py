@@ -8,6 +8,8 @@ from langchain_core.messages import ToolMessage
 from langgraph.types import Command
 
 from core.enums import Action
+from core.intent import PatchIntent
+from tools.proposal import Proposal
 
 NO_CHANGE = object()
 
@@ -16,9 +18,9 @@ def outcome(
     tool_call_id: str,
     text: str,
     *,
-    intent: dict[str, Any] | None,
+    intent: PatchIntent | None,
     kind: str,
-    pending: Any = NO_CHANGE,
+    pending: Proposal | object | None = NO_CHANGE,
 ) -> Command[Any]:
     """``kind`` (artifact) tells readers what happened: proposed, clarify, reject, answered."""
     update: dict[str, Any] = {
@@ -31,8 +33,8 @@ def outcome(
 
 
 def clarify(tool_call_id: str, text: str) -> Command[Any]:
-    return outcome(tool_call_id, text, intent={"action": Action.clarify.value}, kind="clarify", pending=None)
+    return outcome(tool_call_id, text, intent=PatchIntent(action=Action.clarify), kind="clarify", pending=None)
 
 
 def reject(tool_call_id: str, text: str) -> Command[Any]:
-    return outcome(tool_call_id, text, intent={"action": Action.reject.value}, kind="reject", pending=None)
+    return outcome(tool_call_id, text, intent=PatchIntent(action=Action.reject), kind="reject", pending=None)

@@ -9,6 +9,7 @@ from langchain_core.tools import tool
 from langgraph.types import Command
 
 from core.enums import Action
+from core.intent import PatchIntent
 from tools.context import ToolContext
 from tools.outcome import clarify, outcome
 from tools.ports import Resolved
@@ -46,4 +47,4 @@ def list_hosts(
         return clarify(call_id, problem)
     lines = [f"  {env}: {', '.join(hs)}" for env, hs in hosts_by_env(runtime.context.inventory, r.hosts).items()]
     text = f"{len(r.hosts)} hosts:\n" + "\n".join(lines)
-    return outcome(call_id, text, intent={"action": Action.list_hosts.value, "hosts": r.hosts}, kind="answered")
+    return outcome(call_id, text, intent=PatchIntent(action=Action.list_hosts, hosts=r.hosts), kind="answered")

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 
 from agent.checkpoint import postgres_checkpointer
 from agent.context import build_context
-from agent.gate import PUBLIC_PENDING
 from agent.graph import build_agent, make_model
 from agent.reader.conversation import text_of
 from agent.session import ChatSession, TurnResult
@@ -22,6 +21,7 @@ from api.ratelimit import chat_rate_limit
 from core.auth.models import Role
 from core.errors import ValidationFailed
 from core.risk import RiskAssessment, assess_intent
+from tools.proposal import as_proposal
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 _lock = threading.Lock()
@@ -148,9 +148,9 @@ def confirm(
     the proposal is high risk and ``typed`` is not its ``risk.confirm_phrase`` (the host count)."""
     ctx = build_context(settings, inventory, user=user, conn=conn, source=source)
     session = chat_session(request)
-    pending = (session.graph.get_state(ChatSession.config(ctx, session_id)).values or {}).get("pending")
-    if pending and pending.get("token") == body.token:
-        risk = assess_intent(inventory, pending.get("intent") or {})
+    pending = session.pending(ctx, session_id)
+    if pending is not None and pending.token == body.token:
+        risk = assess_intent(inventory, pending.public()["intent"])
         if risk is not None and risk.confirm_phrase and (body.typed or "").strip() != risk.confirm_phrase:
             raise ValidationFailed(
                 f"this proposal is high risk ({risk.line}); nothing was queued. Confirm it with typed="
@@ -186,12 +186,11 @@ def get_history(
             reply = text_of(m)
     if reply:
         messages.append(Message(role="assistant", text=reply))
-    raw = values.get("pending")
+    raw = as_proposal(values.get("pending"))
     pending = None
-    if raw:
-        pending = Pending.model_validate(
-            {k: raw[k] for k in PUBLIC_PENDING} | {"risk": assess_intent(inventory, raw.get("intent") or {})}
-        )
+    if raw is not None:
+        card = raw.public()
+        pending = Pending.model_validate(card | {"risk": assess_intent(inventory, card["intent"])})
         messages = [Message(role=m.role, text=_without_token(m.text, pending.token)) for m in messages]
     return ChatHistory(messages=messages, pending=pending, job_id=values.get("job_id"))
 

@@ -6,8 +6,8 @@ Same validation, confirmation and refusal as the offline model.
 from __future__ import annotations
 
 import pytest
-from langgraph.checkpoint.memory import InMemorySaver
 
+from agent.checkpoint import memory_checkpointer
 from agent.context import build_context
 from agent.graph import build_agent, make_model
 from agent.session import ChatSession
@@ -30,7 +30,7 @@ def _session(fake: FakeOpenAI, jobs: RecordingJobs, max_hosts: int = 200):
         {"llm": {"base_url": fake.base_url, "api_key": "test-key", "model": "fake"}, "jobs": {"max_hosts": max_hosts}}
     )
     assert settings.llm_enabled
-    graph = build_agent(make_model(settings), InMemorySaver())
+    graph = build_agent(make_model(settings), memory_checkpointer())
     return ChatSession(graph), build_context(settings, inventory(), user="alice", conn=object(), now=NOW, jobs=jobs)
 
 
@@ -102,7 +102,7 @@ def test_unscripted_fake_matches_the_offline_model(fake: FakeOpenAI) -> None:
     from tests.unit.agent_support import INTENTS
 
     settings = Settings.model_validate({"llm": {"base_url": fake.base_url, "api_key": "k", "model": "fake"}})
-    session = ChatSession(build_agent(make_model(settings), InMemorySaver()))
+    session = ChatSession(build_agent(make_model(settings), memory_checkpointer()))
     cases = load_cases(INTENTS)
     ok = sum(normalise(run_case(session, settings, inventory(), c)) == normalise(c["expected"]) for c in cases)
     assert ok / len(cases) >= 0.95

@@ -14,8 +14,13 @@ from tests.integration.conftest import bearer
 
 pytestmark = pytest.mark.integration
 
-ROLE_OF = {"admin": Role.admin, "operator": Role.operator, "approver": Role.approver, "viewer": Role.viewer,
-           "kb-editor": Role.kb_editor}
+ROLE_OF = {
+    "admin": Role.admin,
+    "operator": Role.operator,
+    "approver": Role.approver,
+    "viewer": Role.viewer,
+    "kb-editor": Role.kb_editor,
+}
 PARAMS = {"job_id": "999999", "slug": "no-such-entry", "session_id": "matrix", "name": "nobody", "token_id": "1"}
 
 
@@ -54,8 +59,9 @@ def test_every_endpoint_for_every_role(client, demo_tokens):
 
 
 def test_cancel_only_own_jobs_unless_admin(client, demo_tokens):
-    job = client.post("/api/v1/jobs", json={"action": "patch", "hosts": ["web-stg-01"]},
-                      headers=bearer(demo_tokens["operator"])).json()
+    job = client.post(
+        "/api/v1/jobs", json={"action": "patch", "hosts": ["web-stg-01"]}, headers=bearer(demo_tokens["operator"])
+    ).json()
     other = client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=bearer(demo_tokens["operator2"]))
     assert other.status_code == 403
     own = client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=bearer(demo_tokens["operator"]))

@@ -7,8 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from langgraph.checkpoint.memory import InMemorySaver
-
+from agent.checkpoint import memory_checkpointer
 from agent.context import build_context
 from agent.graph import build_agent
 from agent.offline import OfflineRuleModel
@@ -65,6 +64,6 @@ class RecordingJobs:
 def session_and_context(
     jobs: RecordingJobs, settings: Settings | None = None, user: str = "alice"
 ) -> tuple[ChatSession, Any]:
-    session = ChatSession(build_agent(OfflineRuleModel(), InMemorySaver()))
+    session = ChatSession(build_agent(OfflineRuleModel(), memory_checkpointer()))
     ctx = build_context(settings or Settings(), inventory(), user=user, conn=object(), now=NOW, jobs=jobs)
     return session, ctx

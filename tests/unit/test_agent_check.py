@@ -6,13 +6,18 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
 from agent.check import check_proposal
+from core.intent import PatchIntent
 from tests.unit.agent_support import inventory
 
 WEB_STG = ["web-stg-01", "web-stg-02"]
 
 
-def _patch(hosts: list[str], **options: object) -> dict[str, object]:
-    return {"action": "patch", "hosts": hosts, "reboot": "if_needed", "security_only": False, **options}
+def _patch(hosts: list[str], **options: object) -> PatchIntent:
+    return PatchIntent.model_validate({"action": "patch", "hosts": hosts, **options})
+
+
+def _other(action: str, hosts: list[str]) -> PatchIntent:
+    return PatchIntent.model_validate({"action": action, "hosts": hosts})
 
 
 @pytest.mark.parametrize(
@@ -20,7 +25,7 @@ def _patch(hosts: list[str], **options: object) -> dict[str, object]:
     [
         (["patch everything but the cache boxes"], _patch(["cache-prod-01"]), "excluded"),
         (["patch web-stg-02 only, reboot never"], _patch(["web-stg-02"], reboot="always"), "not to reboot"),
-        (["patch web-stg-02, no reboot"], {"action": "reboot", "hosts": ["web-stg-02"]}, "not to reboot"),
+        (["patch web-stg-02, no reboot"], _other("reboot", ["web-stg-02"]), "not to reboot"),
         (["verify only, change nothing, on web-prod-01"], _patch(["web-prod-01"]), "checks only"),
         (["patch web-prod-01"], _patch(["web-prod-01", "db-prod-01"]), "do not name db-prod-01"),
         (["patch the staging web servers, security only"], _patch(WEB_STG), "security updates only"),
@@ -32,7 +37,7 @@ def _patch(hosts: list[str], **options: object) -> dict[str, object]:
         (["reboot lb-prod-01 but don't patch it"], _patch(["lb-prod-01"]), "not for updates"),
     ],
 )
-def test_unsupported_proposals_are_questions(words: list[str], proposal: dict[str, object], why: str) -> None:
+def test_unsupported_proposals_are_questions(words: list[str], proposal: PatchIntent, why: str) -> None:
     verdict = check_proposal([HumanMessage(w) for w in words], proposal, inventory())
     assert not verdict.ok and not verdict.refuse
     assert why in verdict.reason
@@ -51,11 +56,11 @@ def test_a_refused_request_never_becomes_a_job_even_in_an_earlier_message() -> N
         (["patch db-stg-01 but skip the kernel"], _patch(["db-stg-01"], exclude=["kernel*"])),
         (["patch the prod web servers", "actually skip web-prod-04"], _patch(["web-prod-01", "web-prod-02"])),
         (["patch the qa servers", "sorry, I meant staging web"], _patch(WEB_STG)),
-        (["reboot web-stg-01"], {"action": "reboot", "hosts": ["web-stg-01"]}),
-        (["dry run on web-stg-01, no reboot"], {"action": "precheck", "hosts": ["web-stg-01"]}),
+        (["reboot web-stg-01"], _other("reboot", ["web-stg-01"])),
+        (["dry run on web-stg-01, no reboot"], _other("precheck", ["web-stg-01"])),
     ],
 )
-def test_supported_proposals_pass(words: list[str], proposal: dict[str, object]) -> None:
+def test_supported_proposals_pass(words: list[str], proposal: PatchIntent) -> None:
     verdict = check_proposal([HumanMessage(w) for w in words], proposal, inventory())
     assert verdict.ok, verdict.reason
 

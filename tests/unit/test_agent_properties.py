@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from langgraph.checkpoint.memory import InMemorySaver
 
+from agent.checkpoint import memory_checkpointer
 from agent.context import build_context
 from agent.graph import build_agent
 from agent.offline import OfflineRuleModel
@@ -26,7 +26,7 @@ from core.settings import Settings
 from tests.unit.agent_support import NOW, PROJECT_EVALS
 
 INVENTORIES = {p.name: Inventory.load(p) for p in (PROJECT_EVALS / "inventory.yaml", PROJECT_EVALS / "inventory2.yaml")}
-SESSION = ChatSession(build_agent(OfflineRuleModel(), InMemorySaver()))
+SESSION = ChatSession(build_agent(OfflineRuleModel(), memory_checkpointer()))
 SETTINGS = Settings()
 _ids = itertools.count()
 RUNNABLE = {"patch", "precheck", "reboot"}
