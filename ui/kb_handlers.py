@@ -12,7 +12,7 @@ from typing import Any
 
 import re2
 
-from ui.client import ApiClient, ApiError
+from ui.client import ApiClient, ApiError, ApiUnavailable
 from ui.kb_logic import CATEGORIES, Draft, any_of, draft_from_entry, draft_from_group, entry_payload, probe_inputs
 from ui.kb_reports import (
     PatternWhy,
@@ -49,6 +49,8 @@ class KbHandlers:
     client_for: ClientFor
 
     def _error(self, exc: ApiError) -> str:
+        if isinstance(exc, ApiUnavailable):
+            return f"**The API is not reachable:** {plain(exc.detail)}. Try again once it answers."
         return api_problems(exc.detail, exc.errors)
 
     def sign_in(self, user: str) -> tuple[list[list[Any]], str, str, bool]:
@@ -226,6 +228,8 @@ class KbHandlers:
         return group_rows(groups), f"{len(groups)} groups, most frequent first. Promote one by its number (#).", True
 
     def promote(self, user: str, number: Any) -> tuple[Any, ...]:
+        """A new entry from unmatched group ``number``: pattern, title and slug suggested by the API
+        (``POST /kb/suggest``); when the API cannot suggest, nothing is filled in and the message says why."""
         n = _int_or_none(number)
         try:
             with self.client_for(user) as client:
@@ -233,7 +237,10 @@ class KbHandlers:
                 if n is None or not 1 <= n <= len(groups):
                     return (*editor_values(Draft()), f"Pick a group number between 1 and {len(groups)}.")
                 group = groups[n - 1]
-                suggestion = client.kb_suggest(group.example or group.template)  # None: older API, suggest here
+                try:
+                    suggestion = client.kb_suggest(group.example or group.template)
+                except ApiError as exc:
+                    return (*editor_values(Draft()), _no_suggestion(n, exc))
         except ApiError as exc:
             return (*editor_values(Draft()), self._error(exc))
         message = (
@@ -252,6 +259,18 @@ class KbHandlers:
         except ApiError as exc:
             return self._error(exc)
         return reanalyse_report(n, failures)
+
+
+def _no_suggestion(group: int, exc: ApiError) -> str:
+    """Why promoting a group filled nothing in: the API did not answer, or refused the suggestion."""
+    if isinstance(exc, ApiUnavailable):
+        why = f"the API is not reachable ({plain(exc.detail)})"
+    else:
+        why = f"the API refused ({plain(exc.detail)})"
+    return (
+        f"**No pattern suggestion for group {group}:** {why}. Nothing was filled in; "
+        "promote the group again when the API answers, or write the entry with *New entry*."
+    )
 
 
 def _span(pattern: str, text: str) -> str:

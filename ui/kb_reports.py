@@ -6,7 +6,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ui.models import JobFailure, KbEntry, KbRevision, PastHit, PatternProbe, SampleHit, SavedEntry, UnmatchedGroup
+from ui.models import (
+    JobFailure,
+    KbEntry,
+    KbRevision,
+    PastFailureHit,
+    PatternTestResult,
+    SampleHit,
+    SavedEntry,
+    UnmatchedGroup,
+)
 from ui.text import excerpt, plain
 
 # --- reports (Markdown, inert) ----------------------------------------------------------------
@@ -28,16 +37,16 @@ class ProbeSummary:
     """The live tester's verdict over all of an entry's patterns."""
 
     samples: list[SampleVerdict] = field(default_factory=list)
-    past: list[PastHit] = field(default_factory=list)
+    past: list[PastFailureHit] = field(default_factory=list)
     other_samples: list[SampleHit] = field(default_factory=list)
-    conflicts: list[PastHit] = field(default_factory=list)
+    conflicts: list[PastFailureHit] = field(default_factory=list)
 
 
-def summarise(probes: list[PatternProbe], samples: list[SampleVerdict]) -> ProbeSummary:
+def summarise(probes: list[PatternTestResult], samples: list[SampleVerdict]) -> ProbeSummary:
     """Merge the per-pattern answers of ``POST /kb/test``: a failure hit by two patterns counts once."""
 
-    def unique_past(hits: Iterable[PastHit]) -> list[PastHit]:
-        seen: dict[tuple[Any, ...], PastHit] = {}
+    def unique_past(hits: Iterable[PastFailureHit]) -> list[PastFailureHit]:
+        seen: dict[tuple[Any, ...], PastFailureHit] = {}
         for h in hits:
             seen.setdefault((h.failure_id, h.job_id, h.host, h.task), h)
         return list(seen.values())
