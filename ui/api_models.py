@@ -258,6 +258,7 @@ class PatternTestResult(_ApiModel):
     text_matches: list[str] = Field(default_factory=list)
     text_best: str | None = None
     pattern_matches_text: bool | None = None
+    pattern_match: str | None = None
     other_entries_samples: list[SampleHit] = Field(default_factory=list)
     past_failures: list[PastFailureHit] = Field(default_factory=list)
     conflicts: list[PastFailureHit] = Field(default_factory=list)

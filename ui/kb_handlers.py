@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from typing import Any
 
-import re2
-
 from ui.client import ApiClient, ApiError, ApiUnavailable
 from ui.kb_logic import CATEGORIES, Draft, any_of, draft_from_entry, draft_from_group, entry_payload, probe_inputs
 from ui.kb_reports import (
@@ -96,12 +94,8 @@ class KbHandlers:
                 best = client.kb_entry(probe.text_best) if probe.text_best else None
                 why = []
                 for pattern in best.patterns if best else []:
-                    matched = bool(
-                        client.kb_test(
-                            pattern, text=text, slug=best.slug if best else None, limit=1
-                        ).pattern_matches_text
-                    )
-                    why.append(PatternWhy(pattern, matched, _span(pattern, text) if matched else ""))
+                    tested = client.kb_test(pattern, text=text, slug=best.slug if best else None, limit=1)
+                    why.append(PatternWhy(pattern, bool(tested.pattern_matches_text), tested.pattern_match or ""))
         except ApiError as exc:
             return self._error(exc)
         return match_report(text, best, probe.text_matches, why)
@@ -271,17 +265,6 @@ def _no_suggestion(group: int, exc: ApiError) -> str:
         f"**No pattern suggestion for group {group}:** {why}. Nothing was filled in; "
         "promote the group again when the API answers, or write the entry with *New entry*."
     )
-
-
-def _span(pattern: str, text: str) -> str:
-    """The words ``pattern`` matches in ``text`` (RE2, case-insensitive, as the KB compiles it)."""
-    options = re2.Options()
-    options.case_sensitive = False
-    try:
-        found = re2.compile(pattern, options).search(text)
-    except re2.error:
-        return ""
-    return found.group(0) if found else ""
 
 
 def preview(solution: str) -> str:

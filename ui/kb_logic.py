@@ -11,25 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ui.models import KbEntry, KbSuggestion, SavedEntry, UnmatchedGroup
+from ui.models import Category, KbEntry, KbSuggestion, SavedEntry, UnmatchedGroup
 
-# The categories of kb.models.Category (the UI may not import kb; the API refuses others with 422).
-CATEGORIES = (
-    "disk",
-    "repo",
-    "network",
-    "gpg",
-    "lock",
-    "dependency",
-    "subscription",
-    "ssh",
-    "privilege",
-    "interpreter",
-    "reboot",
-    "service",
-    "filesystem",
-    "other",
-)
+# The API's categories (kb.models.Category, generated into ui.api_models; the API refuses others with 422).
+CATEGORIES = tuple(c.value for c in Category)
 SAMPLE_SEPARATOR = "---"
 MAX_TITLE = 300
 MAX_PATTERN = 2000

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ui.api_models import (
     ApprovalItem,
     ApprovalQueue,
+    Category,
     ChatHistory,
     HostBadges,
     HostCounts,
@@ -42,6 +43,7 @@ from ui.api_models import RiskAssessment as Risk
 __all__ = [
     "ApprovalItem",
     "ApprovalQueue",
+    "Category",
     "ChatHistory",
     "ChatMessage",
     "ChatResponse",

@@ -100,6 +100,9 @@ class PatternTestResult(BaseModel):
     text_matches: list[str] = Field(default_factory=list, description="every entry that matches the text")
     text_best: str | None = Field(default=None, description="the entry that wins for the text (null: none)")
     pattern_matches_text: bool | None = None
+    pattern_match: str | None = Field(
+        default=None, description="the part of the text the pattern matches (first 1000 characters; null: none)"
+    )
     other_entries_samples: list[SampleHit] = Field(
         default_factory=list, description="other entries' match samples the pattern also matches"
     )

@@ -192,8 +192,11 @@ def test_a_pattern_test_answers_only_what_was_asked(client):
     pattern_only = client.post("/api/v1/kb/test", json={"pattern": "sudo password"}).json()
     assert set(pattern_only) == {"other_entries_samples", "past_failures", "conflicts"}
     both = client.post("/api/v1/kb/test", json={"pattern": "nope", "text": "Missing sudo password"}).json()
-    assert set(both) == set(text_only) | set(pattern_only) | {"pattern_matches_text"}
-    assert both["pattern_matches_text"] is False
+    assert set(both) == set(text_only) | set(pattern_only) | {"pattern_matches_text", "pattern_match"}
+    assert both["pattern_matches_text"] is False and both["pattern_match"] is None
+    text = "fatal: Missing SUDO password for web-01"
+    found = client.post("/api/v1/kb/test", json={"pattern": r"sudo\s+password", "text": text}).json()
+    assert found["pattern_matches_text"] is True and found["pattern_match"] == "SUDO password"  # case-insensitive
 
 
 def test_unmatched_groups_trend_and_reanalysis_of_a_stored_job(client, settings):
