@@ -17,7 +17,6 @@ from ui.kb_reports import (
     SampleVerdict,
     api_problems,
     entries_rows,
-    entry_matches,
     group_rows,
     history_report,
     match_report,
@@ -66,18 +65,18 @@ class KbHandlers:
         return rows, found, f"Signed in as **{plain(me.name)}** ({plain(', '.join(me.roles))}).{role}", editor
 
     def search(self, user: str, q: str, category: str, enabled: str) -> tuple[list[list[Any]], str]:
-        """Entries whose slug, title, solution, patterns or samples hold every word of ``q``."""
+        """Entries whose slug, title, solution, patterns or samples hold every word of ``q`` (the API searches)."""
+        query = (q or "").strip()[:200]
         try:
             with self.client_for(user) as client:
-                found = client.kb_entries(
+                hits = client.kb_entries(
+                    q=query or None,
                     category=None if category in ("", ANY) else category,
                     enabled=None if enabled in ("", ANY) else enabled == "enabled",
                     limit=500,
                 )
         except ApiError as exc:
             return [], self._error(exc)
-        query = (q or "").strip()[:200]
-        hits = [e for e in found if entry_matches(e, query)]
         where = f" matching '{plain(query)}' (slug, title, solution, patterns, samples)" if query else ""
         return entries_rows(hits), f"{len(hits)} entries{where}"
 

@@ -150,25 +150,6 @@ def _cell(text: str) -> str:
     return plain(text).replace("\\|", "&#124;")
 
 
-def entry_matches(entry: KbEntry, query: str) -> bool:
-    """Whether a search finds the entry: words in its slug, title, solution, patterns or samples.
-
-    >>> e = KbEntry.model_validate({"slug": "dnf-no-space", "title": "Disk full", "category": "disk",
-    ...     "patterns": ["No space left on device"], "solution": "free /var", "id": 1, "version": 1,
-    ...     "updated_by": "ann", "updated_at": "2026-01-01T00:00:00Z", "created_at": "2026-01-01T00:00:00Z",
-    ...     "samples": {"match": ["OSError: [Errno 28] No space left"]}})
-    >>> entry_matches(e, "no space left"), entry_matches(e, "errno 28"), entry_matches(e, "gpg")
-    (True, True, False)
-    """
-    words = query.lower().split()
-    if not words:
-        return True
-    haystack = "\n".join(
-        [entry.slug, entry.title, entry.solution, *entry.patterns, *entry.samples.match, *entry.samples.no_match]
-    ).lower()
-    return all(w in haystack for w in words)
-
-
 def entries_rows(entries: list[KbEntry]) -> list[list[Any]]:
     """Table rows; hits and last seen when the API reports them (entry effectiveness)."""
     rows = []

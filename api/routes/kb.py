@@ -47,7 +47,10 @@ def _saved(conn: ConnDep, row: repository.Row) -> dict[str, Any]:
 )
 def list_entries(
     conn: ConnDep,
-    q: Annotated[str | None, Query(max_length=200, description="text in slug, title or solution")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="every word in the slug, title, solution, patterns or samples"),
+    ] = None,
     category: Category | None = None,
     enabled: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -223,3 +223,19 @@ def test_unmatched_groups_trend_and_reanalysis_of_a_stored_job(client, settings)
     [day] = client.get("/api/v1/kb/unmatched/trend").json()
     assert (day["failures"], day["groups"]) == (1, 1) and len(day["day"]) == len("2026-01-01")
     assert day["day"] == group["last_seen"][:10]
+
+
+def test_search_finds_every_word_in_patterns_and_samples_too(client):
+    assert client.post("/api/v1/kb/entries", json=NEW).status_code == 201
+
+    def found(q: str) -> list[str]:
+        r = client.get("/api/v1/kb/entries", params={"q": q, "limit": 500})
+        assert r.status_code == 200, r.text
+        return [e["slug"] for e in r.json()]
+
+    assert "change-freeze" in found("CHG1 TOMORROW")  # two words of a match sample, any case, any order
+    assert "change-freeze" in found(r"\S+ until")  # a pattern's text
+    assert "change-freeze" in found("freeze wait")  # the title and the solution
+    assert "change-freeze" not in found("freeze kernel")  # every word must be there
+    assert found("zzqx-nothing-has-this") == []
+    assert len(found("   ")) == len(found("")) > 1  # no words: every entry
