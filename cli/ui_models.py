@@ -32,11 +32,15 @@ UI_ROOTS: tuple[str, ...] = (
     "ConfirmOut",
     "EntryView",
     "Job",
+    "JobFailure",
     "JobPage",
+    "KbSuggestion",
     "Me",
+    "PatternTestResult",
     "ProgressView",
     "Revision",
     "SavedEntry",
+    "UnmatchedGroup",
 )
 
 TARGET = Path(__file__).resolve().parent.parent / "ui" / "api_models.py"

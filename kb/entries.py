@@ -226,7 +226,9 @@ def try_pattern(
     except re2.error as exc:  # validated above; keep the error path total
         raise InvalidPattern(str(exc), pattern=pattern) from None
     if text is not None:
-        out["pattern_matches_text"] = rx.search(text) is not None
+        found = rx.search(text)
+        out["pattern_matches_text"] = found is not None
+        out["pattern_match"] = found.group(0)[:1000] if found else None
     samples: list[dict[str, str]] = []
     for row in repo.all_entries(conn):
         if row["slug"] == slug:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.diagnosis import JobFailure
 from core.errors import NotFound
 from core.redact import redact, redact_log, redact_obj
 from core.settings import Settings
@@ -167,21 +168,25 @@ def kb_view(
     }
 
 
-def job_failures(conn: repo.Conn, job_id: int) -> list[dict[str, Any]]:
-    """The job's failures for the API: ``{host, task, message, kb, related}``; kb is None when nothing matched;
-    ``related`` lists entries below the answer bar ("possibly related", with their scores)."""
+def job_failures(conn: repo.Conn, job_id: int) -> list[JobFailure]:
+    """The job's failures for the API: host, task, message, ``kb`` (None when nothing matched) and ``related``
+    (entries below the answer bar, "possibly related", with their scores)."""
     return [failure_view(r) for r in repo.job_failures(conn, job_id)]
 
 
-def failure_view(r: Mapping[str, Any]) -> dict[str, Any]:
+def failure_view(r: Mapping[str, Any]) -> JobFailure:
     """One row of ``job_failures`` as the API shows it."""
-    return {
-        "host": r["host"],
-        "task": r["task"],
-        "message": r["message"],
-        "kb": kb_view(r["kb_slug"], r["match_kind"], r["score"], r if r["title"] is not None else None, r["match_via"]),
-        "related": related_view(r["related"] or []),
-    }
+    return JobFailure.model_validate(
+        {
+            "host": r["host"],
+            "task": r["task"],
+            "message": r["message"],
+            "kb": kb_view(
+                r["kb_slug"], r["match_kind"], r["score"], r if r["title"] is not None else None, r["match_via"]
+            ),
+            "related": related_view(r["related"] or []),
+        }
+    )
 
 
 def _redacted(f: Failure) -> Failure:

@@ -131,7 +131,7 @@ class ServiceKb:
     def job_failures(self, conn: Any, job_id: int) -> list[dict[str, Any]]:
         from kb import service
 
-        return list(service.job_failures(conn, job_id))
+        return [f.model_dump(mode="json") for f in service.job_failures(conn, job_id)]
 
 
 class NoDatabase:

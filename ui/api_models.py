@@ -14,11 +14,42 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.enums import Action, HostStatus, JobStatus, RebootPolicy
+from core.enums import Action, HostStatus, JobStatus, MatchKind, RebootPolicy
 
 
 class _ApiModel(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+
+class KbFix(_ApiModel):
+    """The KB entry a failure was matched to: ``exact`` (a pattern matched) or ``similar`` (with its score)."""
+
+    slug: str
+    title: str
+    category: str
+    match: MatchKind
+    score: float | None = None
+    via: str | None = None
+    solution: str
+
+
+class RelatedEntry(_ApiModel):
+    """An entry below the answer bar: shown with its score, never as the fix."""
+
+    slug: str
+    title: str
+    score: float
+    label: str = "possibly related"
+
+
+class JobFailure(_ApiModel):
+    """One failed task on one host; ``kb`` is null when no entry matched."""
+
+    host: str
+    task: str
+    message: str
+    kb: KbFix | None = None
+    related: list[RelatedEntry] = Field(default_factory=list)
 
 
 class HostCounts(_ApiModel):
@@ -57,7 +88,7 @@ class Job(_ApiModel):
     intent: PatchIntent
     requested_by: str
     hosts: list[JobHost] = Field(default_factory=list)
-    failures: list[dict[str, Any]] = Field(default_factory=list)
+    failures: list[JobFailure] = Field(default_factory=list)
     needs_approval: bool = False
     approved_by: str | None = None
     not_before: datetime | None = None
@@ -206,6 +237,43 @@ class JobPage(_ApiModel):
     offset: int
 
 
+class PastFailureHit(_ApiModel):
+    """A stored failure a pattern matches, and the entry matched to it today (null: none)."""
+
+    failure_id: int
+    job_id: int
+    host: str
+    task: str
+    current_slug: str | None = None
+
+
+class SampleHit(_ApiModel):
+    slug: str
+    sample: str
+
+
+class PatternTestResult(_ApiModel):
+    """What ``POST /kb/test`` found: the ``text_*`` fields when a text was given, the others for a pattern."""
+
+    text_matches: list[str] = Field(default_factory=list)
+    text_best: str | None = None
+    pattern_matches_text: bool | None = None
+    pattern_match: str | None = None
+    other_entries_samples: list[SampleHit] = Field(default_factory=list)
+    past_failures: list[PastFailureHit] = Field(default_factory=list)
+    conflicts: list[PastFailureHit] = Field(default_factory=list)
+
+
+class KbSuggestion(_ApiModel):
+    """A first pattern, title and slug for a new entry, from one example failure."""
+
+    pattern: str
+    title: str
+    slug: str
+    matches_example: bool
+    test: PatternTestResult
+
+
 class AuthMethod(StrEnum):
     token = "token"
     oidc = "oidc"
@@ -281,11 +349,6 @@ class Revision(_ApiModel):
     changed_at: datetime
 
 
-class SampleHit(_ApiModel):
-    slug: str
-    sample: str
-
-
 class SavedEntry(_ApiModel):
     """An entry as create/update answer it: with the other entries that also match its samples."""
 
@@ -305,3 +368,17 @@ class SavedEntry(_ApiModel):
     created_at: datetime
     effectiveness: Effectiveness | None = None
     conflicts: list[SampleHit] = Field(default_factory=list)
+
+
+class UnmatchedGroup(_ApiModel):
+    """Unmatched failures with the same normalised message: how often, where, and one example."""
+
+    id: int
+    template: str
+    example: str
+    example_job_id: int | None = None
+    first_seen: datetime
+    last_seen: datetime
+    count: int
+    hosts: list[str]
+    tasks: list[str]

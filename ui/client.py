@@ -29,7 +29,7 @@ from ui.models import (
     KbRevision,
     KbSuggestion,
     Me,
-    PatternProbe,
+    PatternTestResult,
     SavedEntry,
     UnmatchedGroup,
 )
@@ -250,19 +250,16 @@ class ApiClient:
 
     def kb_test(
         self, pattern: str | None = None, *, text: str | None = None, slug: str | None = None, limit: int = 1000
-    ) -> PatternProbe:
+    ) -> PatternTestResult:
         """What one pattern (and/or one text) matches: RE2 errors come back as ApiError 422."""
         body: dict[str, Any] = {"pattern": pattern, "text": text, "slug": slug or None, "limit": limit}
-        return self._model(PatternProbe, "POST", "/kb/test", json={k: v for k, v in body.items() if v is not None})
+        return self._model(PatternTestResult, "POST", "/kb/test", json={k: v for k, v in body.items() if v is not None})
 
-    def kb_suggest(self, example: str) -> KbSuggestion | None:
-        """The API's suggestion for a new entry; None when this API does not offer it (404/405)."""
-        try:
-            return self._model(KbSuggestion, "POST", "/kb/suggest", json={"example": example[:100_000]})
-        except ApiError as exc:
-            if exc.status_code in (404, 405):
-                return None
-            raise
+    def kb_suggest(self, example: str) -> KbSuggestion:
+        """The API's pattern, title and slug for a new entry from an example failure (the KB owns the rules).
+
+        ApiUnavailable when the API does not answer; ApiError when it refuses (403 without kb-editor, 422)."""
+        return self._model(KbSuggestion, "POST", "/kb/suggest", json={"example": example[:100_000]})
 
     def me(self) -> Me:
         """Who the token belongs to (401 when it is wrong, expired or revoked)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from core.enums import HostStatus, JobStatus, MatchKind
-from ui.models import Job, JobFailure, JobProgress, job_failures
+from ui.models import Job, JobFailure, JobProgress
 from ui.text import clean
 
 REFRESH_S = 2.0  # live refresh while a job runs; a 20 s demo job shows ~10 updates
@@ -228,7 +228,7 @@ def result_view(job: Job) -> ResultView:
     ]
     failures = [
         FailureView(host=f.host, task=f.task, message=clean(f.message).strip(), fix=fix_view(f))
-        for f in sorted(job_failures(job), key=lambda f: (f.host, f.task))
+        for f in sorted(job.failures, key=lambda f: (f.host, f.task))
     ]
     seen = {f.host for f in failures}
     failures += [

@@ -10,16 +10,13 @@ from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from typing import Any
 
-import re2
-
-from ui.client import ApiClient, ApiError
+from ui.client import ApiClient, ApiError, ApiUnavailable
 from ui.kb_logic import CATEGORIES, Draft, any_of, draft_from_entry, draft_from_group, entry_payload, probe_inputs
 from ui.kb_reports import (
     PatternWhy,
     SampleVerdict,
     api_problems,
     entries_rows,
-    entry_matches,
     group_rows,
     history_report,
     match_report,
@@ -49,6 +46,8 @@ class KbHandlers:
     client_for: ClientFor
 
     def _error(self, exc: ApiError) -> str:
+        if isinstance(exc, ApiUnavailable):
+            return f"**The API is not reachable:** {plain(exc.detail)}. Try again once it answers."
         return api_problems(exc.detail, exc.errors)
 
     def sign_in(self, user: str) -> tuple[list[list[Any]], str, str, bool]:
@@ -66,18 +65,18 @@ class KbHandlers:
         return rows, found, f"Signed in as **{plain(me.name)}** ({plain(', '.join(me.roles))}).{role}", editor
 
     def search(self, user: str, q: str, category: str, enabled: str) -> tuple[list[list[Any]], str]:
-        """Entries whose slug, title, solution, patterns or samples hold every word of ``q``."""
+        """Entries whose slug, title, solution, patterns or samples hold every word of ``q`` (the API searches)."""
+        query = (q or "").strip()[:200]
         try:
             with self.client_for(user) as client:
-                found = client.kb_entries(
+                hits = client.kb_entries(
+                    q=query or None,
                     category=None if category in ("", ANY) else category,
                     enabled=None if enabled in ("", ANY) else enabled == "enabled",
                     limit=500,
                 )
         except ApiError as exc:
             return [], self._error(exc)
-        query = (q or "").strip()[:200]
-        hits = [e for e in found if entry_matches(e, query)]
         where = f" matching '{plain(query)}' (slug, title, solution, patterns, samples)" if query else ""
         return entries_rows(hits), f"{len(hits)} entries{where}"
 
@@ -94,12 +93,8 @@ class KbHandlers:
                 best = client.kb_entry(probe.text_best) if probe.text_best else None
                 why = []
                 for pattern in best.patterns if best else []:
-                    matched = bool(
-                        client.kb_test(
-                            pattern, text=text, slug=best.slug if best else None, limit=1
-                        ).pattern_matches_text
-                    )
-                    why.append(PatternWhy(pattern, matched, _span(pattern, text) if matched else ""))
+                    tested = client.kb_test(pattern, text=text, slug=best.slug if best else None, limit=1)
+                    why.append(PatternWhy(pattern, bool(tested.pattern_matches_text), tested.pattern_match or ""))
         except ApiError as exc:
             return self._error(exc)
         return match_report(text, best, probe.text_matches, why)
@@ -226,6 +221,8 @@ class KbHandlers:
         return group_rows(groups), f"{len(groups)} groups, most frequent first. Promote one by its number (#).", True
 
     def promote(self, user: str, number: Any) -> tuple[Any, ...]:
+        """A new entry from unmatched group ``number``: pattern, title and slug suggested by the API
+        (``POST /kb/suggest``); when the API cannot suggest, nothing is filled in and the message says why."""
         n = _int_or_none(number)
         try:
             with self.client_for(user) as client:
@@ -233,7 +230,10 @@ class KbHandlers:
                 if n is None or not 1 <= n <= len(groups):
                     return (*editor_values(Draft()), f"Pick a group number between 1 and {len(groups)}.")
                 group = groups[n - 1]
-                suggestion = client.kb_suggest(group.example or group.template)  # None: older API, suggest here
+                try:
+                    suggestion = client.kb_suggest(group.example or group.template)
+                except ApiError as exc:
+                    return (*editor_values(Draft()), _no_suggestion(n, exc))
         except ApiError as exc:
             return (*editor_values(Draft()), self._error(exc))
         message = (
@@ -254,15 +254,16 @@ class KbHandlers:
         return reanalyse_report(n, failures)
 
 
-def _span(pattern: str, text: str) -> str:
-    """The words ``pattern`` matches in ``text`` (RE2, case-insensitive, as the KB compiles it)."""
-    options = re2.Options()
-    options.case_sensitive = False
-    try:
-        found = re2.compile(pattern, options).search(text)
-    except re2.error:
-        return ""
-    return found.group(0) if found else ""
+def _no_suggestion(group: int, exc: ApiError) -> str:
+    """Why promoting a group filled nothing in: the API did not answer, or refused the suggestion."""
+    if isinstance(exc, ApiUnavailable):
+        why = f"the API is not reachable ({plain(exc.detail)})"
+    else:
+        why = f"the API refused ({plain(exc.detail)})"
+    return (
+        f"**No pattern suggestion for group {group}:** {why}. Nothing was filled in; "
+        "promote the group again when the API answers, or write the entry with *New entry*."
+    )
 
 
 def preview(solution: str) -> str:

@@ -1,6 +1,7 @@
 """KB editor decisions as pure functions: the editor form (drafts, parsing, checks) and the tester's inputs.
 
-Pattern suggestions are in ``ui.kb_suggest``; Markdown reports in ``ui.kb_reports``.
+Pattern suggestions come from the API (``POST /kb/suggest``, the KB's rules); Markdown reports are in
+``ui.kb_reports``.
 """
 
 from __future__ import annotations
@@ -10,26 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ui.kb_suggest import slugify, suggest_pattern, suggest_title
-from ui.models import KbEntry, KbSuggestion, SavedEntry, UnmatchedGroup
+from ui.models import Category, KbEntry, KbSuggestion, SavedEntry, UnmatchedGroup
 
-# The categories of kb.models.Category (the UI may not import kb; the API refuses others with 422).
-CATEGORIES = (
-    "disk",
-    "repo",
-    "network",
-    "gpg",
-    "lock",
-    "dependency",
-    "subscription",
-    "ssh",
-    "privilege",
-    "interpreter",
-    "reboot",
-    "service",
-    "filesystem",
-    "other",
-)
+# The API's categories (kb.models.Category, generated into ui.api_models; the API refuses others with 422).
+CATEGORIES = tuple(c.value for c in Category)
 SAMPLE_SEPARATOR = "---"
 MAX_TITLE = 300
 MAX_PATTERN = 2000
@@ -102,23 +87,14 @@ def draft_from_entry(entry: KbEntry | SavedEntry) -> Draft:
     )
 
 
-def draft_from_group(group: UnmatchedGroup, suggestion: KbSuggestion | None = None) -> Draft:
-    """A new entry prefilled from an unmatched group: title, slug, escaped pattern, the example as sample.
-
-    ``suggestion`` is the API's (``POST /kb/suggest``); without it the same rules run here (ui.kb_suggest).
-    """
-    example = group.example or group.template
-    if suggestion is not None:
-        title, slug, pattern = suggestion.title, suggestion.slug, suggestion.pattern
-    else:
-        title = suggest_title(example)
-        slug, pattern = slugify(title), suggest_pattern(example)
+def draft_from_group(group: UnmatchedGroup, suggestion: KbSuggestion) -> Draft:
+    """A new entry prefilled from an unmatched group and the API's suggestion for it (``POST /kb/suggest``):
+    title, slug and pattern from the suggestion, the group's example as the sample it must match."""
     return Draft(
-        slug=slug,
-        title=title,
+        slug=suggestion.slug,
+        title=suggestion.title,
         category="other",
-        patterns=pattern,
-        modules=group.module or "",
+        patterns=suggestion.pattern,
         solution="",
         match_samples=group.example or group.template,
     )

@@ -6,7 +6,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ui.models import JobFailure, KbEntry, KbRevision, PastHit, PatternProbe, SampleHit, SavedEntry, UnmatchedGroup
+from ui.models import (
+    JobFailure,
+    KbEntry,
+    KbRevision,
+    PastFailureHit,
+    PatternTestResult,
+    SampleHit,
+    SavedEntry,
+    UnmatchedGroup,
+)
 from ui.text import excerpt, plain
 
 # --- reports (Markdown, inert) ----------------------------------------------------------------
@@ -28,16 +37,16 @@ class ProbeSummary:
     """The live tester's verdict over all of an entry's patterns."""
 
     samples: list[SampleVerdict] = field(default_factory=list)
-    past: list[PastHit] = field(default_factory=list)
+    past: list[PastFailureHit] = field(default_factory=list)
     other_samples: list[SampleHit] = field(default_factory=list)
-    conflicts: list[PastHit] = field(default_factory=list)
+    conflicts: list[PastFailureHit] = field(default_factory=list)
 
 
-def summarise(probes: list[PatternProbe], samples: list[SampleVerdict]) -> ProbeSummary:
+def summarise(probes: list[PatternTestResult], samples: list[SampleVerdict]) -> ProbeSummary:
     """Merge the per-pattern answers of ``POST /kb/test``: a failure hit by two patterns counts once."""
 
-    def unique_past(hits: Iterable[PastHit]) -> list[PastHit]:
-        seen: dict[tuple[Any, ...], PastHit] = {}
+    def unique_past(hits: Iterable[PastFailureHit]) -> list[PastFailureHit]:
+        seen: dict[tuple[Any, ...], PastFailureHit] = {}
         for h in hits:
             seen.setdefault((h.failure_id, h.job_id, h.host, h.task), h)
         return list(seen.values())
@@ -139,25 +148,6 @@ def history_report(revisions: list[KbRevision]) -> str:
 
 def _cell(text: str) -> str:
     return plain(text).replace("\\|", "&#124;")
-
-
-def entry_matches(entry: KbEntry, query: str) -> bool:
-    """Whether a search finds the entry: words in its slug, title, solution, patterns or samples.
-
-    >>> e = KbEntry.model_validate({"slug": "dnf-no-space", "title": "Disk full", "category": "disk",
-    ...     "patterns": ["No space left on device"], "solution": "free /var", "id": 1, "version": 1,
-    ...     "updated_by": "ann", "updated_at": "2026-01-01T00:00:00Z", "created_at": "2026-01-01T00:00:00Z",
-    ...     "samples": {"match": ["OSError: [Errno 28] No space left"]}})
-    >>> entry_matches(e, "no space left"), entry_matches(e, "errno 28"), entry_matches(e, "gpg")
-    (True, True, False)
-    """
-    words = query.lower().split()
-    if not words:
-        return True
-    haystack = "\n".join(
-        [entry.slug, entry.title, entry.solution, *entry.patterns, *entry.samples.match, *entry.samples.no_match]
-    ).lower()
-    return all(w in haystack for w in words)
 
 
 def entries_rows(entries: list[KbEntry]) -> list[list[Any]]:

@@ -3,90 +3,34 @@ unmatched failure groups, and re-analysis of a job with the current KB."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require
 from api.deps import ConnDep, SettingsDep, UserDep
+from api.routes.kb_models import (
+    EntryUpdate,
+    EntryView,
+    KbSuggestion,
+    PatternTest,
+    PatternTestResult,
+    Revision,
+    SavedEntry,
+    SuggestBody,
+    UnmatchedDay,
+    UnmatchedGroup,
+)
 from core.auth.models import Role
+from core.diagnosis import JobFailure
 from core.errors import NotFound, ValidationFailed
 from kb import entries
 from kb.analysis import suggest
-from kb.models import Category, Entry, EntryIn, Samples
+from kb.models import Category, EntryIn
 from kb.service import job_failures, reanalyse_job
 from kb.store import effectiveness, repository
 
 router = APIRouter(tags=["kb"])
-
-
-class EntryUpdate(BaseModel):
-    """A full replacement of an entry's content (the slug comes from the path)."""
-
-    model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=3, max_length=300)
-    category: Category
-    patterns: list[str] = Field(default_factory=list)
-    modules: list[str] = Field(default_factory=list)
-    solution: str = Field(min_length=1)
-    references: list[str] = Field(default_factory=list)
-    samples: Samples = Field(default_factory=Samples)
-    enabled: bool = True
-
-
-class SuggestBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    example: str = Field(min_length=1, max_length=100_000, description="a failure text the new entry must match")
-
-
-class PatternTest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    pattern: str | None = Field(default=None, max_length=2000)
-    text: str | None = Field(default=None, max_length=1_000_000)
-    slug: str | None = Field(default=None, description="the entry the pattern is meant for (not a conflict)")
-    limit: int = Field(default=1000, ge=1, le=100_000, description="how many recent stored failures to test")
-
-
-# --- what the entry endpoints answer (typed, so they are in the OpenAPI document the UI is generated from) ---
-
-
-class Effectiveness(BaseModel):
-    """How often an entry has fixed things: hits, similar hits, hosts, and hosts a later job fixed (first 50)."""
-
-    hits: int = 0
-    similar_hits: int = 0
-    last_seen: datetime | None = None
-    hosts: int = 0
-    fixed_hosts: list[str] = Field(default_factory=list)
-    fixed_host_count: int = 0
-
-
-class EntryView(Entry):
-    """A stored entry; ``effectiveness`` where the endpoint tracks it (list and get)."""
-
-    effectiveness: Effectiveness | None = None
-
-
-class SampleHit(BaseModel):
-    slug: str
-    sample: str
-
-
-class SavedEntry(EntryView):
-    """An entry as create/update answer it: with the other entries that also match its samples."""
-
-    conflicts: list[SampleHit] = Field(default_factory=list)
-
-
-class Revision(BaseModel):
-    """One saved version of an entry (its content as it was then)."""
-
-    version: int
-    data: dict[str, Any]
-    changed_by: str
-    changed_at: datetime
 
 
 def _saved(conn: ConnDep, row: repository.Row) -> dict[str, Any]:
@@ -103,7 +47,10 @@ def _saved(conn: ConnDep, row: repository.Row) -> dict[str, Any]:
 )
 def list_entries(
     conn: ConnDep,
-    q: Annotated[str | None, Query(max_length=200, description="text in slug, title or solution")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="every word in the slug, title, solution, patterns or samples"),
+    ] = None,
     category: Category | None = None,
     enabled: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -201,18 +148,22 @@ def enable_entry(slug: str, conn: ConnDep, user: UserDep) -> dict[str, Any]:
 @router.post(
     "/kb/test",
     summary="Test a pattern and/or a text against the KB and stored past failures",
+    response_model=PatternTestResult,
+    response_model_exclude_unset=True,
     dependencies=[Depends(require(Role.kb_editor))],
 )
 def test_pattern(body: PatternTest, conn: ConnDep) -> dict[str, Any]:
-    """For a text: which entries match and which one wins. For a pattern: whether it compiles, whether it
-    matches the text, which other entries' samples it would match, and which stored failures it matches
-    (``conflicts``: those already assigned to another entry)."""
+    """For a text: which entries match and which one wins. For a pattern: whether it compiles (422
+    ``invalid_pattern`` with RE2's message), whether it matches the text, which other entries' samples it would
+    match, and which stored failures it matches (``conflicts``: those already assigned to another entry). Only
+    the fields for what was given are in the answer."""
     return entries.try_pattern(conn, body.pattern, body.text, body.slug, body.limit)
 
 
 @router.post(
     "/kb/suggest",
     summary="Suggest a pattern, title and slug for a new entry from an example failure",
+    response_model=KbSuggestion,
     dependencies=[Depends(require(Role.kb_editor))],
 )
 def suggest_entry(body: SuggestBody, conn: ConnDep) -> dict[str, Any]:
@@ -227,6 +178,7 @@ def suggest_entry(body: SuggestBody, conn: ConnDep) -> dict[str, Any]:
 @router.get(
     "/kb/unmatched",
     summary="Unmatched failures grouped by normalised message, most frequent first",
+    response_model=list[UnmatchedGroup],
     dependencies=[Depends(require(Role.viewer))],
 )
 def unmatched(
@@ -240,6 +192,7 @@ def unmatched(
 @router.get(
     "/kb/unmatched/trend",
     summary="Unmatched failures and groups per day, newest first",
+    response_model=list[UnmatchedDay],
     dependencies=[Depends(require(Role.viewer))],
 )
 def unmatched_trend(conn: ConnDep, days: Annotated[int, Query(ge=1, le=365)] = 30) -> list[dict[str, Any]]:
@@ -249,8 +202,9 @@ def unmatched_trend(conn: ConnDep, days: Annotated[int, Query(ge=1, le=365)] = 3
 @router.post(
     "/jobs/{job_id}/reanalyse",
     summary="Match a job's failures again with the current KB",
+    response_model=list[JobFailure],
     dependencies=[Depends(require(Role.operator, Role.kb_editor))],
 )
-def reanalyse(job_id: int, conn: ConnDep, settings: SettingsDep) -> list[dict[str, Any]]:
+def reanalyse(job_id: int, conn: ConnDep, settings: SettingsDep) -> list[JobFailure]:
     reanalyse_job(conn, job_id, settings)
     return job_failures(conn, job_id)

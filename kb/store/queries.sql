@@ -19,9 +19,13 @@ SELECT slug, title, category, solution FROM kb.entries WHERE slug = ANY(%(slugs)
 SELECT * FROM kb.entries ORDER BY id;
 
 -- name: search_entries
+-- q: every word of it (case-insensitive) in the slug, title, solution, patterns or samples.
 SELECT * FROM kb.entries
-WHERE (%(q)s::text IS NULL OR slug ILIKE '%%' || %(q)s || '%%' OR title ILIKE '%%' || %(q)s || '%%'
-       OR solution ILIKE '%%' || %(q)s || '%%')
+WHERE (%(q)s::text IS NULL OR NOT EXISTS (
+        SELECT 1 FROM regexp_split_to_table(lower(btrim(%(q)s)), '\s+') AS w
+        WHERE w <> '' AND strpos(lower(concat_ws(E'\n', slug, title, solution, array_to_string(patterns, E'\n'),
+                                                  array_to_string(samples_match, E'\n'),
+                                                  array_to_string(samples_no_match, E'\n'))), w) = 0))
   AND (%(category)s::text IS NULL OR category = %(category)s)
   AND (%(enabled)s::boolean IS NULL OR enabled = %(enabled)s)
 ORDER BY slug

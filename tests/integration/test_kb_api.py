@@ -169,3 +169,73 @@ def test_a_stale_edit_is_refused_not_silently_overwritten(client):
     )
     assert second.status_code == 409 and "changed since you opened it" in second.json()["detail"]
     assert "systemctl restart" in client.get("/api/v1/kb/entries/stale-edit").json()["solution"]
+
+
+def test_the_kb_answers_are_typed_in_the_openapi_document(client):
+    paths = client.get("/openapi.json").json()["paths"]
+
+    def answer(path: str, method: str) -> dict:
+        return paths[f"/api/v1{path}"][method]["responses"]["200"]["content"]["application/json"]["schema"]
+
+    assert answer("/kb/test", "post") == {"$ref": "#/components/schemas/PatternTestResult"}
+    assert answer("/kb/suggest", "post") == {"$ref": "#/components/schemas/KbSuggestion"}
+    assert answer("/kb/unmatched", "get")["items"] == {"$ref": "#/components/schemas/UnmatchedGroup"}
+    assert answer("/kb/unmatched/trend", "get")["items"] == {"$ref": "#/components/schemas/UnmatchedDay"}
+    assert answer("/jobs/{job_id}/reanalyse", "post")["items"] == {"$ref": "#/components/schemas/JobFailure"}
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["Job"]["properties"]["failures"]["items"] == {"$ref": "#/components/schemas/JobFailure"}
+
+
+def test_a_pattern_test_answers_only_what_was_asked(client):
+    text_only = client.post("/api/v1/kb/test", json={"text": "Missing sudo password"}).json()
+    assert text_only == {"text_matches": text_only["text_matches"], "text_best": "become-password-missing"}
+    pattern_only = client.post("/api/v1/kb/test", json={"pattern": "sudo password"}).json()
+    assert set(pattern_only) == {"other_entries_samples", "past_failures", "conflicts"}
+    both = client.post("/api/v1/kb/test", json={"pattern": "nope", "text": "Missing sudo password"}).json()
+    assert set(both) == set(text_only) | set(pattern_only) | {"pattern_matches_text", "pattern_match"}
+    assert both["pattern_matches_text"] is False and both["pattern_match"] is None
+    text = "fatal: Missing SUDO password for web-01"
+    found = client.post("/api/v1/kb/test", json={"pattern": r"sudo\s+password", "text": text}).json()
+    assert found["pattern_matches_text"] is True and found["pattern_match"] == "SUDO password"  # case-insensitive
+
+
+def test_unmatched_groups_trend_and_reanalysis_of_a_stored_job(client, settings):
+    log = (LOGS / "unmatched-failure.log").read_text()
+    with connect(settings.db.url) as conn:
+        job_id = conn.execute(
+            "INSERT INTO ops.jobs (action, intent, hosts, requested_by, status) "
+            "VALUES ('patch', '{}', ARRAY['web-prod-02'], 'test', 'failed') RETURNING id"
+        ).fetchone()["id"]
+        conn.execute(
+            "INSERT INTO ops.job_stdout (job_id, content, size_bytes) VALUES (%s, %s, %s)", (job_id, log, len(log))
+        )
+        conn.commit()
+    r = client.post(f"/api/v1/jobs/{job_id}/reanalyse")
+    assert r.status_code == 200, r.text
+    unmatched = [f for f in r.json() if f["kb"] is None]
+    assert [f["host"] for f in unmatched] == ["web-prod-02"]
+    assert set(unmatched[0]) == {"host", "task", "message", "kb", "related"}
+    [group] = client.get("/api/v1/kb/unmatched").json()
+    assert set(group) == {
+        "id", "template", "example", "example_job_id", "first_seen", "last_seen", "count", "hosts", "tasks"
+    }  # fmt: skip
+    assert (group["count"], group["hosts"], group["example_job_id"]) == (1, ["web-prod-02"], job_id)
+    [day] = client.get("/api/v1/kb/unmatched/trend").json()
+    assert (day["failures"], day["groups"]) == (1, 1) and len(day["day"]) == len("2026-01-01")
+    assert day["day"] == group["last_seen"][:10]
+
+
+def test_search_finds_every_word_in_patterns_and_samples_too(client):
+    assert client.post("/api/v1/kb/entries", json=NEW).status_code == 201
+
+    def found(q: str) -> list[str]:
+        r = client.get("/api/v1/kb/entries", params={"q": q, "limit": 500})
+        assert r.status_code == 200, r.text
+        return [e["slug"] for e in r.json()]
+
+    assert "change-freeze" in found("CHG1 TOMORROW")  # two words of a match sample, any case, any order
+    assert "change-freeze" in found(r"\S+ until")  # a pattern's text
+    assert "change-freeze" in found("freeze wait")  # the title and the solution
+    assert "change-freeze" not in found("freeze kernel")  # every word must be there
+    assert found("zzqx-nothing-has-this") == []
+    assert len(found("   ")) == len(found("")) > 1  # no words: every entry

@@ -84,13 +84,13 @@ def test_analyse_job_stores_failures_idempotently_and_groups_unmatched(conn, set
     again = analyse_job(conn, job, log, None, settings)
     assert len(first) == len(again) == 3
     rows = job_failures(conn, job)
-    assert {(r["host"], r["kb"]["slug"] if r["kb"] else None) for r in rows} == {
+    assert {(r.host, r.kb.slug if r.kb else None) for r in rows} == {
         ("app-prod-01", None),
         ("web-prod-04", "boot-partition-full"),
         ("web-prod-02", "dnf-no-space-left"),
     }
-    kb = next(r["kb"] for r in rows if r["host"] == "web-prod-02")
-    assert kb["match"] == "exact" and kb["category"] == "disk" and "dnf clean all" in kb["solution"]
+    kb = next(r.kb for r in rows if r.host == "web-prod-02")
+    assert kb is not None and kb.match == "exact" and kb.category == "disk" and "dnf clean all" in kb.solution
     groups = repository.unmatched_groups(conn, 10, 0)
     assert len(groups) == 1 and groups[0]["count"] == 1 and groups[0]["hosts"] == ["app-prod-01"]
     assert "privilege escalation prompt" in groups[0]["template"]
@@ -100,7 +100,7 @@ def test_reanalyse_uses_the_current_kb(conn, settings):
     log = (LOGS / "unmatched-failure.log").read_text()
     job = _job(conn, log)
     analyse_job(conn, job, log, None, settings)
-    assert {r["host"]: r["kb"] for r in job_failures(conn, job)}["web-prod-02"] is None
+    assert {r.host: r.kb for r in job_failures(conn, job)}["web-prod-02"] is None
     version_before = repository.kb_version(conn)
     entries.save_entry(
         conn,
@@ -116,8 +116,8 @@ def test_reanalyse_uses_the_current_kb(conn, settings):
     )
     assert repository.kb_version(conn) != version_before
     reanalyse_job(conn, job, settings)
-    after = {r["host"]: r["kb"] for r in job_failures(conn, job)}
-    assert after["web-prod-02"]["slug"] == "change-freeze"
+    after = {r.host: r.kb for r in job_failures(conn, job)}
+    assert after["web-prod-02"] is not None and after["web-prod-02"].slug == "change-freeze"
     assert repository.unmatched_groups(conn, 10, 0) == []
 
 
@@ -167,9 +167,9 @@ def test_analyse_job_stores_related_entries(conn, settings):
     [stored] = analyse_job(conn, job, log, None, settings)
     assert stored.match is None and stored.related
     [row] = job_failures(conn, job)
-    assert row["kb"] is None
-    assert row["related"] and {r["label"] for r in row["related"]} == {"possibly related"}
-    assert row["related"][0]["slug"] == stored.related[0].slug
+    assert row.kb is None
+    assert row.related and {r.label for r in row.related} == {"possibly related"}
+    assert row.related[0].slug == stored.related[0].slug
 
 
 def test_events_and_stdout_are_merged(conn, settings):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from ui.client import ApiClient, ApiError, ApiUnavailable, Credentials, api_url,
 from ui.kb_handlers import KbHandlers
 
 pytestmark = [pytest.mark.integration]
+LOGS = Path(__file__).resolve().parents[2] / "evals" / "logs"
 NO_SPACE = "Error: [Errno 28] No space left on device: '/var/cache/dnf/kernel-core-5.14.0.rpm'"
 Make = Callable[[str], ApiClient]
 
@@ -177,23 +179,65 @@ def test_switching_entries_with_unsaved_edits_is_refused_unless_discarded() -> N
     assert KbHandlers.unsaved(empty, None, False) is None
 
 
-def test_the_pattern_suggestion_comes_from_the_api_when_it_offers_one(api: Make) -> None:
-    import re2
+def _job_with_an_unmatched_failure(settings: Settings) -> int:
+    """A finished job whose stored output has one failure no seed entry matches (evals/logs/unmatched-failure.log)."""
+    log = (LOGS / "unmatched-failure.log").read_text()
+    with connect(settings.db.url or "") as conn:
+        row = conn.execute(
+            "INSERT INTO ops.jobs (action, intent, hosts, requested_by, status) "
+            "VALUES ('patch', '{}', ARRAY['web-prod-02'], 'test', 'failed') RETURNING id"
+        ).fetchone()
+        assert row is not None
+        conn.execute(
+            "INSERT INTO ops.job_stdout (job_id, content, size_bytes) VALUES (%s, %s, %s)",
+            (row["id"], log, len(log)),
+        )
+        conn.commit()
+    return int(row["id"])
 
-    from ui.kb_logic import draft_from_group
-    from ui.kb_suggest import suggest_pattern
-    from ui.models import UnmatchedGroup
 
-    example = "rpmdb open failed on host web-stg-02: error 42 at /var/lib/rpm/Packages"
+def test_promote_fills_the_editor_from_the_apis_suggestion(api: Make, pipeline_settings: Settings) -> None:
+    h = KbHandlers(api)
+    job_id = _job_with_an_unmatched_failure(pipeline_settings)
     with api("kb-editor") as client:
-        suggestion = client.kb_suggest(example)
-    group = UnmatchedGroup(template="t", count=2, hosts=["web-stg-02"], example=example)
-    draft = draft_from_group(group, suggestion)
-    if suggestion is None:  # an API without POST /kb/suggest (404): the editor suggests with the same rules
-        assert draft.patterns == suggest_pattern(example)
-    else:
-        assert draft.patterns == suggestion.pattern and draft.slug == suggestion.slug
-    options = re2.Options()
-    options.case_sensitive = False
-    assert re2.compile(draft.patterns, options).search(example)
-    assert draft.match_samples == example
+        failures = client.reanalyse(job_id)  # typed: the API's JobFailure (kb null when nothing matched)
+    assert [f.host for f in failures if f.kb is None] == ["web-prod-02"]
+    assert h.reanalyse("kb-editor", job_id).startswith(f"Job {job_id} re-analysed: ")
+    rows, message, any_group = h.unmatched("kb-editor")
+    assert any_group and len(rows) == 1 and message.startswith("1 groups")
+    with api("kb-editor") as client:
+        [group] = client.kb_unmatched()
+        suggestion = client.kb_suggest(group.example)
+    assert group.hosts == ["web-prod-02"] and group.count == 1 and group.first_seen <= group.last_seen
+    assert suggestion.matches_example and suggestion.test.pattern_matches_text is True
+    slug, title, category, patterns, *_, match_samples, _no_match, enabled, version, message = h.promote("kb-editor", 1)
+    assert message.startswith("New entry from group 1 (1 failures on 1 hosts).")
+    assert (slug, title, patterns) == (suggestion.slug, suggestion.title, suggestion.pattern)
+    assert (category, match_samples, enabled, version) == ("other", group.example, True, None)
+    with api("kb-editor") as client:  # the API, not the UI, says the pattern matches its sample
+        assert client.kb_test(patterns, text=match_samples, limit=1).pattern_matches_text is True
+
+
+def test_promote_says_why_when_the_api_refuses_or_is_unreachable(api: Make, pipeline_settings: Settings) -> None:
+    job_id = _job_with_an_unmatched_failure(pipeline_settings)
+    with api("kb-editor") as client:
+        client.reanalyse(job_id)
+    empty = ("", "", "other", "", "", "", "", "", "", True, None)
+    # A viewer may list the groups but not ask for a suggestion (kb-editor only): 403, nothing filled in.
+    *values, message = KbHandlers(api).promote("viewer", 1)
+    assert tuple(values) == empty
+    assert message.startswith("**No pattern suggestion for group 1:** the API refused (")
+    assert "Nothing was filled in" in message
+    with api("viewer") as client, pytest.raises(ApiError) as refused:
+        client.kb_suggest("rpmdb open failed")
+    assert refused.value.status_code == 403
+    # No API at all: a clear message, never an exception or a suggestion made up in the UI.
+    down = KbHandlers(lambda user: ApiClient("http://127.0.0.1:9", Credentials(token="t"), timeout=2))
+    *values, message = down.promote("kb-editor", 1)
+    assert tuple(values) == empty
+    assert message == (
+        "**The API is not reachable:** the patchpilot API at http://127\\.0\\.0\\.1:9 is not answering. "
+        "Try again once it answers."
+    )
+    with ApiClient("http://127.0.0.1:9", timeout=2) as client, pytest.raises(ApiUnavailable):
+        client.kb_suggest("rpmdb open failed")

@@ -7,22 +7,29 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import re2
 
 import ui.chat_logic
 import ui.client
 import ui.job_view
 import ui.kb_logic
 import ui.kb_reports
-import ui.kb_suggest
 import ui.text
 from core.enums import JobStatus
 from ui.chat_logic import Conversation, EnvGroup, capabilities, confirmation_card, valid_message
 from ui.job_view import decision, job_label, live_view, refresh_interval, result_view
 from ui.kb_logic import Draft, draft_from_group, entry_payload, probe_inputs
 from ui.kb_reports import SampleVerdict, group_rows, probe_report, sorted_groups, summarise
-from ui.kb_suggest import suggest_pattern
-from ui.models import ChatResponse, ConfirmResponse, Job, JobProgress, PatternProbe, Pending, Risk, UnmatchedGroup
+from ui.models import (
+    ChatResponse,
+    ConfirmResponse,
+    Job,
+    JobProgress,
+    KbSuggestion,
+    PatternTestResult,
+    Pending,
+    Risk,
+    UnmatchedGroup,
+)
 from ui.text import excerpt, inert_markdown
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -30,7 +37,7 @@ NO_SPACE = "Error: [Errno 28] No space left on device: '/var/cache/dnf/kernel-co
 UNMATCHED = "rpmdb open failed on host web-stg-02: error 42 at /var/lib/rpm/Packages"
 
 
-@pytest.mark.parametrize("module", [ui.chat_logic, ui.client, ui.job_view, ui.kb_reports, ui.kb_suggest, ui.text])
+@pytest.mark.parametrize("module", [ui.chat_logic, ui.client, ui.job_view, ui.kb_logic, ui.kb_reports, ui.text])
 def test_doctests(module: object) -> None:
     # pytest's --doctest-modules does not cover ui/ (pyproject testpaths); run them here.
     result = doctest.testmod(module)  # type: ignore[arg-type]
@@ -173,13 +180,21 @@ def test_result_counts_each_category_and_keeps_failure_text_whole() -> None:
                 "host": "b",
                 "task": "Apply",
                 "message": "Error Summary\n-------------\n" + "x" * 1000,
-                "kb": {"slug": "s", "title": "T", "match": "exact", "solution": "do"},
+                "kb": {"slug": "s", "title": "T", "category": "disk", "match": "exact", "solution": "do"},
             },
             {
                 "host": "c",
                 "task": "Reboot",
                 "message": "m",
-                "kb": {"slug": "r", "title": "R", "match": "similar", "score": 0.9512, "solution": "maybe"},
+                "kb": {
+                    "slug": "r",
+                    "title": "R",
+                    "category": "reboot",
+                    "match": "similar",
+                    "score": 0.9512,
+                    "via": "signals",
+                    "solution": "maybe",
+                },
             },
         ],
     )
@@ -243,29 +258,26 @@ def test_inert_markdown_neutralises_html_images_and_script_links() -> None:
     assert excerpt("a  b\n c") == "a b c"
 
 
-@pytest.mark.parametrize(
-    "example",
-    [
-        NO_SPACE,
-        UNMATCHED,
-        "Failed to download metadata for repo 'rhel-9-for-x86_64-appstream-rpms': Cannot download repomd.xml",
-        "fatal: [web-prod-01]: UNREACHABLE! => ssh: connect to host 10.0.0.5 port 22: Connection refused (1.2)",
-        "weird ((( [chars] {here} $^ | + ? * .",
-        "Unknown Error occurred: Transaction test error:\n  installing package kernel-core needs 118MB more space",
-    ],
-)
-def test_suggested_pattern_compiles_in_re2_and_matches_its_example(example: str) -> None:
-    pattern = suggest_pattern(example)
-    options = re2.Options()
-    options.case_sensitive = False
-    assert re2.search(pattern, example, options=options), pattern
-    assert not any(ch.isdigit() for ch in pattern) or example.startswith("weird")
+def _group(**fields: Any) -> UnmatchedGroup:
+    """An unmatched group as the API sends it, with ``fields`` over the defaults."""
+    base = {"id": 1, "template": "t", "example": "e", "count": 1, "hosts": ["a"], "tasks": ["Apply updates"]}
+    return UnmatchedGroup.model_validate(base | {"first_seen": NOW, "last_seen": NOW} | fields)
 
 
-def test_draft_from_group_prefills_a_valid_entry_once_solution_is_written() -> None:
-    group = UnmatchedGroup(template="t", count=3, hosts=["a"], example=UNMATCHED)
-    draft = draft_from_group(group)
-    assert draft.match_samples == UNMATCHED and draft.version is None
+def test_draft_from_group_takes_the_apis_suggestion_and_the_example_as_its_sample() -> None:
+    group = _group(count=3, example=UNMATCHED)
+    suggestion = KbSuggestion.model_validate(
+        {
+            "pattern": r"rpmdb\s+open\s+failed",
+            "title": "Rpmdb open failed",
+            "slug": "rpmdb-open-failed",
+            "matches_example": True,
+            "test": {"text_matches": [], "text_best": None, "pattern_matches_text": True},
+        }
+    )
+    draft = draft_from_group(group, suggestion)
+    assert (draft.slug, draft.title, draft.patterns) == ("rpmdb-open-failed", "Rpmdb open failed", suggestion.pattern)
+    assert draft.match_samples == UNMATCHED and draft.version is None and draft.modules == ""
     payload, problems = entry_payload(draft)
     assert payload is None and problems == ["Solution: say how to fix it (Markdown)."]
     draft.solution = "Rebuild the rpmdb."
@@ -291,9 +303,9 @@ def test_entry_checks_refuse_empty_huge_and_html() -> None:
 
 
 def test_groups_sort_by_count_then_recency() -> None:
-    old = UnmatchedGroup(template="a", count=2, last_seen=datetime(2026, 1, 1, tzinfo=UTC), example="old")
-    new = UnmatchedGroup(template="b", count=2, last_seen=datetime(2026, 2, 1, tzinfo=UTC), example="new")
-    top = UnmatchedGroup(template="c", count=9, hosts=[f"h{i}" for i in range(7)], example="top")
+    old = _group(template="a", count=2, last_seen=datetime(2026, 1, 1, tzinfo=UTC), example="old")
+    new = _group(template="b", count=2, last_seen=datetime(2026, 2, 1, tzinfo=UTC), example="new")
+    top = _group(template="c", count=9, hosts=[f"h{i}" for i in range(7)], example="top")
     ordered = sorted_groups([old, new, top])
     assert [g.example for g in ordered] == ["top", "new", "old"]
     assert group_rows(ordered)[0][2] == "h0, h1, h2, h3, h4 (+2)"
@@ -306,7 +318,10 @@ def test_tester_inputs_and_merged_report() -> None:
     assert samples == [("match", "one"), ("match", "two"), ("no_match", "three")]
     hit = {"failure_id": 1, "job_id": 2, "host": "h", "task": "t", "current_slug": "other"}
     summary = summarise(
-        [PatternProbe(past_failures=[hit], conflicts=[hit]), PatternProbe(past_failures=[hit], conflicts=[hit])],
+        [
+            PatternTestResult.model_validate({"past_failures": [hit], "conflicts": [hit]}),
+            PatternTestResult.model_validate({"past_failures": [hit], "conflicts": [hit]}),
+        ],
         [SampleVerdict("one", "match", True), SampleVerdict("three", "no_match", True)],
     )
     assert len(summary.past) == 1 and len(summary.conflicts) == 1

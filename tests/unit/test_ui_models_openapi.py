@@ -18,7 +18,7 @@ import pytest
 from pydantic import BaseModel
 
 from cli import ui_models
-from core.enums import JobStatus
+from core.enums import JobStatus, MatchKind
 from ui import api_models, models
 
 
@@ -54,6 +54,10 @@ def test_the_ui_names_are_the_generated_models() -> None:
     assert models.ChatResponse is api_models.ChatOut
     assert models.JobProgress is api_models.ProgressView
     assert models.Risk is api_models.RiskAssessment
+    # the KB endpoints' answers are generated too (no hand-written copies left)
+    assert models.JobFailure is api_models.JobFailure and models.PatternTestResult is api_models.PatternTestResult
+    assert models.KbSuggestion is api_models.KbSuggestion and models.UnmatchedGroup is api_models.UnmatchedGroup
+    assert api_models.Job.model_fields["failures"].annotation == list[api_models.JobFailure]
     # shared enums are imported from core.enums, not copied
     assert api_models.Job.model_fields["status"].annotation is JobStatus
 
@@ -65,7 +69,23 @@ def test_a_job_as_the_api_sends_it_is_read_into_typed_fields() -> None:
             "status": "failed",
             "intent": {"action": "patch", "hosts": ["a"], "reboot": "never"},
             "requested_by": "ann",
-            "failures": [{"host": "a", "task": "yum", "message": "boom", "kb": {"slug": "x"}}],
+            "failures": [
+                {
+                    "host": "a",
+                    "task": "yum",
+                    "message": "boom",
+                    "kb": {
+                        "slug": "x",
+                        "title": "X",
+                        "category": "disk",
+                        "match": "similar",
+                        "score": 0.9,
+                        "via": "signals",
+                        "solution": "free space",
+                    },
+                    "related": [{"slug": "y", "title": "Y", "score": 0.5, "label": "possibly related"}],
+                }
+            ],
             "created_at": "2026-11-27T21:05:00Z",
             "updated_at": "2026-11-27T21:06:00Z",
             "a_field_added_later": 1,
@@ -74,7 +94,10 @@ def test_a_job_as_the_api_sends_it_is_read_into_typed_fields() -> None:
     assert job.status is JobStatus.failed
     assert job.intent.hosts == ["a"]
     assert job.created_at == datetime(2026, 11, 27, 21, 5, tzinfo=UTC)
-    assert [(f.host, f.kb.slug if f.kb else None) for f in models.job_failures(job)] == [("a", "x")]
+    [failure] = job.failures
+    assert isinstance(failure, models.JobFailure) and failure.kb is not None
+    assert (failure.host, failure.kb.slug, failure.kb.match, failure.related[0].slug) == ("a", "x", "similar", "y")
+    assert failure.kb.match is MatchKind.similar
 
 
 # --- the generator on a small document ---------------------------------------------------------------

@@ -8,10 +8,10 @@ Data changes form only at a boundary: the ``intent`` column (jsonb) is parsed in
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.diagnosis import JobFailure
 from core.enums import HostStatus, JobStatus
 from core.intent import PatchIntent
 from workers.awx.models import JobKind
@@ -128,7 +128,7 @@ class Job(BaseModel):
     intent: PatchIntent
     requested_by: str
     hosts: list[JobHost] = Field(default_factory=list)
-    failures: list[dict[str, Any]] = Field(default_factory=list)
+    failures: list[JobFailure] = Field(default_factory=list)
     needs_approval: bool = False
     approved_by: str | None = None
     not_before: datetime | None = None
