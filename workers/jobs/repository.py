@@ -6,6 +6,7 @@ PatchIntent here, once, and nothing above this module reads a job as a dict.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -184,8 +185,29 @@ async def get_job_view(aconn: AsyncDictConn, job_id: int) -> tuple[Job, list[Row
     an asyncio connection; None when the job does not exist."""
     cur = await aconn.execute(Q.get_job_view, {"job_id": job_id})
     row = await cur.fetchone()
+    return None if row is None else _job_view(row)
+
+
+async def get_job_view_with(
+    aconn: AsyncDictConn, job_id: int, value_sql: str, params: Mapping[str, Any]
+) -> tuple[Job, list[Row], Any] | None:
+    """``get_job_view`` and one more value computed in the same statement: ``value_sql`` is a scalar ``SELECT``
+    with its own named ``params`` (the API folds its token check into this read: one round trip, not two).
+    None when the job does not exist, whatever the value."""
+    cur = await aconn.execute(_view_with(value_sql), {**params, "job_id": job_id})
+    row = await cur.fetchone()
     if row is None:
         return None
+    value = row.pop("view_with_value")
+    return (*_job_view(row), value)
+
+
+@functools.cache
+def _view_with(value_sql: str) -> str:
+    return f"SELECT ({value_sql}) AS view_with_value, v.*\nFROM ({Q.get_job_view.rstrip().removesuffix(';')}\n) v"
+
+
+def _job_view(row: Row) -> tuple[Job, list[Row]]:
     hosts = [JobHostRow.model_validate(h) for h in row.pop("host_rows")]
     failures: list[Row] = row.pop("failure_rows")
     for f in failures:  # JSON renders a double 1.0 as 1: keep the column's type
