@@ -76,7 +76,8 @@ class JobReadFastPath:
         if read_pool is None or credential is None:
             return None
         try:
-            async with read_pool.connection() as aconn:
+            aconn = await read_pool.getconn()  # getconn/putconn: the pool's connection() context costs more
+            try:
                 found = await jobs_repo.get_job_view_with(
                     aconn, job_id, auth_repo.TOKEN_ROW_JSON, {"sha256": token_hash(credential)}
                 )
@@ -88,6 +89,8 @@ class JobReadFastPath:
                     return None  # the route answers 403 and audits it
                 if token["use_stale"]:
                     await auth_repo.touch_token_async(aconn, token["id"])
+            finally:
+                await read_pool.putconn(aconn)
         except AuthFailed:
             return None  # the route answers 401 and audits it
         except Exception:  # the route meets the same problem and answers it as usual
