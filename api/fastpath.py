@@ -19,6 +19,7 @@ headers, body limit) is outside it, so a fast answer carries what the route's an
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -39,6 +40,7 @@ from core.auth.errors import AuthFailed
 from core.auth.models import Role
 from core.auth.tokens import looks_like_api_token, token_hash
 from workers.jobs import repository as jobs_repo
+from workers.jobs.models import Job
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class JobReadFastPath:
 
     def __init__(self, app: ASGIApp, route: APIRoute, path_format: str, roles: frozenset[Role]) -> None:
         self.app, self.route, self.roles = app, route, roles
+        self.batch = ReadBatch()
         head, sep, tail = path_format.partition("{job_id}")
         if not sep or "{" in head + tail:
             raise ValueError(f"{path_format!r}: expected one {{job_id}} parameter")
@@ -76,21 +79,16 @@ class JobReadFastPath:
         if read_pool is None or credential is None:
             return None
         try:
-            aconn = await read_pool.getconn()  # getconn/putconn: the pool's connection() context costs more
-            try:
-                found = await jobs_repo.get_job_view_with(
-                    aconn, job_id, auth_repo.TOKEN_ROW_JSON, {"sha256": token_hash(credential)}
-                )
-                if found is None:
-                    return None  # no such job: the route answers 404 (after its own auth)
-                job, failures, token = found
-                principal = auth_service.token_principal(token)
-                if not principal.allows(self.roles):
-                    return None  # the route answers 403 and audits it
-                if token["use_stale"]:
+            found = await self.batch.read(read_pool, job_id, token_hash(credential))
+            if found is None:
+                return None  # no such job: the route answers 404 (after its own auth)
+            job, failures, token = found
+            principal = auth_service.token_principal(token)
+            if not principal.allows(self.roles):
+                return None  # the route answers 403 and audits it
+            if token["use_stale"]:  # at most once a minute per token
+                async with read_pool.connection() as aconn:
                     await auth_repo.touch_token_async(aconn, token["id"])
-            finally:
-                await read_pool.putconn(aconn)
         except AuthFailed:
             return None  # the route answers 401 and audits it
         except Exception:  # the route meets the same problem and answers it as usual
@@ -98,6 +96,54 @@ class JobReadFastPath:
             return None
         scope.setdefault("state", {})["principal"] = principal  # as current_principal leaves it
         return jobs.job_document(job, failures)
+
+
+View = tuple[Job, list[dict[str, Any]], Any]
+
+
+class ReadBatch:
+    """Concurrent fast-path reads share statements: a read that arrives while a statement is out waits for the
+    next one, which carries every read that arrived meanwhile (one round trip, one pooled connection, for up to
+    ``max_size`` reads). A lone read goes out at once: batching adds no wait, it only fills the wait there is."""
+
+    def __init__(self, max_size: int = 64) -> None:
+        self.max_size = max_size
+        self.statements = 0  # how many went out (tests check that reads share them)
+        self.pending: list[tuple[int, str, asyncio.Future[View | None]]] = []
+        self.draining: asyncio.Task[None] | None = None
+
+    async def read(self, pool: Any, job_id: int, sha256: str) -> View | None:
+        future: asyncio.Future[View | None] = asyncio.get_running_loop().create_future()
+        self.pending.append((job_id, sha256, future))
+        if self.draining is None:
+            self.draining = asyncio.create_task(self._drain(pool))
+        return await future
+
+    async def _drain(self, pool: Any) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[: self.max_size], self.pending[self.max_size :]
+                self.statements += 1
+                try:
+                    async with pool.connection() as aconn:
+                        views = await jobs_repo.get_job_views_with(
+                            aconn, [(j, h) for j, h, _ in batch], auth_repo.TOKEN_ROW_JSON, "sha256"
+                        )
+                except Exception as exc:  # every read of the batch passes on to the route
+                    for *_, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                except BaseException:  # cancelled (shutdown): so are the reads waiting on it
+                    for *_, future in batch + self.pending:
+                        future.cancel()
+                    self.pending = []
+                    raise
+                for (*_, future), view in zip(batch, views, strict=True):
+                    if not future.done():  # a read whose client left was cancelled
+                        future.set_result(view)
+        finally:
+            self.draining = None
 
 
 def _api_token(scope: Scope) -> str | None:

@@ -15,11 +15,13 @@ from api import fastpath
 from api.auth import require
 from api.metrics import REGISTRY
 from api.routes import jobs
+from core.auth import repository as auth_repo
 from core.auth import service as auth_service
 from core.auth.models import Role
 from core.db import commit, connect
 from tests.integration.conftest import bearer
 from tests.integration.test_api_read_path import _job_with_failures
+from workers.jobs import repository as jobs_repo
 
 pytestmark = pytest.mark.integration
 
@@ -122,3 +124,48 @@ def test_install_refuses_a_route_with_more_than_it_runs():
         fastpath.install(app_with(Depends(require(Role.viewer)), Depends(extra)))
     with pytest.raises(RuntimeError, match="does not run"):
         fastpath.install(app_with())  # no role requirement at all
+
+
+def test_concurrent_reads_share_statements_and_each_gets_its_own_answer(pipeline_settings, inventory, demo_tokens):
+    import asyncio
+
+    from core.auth.tokens import token_hash
+    from core.db import make_read_pool
+
+    job_id = _job_with_failures(pipeline_settings, inventory)
+    with connect(pipeline_settings.db.url) as conn:
+        auth_service.create_user(conn, "batch1", [Role.viewer], by="test")
+        revoked = auth_service.issue_token(conn, "batch1", expires_days=None, by="test")
+        auth_service.revoke_token(conn, str(revoked.info.id), by="test")
+        commit(conn)
+    keys = [
+        (job_id, token_hash(demo_tokens["viewer"])),
+        (987654321, token_hash(demo_tokens["viewer"])),  # no such job
+        (job_id, token_hash("pp_unknown")),  # no such token
+        (job_id, token_hash(revoked.token)),
+        (job_id, token_hash(demo_tokens["admin"])),
+    ] * 4
+
+    async def run() -> tuple[list[Any], list[Any], int]:
+        pool = make_read_pool(pipeline_settings.db.url, min_size=1, max_size=2)
+        await pool.open(wait=True)
+        try:
+            batch = fastpath.ReadBatch(max_size=8)
+            together = await asyncio.gather(*(batch.read(pool, j, h) for j, h in keys))
+            async with pool.connection() as aconn:
+                alone = [
+                    await jobs_repo.get_job_view_with(aconn, j, auth_repo.TOKEN_ROW_JSON, {"sha256": h})
+                    for j, h in keys
+                ]
+            return together, alone, batch.statements
+        finally:
+            await pool.close()
+
+    together, alone, statements = asyncio.run(run())
+    assert statements == 3  # the 20 reads were all waiting when the first statement went out: 8 + 8 + 4
+    assert together == alone
+    assert together[1] is None
+    assert together[2] is not None and together[2][2] is None  # the job, and no token
+    assert together[3] is not None and together[3][2]["revoked_at"] is not None
+    assert together[4] is not None and together[4][2]["user"] == "admin"
+    assert together[0] is not None and [f["host"] for f in together[0][1]] == ["web-stg-01", "web-stg-02"]

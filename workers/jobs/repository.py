@@ -7,7 +7,7 @@ PatchIntent here, once, and nothing above this module reads a job as a dict.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -200,6 +200,36 @@ async def get_job_view_with(
         return None
     value = row.pop("view_with_value")
     return (*_job_view(row), value)
+
+
+async def get_job_views_with(
+    aconn: AsyncDictConn, keys: Sequence[tuple[int, str]], value_sql: str, value_param: str
+) -> list[tuple[Job, list[Row], Any] | None]:
+    """``get_job_view_with`` for a batch in one statement: ``keys`` are (job id, text) pairs, the text bound to
+    ``value_sql``'s one named parameter ``value_param``. One result per key, in order; None where the job does
+    not exist. (The API batches concurrent reads: one round trip for all of them.)"""
+    cur = await aconn.execute(
+        _views_with(value_sql, value_param), {"job_ids": [k[0] for k in keys], "args": [k[1] for k in keys]}
+    )
+    out: list[tuple[Job, list[Row], Any] | None] = [None] * len(keys)
+    for row in await cur.fetchall():
+        n, value = row.pop("view_n"), row.pop("view_with_value")
+        out[n - 1] = (*_job_view(row), value)
+    return out
+
+
+@functools.cache
+def _views_with(value_sql: str, value_param: str) -> str:
+    # The single-job view and the value, each written for one id, bound to the columns of the batch.
+    view = Q.get_job_view.rstrip().removesuffix(";")
+    placeholder = f"%({value_param})s"
+    if view.count("%(") != 1 or view.count("%(job_id)s") != 1 or value_sql.count("%(") != value_sql.count(placeholder):
+        raise ValueError("get_job_view must take only %(job_id)s and value_sql only its one parameter")
+    return (
+        f"SELECT r.n AS view_n, ({value_sql.replace(placeholder, 'r.arg')}) AS view_with_value, v.*\n"
+        "FROM unnest(%(job_ids)s::bigint[], %(args)s::text[]) WITH ORDINALITY AS r(job_id, arg, n)\n"
+        f"JOIN LATERAL ({view.replace('%(job_id)s', 'r.job_id')}\n) v ON true"
+    )
 
 
 @functools.cache
