@@ -198,15 +198,17 @@ def bench_api(settings: Settings, *, clients: int = 16, seconds: float = 5.0, ro
     headers = {"Authorization": f"Bearer {token}"}
     figures: dict[str, list[float]] = {"bare": [], "app": []}
     cpu: dict[str, list[float]] = {"bare": [], "app": []}
+    db_cpu: dict[str, list[float]] = {"bare": [], "app": []}
     via_httpx: dict[str, list[float]] = {"bare": [], "app": []}
     for _ in range(rounds):
         for kind in ("bare", "app"):
             with _server(kind, settings, job_id) as (base, pid):
-                before = _cpu_s(pid)
+                before, db_before = _cpu_s(pid), _postgres_cpu_s(settings)
                 rate = asyncio.run(_load(base, path, headers, clients, seconds))
-                used = _cpu_s(pid) - before
+                used, db_used = _cpu_s(pid) - before, _postgres_cpu_s(settings) - db_before
                 figures[kind].append(round(rate, 1))
                 cpu[kind].append(round(used / max(1.0, rate * seconds) * 1e6))
+                db_cpu[kind].append(round(db_used / max(1.0, rate * seconds) * 1e6))
                 via_httpx[kind].append(round(asyncio.run(_load_httpx(base, path, headers, clients, seconds)), 1))
     bare, app = max(figures["bare"]), max(figures["app"])
     return {
@@ -221,6 +223,10 @@ def bench_api(settings: Settings, *, clients: int = 16, seconds: float = 5.0, ro
         # Throughput on a shared machine is noisy; the server's own CPU per request is steadier.
         "bare_server_cpu_us_per_req": cpu["bare"],
         "app_server_cpu_us_per_req": cpu["app"],
+        # What the ratio tends to where the server process is the bottleneck (an idle machine).
+        "server_cpu_ratio_bare_to_app": round(min(cpu["bare"]) / max(1, min(cpu["app"])), 2),
+        # The embedded PostgreSQL's CPU per request (all its processes; 0 when db.url is an outside server).
+        "app_postgres_cpu_us_per_req": db_cpu["app"],
         "httpx_client": "16 httpx.AsyncClient connections (for comparison only; httpx's CPU caps both sides)",
         "httpx_bare_req_s": via_httpx["bare"],
         "httpx_app_req_s": via_httpx["app"],
@@ -232,6 +238,27 @@ def _cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu_s(settings: Settings) -> float:
+    """CPU seconds so far of the embedded PostgreSQL under PATCHPILOT_HOME (postmaster and its children); 0.0
+    when there is none."""
+    pid_file = settings.home / "pg" / "postmaster.pid"
+    try:
+        postmaster = int(pid_file.read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return 0.0
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(proc.name) == postmaster or int(fields[1]) == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 if __name__ == "__main__":  # pragma: no cover

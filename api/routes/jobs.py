@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
@@ -136,8 +136,13 @@ async def get_job(job_id: int, request: Request) -> Response:
             found = await repository.get_job_view(aconn, job_id)
         if found is None:
             raise NotFound(f"job {job_id} does not exist")
-        job = found[0].model_copy(update={"failures": [kb_service.failure_view(f) for f in found[1]]})
+        return Response(job_document(*found), media_type="application/json")
     return Response(job.model_dump_json(), media_type="application/json")
+
+
+def job_document(job: Job, failure_rows: list[dict[str, Any]]) -> str:
+    """The JSON of GET /jobs/{id} from ``get_job_view``'s job and failure rows (api.fastpath answers with it too)."""
+    return job.model_copy(update={"failures": [kb_service.failure_view(f) for f in failure_rows]}).model_dump_json()
 
 
 def _read_job(request: Request, job_id: int) -> Job:

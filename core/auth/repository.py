@@ -53,6 +53,12 @@ async def token_by_hash_async(aconn: AsyncDictConn, sha256: str) -> Row | None:
     return await cur.fetchone()
 
 
+# ``token_by_hash`` as one SQL value (its row as json; NULL for no such token), parameter ``%(sha256)s``: a read
+# that must be authorised can carry the token check in its own statement (one round trip, not two). The json row
+# has token_by_hash's keys; ``revoked_at`` is a string there, read only for being null.
+TOKEN_ROW_JSON = f"SELECT row_to_json(t) FROM ({Q.token_by_hash.rstrip().removesuffix(';')}) t"
+
+
 async def touch_token_async(aconn: AsyncDictConn, token_id: int) -> None:
     await aconn.execute(Q.touch_token, {"id": token_id})
 

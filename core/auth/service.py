@@ -9,6 +9,7 @@ failed rolls back.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -212,7 +213,7 @@ def authenticate_token(conn: Conn, token: str) -> Principal:
     if not looks_like_api_token(token):
         raise AuthFailed(FailReason.malformed)
     row = repo.token_by_hash(conn, token_hash(token))
-    principal = _token_principal(row)
+    principal = token_principal(row)
     if row is not None and row["use_stale"]:  # the lookup says whether a write is due: most requests cost one query
         repo.touch_token(conn, row["id"])
     return principal
@@ -224,15 +225,15 @@ async def authenticate_token_async(aconn: AsyncDictConn, token: str) -> Principa
     if not looks_like_api_token(token):
         raise AuthFailed(FailReason.malformed)
     row = await repo.token_by_hash_async(aconn, token_hash(token))
-    principal = _token_principal(row)
+    principal = token_principal(row)
     if row is not None and row["use_stale"]:
         await repo.touch_token_async(aconn, row["id"])
     return principal
 
 
-def _token_principal(row: dict[str, Any] | None) -> Principal:
-    """The principal a token row admits; ``AuthFailed`` for an unknown, revoked or expired token or a
-    disabled user."""
+def token_principal(row: Mapping[str, Any] | None) -> Principal:
+    """The principal a token row (``token_by_hash``, or its json form ``TOKEN_ROW_JSON``) admits; ``AuthFailed``
+    for an unknown, revoked or expired token or a disabled user."""
     if row is None:
         raise AuthFailed(FailReason.unknown_token)
     note = f"token {row['id']} ({row['prefix']})"

@@ -6,7 +6,8 @@ PatchIntent here, once, and nothing above this module reads a job as a dict.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -184,14 +185,73 @@ async def get_job_view(aconn: AsyncDictConn, job_id: int) -> tuple[Job, list[Row
     an asyncio connection; None when the job does not exist."""
     cur = await aconn.execute(Q.get_job_view, {"job_id": job_id})
     row = await cur.fetchone()
+    return None if row is None else _job_view(row)
+
+
+async def get_job_view_with(
+    aconn: AsyncDictConn, job_id: int, value_sql: str, params: Mapping[str, Any]
+) -> tuple[Job, list[Row], Any] | None:
+    """``get_job_view`` and one more value computed in the same statement: ``value_sql`` is a scalar ``SELECT``
+    with its own named ``params`` (the API folds its token check into this read: one round trip, not two).
+    None when the job does not exist, whatever the value."""
+    cur = await aconn.execute(_view_with(value_sql), {**params, "job_id": job_id})
+    row = await cur.fetchone()
     if row is None:
         return None
-    hosts = [JobHostRow.model_validate(h) for h in row.pop("host_rows")]
+    value = row.pop("view_with_value")
+    return (*_job_view(row), value)
+
+
+async def get_job_views_with(
+    aconn: AsyncDictConn, keys: Sequence[tuple[int, str]], value_sql: str, value_param: str
+) -> list[tuple[Job, list[Row], Any] | None]:
+    """``get_job_view_with`` for a batch in one statement: ``keys`` are (job id, text) pairs, the text bound to
+    ``value_sql``'s one named parameter ``value_param``. One result per key, in order; None where the job does
+    not exist. (The API batches concurrent reads: one round trip for all of them.)"""
+    cur = await aconn.execute(
+        _views_with(value_sql, value_param), {"job_ids": [k[0] for k in keys], "args": [k[1] for k in keys]}
+    )
+    out: list[tuple[Job, list[Row], Any] | None] = [None] * len(keys)
+    for row in await cur.fetchall():
+        n, value = row.pop("view_n"), row.pop("view_with_value")
+        out[n - 1] = (*_job_view(row), value)
+    return out
+
+
+@functools.cache
+def _views_with(value_sql: str, value_param: str) -> str:
+    # The single-job view and the value, each written for one id, bound to the columns of the batch.
+    view = Q.get_job_view.rstrip().removesuffix(";")
+    placeholder = f"%({value_param})s"
+    if view.count("%(") != 1 or view.count("%(job_id)s") != 1 or value_sql.count("%(") != value_sql.count(placeholder):
+        raise ValueError("get_job_view must take only %(job_id)s and value_sql only its one parameter")
+    return (
+        f"SELECT r.n AS view_n, ({value_sql.replace(placeholder, 'r.arg')}) AS view_with_value, v.*\n"
+        "FROM unnest(%(job_ids)s::bigint[], %(args)s::text[]) WITH ORDINALITY AS r(job_id, arg, n)\n"
+        f"JOIN LATERAL ({view.replace('%(job_id)s', 'r.job_id')}\n) v ON true"
+    )
+
+
+@functools.cache
+def _view_with(value_sql: str) -> str:
+    return f"SELECT ({value_sql}) AS view_with_value, v.*\nFROM ({Q.get_job_view.rstrip().removesuffix(';')}\n) v"
+
+
+_HOST_COUNTS = tuple(HostCounts.model_fields)
+_JOB_COLUMNS = tuple(name for name in Job.model_fields if name not in ("hosts", "failures"))
+
+
+def _job_view(row: Row) -> tuple[Job, list[Row]]:
+    # The Job validated once from the row (what Job.from_row builds through JobRow and JobHostRow: half the CPU).
+    hosts = [
+        {"host": h["host"], "status": h["status"], "counts": {k: h[k] for k in _HOST_COUNTS}}
+        for h in row.pop("host_rows")
+    ]
     failures: list[Row] = row.pop("failure_rows")
     for f in failures:  # JSON renders a double 1.0 as 1: keep the column's type
         if f["score"] is not None:
             f["score"] = float(f["score"])
-    return Job.from_row(JobRow.model_validate(row), hosts), failures
+    return Job.model_validate({**{k: row[k] for k in _JOB_COLUMNS}, "hosts": hosts}), failures
 
 
 def now(conn: Conn) -> datetime:
