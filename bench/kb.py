@@ -230,7 +230,7 @@ def index_ddl() -> str:
 def _generic_plan(conn: Any) -> list[str]:
     """``EXPLAIN (GENERIC_PLAN)`` of the production query: the plan a prepared statement keeps."""
     text = (
-        repo.Q.nearest_samples.replace("%(vector)s", "$1::vector")
+        repo.Q.nearest_samples.replace("%(vector)b", "$1::vector")
         .replace("%(embedder)s", "$2::text")
         .replace("%(k)s", "$3::bigint")
     )
