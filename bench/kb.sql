@@ -50,3 +50,7 @@ SET LOCAL plan_cache_mode = force_generic_plan;
 -- name: sizes
 SELECT pg_table_size('kb.sample_vectors') AS table_bytes,
        pg_relation_size('kb.sample_vectors_embedding_idx') AS index_bytes;
+
+-- name: backend_pid
+-- The server process of the bench's connection (its CPU time is read from /proc when the server is local).
+SELECT pg_backend_pid() AS pid;

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import psycopg
 import pytest
 
 from bench.kb import _generic_plan, index_ddl
@@ -67,3 +68,20 @@ def test_nearest_samples_walks_the_index_and_ranks_exactly(db_url: str) -> None:
         assert conn.execute("SHOW hnsw.ef_search").fetchone() == {"hnsw.ef_search": "150"}
         conn.rollback()
         assert conn.execute("SHOW hnsw.ef_search").fetchone() == {"hnsw.ef_search": "40"}
+
+
+@pytest.mark.integration
+def test_a_failed_search_leaves_the_callers_transaction_usable(db_url: str) -> None:
+    # One pipeline holds savepoint, settings, search and release: an error in it rolls back to the savepoint only.
+    with connect(db_url) as conn:
+        conn.execute(
+            "INSERT INTO kb.entries (id, slug, title, category, solution, updated_by) "
+            "VALUES (1, 'e-1', 't', 'other', 's', 'test')"
+        )
+        repo.replace_sample_vectors(conn, 1, "hashing", [("match", "s")], _unit(np.random.default_rng(5), 1))
+        with pytest.raises(psycopg.errors.DataException, match="384 dimensions"):
+            repo.nearest_samples(conn, "hashing", np.ones(10, dtype=np.float32), 5)
+        rows = repo.nearest_samples(conn, "hashing", np.ones(DIM, dtype=np.float32), 5)
+        assert [r["slug"] for r in rows] == ["e-1"]
+        assert conn.execute("SELECT count(*) AS n FROM kb.entries").fetchone() == {"n": 1}  # the insert survived
+        conn.rollback()
