@@ -4,12 +4,14 @@ Most lines of a big log are plain ``ok:``/``changed:``/``skipping:`` results and
 The parser acts on a line only when it is a banner, a failed/fatal result, ``...ignoring``, a
 ``rescued:``/``ignored:`` result, a recap line, part of a multi-line result, or a plain result
 of a host whose failure a later result would show as rescued (kb.analysis.tracker). This module finds
-those lines in blocks of bytes with one RE2 scan (DFA, no per-line Python), counts the others
-with ``bytes.count``, and feeds each found line to the same per-line step as before, so the
-result is the same as feeding every line (tests/unit/test_kb_perf_parser.py compares both):
+those lines in blocks of bytes (one reused buffer) with one RE2 scan (DFA, no per-line Python),
+counts the others (numpy's vectorised compare on long spans), and feeds each found line to the
+same per-line step as before, so the result is the same as feeding every line
+(tests/unit/test_kb_perf_parser.py compares both):
 
 - a line holding ESC (ANSI colour) is always fed: stripping may turn it into anything;
-- while a multi-line result is being read, or inside the PLAY RECAP, every line is fed;
+- while a multi-line result is being read, every line is fed; inside the PLAY RECAP, a run of
+  plain recap lines is read with one findall, and any other line is fed;
 - while some host has an open failure, a plain result of the simple form ``ok: [host]`` is
   checked against the open hosts with one set lookup per line (in C); any other plain result
   (delegated, with a result or an item) is fed.
