@@ -16,15 +16,15 @@ DROP INDEX kb.sample_vectors_embedding_idx;
 ANALYZE kb.entries, kb.sample_vectors;
 
 -- name: build_settings
--- The graph of 100,000 x 384-d halfvec (~0.2 GB; 0.8 GB at 2000-d before 0006) must fit in maintenance_work_mem, or the
+-- The graph of 100,000 x 384-d halfvec (~0.13 GB; 0.8 GB at 2000-d before 0006) must fit in maintenance_work_mem, or the
 -- build spills to disk and slows down many times; one parallel worker besides the leader (2 cores).
 SET maintenance_work_mem = '2GB';
 SET max_parallel_maintenance_workers = 1;
 
 -- name: create_index
--- The production index, as core/migrations/0004_kb_hnsw.sql creates it (tests/unit/test_kb_hnsw_bench.py).
+-- The production index, as core/migrations/0010_kb_hnsw_search.sql creates it (tests/unit/test_kb_hnsw_similarity.py).
 CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
-    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 48, ef_construction = 200);
+    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 32, ef_construction = 400);
 
 -- name: count_vectors
 SELECT count(*) AS n FROM kb.sample_vectors;
@@ -50,3 +50,7 @@ SET LOCAL plan_cache_mode = force_generic_plan;
 -- name: sizes
 SELECT pg_table_size('kb.sample_vectors') AS table_bytes,
        pg_relation_size('kb.sample_vectors_embedding_idx') AS index_bytes;
+
+-- name: backend_pid
+-- The server process of the bench's connection (its CPU time is read from /proc when the server is local).
+SELECT pg_backend_pid() AS pid;

@@ -327,3 +327,8 @@ ALTER TABLE ops.job_hosts DROP CONSTRAINT job_hosts_status_check;
 ALTER TABLE ops.job_hosts ADD CONSTRAINT job_hosts_status_check
     CHECK (status IN ('pending', 'ok', 'changed', 'failed', 'unreachable', 'skipped', 'not_run'));
 ALTER TABLE ops.job_stdout ADD COLUMN failed_events jsonb NOT NULL DEFAULT '[]';
+
+-- 0010 (kbspeed): the similarity index with m 32 / ef_construction 400 (searched with ef_search 150).
+DROP INDEX kb.sample_vectors_embedding_idx;
+CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
+    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 32, ef_construction = 400);

@@ -44,7 +44,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from kb.analysis.scan import Skipper, binary_regions, text_regions
+from kb.analysis.scan import Skipper, binary_blocks, binary_regions, text_regions
 from kb.analysis.tracker import Tracker
 from kb.models import Analysis
 
@@ -349,8 +349,8 @@ def _scan(source: str | bytes | IO[bytes], *, track: bool) -> StdoutParser:
         else:
             stream = io.BytesIO(source) if isinstance(source, bytes) else source
             skipper = Skipper(parser, _step, text=False, track=track)
-            for region in binary_regions(stream, _BLOCK, MAX_LINE_BYTES):
-                skipper.region(region)
+            for region, size in binary_blocks(stream, _BLOCK, MAX_LINE_BYTES):
+                skipper.region(region, size)
     except (OSError, UnicodeError, ValueError):
         parser.t.truncated = True
     parser.flush()

@@ -67,22 +67,24 @@ SELECT e.id, e.samples_match, e.samples_no_match FROM kb.entries e
 WHERE NOT EXISTS (SELECT 1 FROM kb.sample_vectors v WHERE v.entry_id = e.id AND v.embedder = %(embedder)s);
 
 -- name: similarity_settings
--- The HNSW search of nearest_samples (kb/THRESHOLD.md, "HNSW at 100,000 vectors"), local to the
--- transaction: 300 graph candidates over the 384-d graph of migration 0006 (m 48, ef_construction 200:
--- recall@1 0.995 at 100,000 vectors; m 32 gave 0.985 at 300 and 400), and an iterative scan so rows
--- dropped by the embedder/enabled filter are replaced by further candidates.
-SELECT set_config('hnsw.ef_search', '300', true), set_config('hnsw.iterative_scan', 'relaxed_order', true);
+-- The HNSW search of nearest_samples (kb/THRESHOLD.md, "HNSW search cost"), local to the transaction:
+-- 150 graph candidates over the 384-d graph of migration 0010 (m 32, ef_construction 400: recall@1 0.995
+-- at 100,000 vectors, ~2.2 ms of server CPU; 0006's m 48 / ef_construction 200 needed 300 for 0.99 at
+-- ~6.5 ms), and an iterative scan so rows dropped by the embedder/enabled filter are replaced by further
+-- candidates.
+SELECT set_config('hnsw.ef_search', '150', true), set_config('hnsw.iterative_scan', 'relaxed_order', true);
 
 -- name: nearest_samples
--- The index walks a halfvec(384) copy of the graph (migrations 0004, 0006); the 40 candidates it returns are
--- re-ranked by the exact float32 cosine, which is also the score. The constant LIMIT keeps the
+-- The index walks a halfvec(384) copy of the graph (migrations 0004, 0006, 0010); the 40 candidates it returns
+-- are re-ranked by the exact float32 cosine, which is also the score. The constant LIMIT keeps the
 -- index scan in the generic plan psycopg prepares after five calls; MATERIALIZED keeps the
--- relaxed-order candidates apart from the exact ordering.
+-- relaxed-order candidates apart from the exact ordering. The probe is sent in binary (the b placeholder): its
+-- 384 floats as text cost the client ~0.2 ms to write and the server to parse, per search.
 WITH candidates AS MATERIALIZED (
-    SELECT e.slug, v.kind, v.embedding <=> %(vector)s AS distance
+    SELECT e.slug, v.kind, v.embedding <=> %(vector)b AS distance
     FROM kb.sample_vectors v JOIN kb.entries e ON e.id = v.entry_id
     WHERE v.embedder = %(embedder)s AND e.enabled
-    ORDER BY v.embedding::halfvec(384) <=> %(vector)s::halfvec(384)
+    ORDER BY v.embedding::halfvec(384) <=> %(vector)b::halfvec(384)
     LIMIT 40
 )
 SELECT slug, kind, 1 - distance AS score FROM candidates ORDER BY distance LIMIT %(k)s;

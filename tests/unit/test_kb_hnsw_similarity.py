@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import psycopg
 import pytest
 
 from bench.kb import _generic_plan, index_ddl
@@ -26,8 +27,8 @@ def _statements(path: Path) -> list[str]:
 
 def test_bench_builds_the_index_migrations_and_schema_declare() -> None:
     ddl = index_ddl()
-    assert "halfvec_cosine_ops" in ddl and "m = 48" in ddl
-    assert ddl in _statements(MIGRATIONS_DIR / "0006_kb_fallback.sql")
+    assert "halfvec_cosine_ops" in ddl and "m = 32" in ddl and "ef_construction = 400" in ddl
+    assert ddl in _statements(MIGRATIONS_DIR / "0010_kb_hnsw_search.sql")
     schema = _statements(_ROOT / "core" / "schema.sql")
     last = max(i for i, s in enumerate(schema) if "sample_vectors_embedding_idx" in s)
     assert schema[last] == ddl, "the last definition of the index in core/schema.sql differs from the bench's"
@@ -64,6 +65,23 @@ def test_nearest_samples_walks_the_index_and_ranks_exactly(db_url: str) -> None:
             assert [r["slug"] for r in rows] == [f"e-{i + 1}" for i in want]
             assert [r["score"] for r in rows] == pytest.approx(sims[want].tolist(), abs=1e-5)
             assert rows[0]["slug"] == "e-21"
-        assert conn.execute("SHOW hnsw.ef_search").fetchone() == {"hnsw.ef_search": "300"}
+        assert conn.execute("SHOW hnsw.ef_search").fetchone() == {"hnsw.ef_search": "150"}
         conn.rollback()
         assert conn.execute("SHOW hnsw.ef_search").fetchone() == {"hnsw.ef_search": "40"}
+
+
+@pytest.mark.integration
+def test_a_failed_search_leaves_the_callers_transaction_usable(db_url: str) -> None:
+    # One pipeline holds savepoint, settings, search and release: an error in it rolls back to the savepoint only.
+    with connect(db_url) as conn:
+        conn.execute(
+            "INSERT INTO kb.entries (id, slug, title, category, solution, updated_by) "
+            "VALUES (1, 'e-1', 't', 'other', 's', 'test')"
+        )
+        repo.replace_sample_vectors(conn, 1, "hashing", [("match", "s")], _unit(np.random.default_rng(5), 1))
+        with pytest.raises(psycopg.errors.DataException, match="384 dimensions"):
+            repo.nearest_samples(conn, "hashing", np.ones(10, dtype=np.float32), 5)
+        rows = repo.nearest_samples(conn, "hashing", np.ones(DIM, dtype=np.float32), 5)
+        assert [r["slug"] for r in rows] == ["e-1"]
+        assert conn.execute("SELECT count(*) AS n FROM kb.entries").fetchone() == {"n": 1}  # the insert survived
+        conn.rollback()

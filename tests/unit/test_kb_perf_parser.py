@@ -203,3 +203,44 @@ def test_recap_read_in_c_equals_line_by_line_for_odd_recap_lines():
         a = parse_stdout(source)
         assert a == parse_lines(log)
     assert set(parse_lines(log).recap) == {"web-1", "web-2", "wéb-3", "web-4", "web-6"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=200).map(lambda b: bytes(b"ab\n\r"[x % 4] for x in b)), st.integers(1, 16), st.integers(1, 24)
+)
+def test_reused_buffer_blocks_equal_copied_regions(data, block, max_line):
+    from kb.analysis.scan import _copied_regions, binary_blocks
+
+    got = []
+    for buf, size in binary_blocks(io.BytesIO(data), block, max_line):
+        if size < len(buf):  # what RE2 sees one byte past the end of a run is the LF that ended it
+            assert buf[size] == ord("\n")
+        got.append(bytes(buf[:size]))
+    assert got == list(_copied_regions(io.BytesIO(data), block, max_line))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_logs, st.sampled_from([5, 17, 64, 301]))
+def test_scan_over_small_blocks_equals_line_by_line(lines, block):
+    # Many blocks: lines, recap runs and multi-line results cut at block ends, the buffer reused.
+    from kb.analysis import parser
+
+    lines = [*lines, "PLAY RECAP ***", *(f"h{i} : ok={i} changed=0 unreachable=0 failed={i % 2}" for i in range(30))]
+    data = _as_bytes(lines)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(parser, "_BLOCK", block)
+        _same(io.BytesIO(data), data)
+
+
+def test_long_recap_is_read_whole_across_blocks():
+    lines = ["PLAY [p] ***", "TASK [t] ***", 'fatal: [h7]: FAILED! => {"msg": "m"}', "PLAY RECAP ***"]
+    lines += [
+        f"h{i} : ok={i} changed=1 unreachable=0 failed={int(i == 7)} skipped=0 rescued=0 ignored=0"
+        for i in range(20_000)
+    ]
+    data = "\n".join(lines).encode()
+    a = parse_stdout(io.BytesIO(data))
+    assert a == parse_lines(data)
+    assert len(a.recap) == 20_000 and a.recap["h19999"]["ok"] == 19_999 and a.lines == len(lines)
+    assert [f.host for f in a.failures] == ["h7"]
