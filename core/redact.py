@@ -177,12 +177,12 @@ _RULES: list[Rule] = [
             r"|gl(?:pat|ptt|dt|rt|soat|ft|imt|cbt|oas)-[A-Za-z0-9_-]{20,}"
             r"|xox[abposrce]-[A-Za-z0-9-]{10,}|xapp-[0-9]-[A-Za-z0-9-]{10,}"
             r"|sk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"
-            r"|AIza[0-9A-Za-z_-]{35}|ya29\.[0-9A-Za-z_-]{20,}|hv[sbr]\.[A-Za-z0-9_-]{24,}"
-            r"|npm_[A-Za-z0-9]{36}|pypi-AgE[A-Za-z0-9_-]{50,}|dckr_pat_[A-Za-z0-9_-]{20,}"
+            r"|AIza[0-9A-Za-z_-]{35,}|ya29\.[0-9A-Za-z_-]{20,}|hv[sbr]\.[A-Za-z0-9_-]{24,}"
+            r"|npm_[A-Za-z0-9]{36,}|pypi-AgE[A-Za-z0-9_-]{50,}|dckr_pat_[A-Za-z0-9_-]{20,}"
             r"|pp_[A-Za-z0-9_-]{40,}"
             # Azure: an Entra ID client secret; a storage account key (64 bytes in base64)
-            r"|[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}|[A-Za-z0-9+/]{86}=="
-            r"|(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}"
+            r"|[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,}|[A-Za-z0-9+/]{86}=="
+            r"|(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}[A-Za-z0-9]*"
             r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)"
         ),
         _mark,
@@ -193,16 +193,17 @@ _RULES: list[Rule] = [
     (
         _c(
             r"((?i:\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mariadb|mariadb-dump))"
-            r"\b[^\n|;&]*?[ \t]-p)([^\s'\"]+|'[^'\n]*'|\"[^\"\n]*\")"
+            r"\b[^\n|;&]*?[ \t]-p)([^\s'\"]+|'[^'\n]*'[^\s'\"]*|\"[^\"\n]*\"[^\s'\"]*)"
         ),
         _head,
     ),
-    (_c(r"(\bsshpass\b[^\n|;&]*?[ \t]-p[ \t]*)([^\s'\"]+|'[^'\n]*'|\"[^\"\n]*\")"), _head),
+    (_c(r"(\bsshpass\b[^\n|;&]*?[ \t]-p[ \t]*)([^\s'\"]+|'[^'\n]*'[^\s'\"]*|\"[^\"\n]*\"[^\s'\"]*)"), _head),
     (_c(r"(-pass(?:in|out)?[ \t]+pass:)(\S+)"), _head),
     (
         _c(
             r"(?i)(--?(?:password|passwd|token|secret|api-?key|client-secret|auth-token|access-token"
-            r"|private-key-passphrase|become-pass(?:word)?)[ \t]+)([^\s\-'\"][^\s'\"]*|'[^'\n]*'|\"[^\"\n]*\")"
+            r"|private-key-passphrase|become-pass(?:word)?)[ \t]+)"
+            r"([^\s\-'\"][^\s'\"]*|'[^'\n]*'[^\s'\"]*|\"[^\"\n]*\"[^\s'\"]*)"
         ),
         lambda m: str(m.group(0)) if m.group(2).lower() in _PROSE else f"{m.group(1)}{MARK}",
     ),

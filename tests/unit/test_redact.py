@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bench.redact import ADVERSARIAL
@@ -339,6 +339,9 @@ FRAGMENTS = st.sampled_from(
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.one_of(FRAGMENTS, st.text(max_size=8)), max_size=40).map("".join))
+@example('--password ""password')  # an empty quoted value with a tail: the tail was left, then redacted next time
+@example('sshpass -p ""abc ssh host')
+@example("AKIA0123456789ABCDEFAKIA0123456789ABCDEF")  # a fixed-length key shape inside a longer run
 def test_redact_is_idempotent_and_total(text: str) -> None:
     once = redact(text)
     assert isinstance(once, str)
