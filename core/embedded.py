@@ -51,17 +51,52 @@ def start_postgres(data_dir: Path) -> str:
     the API, worker and beat processes share it; ``stop_postgres`` stops it. A
     server this call started is listed in ``STARTED_HERE``.
     """
-    if not postgres_running(data_dir):
+    starting = not postgres_running(data_dir)
+    if starting:
         STARTED_HERE.append(data_dir)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver  # type: ignore[attr-defined,unused-ignore]
 
         data_dir.mkdir(parents=True, exist_ok=True)
+        if starting:  # pgserver caches a handle per process: one for a server stopped since would not start it
+            pgserver.PostgresServer._instances.pop(data_dir.resolve(), None)  # type: ignore[attr-defined]
         server = pgserver.get_server(  # type: ignore[attr-defined]
             data_dir.resolve(), cleanup_mode=None
         )
-    return str(server.get_uri())
+    url = str(server.get_uri())
+    if starting and _configure(url):
+        _restart(data_dir)
+    return url
+
+
+# Server settings the embedded PostgreSQL runs with (openshift/03_postgres.yaml passes the same). shared_buffers:
+# the KB's similarity index (HNSW, ~160 MB at 100k 384-dim vectors) stays in PostgreSQL's own cache, instead of
+# 100-400 pages a search read back from the OS cache under the default 128 MB (kb/THRESHOLD.md).
+SERVER_SETTINGS = {"shared_buffers": "256MB"}
+
+
+def _configure(url: str) -> bool:
+    """Persist SERVER_SETTINGS (ALTER SYSTEM); True when one changed and needs a restart to apply."""
+    import psycopg
+
+    changed = False
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name, value in SERVER_SETTINGS.items():
+            row = conn.execute("SELECT current_setting(%s)", (name,)).fetchone()
+            if row is None or str(row[0]) != value:
+                conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+                changed = True
+    return changed
+
+
+def _restart(data_dir: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+
+    user = "pgserver" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "restart"], pgdata=data_dir.resolve(), user=user, timeout=60)
 
 
 def stop_postgres(data_dir: Path) -> None:

@@ -368,3 +368,13 @@ def test_network_policies_allow_only_the_needed_flows(objects: list[dict[str, An
     for component, opened in ports.items():
         (service,) = [s for s in services.values() if s["spec"]["selector"]["app.kubernetes.io/component"] == component]
         assert opened == {p["port"] for p in service["spec"]["ports"]}, component
+
+
+def test_postgres_runs_with_the_embedded_servers_settings(objects: list[dict[str, Any]]) -> None:
+    from core.embedded import SERVER_SETTINGS
+
+    postgres = next(o for o in objects if o["kind"] == "StatefulSet" and _component(o) == "postgres")
+    args = _pod_spec(postgres)["containers"][0]["args"]
+    assert args[0] == "postgres"
+    given = dict(a.split("=", 1) for a in args[2::2])
+    assert args[1::2] == ["-c"] * len(given) and given == SERVER_SETTINGS
