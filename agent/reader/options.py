@@ -41,7 +41,17 @@ _SERIAL: list[tuple[re.Pattern[str], Any]] = [
         "pct",
     ),
     (re.compile(r"\bbatch size\s*(?:of\s+|=\s*|:\s*)?(\d{1,3})\s*(?:%|percent)", _I), "pct"),
-    (re.compile(r"\b(?:serially|sequentially|in series|one by one|one after (?:the )?(?:other|another))\b", _I), 1),
+    (
+        re.compile(r"\b(?:in\s+)?(\d{1,3})\s*(?:%|percent)\s+(?:batch(?:es)?|waves?|chunks?|increments?|steps?)\b", _I),
+        "pct",
+    ),
+    (
+        re.compile(
+            r"\b(?:serially|sequentially|in series|(?:one|1) by (?:one|1)|(?:one|1)-by-(?:one|1)|one after (?:the )?(?:other|another))\b",
+            _I,
+        ),
+        1,
+    ),
     (
         re.compile(
             rf"\b(?:no more than\s+|at most\s+|max(?:imum)?\s+(?:of\s+)?)?({NUMBER})\s+(?:{_NOUN}\s+)?(?:at a time|at once|in parallel|concurrently|per batch)",
@@ -133,7 +143,7 @@ _SEC_FALSE = re.compile(
     _I,
 )
 _SEC_TRUE = re.compile(
-    r"\b(?:(?:only|just)\s+(?:the\s+)?)?(?:security(?:[- ]only)?(?:\s+(?:updates?|errata|patch(?:es)?|fixes|advisories|"
+    r"\b(?:(?:only|just)\s+(?:the\s+)?)?(?:(?:security|sec(?=[- ](?:only|patch|updat|fix|errata)))(?:[- ]only)?(?:\s+(?:updates?|errata|patch(?:es)?|fixes|advisories|"
     r"releases?|packages?|ones|stuff|things|bits))?|cves?(?:\s+(?:fixes|patches|updates))?|vulnerabilit(?:y|ies)(?:\s+fixes)?|"
     r"(?:rhsa|usn|dsa)s?)(?:\s+only)?\b(?!\s*(?:controls?|agents?|software|tools?|settings?|policy|policies|groups?))",
     _I,
@@ -141,9 +151,19 @@ _SEC_TRUE = re.compile(
 
 
 def read_security(text: str) -> tuple[bool | None, str]:
-    m = _SEC_FALSE.search(text)
-    if m:
-        return False, text[: m.start()] + " " + text[m.end() :]
+    """True / False / None (not mentioned); every phrase that says it is cut ("full update ..., all updates not
+    just security": all three phrases go, none is left to read as a target).
+
+    >>> read_security("full update on web-1, all updates not just security")[1].split()
+    ['on', 'web-1,']
+    >>> read_security("sec patches only for the dev hosts")[0]
+    True
+    """
+    found = False
+    while m := _SEC_FALSE.search(text):
+        found, text = True, text[: m.start()] + " " + text[m.end() :]
+    if found:
+        return False, text
     m = _SEC_TRUE.search(text)
     if m:
         return True, text[: m.start()] + " " + text[m.end() :]

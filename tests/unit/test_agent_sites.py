@@ -1,0 +1,80 @@
+"""Rules the reader needs for fleets named <site>-<role>-<env><nn>: site, role and environment groups that
+intersect, short role words, natural ranges, and the options chat shorthand carries.
+
+The fleet below is made up (no eval set uses these names), so a rule that only knew one inventory fails here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.inventory import Inventory
+from tests.unit.test_agent_properties import intent
+
+FLEET = Inventory.parse(
+    """
+all:
+  children:
+    proxies:
+      hosts:
+        osl2-px-l01: {env: live, site: osl2, role: px, os: alma9}
+        osl2-px-l02: {env: live, site: osl2, role: px, os: alma9, critical: true}
+        mad5-px-q01: {env: qa, site: mad5, role: px, os: alma8}
+    es:
+      hosts:
+        osl2-es-l01: {env: live, site: osl2, role: es, os: debian12}
+        mad5-es-q01: {env: qa, site: mad5, role: es, os: debian12}
+        mad5-es-q02: {env: qa, site: mad5, role: es, os: debian11}
+    jump:
+      hosts:
+        osl2-jump-01: {env: live, site: osl2, role: jump, os: debian12, critical: true}
+        mad5-jump-01: {env: qa, site: mad5, role: jump, os: debian12}
+    live:
+      hosts: {osl2-px-l01: {}, osl2-px-l02: {}, osl2-es-l01: {}, osl2-jump-01: {}}
+    qa:
+      hosts: {mad5-px-q01: {}, mad5-es-q01: {}, mad5-es-q02: {}, mad5-jump-01: {}}
+    osl2:
+      hosts: {osl2-px-l01: {}, osl2-px-l02: {}, osl2-es-l01: {}, osl2-jump-01: {}}
+    mad5:
+      hosts: {mad5-px-q01: {}, mad5-es-q01: {}, mad5-es-q02: {}, mad5-jump-01: {}}
+"""
+)
+
+
+def _intent(*turns: str) -> dict[str, Any]:
+    got: dict[str, Any] = intent(FLEET, *turns)
+    return got
+
+
+@pytest.mark.parametrize(
+    ("text", "security_only"),
+    [
+        ("patch mad5-es-q01, sec only", True),
+        ("sec updates for mad5-es-q01", True),
+        ("full upgrade of mad5-es-q01, every update, not only security", False),
+    ],
+)
+def test_security_shorthand_and_repeated_all_updates(text: str, security_only: bool) -> None:
+    got = _intent(text)
+    assert (got["action"], got["hosts"], got["security_only"]) == ("patch", ["mad5-es-q01"], security_only)
+
+
+def test_every_all_updates_phrase_is_an_option_never_a_target() -> None:
+    """'all updates' said twice: the second 'all' must not select every host."""
+    got = _intent("full update on mad5-es-q02, all updates not just security")
+    assert (got["hosts"], got["security_only"]) == (["mad5-es-q02"], False)
+
+
+@pytest.mark.parametrize(
+    ("text", "serial"),
+    [
+        ("patch the qa proxies and es boxes 1 by 1", 1),
+        ("patch the qa es boxes one-by-one", 1),
+        ("patch every live host in 25% batches", "25%"),
+        ("patch every live host, 10 percent waves", "10%"),
+    ],
+)
+def test_batch_shorthand(text: str, serial: int | str) -> None:
+    assert _intent(text)["serial"] == serial
