@@ -89,6 +89,8 @@ class _Phrase:
     all_but: bool = False  # "all but ...", "everything except ..."
     everything: bool = False  # the word "everything" (may mean packages: dropped beside other targets)
     tainted: bool = False  # holds a word the inventory does not know: selects nothing
+    after_comma: bool = False  # started right after a ","
+    scope_all: bool = False  # ", production only" / ", only the uat ones": restricts every phrase before it
 
     def value(self, universe: set[str]) -> set[str] | None:
         """Hosts selected; None when the phrase names no target ("the servers", "them all")."""
@@ -121,13 +123,46 @@ class _Reader:
         self.include = True
         self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = self.both = False
         self.neg_last = False
+        self.scope_next = False  # ", only ...": the next phrase restricts the ones before it
+        self.i = 0
 
     def read(self) -> None:
         for i, tok in enumerate(self.toks):
+            self.i = i
             self.step(i, tok)
+        self.scope()
+
+    def scope(self) -> None:
+        """A restriction after a comma applies to everything named before it: "the lbs and the pg boxes,
+        production only" = (lb ∪ pg) ∩ production, never lb ∪ pg ∪ production."""
+        out: list[_Phrase] = []
+        for p in self.phrases:
+            earlier = [q for q in out if q.include and not q.tainted]
+            if p.scope_all and p.include and not p.tainted and earlier and (p.slots or p.negs):
+                for q in earlier:
+                    q.slots += [_Slot(s.dim, set(s.hosts), list(s.labels)) for s in p.slots]
+                    q.negs += [_Slot(s.dim, set(s.hosts), list(s.labels)) for s in p.negs]
+                continue
+            out.append(p)
+        self.phrases = out
+
+    def _prev(self, i: int) -> Tok | None:
+        j = i - 1
+        while j >= 0 and self.toks[j].kind is Kind.DET:
+            j -= 1
+        return self.toks[j] if j >= 0 else None
+
+    def _next(self, i: int) -> Tok | None:
+        j = i + 1
+        while j < len(self.toks) and self.toks[j].kind is Kind.DET:
+            j += 1
+        return self.toks[j] if j < len(self.toks) else None
 
     def new(self) -> _Phrase:
         self.cur = _Phrase(include=self.include)
+        prev = self._prev(self.i)
+        self.cur.after_comma = prev is not None and prev.text == ","
+        self.cur.scope_all, self.scope_next = self.scope_next, False
         self.phrases.append(self.cur)
         self.restricting = False
         return self.cur
@@ -137,6 +172,7 @@ class _Reader:
         self.include = True
         self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = self.both = False
         self.neg_last = False
+        self.scope_next = False
 
     def step(self, i: int, tok: Tok) -> None:
         k = tok.kind
@@ -157,7 +193,12 @@ class _Reader:
             nxt = self.toks[i + 1].kind if i + 1 < len(self.toks) else Kind.STOP
             if nxt in (Kind.EXCL, Kind.NOT, Kind.ONLY):
                 return
+            named = (self.cur is not None and self.cur.include) or any(p.include for p in self.phrases)
+            target = self._next(i)
             if self.cur is not None and self.cur.quant and self.cur.include and not self.cur.slots:
+                self.exclusion(verb_skip=False)
+            elif named and target is not None and target.kind in (Kind.TERM, Kind.HOSTS, Kind.ABSENT):
+                # "everything in fra2 but the bastions", "the web servers but web-3": "but" + a target excludes it
                 self.exclusion(verb_skip=False)
             else:
                 self.boundary()
@@ -184,6 +225,11 @@ class _Reader:
             self.conj = self.attach = self.after_excl = False
         elif k is Kind.CONJ:
             self.conj, self.attach = True, False
+        elif k is Kind.ONLY and (prev := self._prev(i)) is not None and prev.text in (",", "but"):
+            self.boundary()  # ", only the prod ones", "leave out X, just the uat one": a new restriction
+            self.scope_next = True
+        elif k is Kind.ONLY and self.cur is not None and self._postfix_only(i):
+            self.cur.scope_all = True  # ", production only"
         elif k in (Kind.PREP, Kind.ONLY):
             if self.cur is not None:
                 self.attach, self.conj = True, False
@@ -199,6 +245,8 @@ class _Reader:
             cur = self.cur if self.cur is not None else self.new()
             cur.tainted = True
             self.owner[i] = cur
+        elif k is Kind.WORD and self.attach and self.cur is not None and tok.low in V.stopwords:
+            return  # "the api servers that are still on rhel8": a filler inside a restriction keeps it open
         elif (
             k is Kind.WORD and self.attach and self.cur is not None and not self._stopword(i) and not _timeish(tok.low)
         ):
@@ -213,6 +261,19 @@ class _Reader:
             self.boundary()
         elif k is Kind.STOP or k is Kind.ABSENT or k in (Kind.WORD, Kind.VERB):
             self.boundary()
+
+    def _postfix_only(self, i: int) -> bool:
+        """'..., production only': a comma phrase of terms closed by 'only' at the end of the text."""
+        cur = self.cur
+        nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
+        return (
+            cur is not None
+            and cur.after_comma
+            and bool(cur.slots or cur.negs)
+            and not (cur.head or cur.quant)
+            and all(not s.dim.startswith("hosts:") for s in cur.slots)
+            and (nxt is None or nxt.kind is Kind.STOP or nxt.text == ",")
+        )
 
     def unplaceable(self, i: int) -> bool:
         """A word in a restriction ('in the eu region') that is no filler and no time word."""
@@ -296,11 +357,21 @@ class _Reader:
     def hosts(self, i: int, tok: Tok) -> None:
         self.unknown.extend(tok.unknown)
         slot = _Slot(f"hosts:{tok.text}", set(tok.hosts), [tok.label or tok.text])
-        if self.cur is not None and self.attach:
+        nxt = self._next(i)
+        if tok.label.startswith("pattern") and nxt is not None and nxt.kind is Kind.HEAD and not self.attach:
+            # "all the *-web-* hosts in fra2": a glob before a host noun is a group; what follows restricts it
+            cur = self.cur
+            if cur is None or cur.slots or cur.head or not cur.quant:
+                cur = self.new()
+            cur.slots.append(slot)
+            cur.tainted = cur.tainted or (not tok.hosts and bool(tok.unknown))
+            self.owner[i] = cur
+        elif self.cur is not None and self.attach:
             self.cur.slots.append(slot)
             self.owner[i] = self.cur
         else:
             phrase = _Phrase(include=self.include, slots=[slot], tainted=not tok.hosts and bool(tok.unknown))
+            phrase.scope_all, self.scope_next = self.scope_next, False
             self.phrases.append(phrase)
             self.owner[i] = phrase
             self.cur = None

@@ -78,3 +78,53 @@ def test_every_all_updates_phrase_is_an_option_never_a_target() -> None:
 )
 def test_batch_shorthand(text: str, serial: int | str) -> None:
     assert _intent(text)["serial"] == serial
+
+
+QA_PX_JUMP = ["mad5-jump-01", "mad5-px-q01"]
+
+
+@pytest.mark.parametrize(
+    ("text", "hosts"),
+    [
+        # a restriction after a comma applies to everything named before it, never joins it
+        ("patch the proxies and the es boxes, live only", ["osl2-es-l01", "osl2-px-l01", "osl2-px-l02"]),
+        ("patch the proxies and the jump hosts, only in qa", QA_PX_JUMP),
+        # "but" + a target excludes it
+        ("patch everything in mad5 but the jump boxes", ["mad5-es-q01", "mad5-es-q02", "mad5-px-q01"]),
+        ("patch the osl2 hosts but the critical ones", ["osl2-es-l01", "osl2-px-l01"]),
+        # a glob before a host noun is restricted by what follows
+        ("patch all the *-es-* hosts in mad5", ["mad5-es-q01", "mad5-es-q02"]),
+        # a filler inside a restriction keeps it a restriction
+        ("patch the es servers that are still on debian11", ["mad5-es-q02"]),
+    ],
+)
+def test_set_algebra_never_widens(text: str, hosts: list[str]) -> None:
+    got = _intent(text)
+    assert (got["action"], got["hosts"]) == ("patch", hosts)
+
+
+def test_an_unknown_cluster_noun_beside_a_known_phrase_is_asked_about() -> None:
+    assert _intent("patch the cassandra ring and the live proxies")["action"] == "clarify"
+
+
+def test_leave_out_then_just_the_ones_narrows() -> None:
+    got = _intent(
+        "patch mad5-es-q01 and osl2-es-l01", "leave out osl2-es-l01, just the qa one", "and reboot it afterwards"
+    )
+    assert (got["action"], got["hosts"], got["reboot"]) == ("patch", ["mad5-es-q01"], "always")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ls the mad5 hosts that are not live", ("list_hosts", None)),
+        ("job 77 went red, why?", ("explain", 77)),
+        ("wtf happened in job 12", ("explain", 12)),
+        ("did job 12 finish?", ("status", 12)),
+    ],
+)
+def test_chat_words_for_listing_and_jobs(text: str, expected: tuple[str, int | None]) -> None:
+    got = _intent(text)
+    assert (got["action"], got.get("job")) == expected
+    if got["action"] == "list_hosts":
+        assert got["hosts"] == ["mad5-es-q01", "mad5-es-q02", "mad5-jump-01", "mad5-px-q01"]
