@@ -69,7 +69,7 @@ _TIME = re.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:am|pm|z)?|\d{1,2}(?:am|pm)|\
 _NUMBER = re.compile(r"^[#-]?\d+$")  # "-02" in "redis-prod-01 & -02" is a sibling
 _VERSION = re.compile(r"^\d+(?:\.\d+)*$")
 _TRAILING_NUM = re.compile(r"^(.*?)(\d+)$")
-_DOTTED_RANGE = re.compile(r"^(.*?)(\d+)\.\.(\d+)$")
+_DOTTED_RANGE = re.compile(r"^(.*?)(\d+)\.\.([a-z_-]*)(\d+)$")  # "web-01..03", "api-u01..u02"
 _PATTERN_CHARS = re.compile(r"^[A-Za-z0-9_.*?\[\]:&!~,^$()|+\\{}-]+$")
 _PATTERN_MARKS = re.compile(r"[*?\[\]:&!~,]")
 _PATTERN_OPS = re.compile(r"[:&!~,]")
@@ -175,8 +175,9 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
     if (pair := _var_value(inv, raw[i])) is not None:
         return [pair], 1
     dotted = _DOTTED_RANGE.match(low)
-    if dotted and lex_.looks_like_host(dotted.group(1) + dotted.group(2)):
-        return [_range_tok(inv, raw[i], dotted.group(1), dotted.group(2), dotted.group(3))], 1
+    tail_ok = dotted is not None and (not dotted.group(3) or _tail_of(dotted.group(1), dotted.group(3)))
+    if dotted and tail_ok and lex_.looks_like_host(dotted.group(1) + dotted.group(2)):
+        return [_range_tok(inv, raw[i], dotted.group(1), dotted.group(2), dotted.group(4))], 1
     if _PATTERN_MARKS.search(low) and _PATTERN_CHARS.match(raw[i]) and re.search(r"[a-z0-9]", low):
         return [_pattern(inv, raw[i], nxt)], 1
     kind = _word_kind(low, raw[i])
@@ -281,12 +282,23 @@ def _host_or_range(inv: Inventory, raw: list[str], lows: list[str], i: int) -> t
         after = lows[i + 3] if i + 3 < len(lows) else ""
         prefix = m.group(1).lower()
         end_m = _TRAILING_NUM.match(end)
-        if after not in TIME_UNITS and end_m and (end.isdigit() or end_m.group(1) == prefix):
+        # the end repeats the name, or its tail ("ams1-web-p01 through p03"), or gives the number alone
+        tail = end_m.group(1) if end_m else ""
+        if after not in TIME_UNITS and end_m and (end.isdigit() or _tail_of(prefix, tail)):
             return [_range_tok(inv, f"{name} {raw[i + 1]} {raw[i + 2]}", m.group(1), m.group(2), end_m.group(2))], 3
+        if after not in TIME_UNITS and end_m and not _TIME.match(end) and end.lower() not in inv.folded:
+            text = f"{name} {raw[i + 1]} {raw[i + 2]}"  # "web-01 through x02": a range we cannot read is asked about
+            return [Tok(Kind.HOSTS, text, unknown=[text])], 3
     real = inv.folded.get(name.lower())
     if real in inv.hosts:
         return [Tok(Kind.HOSTS, name, hosts=frozenset({real}), label=f"host {real}", seed=real)], 1
     return [Tok(Kind.HOSTS, name, unknown=[name], seed=name)], 1
+
+
+def _tail_of(prefix: str, tail: str) -> bool:
+    """Whether a range's end repeats the start's name from a separator on: "p" or "web-p" of "ams1-web-p"."""
+    cut = len(prefix) - len(tail)
+    return bool(tail) and prefix.endswith(tail) and (cut == 0 or prefix[cut - 1] in "-_.")
 
 
 def _range_tok(inv: Inventory, text: str, prefix: str, start: str, end: str) -> Tok:

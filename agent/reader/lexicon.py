@@ -107,7 +107,8 @@ class Lexicon:
                 terms[(m.group(1),)] = terms[(g.lower(),)]
         short = _shortened(terms, inv)  # from the inventory's own names only, before the synonyms join
         self.absent: dict[tuple[str, ...], str] = {}
-        for cls in SYNONYMS:
+        for cls in (*SYNONYMS, *V.aliases):
+            alias = cls in V.aliases
             words = [(w.lstrip("~"), w.startswith("~")) for w in cls]
             named = next((terms[tuple(w.split())] for w, _ in words if tuple(w.split()) in terms), None)
             # without a group or value for the class, the inventory's own short names ("mx" for mx hosts) answer
@@ -115,7 +116,8 @@ class Lexicon:
             for word, strict in words:
                 key = tuple(word.split())
                 if found is None:
-                    self.absent[key] = cls[0]
+                    if not alias:
+                        self.absent[key] = cls[0]
                 elif named is None and key in short and key not in terms:
                     terms[key] = short[key]  # the inventory's own name: not only before a host noun
                 elif key not in terms:
@@ -204,7 +206,8 @@ def _shortened(terms: dict[tuple[str, ...], Term], inv: Inventory) -> dict[tuple
         parts = re.split(r"[-_]", host.lower().split(".")[0])
         for i, part in enumerate(parts if len(parts) > 1 else []):
             skip = part in V.heads or part in V.never_packages or V.kind_of(part) or V.known(part)
-            if re.fullmatch(r"[a-z][a-z0-9]+", part) and (i == 0 or not skip):
+            index = i > 0 and re.fullmatch(r"[a-z]{1,2}[0-9]+", part)  # "p02" of ams1-web-p02: an instance number
+            if re.fullmatch(r"[a-z][a-z0-9]+", part) and (i == 0 or not (skip or index)):
                 prefixes.setdefault(part, set()).add(host)
     for head, hosts in prefixes.items():
         label = f"hosts {head}-*" if all(h.lower().startswith(head) for h in hosts) else f"hosts *-{head}-*"

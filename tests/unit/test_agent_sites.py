@@ -128,3 +128,24 @@ def test_chat_words_for_listing_and_jobs(text: str, expected: tuple[str, int | N
     assert (got["action"], got.get("job")) == expected
     if got["action"] == "list_hosts":
         assert got["hosts"] == ["mad5-es-q01", "mad5-es-q02", "mad5-jump-01", "mad5-px-q01"]
+
+
+def test_a_software_name_names_its_role_group_only_where_the_inventory_has_one() -> None:
+    got = _intent("patch the elasticsearch boxes in qa")
+    assert (got["action"], got["hosts"]) == ("patch", ["mad5-es-q01", "mad5-es-q02"])
+    plain = Inventory.parse("all: {children: {app: {hosts: {app-01: {}, app-02: {}}}}}")
+    got = intent(plain, "patch app-01 but skip elasticsearch")
+    assert (got["action"], got["hosts"], got["exclude"]) == ("patch", ["app-01"], ["elasticsearch"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["patch mad5-es-q01 through q02", "patch mad5-es-q01..q02", "patch mad5-es-q01 to es-q02", "patch mad5-es-q01..02"],
+)
+def test_a_range_end_may_repeat_the_tail_of_the_name(text: str) -> None:
+    assert _intent(text)["hosts"] == ["mad5-es-q01", "mad5-es-q02"]
+
+
+@pytest.mark.parametrize("text", ["patch es-q02", "patch mad5-es-q01 through x02", "patch mad5-es-q01..s-q02"])
+def test_an_instance_number_alone_or_a_foreign_range_end_is_asked_about(text: str) -> None:
+    assert _intent(text)["action"] == "clarify"
