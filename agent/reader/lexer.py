@@ -167,6 +167,8 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
         return [Tok(Kind.HOSTS, f"{raw[i]} {raw[i + 1]}", unknown=[f"{raw[i]} {raw[i + 1]}"])], 2
     if low in inv.folded and inv.folded[low] in inv.hosts:
         return _host_or_range(inv, raw, lows, i)
+    if nxt and (pair := _var_value(inv, f"{raw[i]}={raw[i + 1]}")) is not None and pair.kind is Kind.TERM:
+        return [Tok(Kind.TERM, f"{raw[i]} {raw[i + 1]}", term=pair.term)], 2  # "with os ubuntu2204", "env uat"
     hit = lex_.term(lows[i : i + lex_.max_len]) or lex_.term([_unseparated(low)])
     if hit and _counts(lex_, hit[0], lows, i + hit[1]):
         return [Tok(Kind.TERM, " ".join(raw[i : i + hit[1]]), term=hit[0])], hit[1]

@@ -44,6 +44,11 @@ _JOB_LAST = re.compile(
     r"(?:started|ran|launched|submitted|kicked off|queued|asked for|created)\b",
     _I,
 )
+# "did 3301 finish? (the job)": one bare number in a message that speaks of a job is that job's number.
+_JOB_WORD = re.compile(r"\bjobs?\b", _I)
+_JOB_LOOSE = re.compile(
+    r"(?<![\w:./-])#?(\d{3,12})(?![\w:%./-])(?!\s*(?:%|percent|hours?|hrs?|mins?|minutes?|[ap]\.?m\b|at a time|by))", _I
+)
 # A job named earlier in the conversation: "why did it fail?", "cancel it", "how is that one doing?"
 JOB_PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one|the job|that job|this job|the same job)\b", _I)
 
@@ -150,6 +155,13 @@ def read(text: str, inv: Any = None) -> Reading:
         t = t[: m.start(1)] + " " + t[m.end(1) :] if verb else _cut(t, m)  # "cancel 4411" keeps its verb
     elif m := _JOB_LAST.search(t):
         r.job, r.job_given, t = "last", True, _cut(t, m)
+    elif (
+        _JOB_WORD.search(t)
+        and len(_JOB_LOOSE.findall(t)) == 1
+        and (m := _JOB_LOOSE.search(t)) is not None
+        and not re.search(r"\b(?:at|by|until|till|in|for|from|to|of)\s*$|@\s*$", t[: m.start()], _I)
+    ):
+        r.job, r.job_given, t = int(m.group(1)), True, _cut(t, m)  # "did 3301 finish? (the job)"
     r.stages.append(("job", t))
     if found := find_when(t):
         r.options["when"] = found.phrase

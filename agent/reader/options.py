@@ -144,7 +144,7 @@ _SEC_FALSE = re.compile(
 )
 _SEC_TRUE = re.compile(
     r"\b(?:(?:only|just)\s+(?:the\s+)?)?(?:(?:security|sec(?=[- ](?:only|patch|updat|fix|errata)))(?:[- ]only)?(?:\s+(?:updates?|errata|patch(?:es)?|fixes|advisories|"
-    r"releases?|packages?|ones|stuff|things|bits))?|cves?(?:\s+(?:fixes|patches|updates))?|vulnerabilit(?:y|ies)(?:\s+fixes)?|"
+    r"releases?|packages?|ones|stuff|things|bits)(?!\s+(?:for|to)\b))?|cves?(?:\s+(?:fixes|patches|updates))?|vulnerabilit(?:y|ies)(?:\s+fixes)?|"
     r"(?:rhsa|usn|dsa)s?)(?:\s+only)?\b(?!\s*(?:controls?|agents?|software|tools?|settings?|policy|policies|groups?))",
     _I,
 )

@@ -81,6 +81,11 @@ class Found:
 _CORRECTION = re.compile(r"\b(?:no|nope|sorry|actually|rather|instead|make it|i mean|correction|wait)\b", re.IGNORECASE)
 
 
+_WAIT = re.compile(
+    r"\b(?:wait|hold(?:\s+off)?|not|don'?t\s+(?:start|begin|run|go)|delay\w*|postpone\w*|defer\w*|pause)"
+    r"(?:\s+\w+){0,2}?\s+(?:until|till|til)\s*$",
+    re.IGNORECASE,
+)
 _DEADLINE = re.compile(r"\b(?:before|by|until|till|no later than|latest by)\s*$", re.IGNORECASE)
 
 
@@ -93,9 +98,14 @@ def find_when(text: str) -> Found | None:
     True
     >>> find_when("patch ci-01 at 22:00 - no, 23:30").phrase
     '23:30'
+    >>> find_when("finish by 06:00") is None, find_when("actually, wait until 23:30").phrase
+    (True, '23:30')
     """
     # "before friday", "by 06:00" are deadlines, not a start time: not read as not_before.
-    found = [m for m in WHEN.finditer(text) if not _DEADLINE.search(text[: m.start()])]
+    # "wait until 23:30", "hold off till monday", "not until 02:00": the start, not a deadline.
+    found = [
+        m for m in WHEN.finditer(text) if not _DEADLINE.search(text[: m.start()]) or _WAIT.search(text[: m.start()])
+    ]
     if not found:
         return None
     m = found[0]

@@ -149,3 +149,37 @@ def test_a_range_end_may_repeat_the_tail_of_the_name(text: str) -> None:
 @pytest.mark.parametrize("text", ["patch es-q02", "patch mad5-es-q01 through x02", "patch mad5-es-q01..s-q02"])
 def test_an_instance_number_alone_or_a_foreign_range_end_is_asked_about(text: str) -> None:
     assert _intent(text)["action"] == "clarify"
+
+
+def test_a_host_variable_written_before_its_value_selects_by_it() -> None:
+    got = _intent("patch every host with env qa except the es tier")
+    assert (got["action"], got["hosts"]) == ("patch", QA_PX_JUMP)
+    assert _intent("patch the hosts with os alma9")["hosts"] == ["osl2-px-l01", "osl2-px-l02"]
+
+
+@pytest.mark.parametrize(
+    ("text", "hosts", "packages"),
+    [
+        ("only security patches for nginx on mad5-px-q01", ["mad5-px-q01"], ["nginx"]),
+        ("security patches for the qa proxies", ["mad5-px-q01"], []),
+    ],
+)
+def test_security_patches_for_a_package_keep_the_package(text: str, hosts: list[str], packages: list[str]) -> None:
+    got = _intent(text)
+    assert (got["action"], got["hosts"], got["packages"], got["security_only"]) == ("patch", hosts, packages, True)
+
+
+def test_simulate_is_a_dry_run_never_a_package() -> None:
+    got = _intent("what would change on the qa es boxes? just simulate it")
+    assert (got["action"], got["hosts"], got["packages"]) == ("precheck", ["mad5-es-q01", "mad5-es-q02"], [])
+
+
+def test_a_bare_number_in_a_message_about_a_job_is_the_job() -> None:
+    assert _intent("has 5120 completed? (the job)") == {"action": "status", "job": 5120}
+    got = _intent("patch mad5-px-q01, the job should start at 0300")
+    assert (got["action"], got["not_before"]) == ("patch", "2026-11-28T03:00:00Z")
+
+
+def test_wait_until_is_a_start_time_in_a_correction() -> None:
+    got = _intent("reboot the qa proxies", "actually hold off until 23:30")
+    assert (got["action"], got["hosts"], got["not_before"]) == ("reboot", ["mad5-px-q01"], "2026-11-27T23:30:00Z")
