@@ -183,8 +183,8 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
     if _PATTERN_MARKS.search(low) and _PATTERN_CHARS.match(raw[i]) and re.search(r"[a-z0-9]", low):
         return [_pattern(inv, raw[i], nxt)], 1
     kind = _word_kind(low, raw[i])
-    if kind is Kind.ALL and out and out[-1].kind is Kind.TERM:
-        kind = Kind.HEAD  # "the redis fleet": a host noun after a term
+    if (kind is Kind.ALL or low == "one") and out and out[-1].kind is Kind.TERM:
+        kind = Kind.HEAD  # "the redis fleet", "the staging api one": a host noun after a term
     if kind is not None:
         return [Tok(kind, raw[i])], 1
     absent = lex_.absent_word(lows[i : i + lex_.max_len])

@@ -57,6 +57,21 @@ def singulars(word: str) -> list[str]:
     return out
 
 
+def _singular(word: str) -> str | None:
+    """The singular of a plural name ("proxies" -> "proxy", "boxes" -> "box", "brokers" -> "broker"), else None.
+
+    >>> [_singular(w) for w in ("proxies", "boxes", "k8s_nodes", "redis", "glass", "ams1")]
+    ['proxy', 'box', 'k8s_node', None, None, None]
+    """
+    if re.search(r"[^aeiou]ies$", word):
+        return word[:-3] + "y"
+    if re.search(r"(?:x|ch|sh|ss)es$", word):
+        return word[:-2]
+    if re.search(r"[a-z]{2}[^su'_-]s$", word) and not re.search(r"(?:is|us|ss)$", word):
+        return word[:-1]
+    return None
+
+
 @dataclass(frozen=True)
 class Term:
     """A word that selects hosts: a group, a variable value, or a union of them."""
@@ -86,6 +101,11 @@ class Lexicon:
             term = Term(key=g.lower(), label=f"group {g}", hosts=inv.groups[g])
             for key in _keys(g):
                 terms.setdefault(key, term)
+        for g in sorted(inv.groups):  # a plural group name said in the singular: "the proxy one" for proxies
+            one = _singular(g.lower())
+            if one is not None and g not in ("all", "ungrouped"):
+                for key in _keys(one):
+                    terms.setdefault(key, terms[(g.lower(),)])
         for key_text, hosts, label in _value_terms(inv):
             term = Term(key=key_text, label=label, hosts=hosts)
             for key in _keys(key_text):

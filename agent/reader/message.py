@@ -217,6 +217,8 @@ def read(text: str, inv: Any = None) -> Reading:
         r.stages.append(("back_reference", r.targets))
     if re.search(r"\bones?\b", r.targets, _I) and re.search(r"\b(?:sorry|i meant|i mean|instead|rather)\b", text, _I):
         r.targets += " instead"  # a correction of what "ones" refers to (agent.reader.resolve re-scopes it)
+    elif re.search(r"\bones?\b", r.targets, _I) and _ADDS.search(text):
+        r.targets = "also " + r.targets  # "and the staging api one too": adds hosts (agent.reader.resolve)
     first = re.escape(r.targets.split()[0]) if r.targets else None
     r.replace_targets = (
         bool(first)
@@ -288,6 +290,7 @@ def _bumped_on_named_host(text: str, inv: Any) -> tuple[list[str], str]:
     return [m.group("pkg").lower()], text[: m.start()] + " update " + text[m.end() :]
 
 
+_ADDS = re.compile(r"^\W*(?:and|also|plus)\b|\b(?:too|as well|also)\W*$", _I)
 _SWAP_IN = re.compile(r"\b(?:swap|switch)(?:ping)?\s+(?:it\s+|that\s+)?(?:in|to)\b", _I)
 
 

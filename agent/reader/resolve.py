@@ -12,6 +12,7 @@ from tools.ports import Resolved
 _ONLY = re.compile(r"^\W*(?:only|just|solely)\b", re.IGNORECASE)
 _ONES = re.compile(r"\bones?\b", re.IGNORECASE)  # "the staging ones": the hosts named before, in staging
 _INSTEAD = re.compile(r"\binstead\b", re.IGNORECASE)
+_ALSO = re.compile(r"^also\b", re.IGNORECASE)  # "and the staging one too" (agent.reader.message): adds hosts
 
 
 def _rescope(inventory: Any, previous: str, phrase: str) -> str:
@@ -42,7 +43,7 @@ def resolve_phrases(inventory: Any, phrases: list[str]) -> Resolved:
         res.unknown += [u for u in r.unknown if u not in res.unknown]
         res.suggestions.update(r.suggestions)
         res.terms += [t for t in r.terms if t not in res.terms]
-        if r.include is not None and current is not None and _ONES.search(phrase):
+        if r.include is not None and current is not None and _ONES.search(phrase) and not _ALSO.match(phrase):
             current &= set(r.include)  # "the staging ones" narrows what is named (to nothing, if nothing fits)
         elif r.include is not None and current is not None and _ONLY.match(phrase):
             # "just the staging web servers" narrows what is named; "only <another host>" replaces it

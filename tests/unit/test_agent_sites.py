@@ -183,3 +183,14 @@ def test_a_bare_number_in_a_message_about_a_job_is_the_job() -> None:
 def test_wait_until_is_a_start_time_in_a_correction() -> None:
     got = _intent("reboot the qa proxies", "actually hold off until 23:30")
     assert (got["action"], got["hosts"], got["not_before"]) == ("reboot", ["mad5-px-q01"], "2026-11-27T23:30:00Z")
+
+
+def test_and_the_other_one_too_adds_hosts() -> None:
+    got = _intent("patch the qa es boxes", "and the qa proxy one in mad5 too")
+    assert (got["action"], got["hosts"]) == ("patch", ["mad5-es-q01", "mad5-es-q02", "mad5-px-q01"])
+    got = _intent("patch the mad5 hosts", "sorry, just the es ones")
+    assert got["hosts"] == ["mad5-es-q01", "mad5-es-q02"]
+
+
+def test_one_after_a_group_word_is_a_host_noun_restricted_by_what_follows() -> None:
+    assert _intent("patch the live proxy one in osl2 that is not critical")["hosts"] == ["osl2-px-l01"]
