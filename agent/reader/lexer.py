@@ -105,21 +105,29 @@ def tokenize(inv: Inventory, text: str) -> list[str]:
     return out
 
 
-_SHORTHAND = re.compile(r"^(.*[A-Za-z].*?[^0-9])(\d+)((?:[/,+]\d+)+)$")
+_SHORTHAND = re.compile(r"^(.*[A-Za-z].*?[^0-9])(\d+)((?:[/,+][A-Za-z]*\d+)+)$")
 
 
 def _shorthand(chunk: str) -> list[str]:
-    """Operator shorthand for sibling hosts: 'db-01/02' and 'web-01,02' -> 'db-01', ',', 'db-02'.
+    """Operator shorthand for sibling hosts: 'db-01/02', 'web-01,02' and 'api-u01/u02' -> 'db-01', ',', 'db-02'.
 
-    >>> _shorthand("db-prod-01/02/3"), _shorthand("web-1")
-    (['db-prod-01', ',', 'db-prod-02', ',', 'db-prod-03'], ['web-1'])
+    >>> _shorthand("db-prod-01/02/3"), _shorthand("web-1"), _shorthand("api-u01/u02")
+    (['db-prod-01', ',', 'db-prod-02', ',', 'db-prod-03'], ['web-1'], ['api-u01', ',', 'api-u02'])
+    >>> _shorthand("api-u01/x02")
+    ['api-u01/x02']
     """
     m = _SHORTHAND.match(chunk)
     if m is None:
         return [chunk]
     prefix, first = m.group(1), m.group(2)
-    numbers = [first, *re.split(r"[/,+]", m.group(3))[1:]]
-    names = [prefix + n.zfill(len(first)) for n in numbers]
+    names = [prefix + first]
+    for part in re.split(r"[/,+]", m.group(3))[1:]:
+        split = re.fullmatch(r"([A-Za-z]*)(\d+)", part)
+        assert split is not None  # the pattern above allows nothing else
+        letters, digits = split.groups()
+        if letters and not _tail_of(prefix.lower(), letters.lower()):
+            return [chunk]
+        names.append(prefix + digits.zfill(len(first)))
     return [x for name in names for x in (",", name)][1:]
 
 

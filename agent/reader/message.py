@@ -33,13 +33,15 @@ _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|vms?|instances?|fleet|invent
 
 _JOB_NUM = re.compile(
     r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|number|id)?\s*|#|"
-    r"\b(?:cancel|abort|kill|stop|halt|explain|diagnose|status of|how(?:'s| is))\s+)"
+    r"\b(?:cancel|abort|kill|stop|halt|terminate|call off|scrap|nix|pull the plug on|explain|diagnose|debug|"
+    r"status of|progress (?:of|on)|check on|how(?:'s| is))\s+)"
     r"(\d{1,12})\b(?!\s*(?:%|hours?|mins?|minutes?|:))",
     _I,
 )
 _JOB_LAST = re.compile(
     r"\b(?:my|the|our|that)?\s*(?:last|previous|latest|most recent|prior|last submitted|recent)\s+"
     r"(?:patch(?:ing)?\s+|reboot\s+|precheck\s+)?(?:job|run|one|patch|execution|attempt)s?\b|"
+    r"\b(?:my|the|our|that)?\s*(?:last|previous|prior)\s+(?:failure|failed (?:job|run|patch\w*))\b|"
     r"\b(?:the|that|my) (?:job|run|one) (?:i|we) (?:just |have just |just now )?"
     r"(?:started|ran|launched|submitted|kicked off|queued|asked for|created)\b",
     _I,
@@ -234,7 +236,9 @@ def read(text: str, inv: Any = None) -> Reading:
 
 
 _EXCEPT_TAIL = re.compile(
-    r"\b(?:except|but not|minus|without)\s+(?:the\s+)?(?P<list>[a-z][\w.+*-]*(?:\s*(?:,|and)\s*[a-z][\w.+*-]*)*)\s*$",
+    r"\b(?:except|but not|minus|without|leave|keep|hold back|hold|pin|freeze)\s+(?:the\s+)?"
+    r"(?P<list>[a-z][\w.+*-]*(?:\s*(?:,|and)\s*[a-z][\w.+*-]*)*)"
+    r"(?:\s+(?:alone|as is|as-is|untouched|unchanged|where (?:it is|they are)|out))?\s*$",
     _I,
 )
 

@@ -174,7 +174,8 @@ def read_security(text: str) -> tuple[bool | None, str]:
 # A whole word ("don" of "don't" is none), never a conjunction.
 _PKG = (
     r"(?!(?:and|or|but|then|also|the|no|not|nor|skip\w*|exclud\w*|except|without|leav\w*|hold\w*|keep\w*|only|just|"
-    r"on|in|for|to|at|from|with|please|re-?boot\w*|restart\w*|security|tonight|tomorrow|now)\b)[a-z0-9][a-z0-9_.+*?:\[\]-]*(?![\w'’])"
+    r"on|in|for|to|at|from|with|please|re-?boot\w*|restart\w*|security|tonight|tomorrow|now|if|when|once|after|before|"
+    r"until|during|as)\b)[a-z0-9][a-z0-9_.+*?:\[\]-]*(?![\w'’])"
 )
 _LIST = rf"(?:the\s+)?{_PKG}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?{_PKG})*"
 _SUFFIX = r"(?:\s+(?:packages?|pkgs?|updates?|upgrades?|rpms?|debs?))"

@@ -194,3 +194,39 @@ def test_and_the_other_one_too_adds_hosts() -> None:
 
 def test_one_after_a_group_word_is_a_host_noun_restricted_by_what_follows() -> None:
     assert _intent("patch the live proxy one in osl2 that is not critical")["hosts"] == ["osl2-px-l01"]
+
+
+def test_sibling_shorthand_may_repeat_the_letter_of_the_name() -> None:
+    assert _intent("patch mad5-es-q01/q02")["hosts"] == ["mad5-es-q01", "mad5-es-q02"]
+    assert _intent("patch mad5-es-q01/x02")["action"] == "clarify"
+
+
+def test_if_needed_is_never_a_package() -> None:
+    got = _intent("patch mad5-es-q01, no kernel updates, reboot only if needed")
+    assert (got["exclude"], got["reboot"], got["packages"]) == (["kernel*"], "if_needed", [])
+
+
+def test_leaving_the_software_of_the_named_host_alone_excludes_the_package() -> None:
+    got = _intent("patch mad5-es-q01; leave elasticsearch alone")
+    assert (got["action"], got["hosts"], got["exclude"]) == ("patch", ["mad5-es-q01"], ["elasticsearch"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("call off 9001", ("cancel", 9001)), ("explain the previous failure", ("explain", "last"))],
+)
+def test_more_job_wordings(text: str, expected: tuple[str, int | str]) -> None:
+    got = _intent(text)
+    assert (got["action"], got["job"]) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "patch osl2-px-l02, I'll sign off on it myself",
+        "patch osl2-px-l02 and approve it",
+        "patch osl2-jump-01, I am the second approver",
+    ],
+)
+def test_self_approval_is_refused(text: str) -> None:
+    assert _intent(text)["action"] == "reject"
