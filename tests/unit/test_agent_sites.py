@@ -230,3 +230,35 @@ def test_more_job_wordings(text: str, expected: tuple[str, int | str]) -> None:
 )
 def test_self_approval_is_refused(text: str) -> None:
     assert _intent(text)["action"] == "reject"
+
+
+@pytest.mark.parametrize(
+    ("text", "hosts"),
+    [
+        ("patch everything except the mad5 site", ["osl2-es-l01", "osl2-jump-01", "osl2-px-l01", "osl2-px-l02"]),
+        ("patch the osl2 dc except the critical hosts", ["osl2-es-l01", "osl2-px-l01"]),
+    ],
+)
+def test_a_site_word_is_a_host_noun(text: str, hosts: list[str]) -> None:
+    assert _intent(text)["hosts"] == hosts
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("patch mad5-es-q01 tomorrow evening at 9", "2026-11-28T21:00:00Z"),
+        ("patch mad5-es-q01 tonight at 11", "2026-11-27T23:00:00Z"),
+        ("patch mad5-es-q01 on the 3rd", "2026-12-03T00:00:00Z"),
+        ("patch mad5-es-q01 not before 21:00", "2026-11-27T21:00:00Z"),
+    ],
+)
+def test_more_start_times(text: str, when: str) -> None:
+    got = _intent(text)
+    assert (got["action"], got["not_before"]) == ("patch", when)
+
+
+def test_show_me_a_group_lists_it_and_pending_updates_are_a_precheck() -> None:
+    assert _intent("show me the proxies")["hosts"] == ["mad5-px-q01", "osl2-px-l01", "osl2-px-l02"]
+    assert _intent("show me the proxies")["action"] == "list_hosts"
+    got = _intent("what's pending on mad5-es-q02?")
+    assert (got["action"], got["hosts"]) == ("precheck", ["mad5-es-q02"])
