@@ -64,6 +64,9 @@ _TIMEISH = re.compile(
 )
 
 
+_WHERE = {"in", "on", "within", "inside", "across", "running", "under"}  # "web-01 in staging" restricts web-01
+
+
 def _timeish(low: str) -> bool:
     """Words of a time or batch phrase ('in 2 hours', 'on Sunday', 'in batches'): never a target."""
     return low in TIME_UNITS or bool(_TIMEISH.match(low))
@@ -230,6 +233,8 @@ class _Reader:
             self.scope_next = True
         elif k is Kind.ONLY and self.cur is not None and self._postfix_only(i):
             self.cur.scope_all = True  # ", production only"
+        elif k is Kind.PREP and tok.low in _WHERE and i and self.toks[i - 1].kind is Kind.HOSTS and self.cur is None:
+            self.cur, self.attach, self.conj = self.phrases[-1], True, False  # "web-01 in staging": restricts it
         elif k in (Kind.PREP, Kind.ONLY):
             if self.cur is not None:
                 self.attach, self.conj = True, False

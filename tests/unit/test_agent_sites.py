@@ -262,3 +262,34 @@ def test_show_me_a_group_lists_it_and_pending_updates_are_a_precheck() -> None:
     assert _intent("show me the proxies")["action"] == "list_hosts"
     got = _intent("what's pending on mad5-es-q02?")
     assert (got["action"], got["hosts"]) == ("precheck", ["mad5-es-q02"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "restart elasticsearch on mad5-es-q01",  # a service, even where the software names a group
+        "restart the nginx service on the qa proxies",
+        "patch mad5-px-q01 and restart squid",  # a word after 'restart' that names no host is a service
+        "patch the qa proxies, then bounce haproxy",
+        "upgrade mad5-es-q02 to debian 12",  # another OS release is not a patch
+        "roll back the last patch on mad5-es-q02",
+        "patch mad5-es-q02 and delete the old kernels",
+        "patch mad5-es-q02 then clear the apt cache",
+    ],
+)
+def test_service_restarts_release_upgrades_and_rollbacks_are_refused(text: str) -> None:
+    assert _intent(text)["action"] == "reject"
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "hosts"),
+    [
+        ("restart the qa proxies", "reboot", ["mad5-px-q01"]),
+        ("patch the qa proxies and restart them afterwards", "patch", ["mad5-px-q01"]),
+        ("bounce mad5-es-q01", "reboot", ["mad5-es-q01"]),
+        ("patch mad5-es-q01 in live", "clarify", []),  # a host restricted to where it is not: asked, never widened
+    ],
+)
+def test_host_restarts_stay_reboots(text: str, action: str, hosts: list[str]) -> None:
+    got = _intent(text)
+    assert (got["action"], got.get("hosts", [])) == (action, hosts)
