@@ -167,6 +167,8 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
         return [Tok(Kind.WORD, raw[i])], 1
     if _NUMBER.match(low):
         return [_number(inv, raw[i], nxt, out)], 1
+    if (sibling := _sibling(inv, raw[i], out)) is not None:
+        return [sibling], 1
     if low in lex_.os_roots and _VERSION.match(nxt) and (i + 2 >= len(lows) or lows[i + 2] not in TIME_UNITS):
         joined = low + nxt.replace(".", "")
         hit = lex_.term([joined])
@@ -184,6 +186,8 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
         return [Tok(Kind.WORD, " ".join(raw[i : i + hit[1]]))], hit[1]
     if (pair := _var_value(inv, raw[i])) is not None:
         return [pair], 1
+    if (parts := _slashed(lex_, raw[i])) is not None:
+        return parts, 1
     dotted = _DOTTED_RANGE.match(low)
     tail_ok = dotted is not None and (not dotted.group(3) or _tail_of(dotted.group(1), dotted.group(3)))
     if dotted and tail_ok and lex_.looks_like_host(dotted.group(1) + dotted.group(2)):
@@ -260,6 +264,38 @@ def _counts(lex_: Lexicon, term: Term, lows: list[str], j: int) -> bool:
         if not (lex_.term([w]) or _SINGLE.get(w) is Kind.CONJ):
             return False
     return False
+
+
+def _slashed(lex_: Lexicon, text: str) -> list[Tok] | None:
+    """'staging/uat' -> staging, 'or', uat: inventory words joined by a slash are a list of them."""
+    parts = text.split("/")
+    if len(parts) < 2 or not all(parts):
+        return None
+    hits = [lex_.term([p.lower()]) for p in parts]
+    if not all(h is not None and h[1] == 1 for h in hits):
+        return None
+    toks = [Tok(Kind.TERM, p, term=h[0]) for p, h in zip(parts, hits, strict=True) if h is not None]
+    return [x for t in toks for x in (Tok(Kind.CONJ, "/"), t)][1:]
+
+
+_SIBLING = re.compile(r"^-?([a-z]+)(\d+)$")
+
+
+def _sibling(inv: Inventory, text: str, out: list[Tok]) -> Tok | None:
+    """'ams1-kafka-p01, p02 and -p03': after a host and a list word, the tail of its name with another number is
+    the sibling host (known or not: an unknown one is asked about)."""
+    m = _SIBLING.match(text.lower())
+    if m is None or len(out) < 2 or out[-1].kind not in (Kind.CONJ, Kind.EXCL, Kind.NOT):
+        return None
+    prev = out[-2]
+    seed = _TRAILING_NUM.match(prev.seed) if prev.kind is Kind.HOSTS and prev.seed else None
+    if seed is None or not _tail_of(seed.group(1).lower(), m.group(1)) or len(seed.group(2)) != len(m.group(2)):
+        return None
+    name = seed.group(1) + m.group(2)
+    real = inv.folded.get(name.lower())
+    if real in inv.hosts:
+        return Tok(Kind.HOSTS, text, hosts=frozenset({real}), label=f"host {real}", seed=real)
+    return Tok(Kind.HOSTS, text, unknown=[name], seed=name)
 
 
 def _number(inv: Inventory, text: str, nxt: str, out: list[Tok]) -> Tok:

@@ -175,7 +175,7 @@ def read_security(text: str) -> tuple[bool | None, str]:
 _PKG = (
     r"(?!(?:and|or|but|then|also|the|no|not|nor|skip\w*|exclud\w*|except|without|leav\w*|hold\w*|keep\w*|only|just|"
     r"on|in|for|to|at|from|with|please|re-?boot\w*|restart\w*|security|tonight|tomorrow|now|if|when|once|after|before|"
-    r"until|during|as)\b)[a-z0-9][a-z0-9_.+*?:\[\]-]*(?![\w'’])"
+    r"until|during|as|off)\b)[a-z0-9][a-z0-9_.+*?:\[\]-]*(?![\w'’])"
 )
 _LIST = rf"(?:the\s+)?{_PKG}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?{_PKG})*"
 _SUFFIX = r"(?:\s+(?:packages?|pkgs?|updates?|upgrades?|rpms?|debs?))"
@@ -184,6 +184,13 @@ _EXCLUDE = re.compile(
     rf"do\s*n[o']?t (?:update|upgrade|touch|patch)|don't (?:update|upgrade|touch|patch)|do not (?:update|upgrade|touch|patch)|"
     rf"without (?:updating|upgrading|touching)|not (?:updating|upgrading|touching)|apart from|but not|except(?: for)?|without|no)\s+"
     rf"(?:(?:everything|anything|all|any|packages?)\s+(?:named|called|matching|like)\s+)?(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?:\s+alone)?",
+    _I,
+)
+# "keep the kernel", "hold off on kernel updates", "freeze the kernel": the kernel stays as it is
+_KEEP_KERNEL = re.compile(
+    r"\b(?:keep|hold(?:\s+off)?(?:\s+on)?|hold\s+back|freeze|pin|leave)\s+(?:the\s+)?kernels?"
+    r"(?:\s+(?:updates?|upgrades?|packages?|alone|as(?: it)?[- ]is|unchanged|untouched|where it is|pinned|held))?"
+    r"(?!\s+(?:updated|current|up[- ]to[- ]date|patched))\b",
     _I,
 )
 _LEAVE = re.compile(
@@ -242,9 +249,13 @@ def read_excludes(text: str, targetish: Targetish) -> tuple[list[str], str]:
     []
     >>> read_excludes("patch prod except redis", lambda w: False)[0]
     ['redis']
+    >>> read_excludes("patch dev, keep the kernel", lambda w: False), read_excludes("hold off on kernel updates", str)[0]
+    ((['kernel*'], 'patch dev,  '), ['kernel*'])
     """
     found: list[str] = []
     rest = text
+    while m := _KEEP_KERNEL.search(rest):
+        found, rest = ["kernel*"], rest[: m.start()] + " " + rest[m.end() :]
     for pattern in (_EXCLUDE, _LEAVE):
         while True:
             for m in pattern.finditer(rest):

@@ -293,3 +293,27 @@ def test_service_restarts_release_upgrades_and_rollbacks_are_refused(text: str) 
 def test_host_restarts_stay_reboots(text: str, action: str, hosts: list[str]) -> None:
     got = _intent(text)
     assert (got["action"], got.get("hosts", [])) == (action, hosts)
+
+
+@pytest.mark.parametrize(
+    ("text", "hosts"),
+    [
+        ("patch mad5-es-q01, q02", ["mad5-es-q01", "mad5-es-q02"]),
+        ("patch mad5-es-q01 & -q02", ["mad5-es-q01", "mad5-es-q02"]),
+        ("patch qa/live jump hosts", ["mad5-jump-01", "osl2-jump-01"]),
+    ],
+)
+def test_sibling_tails_and_slashed_groups_are_lists(text: str, hosts: list[str]) -> None:
+    assert _intent(text)["hosts"] == hosts
+
+
+def test_an_unknown_sibling_tail_is_asked_about() -> None:
+    assert _intent("patch mad5-es-q01 and q07")["action"] == "clarify"
+
+
+@pytest.mark.parametrize(
+    "text", ["patch the qa hosts, keep the kernel", "patch the qa hosts but hold off on kernel updates"]
+)
+def test_keeping_the_kernel_excludes_it(text: str) -> None:
+    got = _intent(text)
+    assert (got["exclude"], got["packages"]) == (["kernel*"], [])
