@@ -70,6 +70,7 @@ class Reading:
     job_given: bool = False
     action_implied: bool = False  # no action word: a job number alone reads as a status question
     replace_targets: bool = False
+    back_reference: bool = False  # "all of them except X": the hosts named before, then the rest of the words
     # The text after each rule took its words, in order: (rule, text left). agent.reader.parse accounts every
     # word from these (which rule consumed it, or a filler, a target word, or nothing).
     stages: list[tuple[str, str]] = field(default_factory=list)
@@ -205,6 +206,8 @@ def read(text: str, inv: Any = None) -> Reading:
         r.options["packages"] = packages
     r.stages.append(("reboot", t))
     t, swapped = _swap(t)
+    if swapped and t.startswith("\0"):
+        t, swapped, r.replace_targets = t[1:], False, True  # "swap it for web-3": web-3 instead
     swap_in = not swapped and bool(_SWAP_IN.search(t))  # "swap in web-3" alone: these hosts instead
     t = _SWAP_IN.sub(" ", t) if swap_in else t
     r.stages.append(("swap", t))
@@ -216,22 +219,34 @@ def read(text: str, inv: Any = None) -> Reading:
         _packages_not_hosts(r, inv)
     if _BACK_REFERENCE.fullmatch(r.targets):
         r.targets = ""  # "patch those": the hosts named before (the conversation reader knows them)
+        r.back_reference = True
         r.stages.append(("back_reference", r.targets))
+    elif m := _BACK_PREFIX.match(r.targets):
+        r.targets, r.back_reference = r.targets[m.end() :], True  # "all of them except the bastion"
+        r.targets = re.sub(r"^but\b(?!\s+not\b)", "except", r.targets, flags=_I)  # "each of them but X"
+        r.stages.append(("back_reference", r.targets))
+    elif re.match(r"(?:except|but not|minus|without)\b", r.targets, _I) and _THEM.search(text):
+        r.back_reference = True  # "patch them except web-3"
     if re.search(r"\bones?\b", r.targets, _I) and re.search(r"\b(?:sorry|i meant|i mean|instead|rather)\b", text, _I):
         r.targets += " instead"  # a correction of what "ones" refers to (agent.reader.resolve re-scopes it)
     elif re.search(r"\bones?\b", r.targets, _I) and _ADDS.search(text):
         r.targets = "also " + r.targets  # "and the staging api one too": adds hosts (agent.reader.resolve)
     first = re.escape(r.targets.split()[0]) if r.targets else None
     r.replace_targets = (
-        bool(first)
-        and not swapped
-        and not re.search(r"\bones?\b", r.targets, _I)  # "sorry, the staging ones" narrows (resolve_phrases)
-        and bool(
-            re.search(r"\b(?:instead|rather|i meant|i mean|make (?:it|that)|sorry)\b", text, _I)
-            or re.search(rf"\b(?:only|just)\s+(?:the\s+)?{first}", text, _I)
-            or re.search(rf"{first}\S*\s+only\W*$", text, _I)  # "wait, lb-2 only"
+        r.replace_targets
+        or (
+            bool(first)
+            and not swapped
+            and not re.search(r"\bones?\b", r.targets, _I)  # "sorry, the staging ones" narrows (resolve_phrases)
+            and bool(
+                re.search(r"\b(?:instead|rather|i meant|i mean|make (?:it|that)|sorry)\b", text, _I)
+                or re.search(rf"\b(?:only|just)\s+(?:the\s+)?{first}", text, _I)
+                or re.search(rf"{first}\S*\s+only\W*$", text, _I)  # "wait, lb-2 only"
+            )
         )
-    ) or (bool(first) and swap_in)
+        or (bool(first) and swap_in)
+        or r.replace_targets
+    )
     return r
 
 
@@ -295,6 +310,14 @@ def _bumped_on_named_host(text: str, inv: Any) -> tuple[list[str], str]:
 
 
 _ADDS = re.compile(r"^\W*(?:and|also|plus)\b|\b(?:too|as well|also)\W*$", _I)
+_BACK_PREFIX = re.compile(
+    r"^(?:all of (?:them|those|these)|(?:them|those|these)(?: all)?|each of (?:them|those)|both of (?:them|those)|"
+    r"the same (?:hosts|ones|boxes|servers|machines))\b\s*(?=\S)|"
+    r"^(?:all|each|both) of\s+(?=(?:except|but|minus|without|apart|other than|excluding)\b)",  # "them" was a filler
+    _I,
+)
+_THEM = re.compile(r"\b(?:them|those|these|they)\b", _I)
+_PRONOUN = re.compile(r"^(?:it|them|that|those|these|this|that one|this one|the lot|all of them)$", _I)
 _SWAP_IN = re.compile(r"\b(?:swap|switch)(?:ping)?\s+(?:it\s+|that\s+)?(?:in|to)\b", _I)
 
 
@@ -306,6 +329,8 @@ def _swap(text: str) -> tuple[str, bool]:
     """
     for pattern, comes, goes in _SWAPS:
         m = pattern.search(text)
+        if m and _PRONOUN.match(m.group(goes).strip(" ,.")):
+            return "\0" + f"{text[: m.start()]} {m.group(comes)}".strip(), True  # the hosts so far go out
         if m:
             return f"{text[: m.start()]} {m.group(comes)} except {m.group(goes)}".strip(), True
     return text, False

@@ -232,8 +232,8 @@ def _items(raw: str) -> list[str]:
 def _packageish(items: list[str], suffix: str | None, targetish: Targetish) -> bool:
     """Whether a list of words names packages: none of them is a target word of this inventory (a "packages"
     suffix lets the kernel through: "skip kernel packages")."""
-    if not items:
-        return False
+    if not items or any(i in V.stopwords or V.fillers.fullmatch(i) for i in items):
+        return False  # "actually only web-2": a filler word is never a package
     return not any(targetish(i) and not (suffix and i.startswith("kernel")) for i in items)
 
 

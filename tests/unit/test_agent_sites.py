@@ -317,3 +317,32 @@ def test_an_unknown_sibling_tail_is_asked_about() -> None:
 def test_keeping_the_kernel_excludes_it(text: str) -> None:
     got = _intent(text)
     assert (got["exclude"], got["packages"]) == (["kernel*"], [])
+
+
+ES = ["mad5-es-q01", "mad5-es-q02", "osl2-es-l01"]
+
+
+@pytest.mark.parametrize(
+    ("turns", "hosts"),
+    [
+        (("patch the live es boxes", "plus the qa ones"), ES),  # "the qa ones" are the qa es boxes, not all of qa
+        (("patch the qa es servers", "and the live one too"), ES),
+        (("patch everything", "in mad5"), ["mad5-es-q01", "mad5-es-q02", "mad5-jump-01", "mad5-px-q01"]),
+        (("list the qa hosts", "patch all of them except the jump box"), ["mad5-es-q01", "mad5-es-q02", "mad5-px-q01"]),
+        (("list the qa hosts", "patch them except mad5-px-q01"), ["mad5-es-q01", "mad5-es-q02", "mad5-jump-01"]),
+        (("patch mad5-es-q01", "swap it for mad5-es-q02"), ["mad5-es-q02"]),
+        (("patch the live es boxes", "actually only osl2-es-l01"), ["osl2-es-l01"]),
+    ],
+)
+def test_corrections_refer_to_what_was_named(turns: tuple[str, ...], hosts: list[str]) -> None:
+    got = _intent(*turns)
+    assert (got["action"], got["hosts"], got["packages"]) == ("patch", hosts, [])
+
+
+def test_them_with_nothing_named_before_is_asked_about() -> None:
+    assert _intent("patch all of them except the jump box")["action"] == "clarify"
+
+
+def test_which_hosts_is_that_lists_the_draft() -> None:
+    got = _intent("patch the qa proxies", "which hosts is that?")
+    assert (got["action"], got["hosts"]) == ("list_hosts", ["mad5-px-q01"])
