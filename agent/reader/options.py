@@ -101,6 +101,8 @@ _REBOOT: list[tuple[re.Pattern[str], str]] = [
         "never",
     ),
     (re.compile(rf"\b{_RB}s?\s+(?:is\s+)?(?:not (?:allowed|needed|wanted)|forbidden)", _I), "never"),
+    # "reboots are fine": allowed, not asked for
+    (re.compile(rf"\b{_RB}s?\s+(?:are|is)\s+(?:fine|ok|okay|allowed|acceptable|permitted)\b", _I), "if_needed"),
     (
         re.compile(
             rf"\b(?:(?:and\s+|then\s+|,\s*)?{_RB}\s+(?:it|them|the (?:hosts?|servers?|machines?|boxes))?\s*(?:only\s+)?(?:if|when|where)\s+(?:it'?s\s+|they'?re\s+)?(?:needed|required|necessary|needs|need)\w*(?:\s+it)?|only\s+{_RB}\s+if\s+\w+)",

@@ -346,3 +346,11 @@ def test_them_with_nothing_named_before_is_asked_about() -> None:
 def test_which_hosts_is_that_lists_the_draft() -> None:
     got = _intent("patch the qa proxies", "which hosts is that?")
     assert (got["action"], got["hosts"]) == ("list_hosts", ["mad5-px-q01"])
+
+
+@pytest.mark.parametrize(
+    ("text", "reboot"),
+    [("patch mad5-es-q01, reboots are fine", "if_needed"), ("patch mad5-es-q01, reboot is ok", "if_needed")],
+)
+def test_allowing_a_reboot_is_not_asking_for_one(text: str, reboot: str) -> None:
+    assert _intent(text)["reboot"] == reboot
