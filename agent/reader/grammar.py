@@ -159,7 +159,10 @@ class Reader:
                 return
             named = (self.cur is not None and self.cur.include) or any(p.include for p in self.phrases)
             target = self._next(i)
-            if self.cur is not None and self.cur.quant and self.cur.include and not self.cur.slots:
+            if named and self._only_ahead(i):
+                self.boundary()  # "the lbs, but prod only": a restriction of what is named, not an exclusion
+                self.scope_next = True
+            elif self.cur is not None and self.cur.quant and self.cur.include and not self.cur.slots:
                 self.exclusion(verb_skip=False)
             elif named and target is not None and target.kind in (Kind.TERM, Kind.HOSTS, Kind.ABSENT):
                 # "everything in fra2 but the bastions", "the web servers but web-3": "but" + a target excludes it
@@ -228,13 +231,23 @@ class Reader:
         elif k is Kind.STOP or k is Kind.ABSENT or k in (Kind.WORD, Kind.VERB):
             self.boundary()
 
+    def _only_ahead(self, i: int) -> bool:
+        """Whether 'only' closes the clause after token ``i`` ("but prod only")."""
+        for tok in self.toks[i + 1 :]:
+            if tok.kind is Kind.STOP or tok.text == ",":
+                return False
+            if tok.kind is Kind.ONLY:
+                return True
+        return False
+
     def _postfix_only(self, i: int) -> bool:
-        """'..., production only': a comma phrase of terms closed by 'only' at the end of the text."""
+        """'..., production only', 'the lbs and the pg boxes production only': a phrase of terms after another
+        phrase, closed by 'only' at the end of the clause, restricts what was named before it."""
         cur = self.cur
         nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
         return (
             cur is not None
-            and cur.after_comma
+            and (cur.after_comma or any(p is not cur and p.include for p in self.phrases))
             and bool(cur.slots or cur.negs)
             and not (cur.head or cur.quant)
             and all(not s.dim.startswith("hosts:") for s in cur.slots)

@@ -89,6 +89,8 @@ QA_PX_JUMP = ["mad5-jump-01", "mad5-px-q01"]
         # a restriction after a comma applies to everything named before it, never joins it
         ("patch the proxies and the es boxes, live only", ["osl2-es-l01", "osl2-px-l01", "osl2-px-l02"]),
         ("patch the proxies and the jump hosts, only in qa", QA_PX_JUMP),
+        ("patch the proxies and the jump hosts qa only", QA_PX_JUMP),
+        ("patch the proxies and the jump hosts, but qa only", QA_PX_JUMP),
         # "but" + a target excludes it
         ("patch everything in mad5 but the jump boxes", ["mad5-es-q01", "mad5-es-q02", "mad5-px-q01"]),
         ("patch the osl2 hosts but the critical ones", ["osl2-es-l01", "osl2-px-l01"]),
