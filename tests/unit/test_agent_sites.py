@@ -356,3 +356,16 @@ def test_which_hosts_is_that_lists_the_draft() -> None:
 )
 def test_allowing_a_reboot_is_not_asking_for_one(text: str, reboot: str) -> None:
     assert _intent(text)["reboot"] == reboot
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("job 4242 failed, what now?", ("explain", 4242)),
+        ("logs for job 4242", ("explain", 4242)),
+        ("did my job go through", ("status", None)),
+    ],
+)
+def test_job_questions_without_the_usual_verbs(text: str, expected: tuple[str, int | None]) -> None:
+    got = _intent(text)
+    assert (got["action"], got.get("job")) == expected
