@@ -69,7 +69,7 @@ _TIME = re.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:am|pm|z)?|\d{1,2}(?:am|pm)|\
 _NUMBER = re.compile(r"^[#-]?\d+$")  # "-02" in "redis-prod-01 & -02" is a sibling
 _VERSION = re.compile(r"^\d+(?:\.\d+)*$")
 _TRAILING_NUM = re.compile(r"^(.*?)(\d+)$")
-_DOTTED_RANGE = re.compile(r"^(.*?)(\d+)\.\.([a-z_-]*)(\d+)$")  # "web-01..03", "api-u01..u02"
+_DOTTED_RANGE = re.compile(r"^(.*?)(\d+)(?:\.{2,3}|[-–—])([a-z_]*)(\d+)$")  # "web-01..03", "api-u01..u02", "p01-p03"
 _PATTERN_CHARS = re.compile(r"^[A-Za-z0-9_.*?\[\]:&!~,^$()|+\\{}-]+$")
 _PATTERN_MARKS = re.compile(r"[*?\[\]:&!~,]")
 _PATTERN_OPS = re.compile(r"[:&!~,]")
@@ -190,6 +190,8 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
         return parts, 1
     dotted = _DOTTED_RANGE.match(low)
     tail_ok = dotted is not None and (not dotted.group(3) or _tail_of(dotted.group(1), dotted.group(3)))
+    if dotted and "." not in low[len(dotted.group(1)) :] and len(dotted.group(2)) != len(dotted.group(4)):
+        tail_ok = False  # "k8s-node-ams1-05" is a name, "web-p01-p03" a range
     if dotted and tail_ok and lex_.looks_like_host(dotted.group(1) + dotted.group(2)):
         return [_range_tok(inv, raw[i], dotted.group(1), dotted.group(2), dotted.group(4))], 1
     if _PATTERN_MARKS.search(low) and _PATTERN_CHARS.match(raw[i]) and re.search(r"[a-z0-9]", low):

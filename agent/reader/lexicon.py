@@ -150,6 +150,10 @@ class Lexicon:
         }
         self.max_len = max((len(k) for k in [*self.terms, *self.absent]), default=1)
         self.host_shapes = {shape(h) for h in inv.hosts} - {"a"}
+        # instance parts of host names ("p02" of ams1-web-p02): a sibling written short, never a package
+        self.instance_parts = {
+            p for h in inv.hosts for p in re.split(r"[-_.]", h.lower()) if re.fullmatch(r"[a-z]{0,3}[0-9]+", p)
+        }
         self.os_roots = self.version_roots | {k[0] for k in self.absent if len(k) == 1}
         self.roots = self.version_roots | {k[0] for k in self.terms if len(k) == 1} | {k[0] for k in self.absent}
 

@@ -38,7 +38,7 @@ def targetish(inv: Any, word: str) -> bool:
     if inv is None:
         return bool(re.search(r"-\d", w))
     lex = lexicon_of(inv)
-    if w in inv.folded or lex.absent_word([w]) is not None:
+    if w in inv.folded or lex.absent_word([w]) is not None or w.lstrip("-") in lex.instance_parts:
         return True
     words = w.split()
     hit = lex.term(words)

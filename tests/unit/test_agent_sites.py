@@ -142,7 +142,15 @@ def test_a_software_name_names_its_role_group_only_where_the_inventory_has_one()
 
 @pytest.mark.parametrize(
     "text",
-    ["patch mad5-es-q01 through q02", "patch mad5-es-q01..q02", "patch mad5-es-q01 to es-q02", "patch mad5-es-q01..02"],
+    [
+        "patch mad5-es-q01 through q02",
+        "patch mad5-es-q01..q02",
+        "patch mad5-es-q01 to es-q02",
+        "patch mad5-es-q01..02",
+        "patch mad5-es-q01-q02",
+        "patch mad5-es-q01–02",
+        "patch mad5-es-q01...q02",
+    ],
 )
 def test_a_range_end_may_repeat_the_tail_of_the_name(text: str) -> None:
     assert _intent(text)["hosts"] == ["mad5-es-q01", "mad5-es-q02"]
@@ -369,3 +377,8 @@ def test_allowing_a_reboot_is_not_asking_for_one(text: str, reboot: str) -> None
 def test_job_questions_without_the_usual_verbs(text: str, expected: tuple[str, int | None]) -> None:
     got = _intent(text)
     assert (got["action"], got.get("job")) == expected
+
+
+def test_an_instance_part_after_except_is_a_sibling_host_not_a_package() -> None:
+    got = _intent("patch osl2-px-l01 through l02 except l02")
+    assert (got["hosts"], got["exclude"]) == (["osl2-px-l01"], [])
