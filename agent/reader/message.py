@@ -205,9 +205,8 @@ def read(text: str, inv: Any = None) -> Reading:
     if packages:
         r.options["packages"] = packages
     r.stages.append(("reboot", t))
-    t, swapped = _swap(t)
-    if swapped and t.startswith("\0"):
-        t, swapped, r.replace_targets = t[1:], False, True  # "swap it for web-3": web-3 instead
+    t, how = _swap(t)
+    swapped, r.replace_targets = how == "swap", how == "replace"  # "swap it for web-3": web-3 instead
     swap_in = not swapped and bool(_SWAP_IN.search(t))  # "swap in web-3" alone: these hosts instead
     t = _SWAP_IN.sub(" ", t) if swap_in else t
     r.stages.append(("swap", t))
@@ -321,16 +320,18 @@ _PRONOUN = re.compile(r"^(?:it|them|that|those|these|this|that one|this one|the 
 _SWAP_IN = re.compile(r"\b(?:swap|switch)(?:ping)?\s+(?:it\s+|that\s+)?(?:in|to)\b", _I)
 
 
-def _swap(text: str) -> tuple[str, bool]:
-    """'swap in A for B', 'replace B with A', 'A instead of B' -> 'A except B' (A comes in, B goes out).
+def _swap(text: str) -> tuple[str, str | None]:
+    """'swap in A for B', 'replace B with A', 'A instead of B' -> 'A except B' (A comes in, B goes out); with
+    a pronoun going out ('swap it for A'), A replaces everything named so far. The second value: "swap",
+    "replace" or None.
 
-    >>> _swap("swap in web-3 for web-1")
-    ('web-3 except web-1', True)
+    >>> _swap("swap in web-3 for web-1"), _swap("swap it for web-3")
+    (('web-3 except web-1', 'swap'), ('web-3', 'replace'))
     """
     for pattern, comes, goes in _SWAPS:
         m = pattern.search(text)
         if m and _PRONOUN.match(m.group(goes).strip(" ,.")):
-            return "\0" + f"{text[: m.start()]} {m.group(comes)}".strip(), True  # the hosts so far go out
+            return f"{text[: m.start()]} {m.group(comes)}".strip(), "replace"
         if m:
-            return f"{text[: m.start()]} {m.group(comes)} except {m.group(goes)}".strip(), True
-    return text, False
+            return f"{text[: m.start()]} {m.group(comes)} except {m.group(goes)}".strip(), "swap"
+    return text, None
