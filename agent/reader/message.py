@@ -210,6 +210,8 @@ def read(text: str, inv: Any = None) -> Reading:
     swap_in = not swapped and bool(_SWAP_IN.search(t))  # "swap in web-3" alone: these hosts instead
     t = _SWAP_IN.sub(" ", t) if swap_in else t
     r.stages.append(("swap", t))
+    # "prod, no critical hosts": "no" before a word that names hosts leaves them out (a filler otherwise)
+    t = re.sub(r"\bno\s+(?=([\w-]+))", lambda m: "except " if _hostword(place, m.group(1)) else m.group(0), t, flags=_I)
     r.targets = clean_targets(
         re.sub(r"\b(?:skip|leave out|excluding|exclude|apart from|other than)\b", "except", t, flags=_I)
     )
@@ -247,6 +249,11 @@ def read(text: str, inv: Any = None) -> Reading:
         or r.replace_targets
     )
     return r
+
+
+def _hostword(place: Any, word: str) -> bool:
+    """A word that names hosts (not a grammar word like "the")."""
+    return bool(place(word)) and V.kind_of(word.lower()) is None
 
 
 _EXCEPT_TAIL = re.compile(

@@ -382,3 +382,11 @@ def test_job_questions_without_the_usual_verbs(text: str, expected: tuple[str, i
 def test_an_instance_part_after_except_is_a_sibling_host_not_a_package() -> None:
     got = _intent("patch osl2-px-l01 through l02 except l02")
     assert (got["hosts"], got["exclude"]) == (["osl2-px-l01"], [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["patch the live hosts, no critical ones", "patch the live hosts (no critical)", "patch live excl. critical"],
+)
+def test_no_or_excl_before_a_group_word_leaves_it_out(text: str) -> None:
+    assert _intent(text)["hosts"] == ["osl2-es-l01", "osl2-px-l01"]
