@@ -228,6 +228,13 @@ class Reader:
             self.unknown.append(tok.text)
             self.owner[i - 1].tainted = True
             self.boundary()
+        elif k is Kind.WORD and self.object_before_restriction(i):
+            # "patch the zookeepers in prod": the verb's object stands where a target would; never drop it
+            self.unknown.append(tok.text)
+            self.boundary()
+            phrase = self.new()
+            phrase.tainted = True
+            self.owner[i] = phrase
         elif k is Kind.STOP or k is Kind.ABSENT or k in (Kind.WORD, Kind.VERB):
             self.boundary()
 
@@ -272,6 +279,22 @@ class Reader:
             and not self._stopword(i)
         )
 
+    def object_before_restriction(self, i: int) -> bool:
+        """A word after "the"/a verb and before "in/on ...": "the zookeepers in prod"."""
+        prev = self.toks[i - 1].kind if i else Kind.STOP
+        nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
+        low = self.toks[i].low
+        return (
+            prev in (Kind.DET, Kind.VERB)
+            and nxt is not None
+            and (nxt.low in _WHERE or nxt.kind is Kind.NEGPREP)
+            and low not in V.never_packages
+            and len(low) > 2
+            and low.isalpha()
+            and not self._stopword(i)
+            and not _timeish(low)
+        )
+
     def time_follows(self, i: int) -> bool:
         return i + 1 < len(self.toks) and self.toks[i + 1].low in TIME_UNITS
 
@@ -286,10 +309,13 @@ class Reader:
     def target_position(self, i: int) -> bool:
         """Whether a word stands where a target would: after except/in/and beside a target, or before a noun."""
         nxt = self.toks[i + 1].kind if i + 1 < len(self.toks) else Kind.STOP
+        prev = self.toks[i - 1].kind if i else Kind.STOP
         return (
             self.after_excl
             or (self.cur is not None and (self.attach or self.conj or (self.cur.quant and not self.cur.slots)))
             or nxt in (Kind.HEAD, Kind.TERM)
+            # "patch the dbs in staging": the object of the verb, restricted as a target would be
+            or (prev in (Kind.DET, Kind.VERB, Kind.QUANT) and nxt in (Kind.PREP, Kind.NEGPREP, Kind.STOP))
         )
 
     def term(self, i: int, tok: Tok) -> None:

@@ -261,6 +261,9 @@ def _counts(lex_: Lexicon, term: Term, lows: list[str], j: int) -> bool:
             break
     if not term.strict:
         return True
+    last = lows[j - 1] if j else ""
+    if last.endswith("s") and not last.endswith("ss") and (j >= len(lows) or _SINGLE.get(lows[j]) is Kind.PREP):
+        return True  # "the frontends in staging": a plural synonym names the hosts even without a host noun
     for k in range(j, min(j + 5, len(lows))):
         w = lows[k]
         if _word_kind(w, w) is Kind.HEAD:

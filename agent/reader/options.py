@@ -299,6 +299,8 @@ def read_packages(text: str, targetish: Targetish) -> tuple[list[str], str]:
     for pattern in _ONLY:
         for m in pattern.finditer(text):
             items = _items(m.group("list"))
+            if pattern is _ONLY[3] and re.search(r"\bthe\s+[a-z]+[^s\W]s\b", m.group("list"), _I):
+                continue  # "patch the zookeepers in prod": plural things after "the" are hosts, not packages
             if _packageish(items, m.group("suffix"), targetish) and not _continues_target(
                 text, m.end(), items[-1], targetish
             ):

@@ -42,8 +42,8 @@ def targetish(inv: Any, word: str) -> bool:
         return True
     words = w.split()
     hit = lex.term(words)
-    if hit is not None and hit[1] == len(words) and not hit[0].strict:
-        return True
+    if hit is not None and hit[1] == len(words) and (not hit[0].strict or (w.endswith("s") and not w.endswith("ss"))):
+        return True  # a plain-English synonym counts in the plural ("the frontends"), not as itself ("http")
     if len(words) > 1:
         return False
     if _GLOB.search(w):

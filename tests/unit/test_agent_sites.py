@@ -390,3 +390,23 @@ def test_an_instance_part_after_except_is_a_sibling_host_not_a_package() -> None
 )
 def test_no_or_excl_before_a_group_word_leaves_it_out(text: str) -> None:
     assert _intent(text)["hosts"] == ["osl2-es-l01", "osl2-px-l01"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "patch the dbs in qa",  # an ops word the inventory lacks, as the verb's object
+        "patch the zookeepers in live",  # an unknown plural as the verb's object
+        "patch the qa hosts, no windows boxes",
+    ],
+)
+def test_an_object_the_inventory_lacks_before_a_restriction_is_asked_about(text: str) -> None:
+    assert _intent(text)["action"] == "clarify"
+
+
+def test_a_plural_plain_english_synonym_names_hosts_before_a_restriction() -> None:
+    inv = Inventory.parse(
+        "all: {children: {web: {hosts: {w-live-01: {env: live}, w-qa-01: {env: qa}}}, db: {hosts: {d-qa-01: {env: qa}}}}}"
+    )
+    got = intent(inv, "patch the frontends in qa")
+    assert (got["action"], got["hosts"], got["packages"]) == ("patch", ["w-qa-01"], [])
