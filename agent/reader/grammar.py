@@ -199,6 +199,8 @@ class Reader:
             self.cur.scope_all = True  # ", production only"
         elif k is Kind.PREP and tok.low in _WHERE and i and self.toks[i - 1].kind is Kind.HOSTS and self.cur is None:
             self.cur, self.attach, self.conj = self.phrases[-1], True, False  # "web-01 in staging": restricts it
+        elif k is Kind.PREP and tok.low not in _WHERE and i and self.toks[i - 1].text == ",":
+            self.boundary()  # "..., (which) are covered by another change": a new clause, not a restriction
         elif k in (Kind.PREP, Kind.ONLY):
             if self.cur is not None:
                 self.attach, self.conj = True, False

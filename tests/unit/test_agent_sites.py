@@ -410,3 +410,8 @@ def test_a_plural_plain_english_synonym_names_hosts_before_a_restriction() -> No
     )
     got = intent(inv, "patch the frontends in qa")
     assert (got["action"], got["hosts"], got["packages"]) == ("patch", ["w-qa-01"], [])
+
+
+def test_a_relative_clause_after_a_comma_does_not_restrict_the_exclusion() -> None:
+    text = "patch the live hosts, except the jump box and the proxies, which are handled by another team"
+    assert _intent(text)["hosts"] == ["osl2-es-l01"]
