@@ -415,3 +415,8 @@ def test_a_plural_plain_english_synonym_names_hosts_before_a_restriction() -> No
 def test_a_relative_clause_after_a_comma_does_not_restrict_the_exclusion() -> None:
     text = "patch the live hosts, except the jump box and the proxies, which are handled by another team"
     assert _intent(text)["hosts"] == ["osl2-es-l01"]
+
+
+def test_after_all_is_a_filler_not_a_target_word() -> None:
+    got = _intent("I meant to reboot mad5-es-q01 but no reboot after all, just patch it")
+    assert (got["action"], got["hosts"], got["reboot"]) == ("patch", ["mad5-es-q01"], "never")
