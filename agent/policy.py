@@ -48,7 +48,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"preceding|original|system|safety|security)?\s*(?:instructions?|rules?|prompts?|polic(?:y|ies)|guardrails?|restrictions?|"
             r"directives?|guidelines?)\b|\byou are now\b|\bnew instructions?\s*:|\bsystem prompt\b|\bdeveloper mode\b|\bjailbreak\b|"
             r"\bact as (?:an? )?(?:root|admin|unrestricted)|\bpretend (?:you|to)\b.*\b(?:no|without) (?:rules|restrictions)|"
-            r"\bdo anything now\b|\bassistant\s*:\s*(?:sure|ok)|\b(?:system|admin|root|emergency)\s+override\b|\boverride\s*:",
+            r"\bdo anything now\b|\bassistant\s*:\s*(?:sure|ok)|\b(?:system|admin|operator)\s+(?:note|message|notice|instruction)s?\s*:|\b(?:system|admin|root|emergency)\s+override\b|\boverride\s*:",
             _I,
         ),
     ),
