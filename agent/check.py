@@ -15,6 +15,7 @@ Otherwise the proposal is dropped and the user gets a clarifying question that s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,10 +25,11 @@ from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
-from agent.policy import screen
+from agent.policy import NOT_SERVICE, REFUSALS, screen
 from agent.reader.conversation import RUNNABLE, decide, is_reset, text_of
 from agent.reader.message import read
 from agent.reader.parse import parse
+from agent.reader.placing import targetish
 from agent.reader.targets import resolve_targets
 from agent.state import ChatState
 from core.intent import PatchIntent
@@ -74,6 +76,27 @@ def _unplaced(inventory: Any, texts: list[str]) -> list[str]:
     return out
 
 
+_RESTART = re.compile(r"\b(?:restart|bounce|reload)\s+(?:the\s+)?([a-z][\w.@-]*)", re.IGNORECASE)
+_NOT_A_SERVICE = re.compile(NOT_SERVICE + r"$", re.IGNORECASE)
+
+
+def restarts_a_service(inventory: Any, text: str) -> str | None:
+    """The service a message asks to restart ("patch lb-1 and restart haproxy"), or None: a word after
+    "restart" that names no host, group, time or reboot policy of this inventory is a service.
+
+    >>> from core.inventory import Inventory
+    >>> inv = Inventory.parse("all: {children: {lb: {hosts: {lb-1: {}}}}}")
+    >>> [restarts_a_service(inv, t) for t in ("patch lb-1 and restart haproxy", "patch lb, restart them", "restart lb")]
+    ['haproxy', None, None]
+    """
+    for m in _RESTART.finditer(text):
+        word = m.group(1).lower()
+        hosts = re.search(r"\d", word) or (inventory is not None and targetish(inventory, word))
+        if not (_NOT_A_SERVICE.match(word) or hosts):
+            return word
+    return None
+
+
 def check_proposal(messages: list[BaseMessage], proposed: PatchIntent, inventory: Any) -> Verdict:
     """Whether the user's words (since the last reset) support the ``proposed`` intent (its carried fields: a
     precheck never reboots, a reboot installs nothing)."""
@@ -83,6 +106,8 @@ def check_proposal(messages: list[BaseMessage], proposed: PatchIntent, inventory
     for text in texts:
         if (violation := screen(text)) is not None:
             return Verdict(False, violation.message, refuse=True)
+        if restarts_a_service(inventory, text) is not None:
+            return Verdict(False, f"{REFUSALS['service']} Nothing was queued.", refuse=True)
     reading = decide([m for m in window if not isinstance(m, ToolMessage)], inventory)
     action = intent.get("action")
     if isinstance(reading, tuple) and reading[0] != "propose_intent":

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from core.windows import next_window_start
 
-__all__ = ["REFUSALS", "Violation", "next_window_start", "screen"]
+__all__ = ["NOT_SERVICE", "REFUSALS", "Violation", "next_window_start", "screen"]
 
 _I = re.IGNORECASE
 
@@ -32,6 +32,14 @@ _SEC = (
     r"clamav|defender|edr|crowdstrike|falcon|fapolicyd|aide|ossec|wazuh|tripwire|sentinel\w*|security (?:controls?|agents?|software|tools?)|"
     r"fail2ban|seccomp|secure ?boot|tls verification|certificate checks?|gpg ?checks?|signature checks?)"
 )
+# Words after "restart" that name hosts, a time or the reboot policy, never a service.
+NOT_SERVICE = (
+    r"(?:it|them|they|those|these|this|that|all|every|each|everything|everyone|afterwards?|after|later|when|if|once|only|"
+    r"as|at|on|in|then|now|tonight|tomorrow|today|too|also|both|hosts?|servers?|machines?|box|boxes|nodes?|vms?|"
+    r"instances?|fleet|is|are|policy|never|no|always|required|needed|necessary|not|first|immediately|right|asap|"
+    r"automatically|whenever|job|run|them all|one|ones|required|the|a|an|my|our|if_needed|please|pls|again)"
+)
+_DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)\w*|tonight|tomorrow|today|\d|the\s+\d|next|this"
 RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "override",
@@ -40,7 +48,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"preceding|original|system|safety|security)?\s*(?:instructions?|rules?|prompts?|polic(?:y|ies)|guardrails?|restrictions?|"
             r"directives?|guidelines?)\b|\byou are now\b|\bnew instructions?\s*:|\bsystem prompt\b|\bdeveloper mode\b|\bjailbreak\b|"
             r"\bact as (?:an? )?(?:root|admin|unrestricted)|\bpretend (?:you|to)\b.*\b(?:no|without) (?:rules|restrictions)|"
-            r"\bdo anything now\b|\bassistant\s*:\s*(?:sure|ok)|\b(?:system|admin|root|emergency)\s+override\b|\boverride\s*:",
+            r"\bdo anything now\b|\bassistant\s*:\s*(?:sure|ok)|\b(?:system|admin|operator)\s+(?:note|message|notice|instruction)s?\s*:|\b(?:system|admin|root|emergency)\s+override\b|\boverride\s*:",
             _I,
         ),
     ),
@@ -51,6 +59,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"disable|forget (?:about )?|circumvent|ignor\w*|overrid\w*|disregard\w*|waiv\w*)\s+(?:the\s+|any\s+|a\s+|my\s+|asking (?:for\s+)?(?:a\s+)?)?(?:\w+\s+){0,2}"
             r"(?:confirm\w*|approv\w*|sign-?off|four[- ]eyes|second (?:person|approver|pair of eyes)|review(?:er)?s?|asking)\b|"
             r"\bauto-?(?:approv|confirm)\w*|\b(?:self|pre)-?approv\w*|\bapprove (?:it|this|them) (?:yourself|for me)\b|"
+            r"\b(?:approve|sign off on|sign off)\s+(?:it|this|that|them|the job|the change)?\s*(?:myself|on my own)\b|"
+            r"(?:\band|\bthen|,)\s+(?:just\s+)?(?:auto-?)?approve\s+(?:it|this|that|them|the job)\b|"
+            r"\b(?:i'?m|i am|i'?ll be|i will be|as|use me as|make me)\s+(?:the\s+|my own\s+)?(?:second\s+)?approver\b|"
             r"\bdon'?t ask\b|\bno questions asked\b|\bwithout asking\b|\bconsider (?:it|this) (?:confirmed|approved)\b|"
             r"\b(?:already|pre-?)\s*(?:been\s+)?(?:approved|confirmed|signed off)\b|"
             r"\b(?:approval|sign-?off|confirmation)\s+(?:was\s+|is\s+|has been\s+)?(?:already\s+)?(?:granted|given|done|obtained|"
@@ -105,7 +116,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:delet\w*|remov\w*|wip\w*|eras\w*|purg\w*|shred\w*|clean(?:ing)? (?:up|out)|clear\w*|empty|truncat\w*|drop\w*|destroy\w*|"
             r"format\w*|overwrit\w*|nuke)\s+(?:all\s+|the\s+|every\s+|old\s+|any\s+)*(?:\w+\s+)?(?:files?|data|logs?|director(?:y|ies)|"
             r"folders?|databases?|db|tables?|backups?|snapshots?|volumes?|disks?|partitions?|records?|home|/\S*|tmp|caches? (?:dir|files?)|"
-            r"users? data|contents?)\b(?![-.]\w)|"
+            r"users? data|contents?|(?:apt|yum|dnf|package|pip|npm|zypper) caches?)\b(?![-.]\w)|"
             r"\b(?:copy|copies|copying|move|moving|transfer\w*|send\w*|upload\w*|exfiltrat\w*|dump\w*|export\w*|download\w*|sync\w*|"
             r"rsync|scp|back\s*up|archive)\s+(?:all\s+|the\s+|every\s+|any\s+)*(?:\w+\s+)?(?:files?|data|logs?|databases?|db|tables?|"
             r"records?|director(?:y|ies)|folders?|backups?|home|/\S*|dumps?|contents?|secrets?|credentials?|customer \w+)\b(?![-.]\w)",
@@ -115,10 +126,34 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "software",
         re.compile(
-            r"\b(?:uninstall\w*|downgrad\w*|purg\w*|eras(?:e|ing))\b|\bremov\w*\s+(?:the\s+|old\s+|all\s+|unused\s+)*"
+            r"\b(?:uninstall\w*|downgrad\w*|purg\w*|eras(?:e|ing))\b|\b(?:remov|delet)\w*\s+(?:the\s+|old\s+|all\s+|unused\s+)*"
             r"(?:kernels?|packages?|rpms?|debs?|software)\b|\binstall(?:ing)?\s+(?:the\s+|a\s+|an\s+|new\s+)?"
             r"(?!(?:the\s+)?(?:latest|updates?|patch\w*|errata|fixes|security|pending|available|all|everything|anything|"
-            r"nothing|them|it|kernel updates)\b)[\w.+-]+\b(?!\s+(?:updates?|patch\w*|errata|fixes|security))",
+            r"nothing|them|it|kernel updates)\b)[\w.+-]+\b(?!\s+(?:updates?|patch\w*|errata|fixes|security))|"
+            r"\b(?:roll(?:ing)?[- ]?back|revert\w*|undo\w*)\b.{0,40}?\b(?:patch\w*|updates?|upgrades?|packages?|kernels?|"
+            r"errata|changes?)\b",
+            _I,
+        ),
+    ),
+    (
+        "service",
+        re.compile(
+            # "restart nginx on the web servers", "stop the redis service": a service, not a host ("restart the web
+            # servers", "restart them afterwards", "restart web-01" stay reboots; agent.check asks the inventory
+            # about "patch X and restart haproxy")
+            r"\b(?:restart\w*|bounce|reload\w*|stop|start|kill)\s+(?:the\s+)?(?:[a-z][\w.@-]*\s+)?"
+            r"(?:service|daemon|systemd unit|unit|process)(?:es|s)?\b|"
+            r"\b(?:restart|bounce|reload)\s+(?:the\s+)?(?!" + NOT_SERVICE + r"\b)(?![\w.@-]*\d)[a-z][\w.@-]*"
+            r"(?=\s+(?:on|across)\b(?!\s+(?:" + _DAY + r")))",
+            _I,
+        ),
+    ),
+    (
+        "release",
+        re.compile(
+            r"\b(?:upgrade|update|move|migrate|bring)\w*\b.{0,60}?\bto\s+(?:ubuntu|debian|rhel|red hat|rocky|alma\w*|centos|el|"
+            r"fedora|sles|oracle linux)[\s-]*\d|\b(?:do-release-upgrade|release upgrade|major (?:version )?upgrade|"
+            r"leapp|dist(?:ribution)? upgrade to)\b",
             _I,
         ),
     ),
@@ -152,6 +187,10 @@ REFUSALS: dict[str, str] = {
     "data": "I can't delete, move or copy data.",
     "software": "I only apply updates to installed packages; installing, removing or downgrading software is not "
     "something I do.",
+    "service": "I can't start, stop or restart services; I patch, precheck and reboot whole hosts through the "
+    "approved job templates.",
+    "release": "I apply updates within the installed release; upgrading a host to another OS release is a separate, "
+    "planned change.",
     "shell": "I can't run arbitrary commands or scripts; I only patch, precheck and reboot hosts through the approved "
     "job templates.",
 }

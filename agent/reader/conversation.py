@@ -32,6 +32,7 @@ _PATCH_OPTIONS = {"exclude", "packages", "security_only", "reboot", "serial"}
 _HOST_NOUN = re.compile(r"\b(?:hosts|servers|machines|nodes|boxes|inventory|fleet)\b", re.I)
 _SAME_TIME = re.compile(r"\bsame (?:time|hour|clock)\b", re.I)
 _CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?=\s*$)|\b\d{1,2}:\d{2}\b", re.I)
+_THAT = re.compile(r"\b(?:that|those|them|these|it)\b", re.I)
 _BACK_REFERENCE = re.compile(r"\b(?:them|those|these|they|it|same hosts|the same|that list|those hosts)\b", re.I)
 
 
@@ -131,6 +132,10 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
             targets = [r.targets] if r.targets else []
             if not targets and named_targets and _BACK_REFERENCE.search(last_text):
                 targets = list(named_targets)  # "list the rhel8 hosts" then "patch those"
+            elif targets and r.back_reference:
+                # "all of them except the bastion": the hosts named before, then these words; with nothing named
+                # before, "them" names nothing and the proposal asks
+                targets = [*named_targets, *targets] if named_targets else ["them", *targets]
             draft = {"action": r.action, "targets": targets, "options": dict(r.options)}
             needs_targets = False
         elif r.action is None and draft is not None and not _YES.match(last_text):
@@ -146,6 +151,8 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
     if last.action == "refresh_inventory":
         return "refresh_inventory", {}
     if last.action == "list_hosts":
+        if not last.targets and named_targets and _THAT.search(last_text):
+            return "list_hosts", {"targets": list(named_targets)}  # "which hosts is that?"
         if not last.targets and _HOST_NOUN.search(last_text) and not last.job_given:
             return "list_hosts", {"targets": ["all hosts"]}  # "list hosts": the host noun alone names every host
         return "list_hosts", {"targets": [last.targets] if last.targets else []}

@@ -4,12 +4,12 @@ phrases; it selects exactly what :func:`agent.reader.targets.resolve_targets` re
 from __future__ import annotations
 
 from agent.reader.expr import Atom, Difference, Expr, Intersect, Union
+from agent.reader.grammar import Phrase, Reader
 from agent.reader.lexer import lex
-from agent.reader.targets import _Phrase, _Reader
 from core.inventory import Inventory
 
 
-def _phrase_expr(phrase: _Phrase, universe: set[str]) -> Expr | None:
+def _phrase_expr(phrase: Phrase, universe: set[str]) -> Expr | None:
     if phrase.tainted:
         return Atom("(unknown)", frozenset())
     if phrase.slots or phrase.negs:
@@ -31,7 +31,7 @@ def expression(inv: Inventory, text: str) -> tuple[Expr | None, list[str]]:
 
     It selects exactly what :func:`resolve_targets` resolves.
     """
-    reader = _Reader(lex(inv, text))
+    reader = Reader(lex(inv, text))
     reader.read()
     universe = set(inv.hosts)
     named = [(p, e) for p in reader.phrases if (e := _phrase_expr(p, universe)) is not None]

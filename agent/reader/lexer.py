@@ -69,7 +69,7 @@ _TIME = re.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:am|pm|z)?|\d{1,2}(?:am|pm)|\
 _NUMBER = re.compile(r"^[#-]?\d+$")  # "-02" in "redis-prod-01 & -02" is a sibling
 _VERSION = re.compile(r"^\d+(?:\.\d+)*$")
 _TRAILING_NUM = re.compile(r"^(.*?)(\d+)$")
-_DOTTED_RANGE = re.compile(r"^(.*?)(\d+)\.\.(\d+)$")
+_DOTTED_RANGE = re.compile(r"^(.*?)(\d+)(?:\.{2,3}|[-–—])([a-z_]*)(\d+)$")  # "web-01..03", "api-u01..u02", "p01-p03"
 _PATTERN_CHARS = re.compile(r"^[A-Za-z0-9_.*?\[\]:&!~,^$()|+\\{}-]+$")
 _PATTERN_MARKS = re.compile(r"[*?\[\]:&!~,]")
 _PATTERN_OPS = re.compile(r"[:&!~,]")
@@ -105,21 +105,29 @@ def tokenize(inv: Inventory, text: str) -> list[str]:
     return out
 
 
-_SHORTHAND = re.compile(r"^(.*[A-Za-z].*?[^0-9])(\d+)((?:[/,+]\d+)+)$")
+_SHORTHAND = re.compile(r"^(.*[A-Za-z].*?[^0-9])(\d+)((?:[/,+][A-Za-z]*\d+)+)$")
 
 
 def _shorthand(chunk: str) -> list[str]:
-    """Operator shorthand for sibling hosts: 'db-01/02' and 'web-01,02' -> 'db-01', ',', 'db-02'.
+    """Operator shorthand for sibling hosts: 'db-01/02', 'web-01,02' and 'api-u01/u02' -> 'db-01', ',', 'db-02'.
 
-    >>> _shorthand("db-prod-01/02/3"), _shorthand("web-1")
-    (['db-prod-01', ',', 'db-prod-02', ',', 'db-prod-03'], ['web-1'])
+    >>> _shorthand("db-prod-01/02/3"), _shorthand("web-1"), _shorthand("api-u01/u02")
+    (['db-prod-01', ',', 'db-prod-02', ',', 'db-prod-03'], ['web-1'], ['api-u01', ',', 'api-u02'])
+    >>> _shorthand("api-u01/x02")
+    ['api-u01/x02']
     """
     m = _SHORTHAND.match(chunk)
     if m is None:
         return [chunk]
     prefix, first = m.group(1), m.group(2)
-    numbers = [first, *re.split(r"[/,+]", m.group(3))[1:]]
-    names = [prefix + n.zfill(len(first)) for n in numbers]
+    names = [prefix + first]
+    for part in re.split(r"[/,+]", m.group(3))[1:]:
+        split = re.fullmatch(r"([A-Za-z]*)(\d+)", part)
+        assert split is not None  # the pattern above allows nothing else
+        letters, digits = split.groups()
+        if letters and not _tail_of(prefix.lower(), letters.lower()):
+            return [chunk]
+        names.append(prefix + digits.zfill(len(first)))
     return [x for name in names for x in (",", name)][1:]
 
 
@@ -159,6 +167,8 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
         return [Tok(Kind.WORD, raw[i])], 1
     if _NUMBER.match(low):
         return [_number(inv, raw[i], nxt, out)], 1
+    if (sibling := _sibling(inv, raw[i], out)) is not None:
+        return [sibling], 1
     if low in lex_.os_roots and _VERSION.match(nxt) and (i + 2 >= len(lows) or lows[i + 2] not in TIME_UNITS):
         joined = low + nxt.replace(".", "")
         hit = lex_.term([joined])
@@ -167,6 +177,8 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
         return [Tok(Kind.HOSTS, f"{raw[i]} {raw[i + 1]}", unknown=[f"{raw[i]} {raw[i + 1]}"])], 2
     if low in inv.folded and inv.folded[low] in inv.hosts:
         return _host_or_range(inv, raw, lows, i)
+    if nxt and (pair := _var_value(inv, f"{raw[i]}={raw[i + 1]}")) is not None and pair.kind is Kind.TERM:
+        return [Tok(Kind.TERM, f"{raw[i]} {raw[i + 1]}", term=pair.term)], 2  # "with os ubuntu2204", "env uat"
     hit = lex_.term(lows[i : i + lex_.max_len]) or lex_.term([_unseparated(low)])
     if hit and _counts(lex_, hit[0], lows, i + hit[1]):
         return [Tok(Kind.TERM, " ".join(raw[i : i + hit[1]]), term=hit[0])], hit[1]
@@ -174,14 +186,21 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
         return [Tok(Kind.WORD, " ".join(raw[i : i + hit[1]]))], hit[1]
     if (pair := _var_value(inv, raw[i])) is not None:
         return [pair], 1
+    if (parts := _slashed(lex_, raw[i])) is not None:
+        return parts, 1
     dotted = _DOTTED_RANGE.match(low)
-    if dotted and lex_.looks_like_host(dotted.group(1) + dotted.group(2)):
-        return [_range_tok(inv, raw[i], dotted.group(1), dotted.group(2), dotted.group(3))], 1
+    tail_ok = dotted is not None and (not dotted.group(3) or _tail_of(dotted.group(1), dotted.group(3)))
+    if dotted and "." not in low[len(dotted.group(1)) :] and len(dotted.group(2)) != len(dotted.group(4)):
+        tail_ok = False  # "k8s-node-ams1-05" is a name, "web-p01-p03" a range
+    if dotted and tail_ok and lex_.looks_like_host(dotted.group(1) + dotted.group(2)):
+        return [_range_tok(inv, raw[i], dotted.group(1), dotted.group(2), dotted.group(4))], 1
     if _PATTERN_MARKS.search(low) and _PATTERN_CHARS.match(raw[i]) and re.search(r"[a-z0-9]", low):
         return [_pattern(inv, raw[i], nxt)], 1
     kind = _word_kind(low, raw[i])
-    if kind is Kind.ALL and out and out[-1].kind is Kind.TERM:
-        kind = Kind.HEAD  # "the redis fleet": a host noun after a term
+    if low == "no" and (lex_.term(lows[i + 1 : i + 1 + lex_.max_len]) or lex_.absent_word(lows[i + 1 : i + 4])):
+        kind = Kind.EXCL  # "prod, no critical hosts": the hosts that word names are left out
+    if (kind is Kind.ALL or low == "one") and out and out[-1].kind is Kind.TERM:
+        kind = Kind.HEAD  # "the redis fleet", "the staging api one": a host noun after a term
     if kind is not None:
         return [Tok(kind, raw[i])], 1
     absent = lex_.absent_word(lows[i : i + lex_.max_len])
@@ -242,6 +261,9 @@ def _counts(lex_: Lexicon, term: Term, lows: list[str], j: int) -> bool:
             break
     if not term.strict:
         return True
+    last = lows[j - 1] if j else ""
+    if last.endswith("s") and not last.endswith("ss") and (j >= len(lows) or _SINGLE.get(lows[j]) is Kind.PREP):
+        return True  # "the frontends in staging": a plural synonym names the hosts even without a host noun
     for k in range(j, min(j + 5, len(lows))):
         w = lows[k]
         if _word_kind(w, w) is Kind.HEAD:
@@ -249,6 +271,38 @@ def _counts(lex_: Lexicon, term: Term, lows: list[str], j: int) -> bool:
         if not (lex_.term([w]) or _SINGLE.get(w) is Kind.CONJ):
             return False
     return False
+
+
+def _slashed(lex_: Lexicon, text: str) -> list[Tok] | None:
+    """'staging/uat' -> staging, 'or', uat: inventory words joined by a slash are a list of them."""
+    parts = text.split("/")
+    if len(parts) < 2 or not all(parts):
+        return None
+    hits = [lex_.term([p.lower()]) for p in parts]
+    if not all(h is not None and h[1] == 1 for h in hits):
+        return None
+    toks = [Tok(Kind.TERM, p, term=h[0]) for p, h in zip(parts, hits, strict=True) if h is not None]
+    return [x for t in toks for x in (Tok(Kind.CONJ, "/"), t)][1:]
+
+
+_SIBLING = re.compile(r"^-?([a-z]+)(\d+)$")
+
+
+def _sibling(inv: Inventory, text: str, out: list[Tok]) -> Tok | None:
+    """'ams1-kafka-p01, p02 and -p03': after a host and a list word, the tail of its name with another number is
+    the sibling host (known or not: an unknown one is asked about)."""
+    m = _SIBLING.match(text.lower())
+    if m is None or len(out) < 2 or out[-1].kind not in (Kind.CONJ, Kind.EXCL, Kind.NOT):
+        return None
+    prev = out[-2]
+    seed = _TRAILING_NUM.match(prev.seed) if prev.kind is Kind.HOSTS and prev.seed else None
+    if seed is None or not _tail_of(seed.group(1).lower(), m.group(1)) or len(seed.group(2)) != len(m.group(2)):
+        return None
+    name = seed.group(1) + m.group(2)
+    real = inv.folded.get(name.lower())
+    if real in inv.hosts:
+        return Tok(Kind.HOSTS, text, hosts=frozenset({real}), label=f"host {real}", seed=real)
+    return Tok(Kind.HOSTS, text, unknown=[name], seed=name)
 
 
 def _number(inv: Inventory, text: str, nxt: str, out: list[Tok]) -> Tok:
@@ -281,12 +335,23 @@ def _host_or_range(inv: Inventory, raw: list[str], lows: list[str], i: int) -> t
         after = lows[i + 3] if i + 3 < len(lows) else ""
         prefix = m.group(1).lower()
         end_m = _TRAILING_NUM.match(end)
-        if after not in TIME_UNITS and end_m and (end.isdigit() or end_m.group(1) == prefix):
+        # the end repeats the name, or its tail ("ams1-web-p01 through p03"), or gives the number alone
+        tail = end_m.group(1) if end_m else ""
+        if after not in TIME_UNITS and end_m and (end.isdigit() or _tail_of(prefix, tail)):
             return [_range_tok(inv, f"{name} {raw[i + 1]} {raw[i + 2]}", m.group(1), m.group(2), end_m.group(2))], 3
+        if after not in TIME_UNITS and end_m and not _TIME.match(end) and end.lower() not in inv.folded:
+            text = f"{name} {raw[i + 1]} {raw[i + 2]}"  # "web-01 through x02": a range we cannot read is asked about
+            return [Tok(Kind.HOSTS, text, unknown=[text])], 3
     real = inv.folded.get(name.lower())
     if real in inv.hosts:
         return [Tok(Kind.HOSTS, name, hosts=frozenset({real}), label=f"host {real}", seed=real)], 1
     return [Tok(Kind.HOSTS, name, unknown=[name], seed=name)], 1
+
+
+def _tail_of(prefix: str, tail: str) -> bool:
+    """Whether a range's end repeats the start's name from a separator on: "p" or "web-p" of "ams1-web-p"."""
+    cut = len(prefix) - len(tail)
+    return bool(tail) and prefix.endswith(tail) and (cut == 0 or prefix[cut - 1] in "-_.")
 
 
 def _range_tok(inv: Inventory, text: str, prefix: str, start: str, end: str) -> Tok:

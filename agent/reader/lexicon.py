@@ -57,6 +57,21 @@ def singulars(word: str) -> list[str]:
     return out
 
 
+def _singular(word: str) -> str | None:
+    """The singular of a plural name ("proxies" -> "proxy", "boxes" -> "box", "brokers" -> "broker"), else None.
+
+    >>> [_singular(w) for w in ("proxies", "boxes", "k8s_nodes", "redis", "glass", "ams1")]
+    ['proxy', 'box', 'k8s_node', None, None, None]
+    """
+    if re.search(r"[^aeiou]ies$", word):
+        return word[:-3] + "y"
+    if re.search(r"(?:x|ch|sh|ss)es$", word):
+        return word[:-2]
+    if re.search(r"[a-z]{2}[^su'_-]s$", word) and not re.search(r"(?:is|us|ss)$", word):
+        return word[:-1]
+    return None
+
+
 @dataclass(frozen=True)
 class Term:
     """A word that selects hosts: a group, a variable value, or a union of them."""
@@ -86,6 +101,11 @@ class Lexicon:
             term = Term(key=g.lower(), label=f"group {g}", hosts=inv.groups[g])
             for key in _keys(g):
                 terms.setdefault(key, term)
+        for g in sorted(inv.groups):  # a plural group name said in the singular: "the proxy one" for proxies
+            one = _singular(g.lower())
+            if one is not None and g not in ("all", "ungrouped"):
+                for key in _keys(one):
+                    terms.setdefault(key, terms[(g.lower(),)])
         for key_text, hosts, label in _value_terms(inv):
             term = Term(key=key_text, label=label, hosts=hosts)
             for key in _keys(key_text):
@@ -107,7 +127,8 @@ class Lexicon:
                 terms[(m.group(1),)] = terms[(g.lower(),)]
         short = _shortened(terms, inv)  # from the inventory's own names only, before the synonyms join
         self.absent: dict[tuple[str, ...], str] = {}
-        for cls in SYNONYMS:
+        for cls in (*SYNONYMS, *V.aliases):
+            alias = cls in V.aliases
             words = [(w.lstrip("~"), w.startswith("~")) for w in cls]
             named = next((terms[tuple(w.split())] for w, _ in words if tuple(w.split()) in terms), None)
             # without a group or value for the class, the inventory's own short names ("mx" for mx hosts) answer
@@ -115,7 +136,8 @@ class Lexicon:
             for word, strict in words:
                 key = tuple(word.split())
                 if found is None:
-                    self.absent[key] = cls[0]
+                    if not alias:
+                        self.absent[key] = cls[0]
                 elif named is None and key in short and key not in terms:
                     terms[key] = short[key]  # the inventory's own name: not only before a host noun
                 elif key not in terms:
@@ -128,6 +150,10 @@ class Lexicon:
         }
         self.max_len = max((len(k) for k in [*self.terms, *self.absent]), default=1)
         self.host_shapes = {shape(h) for h in inv.hosts} - {"a"}
+        # instance parts of host names ("p02" of ams1-web-p02): a sibling written short, never a package
+        self.instance_parts = {
+            p for h in inv.hosts for p in re.split(r"[-_.]", h.lower()) if re.fullmatch(r"[a-z]{0,3}[0-9]+", p)
+        }
         self.os_roots = self.version_roots | {k[0] for k in self.absent if len(k) == 1}
         self.roots = self.version_roots | {k[0] for k in self.terms if len(k) == 1} | {k[0] for k in self.absent}
 
@@ -204,7 +230,8 @@ def _shortened(terms: dict[tuple[str, ...], Term], inv: Inventory) -> dict[tuple
         parts = re.split(r"[-_]", host.lower().split(".")[0])
         for i, part in enumerate(parts if len(parts) > 1 else []):
             skip = part in V.heads or part in V.never_packages or V.kind_of(part) or V.known(part)
-            if re.fullmatch(r"[a-z][a-z0-9]+", part) and (i == 0 or not skip):
+            index = i > 0 and re.fullmatch(r"[a-z]{1,2}[0-9]+", part)  # "p02" of ams1-web-p02: an instance number
+            if re.fullmatch(r"[a-z][a-z0-9]+", part) and (i == 0 or not (skip or index)):
                 prefixes.setdefault(part, set()).add(host)
     for head, hosts in prefixes.items():
         label = f"hosts {head}-*" if all(h.lower().startswith(head) for h in hosts) else f"hosts *-{head}-*"

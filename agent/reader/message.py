@@ -33,16 +33,23 @@ _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|vms?|instances?|fleet|invent
 
 _JOB_NUM = re.compile(
     r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|number|id)?\s*|#|"
-    r"\b(?:cancel|abort|kill|stop|halt|explain|diagnose|status of|how(?:'s| is))\s+)"
+    r"\b(?:cancel|abort|kill|stop|halt|terminate|call off|scrap|nix|pull the plug on|explain|diagnose|debug|"
+    r"status of|progress (?:of|on)|check on|how(?:'s| is))\s+)"
     r"(\d{1,12})\b(?!\s*(?:%|hours?|mins?|minutes?|:))",
     _I,
 )
 _JOB_LAST = re.compile(
     r"\b(?:my|the|our|that)?\s*(?:last|previous|latest|most recent|prior|last submitted|recent)\s+"
     r"(?:patch(?:ing)?\s+|reboot\s+|precheck\s+)?(?:job|run|one|patch|execution|attempt)s?\b|"
+    r"\b(?:my|the|our|that)?\s*(?:last|previous|prior)\s+(?:failure|failed (?:job|run|patch\w*))\b|"
     r"\b(?:the|that|my) (?:job|run|one) (?:i|we) (?:just |have just |just now )?"
     r"(?:started|ran|launched|submitted|kicked off|queued|asked for|created)\b",
     _I,
+)
+# "did 3301 finish? (the job)": one bare number in a message that speaks of a job is that job's number.
+_JOB_WORD = re.compile(r"\bjobs?\b", _I)
+_JOB_LOOSE = re.compile(
+    r"(?<![\w:./-])#?(\d{3,12})(?![\w:%./-])(?!\s*(?:%|percent|hours?|hrs?|mins?|minutes?|[ap]\.?m\b|at a time|by))", _I
 )
 # A job named earlier in the conversation: "why did it fail?", "cancel it", "how is that one doing?"
 JOB_PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one|the job|that job|this job|the same job)\b", _I)
@@ -63,6 +70,7 @@ class Reading:
     job_given: bool = False
     action_implied: bool = False  # no action word: a job number alone reads as a status question
     replace_targets: bool = False
+    back_reference: bool = False  # "all of them except X": the hosts named before, then the rest of the words
     # The text after each rule took its words, in order: (rule, text left). agent.reader.parse accounts every
     # word from these (which rule consumed it, or a filler, a target word, or nothing).
     stages: list[tuple[str, str]] = field(default_factory=list)
@@ -150,6 +158,13 @@ def read(text: str, inv: Any = None) -> Reading:
         t = t[: m.start(1)] + " " + t[m.end(1) :] if verb else _cut(t, m)  # "cancel 4411" keeps its verb
     elif m := _JOB_LAST.search(t):
         r.job, r.job_given, t = "last", True, _cut(t, m)
+    elif (
+        _JOB_WORD.search(t)
+        and len(_JOB_LOOSE.findall(t)) == 1
+        and (m := _JOB_LOOSE.search(t)) is not None
+        and not re.search(r"\b(?:at|by|until|till|in|for|from|to|of)\s*$|@\s*$", t[: m.start()], _I)
+    ):
+        r.job, r.job_given, t = int(m.group(1)), True, _cut(t, m)  # "did 3301 finish? (the job)"
     r.stages.append(("job", t))
     if found := find_when(t):
         r.options["when"] = found.phrase
@@ -190,10 +205,13 @@ def read(text: str, inv: Any = None) -> Reading:
     if packages:
         r.options["packages"] = packages
     r.stages.append(("reboot", t))
-    t, swapped = _swap(t)
+    t, how = _swap(t)
+    swapped, r.replace_targets = how == "swap", how == "replace"  # "swap it for web-3": web-3 instead
     swap_in = not swapped and bool(_SWAP_IN.search(t))  # "swap in web-3" alone: these hosts instead
     t = _SWAP_IN.sub(" ", t) if swap_in else t
     r.stages.append(("swap", t))
+    # "prod, no critical hosts": "no" before a word that names hosts leaves them out (a filler otherwise)
+    t = re.sub(r"\bno\s+(?=([\w-]+))", lambda m: "except " if _hostword(place, m.group(1)) else m.group(0), t, flags=_I)
     r.targets = clean_targets(
         re.sub(r"\b(?:skip|leave out|excluding|exclude|apart from|other than)\b", "except", t, flags=_I)
     )
@@ -202,25 +220,46 @@ def read(text: str, inv: Any = None) -> Reading:
         _packages_not_hosts(r, inv)
     if _BACK_REFERENCE.fullmatch(r.targets):
         r.targets = ""  # "patch those": the hosts named before (the conversation reader knows them)
+        r.back_reference = True
         r.stages.append(("back_reference", r.targets))
+    elif m := _BACK_PREFIX.match(r.targets):
+        r.targets, r.back_reference = r.targets[m.end() :], True  # "all of them except the bastion"
+        r.targets = re.sub(r"^but\b(?!\s+not\b)", "except", r.targets, flags=_I)  # "each of them but X"
+        r.stages.append(("back_reference", r.targets))
+    elif re.match(r"(?:except|but not|minus|without)\b", r.targets, _I) and _THEM.search(text):
+        r.back_reference = True  # "patch them except web-3"
     if re.search(r"\bones?\b", r.targets, _I) and re.search(r"\b(?:sorry|i meant|i mean|instead|rather)\b", text, _I):
         r.targets += " instead"  # a correction of what "ones" refers to (agent.reader.resolve re-scopes it)
+    elif re.search(r"\bones?\b", r.targets, _I) and _ADDS.search(text):
+        r.targets = "also " + r.targets  # "and the staging api one too": adds hosts (agent.reader.resolve)
     first = re.escape(r.targets.split()[0]) if r.targets else None
     r.replace_targets = (
-        bool(first)
-        and not swapped
-        and not re.search(r"\bones?\b", r.targets, _I)  # "sorry, the staging ones" narrows (resolve_phrases)
-        and bool(
-            re.search(r"\b(?:instead|rather|i meant|i mean|make (?:it|that)|sorry)\b", text, _I)
-            or re.search(rf"\b(?:only|just)\s+(?:the\s+)?{first}", text, _I)
-            or re.search(rf"{first}\S*\s+only\W*$", text, _I)  # "wait, lb-2 only"
+        r.replace_targets
+        or (
+            bool(first)
+            and not swapped
+            and not re.search(r"\bones?\b", r.targets, _I)  # "sorry, the staging ones" narrows (resolve_phrases)
+            and bool(
+                re.search(r"\b(?:instead|rather|i meant|i mean|make (?:it|that)|sorry)\b", text, _I)
+                or re.search(rf"\b(?:only|just)\s+(?:the\s+)?{first}", text, _I)
+                or re.search(rf"{first}\S*\s+only\W*$", text, _I)  # "wait, lb-2 only"
+            )
         )
-    ) or (bool(first) and swap_in)
+        or (bool(first) and swap_in)
+        or r.replace_targets
+    )
     return r
 
 
+def _hostword(place: Any, word: str) -> bool:
+    """A word that names hosts (not a grammar word like "the")."""
+    return bool(place(word)) and V.kind_of(word.lower()) is None
+
+
 _EXCEPT_TAIL = re.compile(
-    r"\b(?:except|but not|minus|without)\s+(?:the\s+)?(?P<list>[a-z][\w.+*-]*(?:\s*(?:,|and)\s*[a-z][\w.+*-]*)*)\s*$",
+    r"\b(?:except|but not|minus|without|leave|keep|hold back|hold|pin|freeze)\s+(?:the\s+)?"
+    r"(?P<list>[a-z][\w.+*-]*(?:\s*(?:,|and)\s*[a-z][\w.+*-]*)*)"
+    r"(?:\s+(?:alone|as is|as-is|untouched|unchanged|where (?:it is|they are)|out))?\s*$",
     _I,
 )
 
@@ -276,17 +315,30 @@ def _bumped_on_named_host(text: str, inv: Any) -> tuple[list[str], str]:
     return [m.group("pkg").lower()], text[: m.start()] + " update " + text[m.end() :]
 
 
+_ADDS = re.compile(r"^\W*(?:and|also|plus)\b|\b(?:too|as well|also)\W*$", _I)
+_BACK_PREFIX = re.compile(
+    r"^(?:all of (?:them|those|these)|(?:them|those|these)(?: all)?|each of (?:them|those)|both of (?:them|those)|"
+    r"the same (?:hosts|ones|boxes|servers|machines))\b\s*(?=\S)|"
+    r"^(?:all|each|both) of\s+(?=(?:except|but|minus|without|apart|other than|excluding)\b)",  # "them" was a filler
+    _I,
+)
+_THEM = re.compile(r"\b(?:them|those|these|they)\b", _I)
+_PRONOUN = re.compile(r"^(?:it|them|that|those|these|this|that one|this one|the lot|all of them)$", _I)
 _SWAP_IN = re.compile(r"\b(?:swap|switch)(?:ping)?\s+(?:it\s+|that\s+)?(?:in|to)\b", _I)
 
 
-def _swap(text: str) -> tuple[str, bool]:
-    """'swap in A for B', 'replace B with A', 'A instead of B' -> 'A except B' (A comes in, B goes out).
+def _swap(text: str) -> tuple[str, str | None]:
+    """'swap in A for B', 'replace B with A', 'A instead of B' -> 'A except B' (A comes in, B goes out); with
+    a pronoun going out ('swap it for A'), A replaces everything named so far. The second value: "swap",
+    "replace" or None.
 
-    >>> _swap("swap in web-3 for web-1")
-    ('web-3 except web-1', True)
+    >>> _swap("swap in web-3 for web-1"), _swap("swap it for web-3")
+    (('web-3 except web-1', 'swap'), ('web-3', 'replace'))
     """
     for pattern, comes, goes in _SWAPS:
         m = pattern.search(text)
+        if m and _PRONOUN.match(m.group(goes).strip(" ,.")):
+            return f"{text[: m.start()]} {m.group(comes)}".strip(), "replace"
         if m:
-            return f"{text[: m.start()]} {m.group(comes)} except {m.group(goes)}".strip(), True
-    return text, False
+            return f"{text[: m.start()]} {m.group(comes)} except {m.group(goes)}".strip(), "swap"
+    return text, None

@@ -41,7 +41,17 @@ _SERIAL: list[tuple[re.Pattern[str], Any]] = [
         "pct",
     ),
     (re.compile(r"\bbatch size\s*(?:of\s+|=\s*|:\s*)?(\d{1,3})\s*(?:%|percent)", _I), "pct"),
-    (re.compile(r"\b(?:serially|sequentially|in series|one by one|one after (?:the )?(?:other|another))\b", _I), 1),
+    (
+        re.compile(r"\b(?:in\s+)?(\d{1,3})\s*(?:%|percent)\s+(?:batch(?:es)?|waves?|chunks?|increments?|steps?)\b", _I),
+        "pct",
+    ),
+    (
+        re.compile(
+            r"\b(?:serially|sequentially|in series|(?:one|1) by (?:one|1)|(?:one|1)-by-(?:one|1)|one after (?:the )?(?:other|another))\b",
+            _I,
+        ),
+        1,
+    ),
     (
         re.compile(
             rf"\b(?:no more than\s+|at most\s+|max(?:imum)?\s+(?:of\s+)?)?({NUMBER})\s+(?:{_NOUN}\s+)?(?:at a time|at once|in parallel|concurrently|per batch)",
@@ -91,6 +101,8 @@ _REBOOT: list[tuple[re.Pattern[str], str]] = [
         "never",
     ),
     (re.compile(rf"\b{_RB}s?\s+(?:is\s+)?(?:not (?:allowed|needed|wanted)|forbidden)", _I), "never"),
+    # "reboots are fine": allowed, not asked for
+    (re.compile(rf"\b{_RB}s?\s+(?:are|is)\s+(?:fine|ok|okay|allowed|acceptable|permitted)\b", _I), "if_needed"),
     (
         re.compile(
             rf"\b(?:(?:and\s+|then\s+|,\s*)?{_RB}\s+(?:it|them|the (?:hosts?|servers?|machines?|boxes))?\s*(?:only\s+)?(?:if|when|where)\s+(?:it'?s\s+|they'?re\s+)?(?:needed|required|necessary|needs|need)\w*(?:\s+it)?|only\s+{_RB}\s+if\s+\w+)",
@@ -133,17 +145,27 @@ _SEC_FALSE = re.compile(
     _I,
 )
 _SEC_TRUE = re.compile(
-    r"\b(?:(?:only|just)\s+(?:the\s+)?)?(?:security(?:[- ]only)?(?:\s+(?:updates?|errata|patch(?:es)?|fixes|advisories|"
-    r"releases?|packages?|ones|stuff|things|bits))?|cves?(?:\s+(?:fixes|patches|updates))?|vulnerabilit(?:y|ies)(?:\s+fixes)?|"
+    r"\b(?:(?:only|just)\s+(?:the\s+)?)?(?:(?:security|sec(?=[- ](?:only|patch|updat|fix|errata)))(?:[- ]only)?(?:\s+(?:updates?|errata|patch(?:es)?|fixes|advisories|"
+    r"releases?|packages?|ones|stuff|things|bits)(?!\s+(?:for|to)\b))?|cves?(?:\s+(?:fixes|patches|updates))?|vulnerabilit(?:y|ies)(?:\s+fixes)?|"
     r"(?:rhsa|usn|dsa)s?)(?:\s+only)?\b(?!\s*(?:controls?|agents?|software|tools?|settings?|policy|policies|groups?))",
     _I,
 )
 
 
 def read_security(text: str) -> tuple[bool | None, str]:
-    m = _SEC_FALSE.search(text)
-    if m:
-        return False, text[: m.start()] + " " + text[m.end() :]
+    """True / False / None (not mentioned); every phrase that says it is cut ("full update ..., all updates not
+    just security": all three phrases go, none is left to read as a target).
+
+    >>> read_security("full update on web-1, all updates not just security")[1].split()
+    ['on', 'web-1,']
+    >>> read_security("sec patches only for the dev hosts")[0]
+    True
+    """
+    found = False
+    while m := _SEC_FALSE.search(text):
+        found, text = True, text[: m.start()] + " " + text[m.end() :]
+    if found:
+        return False, text
     m = _SEC_TRUE.search(text)
     if m:
         return True, text[: m.start()] + " " + text[m.end() :]
@@ -154,7 +176,8 @@ def read_security(text: str) -> tuple[bool | None, str]:
 # A whole word ("don" of "don't" is none), never a conjunction.
 _PKG = (
     r"(?!(?:and|or|but|then|also|the|no|not|nor|skip\w*|exclud\w*|except|without|leav\w*|hold\w*|keep\w*|only|just|"
-    r"on|in|for|to|at|from|with|please|re-?boot\w*|restart\w*|security|tonight|tomorrow|now)\b)[a-z0-9][a-z0-9_.+*?:\[\]-]*(?![\w'’])"
+    r"on|in|for|to|at|from|with|please|re-?boot\w*|restart\w*|security|tonight|tomorrow|now|if|when|once|after|before|"
+    r"until|during|as|off)\b)[a-z0-9][a-z0-9_.+*?:\[\]-]*(?![\w'’])"
 )
 _LIST = rf"(?:the\s+)?{_PKG}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?{_PKG})*"
 _SUFFIX = r"(?:\s+(?:packages?|pkgs?|updates?|upgrades?|rpms?|debs?))"
@@ -163,6 +186,13 @@ _EXCLUDE = re.compile(
     rf"do\s*n[o']?t (?:update|upgrade|touch|patch)|don't (?:update|upgrade|touch|patch)|do not (?:update|upgrade|touch|patch)|"
     rf"without (?:updating|upgrading|touching)|not (?:updating|upgrading|touching)|apart from|but not|except(?: for)?|without|no)\s+"
     rf"(?:(?:everything|anything|all|any|packages?)\s+(?:named|called|matching|like)\s+)?(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?:\s+alone)?",
+    _I,
+)
+# "keep the kernel", "hold off on kernel updates", "freeze the kernel": the kernel stays as it is
+_KEEP_KERNEL = re.compile(
+    r"\b(?:keep|hold(?:\s+off)?(?:\s+on)?|hold\s+back|freeze|pin|leave)\s+(?:the\s+)?kernels?"
+    r"(?:\s+(?:updates?|upgrades?|packages?|alone|as(?: it)?[- ]is|unchanged|untouched|where it is|pinned|held))?"
+    r"(?!\s+(?:updated|current|up[- ]to[- ]date|patched))\b",
     _I,
 )
 _LEAVE = re.compile(
@@ -204,8 +234,8 @@ def _items(raw: str) -> list[str]:
 def _packageish(items: list[str], suffix: str | None, targetish: Targetish) -> bool:
     """Whether a list of words names packages: none of them is a target word of this inventory (a "packages"
     suffix lets the kernel through: "skip kernel packages")."""
-    if not items:
-        return False
+    if not items or any(i in V.stopwords or V.fillers.fullmatch(i) for i in items):
+        return False  # "actually only web-2": a filler word is never a package
     return not any(targetish(i) and not (suffix and i.startswith("kernel")) for i in items)
 
 
@@ -221,9 +251,13 @@ def read_excludes(text: str, targetish: Targetish) -> tuple[list[str], str]:
     []
     >>> read_excludes("patch prod except redis", lambda w: False)[0]
     ['redis']
+    >>> read_excludes("patch dev, keep the kernel", lambda w: False), read_excludes("hold off on kernel updates", str)[0]
+    ((['kernel*'], 'patch dev,  '), ['kernel*'])
     """
     found: list[str] = []
     rest = text
+    while m := _KEEP_KERNEL.search(rest):
+        found, rest = ["kernel*"], rest[: m.start()] + " " + rest[m.end() :]
     for pattern in (_EXCLUDE, _LEAVE):
         while True:
             for m in pattern.finditer(rest):
@@ -265,6 +299,8 @@ def read_packages(text: str, targetish: Targetish) -> tuple[list[str], str]:
     for pattern in _ONLY:
         for m in pattern.finditer(text):
             items = _items(m.group("list"))
+            if pattern is _ONLY[3] and re.search(r"\bthe\s+[a-z]+[^s\W]s\b", m.group("list"), _I):
+                continue  # "patch the zookeepers in prod": plural things after "the" are hosts, not packages
             if _packageish(items, m.group("suffix"), targetish) and not _continues_target(
                 text, m.end(), items[-1], targetish
             ):

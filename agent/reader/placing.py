@@ -38,12 +38,12 @@ def targetish(inv: Any, word: str) -> bool:
     if inv is None:
         return bool(re.search(r"-\d", w))
     lex = lexicon_of(inv)
-    if w in inv.folded or lex.absent_word([w]) is not None:
+    if w in inv.folded or lex.absent_word([w]) is not None or w.lstrip("-") in lex.instance_parts:
         return True
     words = w.split()
     hit = lex.term(words)
-    if hit is not None and hit[1] == len(words) and not hit[0].strict:
-        return True
+    if hit is not None and hit[1] == len(words) and (not hit[0].strict or (w.endswith("s") and not w.endswith("ss"))):
+        return True  # a plain-English synonym counts in the plural ("the frontends"), not as itself ("http")
     if len(words) > 1:
         return False
     if _GLOB.search(w):

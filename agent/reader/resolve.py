@@ -10,8 +10,10 @@ from agent.reader.targets import resolve_targets
 from tools.ports import Resolved
 
 _ONLY = re.compile(r"^\W*(?:only|just|solely)\b", re.IGNORECASE)
+_WHERE = re.compile(r"^\W*(?:in|on|within|inside|at|across)\b", re.IGNORECASE)  # "patch everything" then "in fra2"
 _ONES = re.compile(r"\bones?\b", re.IGNORECASE)  # "the staging ones": the hosts named before, in staging
 _INSTEAD = re.compile(r"\binstead\b", re.IGNORECASE)
+_ALSO = re.compile(r"^also\b", re.IGNORECASE)  # "and the staging one too" (agent.reader.message): adds hosts
 
 
 def _rescope(inventory: Any, previous: str, phrase: str) -> str:
@@ -36,13 +38,17 @@ def resolve_phrases(inventory: Any, phrases: list[str]) -> Resolved:
         if previous and _ONES.search(phrase) and _INSTEAD.search(phrase):
             current = None  # a correction: the earlier words, with the new ones in place of their kind
             phrase = _rescope(inventory, previous, phrase)
+        elif previous and _ONES.search(phrase) and _ALSO.match(phrase):
+            phrase = "also " + _rescope(inventory, previous, phrase)  # "plus the uat one": the uat kafka, added
         r = resolve_targets(inventory, phrase)
         if r.include is not None:
             previous = phrase
         res.unknown += [u for u in r.unknown if u not in res.unknown]
         res.suggestions.update(r.suggestions)
         res.terms += [t for t in r.terms if t not in res.terms]
-        if r.include is not None and current is not None and _ONES.search(phrase):
+        if r.include is not None and current is not None and _WHERE.match(phrase):
+            current &= set(r.include)  # a restriction alone narrows what is named (to nothing, if nothing fits)
+        elif r.include is not None and current is not None and _ONES.search(phrase) and not _ALSO.match(phrase):
             current &= set(r.include)  # "the staging ones" narrows what is named (to nothing, if nothing fits)
         elif r.include is not None and current is not None and _ONLY.match(phrase):
             # "just the staging web servers" narrows what is named; "only <another host>" replaces it

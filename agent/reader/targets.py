@@ -1,7 +1,7 @@
 """Turn an operator's words into explicit host names: ``resolve_targets``.
 
 Deterministic, no model. The text is lexed (``lexer.py``) into target tokens
-and boundaries, then read left to right:
+and boundaries, then read left to right (``grammar.py``):
 
 - a *phrase* is a run of target words; its terms intersect ("the staging web
   servers" = staging ∩ web), except terms of the same kind joined by and/or/","
@@ -10,25 +10,22 @@ and boundaries, then read left to right:
 - explicit hosts, ranges and Ansible patterns stand alone and unite;
 - "except/excluding/other than/not/but not/skip/all but ..." switch to
   exclusion until the next non-target word;
+- "but" + a target excludes it ("everything in fra2 but the bastions");
+- a restriction after a comma applies to everything named before it ("the lbs and the
+  pg boxes, production only" = (lb ∪ pg) ∩ production); a host or a glob before
+  "in/on <group>" is restricted by it, never joined with it;
 - words standing where a target would ("the **qa** servers", "db-prod-03") that
   the inventory does not have are reported as unknown, never guessed.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
 from pydantic import BaseModel, ConfigDict, Field
-from rapidfuzz import fuzz, process
 
-from agent.reader.lexer import NON_TARGET_NOUNS, TIME_UNITS, VERBS, Kind, Tok, lex
-from agent.reader.lexicon import lexicon_of, singulars
-from agent.reader.words import V
+from agent.reader.grammar import Phrase, Reader
+from agent.reader.lexer import lex
+from agent.reader.lexicon import lexicon_of
 from core.inventory.inventory import Inventory
-
-# Words that may precede a host noun without being a (possibly unknown) group name.
-STOPWORDS = VERBS | V.stopwords
 
 
 class TargetResolution(BaseModel):
@@ -58,292 +55,6 @@ class TargetResolution(BaseModel):
         return self.include is not None or bool(self.unknown)
 
 
-_TIMEISH = re.compile(
-    r"^(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$|^\d|^(?:tonight|tomorrow|today|"
-    r"morning|evening|night|afternoon|noon|midnight|batch\w*|parallel|series|once|time|times|hours?|minutes?|mins?)$"
-)
-
-
-def _timeish(low: str) -> bool:
-    """Words of a time or batch phrase ('in 2 hours', 'on Sunday', 'in batches'): never a target."""
-    return low in TIME_UNITS or bool(_TIMEISH.match(low))
-
-
-@dataclass
-class _Slot:
-    dim: str
-    hosts: set[str]
-    labels: list[str]
-
-    def label(self) -> str:
-        return self.labels[0] if len(self.labels) == 1 else "(" + " ∪ ".join(self.labels) + ")"
-
-
-@dataclass
-class _Phrase:
-    include: bool
-    slots: list[_Slot] = field(default_factory=list)
-    negs: list[_Slot] = field(default_factory=list)
-    quant: bool = False  # all / every / each ...
-    head: bool = False  # closed by a host noun
-    all_but: bool = False  # "all but ...", "everything except ..."
-    everything: bool = False  # the word "everything" (may mean packages: dropped beside other targets)
-    tainted: bool = False  # holds a word the inventory does not know: selects nothing
-
-    def value(self, universe: set[str]) -> set[str] | None:
-        """Hosts selected; None when the phrase names no target ("the servers", "them all")."""
-        if self.tainted:
-            return set()
-        if self.slots or self.negs:
-            base = set(universe)
-            for slot in self.slots:
-                base &= slot.hosts
-            for slot in self.negs:
-                base -= slot.hosts
-            return base
-        if self.quant and (self.head or self.all_but):
-            return set(universe)
-        return None
-
-    def label(self) -> str:
-        parts = [s.label() for s in self.slots] or (["all hosts"] if self.negs or self.quant else [])
-        text = " ∩ ".join(parts) + "".join(f" − {s.label()}" for s in self.negs)
-        return text if self.include else f"except {text}"
-
-
-class _Reader:
-    def __init__(self, toks: list[Tok]) -> None:
-        self.toks = toks
-        self.phrases: list[_Phrase] = []
-        self.owner: dict[int, _Phrase] = {}
-        self.unknown: list[str] = []
-        self.cur: _Phrase | None = None
-        self.include = True
-        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = self.both = False
-        self.neg_last = False
-
-    def read(self) -> None:
-        for i, tok in enumerate(self.toks):
-            self.step(i, tok)
-
-    def new(self) -> _Phrase:
-        self.cur = _Phrase(include=self.include)
-        self.phrases.append(self.cur)
-        self.restricting = False
-        return self.cur
-
-    def boundary(self) -> None:
-        self.cur = None
-        self.include = True
-        self.conj = self.attach = self.neg = self.verb_skip = self.after_excl = self.restricting = self.both = False
-        self.neg_last = False
-
-    def step(self, i: int, tok: Tok) -> None:
-        k = tok.kind
-        if k is Kind.VERB and self.verb_skip:
-            return
-        if k is Kind.NUM and i > 0 and self.toks[i - 1].kind is Kind.TERM and not self.time_follows(i):
-            # "web 2", "prod web 1 to 3": a number glued to a group is not something we can resolve.
-            self.unknown.append(f"{self.toks[i - 1].text} {tok.text}")
-            if self.cur is not None:
-                self.cur.tainted = True
-            return
-        if k in (Kind.DET, Kind.NUM):
-            return
-        self.verb_skip = False
-        if k in (Kind.EXCL, Kind.NOT):
-            self.exclusion(verb_skip=k is Kind.NOT)
-        elif k is Kind.BUT:
-            nxt = self.toks[i + 1].kind if i + 1 < len(self.toks) else Kind.STOP
-            if nxt in (Kind.EXCL, Kind.NOT, Kind.ONLY):
-                return
-            if self.cur is not None and self.cur.quant and self.cur.include and not self.cur.slots:
-                self.exclusion(verb_skip=False)
-            else:
-                self.boundary()
-        elif k is Kind.TERM:
-            self.term(i, tok)
-        elif k is Kind.HOSTS:
-            self.hosts(i, tok)
-        elif k is Kind.HEAD:
-            cur = self.cur
-            if cur is None or (cur.head and not self.attach):
-                cur = self.new()
-            cur.head = True
-            self.owner[i] = cur
-            self.modifiers(i, cur)
-            self.conj = self.attach = self.after_excl = False
-        elif k in (Kind.QUANT, Kind.ALL):
-            cur = self.cur
-            if cur is None or cur.slots or cur.head or (cur.quant and k is Kind.QUANT):
-                cur = self.new()
-            cur.quant = True
-            if k is Kind.ALL:
-                cur.head = True
-                cur.everything = tok.low == "everything"
-            self.conj = self.attach = self.after_excl = False
-        elif k is Kind.CONJ:
-            self.conj, self.attach = True, False
-        elif k in (Kind.PREP, Kind.ONLY):
-            if self.cur is not None:
-                self.attach, self.conj = True, False
-        elif k is Kind.BOTH:
-            self.both = True
-        elif k is Kind.NEGPREP:
-            if self.cur is not None:
-                self.attach, self.conj, self.neg = True, False, True
-        elif k is Kind.NEG:
-            self.neg = True
-        elif k is Kind.ABSENT and self.target_position(i):
-            self.unknown.append(tok.text)
-            cur = self.cur if self.cur is not None else self.new()
-            cur.tainted = True
-            self.owner[i] = cur
-        elif (
-            k is Kind.WORD and self.attach and self.cur is not None and not self._stopword(i) and not _timeish(tok.low)
-        ):
-            # "all hosts in the eu region": a restriction the inventory cannot place; never drop it
-            self.unknown.append(tok.text)
-            self.cur.tainted = True
-            self.boundary()
-        elif k is Kind.WORD and self.unknown_noun(i):
-            # "the postgres primaries": a plural noun after a term names hosts we cannot place; never drop it
-            self.unknown.append(tok.text)
-            self.owner[i - 1].tainted = True
-            self.boundary()
-        elif k is Kind.STOP or k is Kind.ABSENT or k in (Kind.WORD, Kind.VERB):
-            self.boundary()
-
-    def unplaceable(self, i: int) -> bool:
-        """A word in a restriction ('in the eu region') that is no filler and no time word."""
-        return not self._stopword(i) and not _timeish(self.toks[i].low)
-
-    def unknown_noun(self, i: int) -> bool:
-        """A plural word right after a term, where a host noun would stand ("the redis replicas")."""
-        low = self.toks[i].low
-        return (
-            i > 0
-            and self.toks[i - 1].kind is Kind.TERM
-            and (i - 1) in self.owner
-            and len(low) >= 4
-            and low.endswith("s")
-            and not low.endswith("ss")
-            and low.isalpha()
-            and not self._stopword(i)
-        )
-
-    def time_follows(self, i: int) -> bool:
-        return i + 1 < len(self.toks) and self.toks[i + 1].low in TIME_UNITS
-
-    def exclusion(self, *, verb_skip: bool) -> None:
-        if self.cur is not None and self.cur.quant and self.cur.include:
-            self.cur.all_but = True
-        self.cur = None
-        self.include = False
-        self.conj = self.attach = self.neg = False
-        self.verb_skip, self.after_excl = verb_skip, True
-
-    def target_position(self, i: int) -> bool:
-        """Whether a word stands where a target would: after except/in/and beside a target, or before a noun."""
-        nxt = self.toks[i + 1].kind if i + 1 < len(self.toks) else Kind.STOP
-        return (
-            self.after_excl
-            or (self.cur is not None and (self.attach or self.conj or (self.cur.quant and not self.cur.slots)))
-            or nxt in (Kind.HEAD, Kind.TERM)
-        )
-
-    def term(self, i: int, tok: Tok) -> None:
-        assert tok.term is not None
-        t = tok.term
-        cur = self.cur
-        if cur is None:
-            cur = self.new()
-        elif self.attach:
-            self.restricting = True
-        elif self.conj:
-            last = cur.slots[-1] if cur.slots else None
-            # "web and db": same kind (or no overlap) -> one slot, united; "prod web and staging db" -> two phrases;
-            # "the web servers in prod and staging": the restriction after "in" unites too.
-            same = last is not None and (last.dim == t.dim or not (last.hosts & t.hosts))
-            if cur.negs and self.neg_last and cur.negs[-1].dim == t.dim:
-                cur.negs[-1].hosts |= t.hosts  # "outside of staging and dev": both are subtracted
-                cur.negs[-1].labels.append(t.label)
-                self.owner[i] = cur
-                self.conj = False
-                return
-            if self.both and last is not None and last.dim != t.dim and not self.neg:
-                cur.slots.append(_Slot(t.dim, set(t.hosts), [t.label]))  # "both web and prod" (unlike kinds): ∩
-                self.owner[i] = cur
-                self.conj = False
-                return
-            if last is not None and same and (not cur.head or self.restricting) and not self.neg:
-                last.hosts |= t.hosts
-                last.labels.append(t.label)
-                self.owner[i] = cur
-                self.conj = False
-                return
-            cur = self.new()
-        elif cur.head:
-            cur = self.new()
-        slot = _Slot(t.dim, set(t.hosts), [t.label])
-        (cur.negs if self.neg else cur.slots).append(slot)
-        self.neg_last = self.neg
-        self.owner[i] = cur
-        self.modifiers(i, cur)
-        self.restricting = self.restricting and cur.head
-        self.conj = self.attach = self.neg = self.after_excl = False
-
-    def hosts(self, i: int, tok: Tok) -> None:
-        self.unknown.extend(tok.unknown)
-        slot = _Slot(f"hosts:{tok.text}", set(tok.hosts), [tok.label or tok.text])
-        if self.cur is not None and self.attach:
-            self.cur.slots.append(slot)
-            self.owner[i] = self.cur
-        else:
-            phrase = _Phrase(include=self.include, slots=[slot], tainted=not tok.hosts and bool(tok.unknown))
-            self.phrases.append(phrase)
-            self.owner[i] = phrase
-            self.cur = None
-        self.conj = self.attach = self.after_excl = False
-
-    def modifiers(self, i: int, cur: _Phrase) -> None:
-        """Unknown words right before a host noun or a term ("the qa servers", "the stagin web servers")
-        taint the phrase they modify: a misspelt target must not widen the selection."""
-        j = i - 1
-        while j >= 0:
-            tok = self.toks[j]
-            if tok.kind in (Kind.TERM, Kind.CONJ, Kind.NEG):
-                if j in self.owner:
-                    touched = self.owner[j]
-                    if any(tok2.kind in (Kind.WORD, Kind.ABSENT) for tok2 in self.toks[j:i]):
-                        touched.tainted = touched.tainted or self._has_modifier(j, i)
-                j -= 1
-                continue
-            if tok.kind is Kind.ABSENT or (tok.kind is Kind.WORD and not self._stopword(j)):
-                if tok.text not in self.unknown:
-                    self.unknown.append(tok.text)
-                cur.tainted = True
-                j -= 1
-                continue
-            break
-
-    def _has_modifier(self, start: int, end: int) -> bool:
-        return any(
-            t.kind is Kind.ABSENT or (t.kind is Kind.WORD and not self._stopword(start + n))
-            for n, t in enumerate(self.toks[start:end])
-        )
-
-    def _stopword(self, j: int) -> bool:
-        tok = self.toks[j]
-        low = tok.low
-        if low in STOPWORDS or j == 0 or self.toks[j - 1].kind is Kind.STOP:
-            return True
-        if any(s in NON_TARGET_NOUNS for s in singulars(low)):
-            return True
-        best = process.extractOne(low, VERBS, scorer=fuzz.ratio)
-        return best is not None and best[1] >= 80
-
-
 def resolve_targets(inv: Inventory, text: str) -> TargetResolution:
     """The hosts ``text`` names, the hosts it excludes, and the names the inventory lacks.
 
@@ -367,10 +78,10 @@ def resolve_targets(inv: Inventory, text: str) -> TargetResolution:
     []
     """
     toks = lex(inv, text)
-    reader = _Reader(toks)
+    reader = Reader(toks)
     reader.read()
     universe = set(inv.hosts)
-    named: list[tuple[_Phrase, set[str]]] = []
+    named: list[tuple[Phrase, set[str]]] = []
     for phrase in reader.phrases:
         value = phrase.value(universe)
         if value is not None:

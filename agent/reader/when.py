@@ -17,6 +17,8 @@
 '2026-12-01T01:00:00+00:00'
 >>> parse_when("now", now) is None
 True
+>>> parse_when("on the 5th", now).isoformat(), parse_when("tomorrow evening at 9", now).isoformat()
+('2026-12-05T00:00:00+00:00', '2026-11-28T21:00:00+00:00')
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ _PATTERNS = [
     rf"(?:on\s+)?\d{{4}}-\d{{2}}-\d{{2}}(?:\s*,?\s*{_CLOCK})?",
     rf"(?:on\s+)?(?:the\s+)?{_MONTH_DATE}(?:\s*,?\s*{_CLOCK})?",
     rf"{_CLOCK}\s+on\s+(?:the\s+)?{_MONTH_DATE}",
+    rf"(?:on\s+)?the\s+(?:[0-2]?\d|3[01])(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?{_MONTH})(?:\s*,?\s*{_CLOCK})?",
     r"at\s+(?:[01]\d|2[0-3])[0-5]\d\b(?!\s*-)",
     rf"(?:on\s+)?\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?(?![\w/-])(?:\s*,?\s*{_CLOCK})?",  # ambiguous: asked about
     rf"(?:on\s+|this\s+|next\s+|coming\s+)?{_DAY}(?:\s+(?:night|evening|morning))?(?:\s*,?\s*{_CLOCK})?",
@@ -81,6 +84,11 @@ class Found:
 _CORRECTION = re.compile(r"\b(?:no|nope|sorry|actually|rather|instead|make it|i mean|correction|wait)\b", re.IGNORECASE)
 
 
+_WAIT = re.compile(
+    r"\b(?:wait|hold(?:\s+off)?|not|don'?t\s+(?:start|begin|run|go)|delay\w*|postpone\w*|defer\w*|pause)"
+    r"(?:\s+\w+){0,2}?\s+(?:until|till|til)\s*$|\bnot\s+(?:before|until|till)\s*$",
+    re.IGNORECASE,
+)
 _DEADLINE = re.compile(r"\b(?:before|by|until|till|no later than|latest by)\s*$", re.IGNORECASE)
 
 
@@ -93,9 +101,14 @@ def find_when(text: str) -> Found | None:
     True
     >>> find_when("patch ci-01 at 22:00 - no, 23:30").phrase
     '23:30'
+    >>> find_when("finish by 06:00") is None, find_when("actually, wait until 23:30").phrase
+    (True, '23:30')
     """
     # "before friday", "by 06:00" are deadlines, not a start time: not read as not_before.
-    found = [m for m in WHEN.finditer(text) if not _DEADLINE.search(text[: m.start()])]
+    # "wait until 23:30", "hold off till monday", "not until 02:00": the start, not a deadline.
+    found = [
+        m for m in WHEN.finditer(text) if not _DEADLINE.search(text[: m.start()]) or _WAIT.search(text[: m.start()])
+    ]
     if not found:
         return None
     m = found[0]
@@ -151,6 +164,20 @@ def _month_date(text: str, now: datetime) -> tuple[date, str] | None:
         raise ValueError(f"{text!r} is not a date") from exc
 
 
+def _next_day_of_month(now: datetime, day_n: int, at: time | None) -> datetime:
+    """The first moment strictly after ``now`` on day ``day_n`` of a month, at ``at`` (00:00 when not given)."""
+    year, month = now.year, now.month
+    for _ in range(13):
+        try:
+            cand = datetime.combine(date(year, month, day_n), at or time(0, 0), tzinfo=UTC)
+        except ValueError:
+            cand = None
+        if cand is not None and cand > now:
+            return cand
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise ValueError(f"day {day_n} is not a day of the month")
+
+
 def _next_at(now: datetime, day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=UTC)
 
@@ -192,7 +219,16 @@ def parse_when(phrase: str, now: datetime) -> datetime | None:
     if named := _month_date(text, now):
         day, rest = named
         return _next_at(now, day, _clock(rest) or time(0, 0))
+    if ordinal := re.search(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b", text):  # "on the 5th": the next 5th
+        return _next_day_of_month(now, int(ordinal[1]), _clock(text[: ordinal.start()] + text[ordinal.end() :]))
     clock = _clock(text)
+    if (
+        clock is not None
+        and 6 <= clock.hour < 12
+        and re.search(r"night|evening", text)
+        and not re.search(r"\d\s*a\.?m\b", text)
+    ):
+        clock = clock.replace(hour=clock.hour + 12)  # "tomorrow evening at 9", "tonight at 10": pm
     if "tomorrow" in text:
         day = now.date() + timedelta(days=1)
         if clock is None:

@@ -22,6 +22,7 @@ PATH = Path(__file__).with_name("vocabulary.yaml")
 @dataclass(frozen=True)
 class Vocabulary:
     synonyms: tuple[tuple[str, ...], ...]
+    aliases: tuple[tuple[str, ...], ...]  # like synonyms, never "absent" (a package when the inventory lacks them)
     single: dict[str, str]  # one word -> its word class (lexer.Kind value)
     multi: dict[tuple[str, ...], str]  # several words -> their word class
     heads: frozenset[str]
@@ -74,6 +75,7 @@ def load(path: Path = PATH) -> Vocabulary:
                 multi[parts] = kind
     return Vocabulary(
         synonyms=tuple(tuple(str(w) for w in c) for c in data["synonyms"]),
+        aliases=tuple(tuple(str(w) for w in c) for c in data.get("aliases") or []),
         single=single,
         multi=multi,
         heads=frozenset(data["heads"]),
