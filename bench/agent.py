@@ -13,8 +13,8 @@ from agent.context import build_context
 from agent.graph import build_agent, make_model
 from agent.offline import OfflineRuleModel
 from agent.session import ChatSession
+from bench.fake_openai import FakeOpenAI
 from core.settings import Settings
-from tests.fake_openai import FakeOpenAI
 
 SIMPLE = ["Patch web-prod-01.", "What's the status of job 42?", "Reboot the prod cache servers."]
 

@@ -11,8 +11,8 @@ from agent.checkpoint import memory_checkpointer
 from agent.context import build_context
 from agent.graph import build_agent, make_model
 from agent.session import ChatSession
+from bench.fake_openai import FakeOpenAI
 from core.settings import Settings
-from tests.fake_openai import FakeOpenAI
 from tests.unit.agent_support import NOW, RecordingJobs, inventory
 
 pytestmark = pytest.mark.integration

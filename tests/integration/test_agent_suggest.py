@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.fake_openai import FakeOpenAI
 from core.db import commit, connect
 from core.intent import PatchIntent
 from kb import service as kb_service
-from tests.fake_openai import FakeOpenAI
 from tests.integration.conftest import bearer
 from workers.jobs import service
 

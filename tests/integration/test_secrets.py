@@ -10,9 +10,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.fake_openai import FakeOpenAI
 from core.db import commit, connect
 from core.intent import PatchIntent
-from tests.fake_openai import FakeOpenAI
 from tests.integration.conftest import bearer, wait_for
 from tests.unit.test_redact import SECRET_VALUES, SECRETS
 from workers.jobs import service
