@@ -169,3 +169,15 @@ def test_a_stale_edit_is_refused_not_silently_overwritten(client):
     )
     assert second.status_code == 409 and "changed since you opened it" in second.json()["detail"]
     assert "systemctl restart" in client.get("/api/v1/kb/entries/stale-edit").json()["solution"]
+
+
+def test_an_update_that_omits_the_wrapper_flag_keeps_it(client):
+    """The editor does not show the flag: its save must not clear it; an explicit value sets it."""
+    r = client.post("/api/v1/kb/entries", json=NEW | {"wrapper": True})
+    assert r.status_code == 201 and r.json()["wrapper"] is True, r.text
+    body = {k: v for k, v in NEW.items() if k != "slug"} | {"title": "Change freeze in force"}
+    r = client.put("/api/v1/kb/entries/change-freeze", json=body)
+    assert r.status_code == 200 and r.json()["wrapper"] is True and r.json()["version"] == 2
+    r = client.put("/api/v1/kb/entries/change-freeze", json=body | {"wrapper": False})
+    assert r.status_code == 200 and r.json()["wrapper"] is False
+    assert client.put("/api/v1/kb/entries/change-freeze", json=body | {"wrapper": "often"}).status_code == 422
