@@ -332,3 +332,6 @@ ALTER TABLE ops.job_stdout ADD COLUMN failed_events jsonb NOT NULL DEFAULT '[]';
 DROP INDEX kb.sample_vectors_embedding_idx;
 CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
     USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 32, ef_construction = 400);
+
+-- 0011 (kb wrapper): a wrapper entry (a generic step that failed) loses to a matching cause entry.
+ALTER TABLE kb.entries ADD COLUMN wrapper boolean NOT NULL DEFAULT false;

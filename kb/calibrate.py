@@ -89,7 +89,10 @@ class MemoryKb:
         _, entries = load_file(seed)
         entries = [e for e in entries if e.get("enabled", True)]
         self.embedder = embedder or HashingEmbedder()
-        self.kb = CompiledKb.build((e["slug"], e["patterns"], e.get("modules", [])) for e in entries)
+        self.kb = CompiledKb.build(
+            ((e["slug"], e["patterns"], e.get("modules", [])) for e in entries),
+            wrappers={e["slug"] for e in entries if e.get("wrapper")},
+        )
         self.profiles = Profiles.build(entries)
         self.owners: list[tuple[str, str]] = []
         texts: list[str] = []

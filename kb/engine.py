@@ -40,7 +40,10 @@ def compiled_kb(conn: repo.Conn) -> CompiledKb:
         if hit is not None:
             _CACHE.move_to_end(key)
             return hit
-    compiled = CompiledKb.build((r["slug"], r["patterns"], r["modules"]) for r in repo.enabled_patterns(conn))
+    rows = repo.enabled_patterns(conn)
+    compiled = CompiledKb.build(
+        ((r["slug"], r["patterns"], r["modules"]) for r in rows), wrappers={r["slug"] for r in rows if r["wrapper"]}
+    )
     with _LOCK:
         _CACHE[key] = compiled
         while len(_CACHE) > _CACHE_SIZE:

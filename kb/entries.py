@@ -37,6 +37,7 @@ def entry_from_row(row: repo.Row) -> EntryIn:
         references=list(row["references"]),
         samples={"match": list(row["samples_match"]), "no_match": list(row["samples_no_match"])},
         enabled=row["enabled"],
+        wrapper=row["wrapper"],
     )
 
 
@@ -202,6 +203,8 @@ def export_text(conn: repo.Conn, header: str | None = None) -> str:
         data = entry_from_row(row).model_dump(mode="json")
         item = {k: data[k] for k in ("slug", "title", "category", "patterns", "modules", "solution", "references")}
         item["samples"] = data["samples"]
+        if data["wrapper"]:
+            item["wrapper"] = True
         if not row["enabled"]:
             item["enabled"] = False
         items.append(item)

@@ -102,6 +102,10 @@ class EntryIn(BaseModel):
     references: list[str] = Field(default_factory=list)
     samples: Samples = Field(default_factory=Samples)
     enabled: bool = True
+    # A wrapper describes a generic step that failed (an rpm scriptlet, a dpkg maintainer script, a kernel
+    # hook, a depsolve summary, a module's "failed to lock" preface) whose cause is often named elsewhere
+    # in the same text: when a non-wrapper entry matches too, it wins (kb/analysis/matcher.py, rule 1).
+    wrapper: bool = False
 
 
 class Entry(EntryIn):

@@ -222,6 +222,7 @@ class EntryView(_ApiModel):
     references: list[str] = Field(default_factory=list)
     samples: Samples = Field(default_factory=Samples)
     enabled: bool = True
+    wrapper: bool = False
     id: int
     version: int
     updated_by: str
@@ -361,6 +362,7 @@ class SavedEntry(_ApiModel):
     references: list[str] = Field(default_factory=list)
     samples: Samples = Field(default_factory=Samples)
     enabled: bool = True
+    wrapper: bool = False
     id: int
     version: int
     updated_by: str

@@ -117,8 +117,12 @@ def update_entry(
     version: Annotated[int | None, Query(ge=1, description="the version you edited; 409 if it changed since")] = None,
 ) -> dict[str, Any]:
     """With ``?version=N``, two curators cannot silently overwrite each other: a stale edit is a 409."""
+    data = body.model_dump()
+    if data["wrapper"] is None:  # an editor that does not show the flag keeps what is stored
+        current = repository.entry_by_slug(conn, slug)
+        data["wrapper"] = bool(current and current["wrapper"])
     try:
-        entry = EntryIn.model_validate({"slug": slug, **body.model_dump()})
+        entry = EntryIn.model_validate({"slug": slug, **data})
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from None
     row, _ = entries.save_entry(conn, entry, user, create=False, expected_version=version, source="api")

@@ -26,6 +26,9 @@ class EntryUpdate(BaseModel):
     references: list[str] = Field(default_factory=list)
     samples: Samples = Field(default_factory=Samples)
     enabled: bool = True
+    wrapper: bool | None = Field(
+        default=None, description="a generic step that failed, which a matching cause entry beats; omitted: unchanged"
+    )
 
 
 class SuggestBody(BaseModel):

@@ -6,9 +6,11 @@ curator's pattern cannot hang the analyser.
 When several entries match one failure the most specific wins, by this rule (tested in
 tests/unit/test_kb_matcher.py):
 
-1. the matching pattern with the most literal characters (``literal_weight``) wins;
-2. then an entry whose ``modules`` list names the failure's module;
-3. then the smaller slug (alphabetical), so the choice is stable.
+1. an entry that is not a ``wrapper`` (kb/models.py: a generic step that failed, such as an rpm
+   scriptlet or a dpkg maintainer script, whose cause may be named in the same text) beats a wrapper;
+2. then the matching pattern with the most literal characters (``literal_weight``) wins;
+3. then an entry whose ``modules`` list names the failure's module;
+4. then the smaller slug (alphabetical), so the choice is stable.
 
 >>> m = CompiledKb.build([
 ...     ("dnf-depsolve-error", ["Depsolve Error occurred"], []),
@@ -17,13 +19,20 @@ tests/unit/test_kb_matcher.py):
 >>> m.match("Depsolve Error occurred: \n Problem: The operation would result in removing the following "
 ...         "protected packages: systemd").slug
 'dnf-protected-packages'
+>>> w = CompiledKb.build([
+...     ("dpkg-maintainer-script-failed", ["installed \\S+ package post-installation script subprocess"], []),
+...     ("dkms-build-failed", ["Bad return status for module build"], []),
+... ], wrappers={"dpkg-maintainer-script-failed"})
+>>> w.match("Error! Bad return status for module build on kernel: 6.8.0\n installed nvidia-dkms "
+...         "package post-installation script subprocess returned error exit status 10").slug
+'dkms-build-failed'
 >>> m.match("all fine") is None
 True
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import re2
@@ -125,6 +134,7 @@ class _Pattern:
     text: str
     weight: int
     modules: frozenset[str]
+    wrapper: bool = False
 
 
 class CompiledKb:
@@ -135,14 +145,17 @@ class CompiledKb:
         self._sets = sets
 
     @classmethod
-    def build(cls, entries: Iterable[tuple[str, Sequence[str], Sequence[str]]]) -> CompiledKb:
-        """``entries``: ``(slug, patterns, modules)`` of enabled entries. Invalid patterns raise InvalidPattern."""
+    def build(
+        cls, entries: Iterable[tuple[str, Sequence[str], Sequence[str]]], wrappers: Collection[str] = frozenset()
+    ) -> CompiledKb:
+        """``entries``: ``(slug, patterns, modules)`` of enabled entries; ``wrappers``: the slugs of wrapper
+        entries (rule 1 of the module docstring). Invalid patterns raise InvalidPattern."""
         patterns: list[_Pattern] = []
         for slug, pats, modules in entries:
             mods = frozenset(modules)
             for p in pats:
                 validate_pattern(p)
-                patterns.append(_Pattern(slug, p, literal_weight(p), mods))
+                patterns.append(_Pattern(slug, p, literal_weight(p), mods, slug in wrappers))
         sets: list[tuple[int, re2.Set]] = []
         for start in range(0, len(patterns), _SHARD):
             s = re2.Set.SearchSet(_options(_SET_MAX_MEM))
@@ -167,7 +180,7 @@ class CompiledKb:
         hits = self.matching(text)
         if not hits:
             return None
-        best = min(hits, key=lambda p: (-p.weight, module is None or module not in p.modules, p.slug))
+        best = min(hits, key=lambda p: (p.wrapper, -p.weight, module is None or module not in p.modules, p.slug))
         return KbMatch(slug=best.slug, kind=MatchKind.exact, score=1.0, pattern=best.text)
 
     def slugs_matching(self, text: str) -> list[str]:

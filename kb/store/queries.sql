@@ -7,7 +7,7 @@ SELECT instance::text || '/' || current_database() || '/' || coalesce(inet_serve
 FROM kb.meta;
 
 -- name: enabled_patterns
-SELECT slug, patterns, modules FROM kb.entries WHERE enabled ORDER BY id;
+SELECT slug, patterns, modules, wrapper FROM kb.entries WHERE enabled ORDER BY id;
 
 -- name: entry_by_slug
 SELECT * FROM kb.entries WHERE slug = %(slug)s;
@@ -33,16 +33,16 @@ LIMIT %(limit)s OFFSET %(offset)s;
 
 -- name: insert_entry
 INSERT INTO kb.entries (slug, title, category, patterns, modules, solution, "references", samples_match,
-                        samples_no_match, embedding, enabled, updated_by)
+                        samples_no_match, embedding, enabled, wrapper, updated_by)
 VALUES (%(slug)s, %(title)s, %(category)s, %(patterns)s, %(modules)s, %(solution)s, %(references)s,
-        %(samples_match)s, %(samples_no_match)s, %(embedding)s, %(enabled)s, %(updated_by)s)
+        %(samples_match)s, %(samples_no_match)s, %(embedding)s, %(enabled)s, %(wrapper)s, %(updated_by)s)
 RETURNING *;
 
 -- name: update_entry
 UPDATE kb.entries SET title = %(title)s, category = %(category)s, patterns = %(patterns)s, modules = %(modules)s,
     solution = %(solution)s, "references" = %(references)s, samples_match = %(samples_match)s,
     samples_no_match = %(samples_no_match)s, embedding = %(embedding)s, enabled = %(enabled)s,
-    updated_by = %(updated_by)s, updated_at = now(), version = version + 1
+    wrapper = %(wrapper)s, updated_by = %(updated_by)s, updated_at = now(), version = version + 1
 WHERE id = %(id)s
 RETURNING *;
 

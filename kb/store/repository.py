@@ -66,6 +66,7 @@ def _entry_params(data: Row, embedding: np.ndarray[Any, Any] | None, by: str) ->
         "samples_no_match": data["samples"]["no_match"],
         "embedding": _vec(embedding),
         "enabled": data["enabled"],
+        "wrapper": data.get("wrapper", False),
         "updated_by": by,
     }
 

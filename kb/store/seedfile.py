@@ -33,7 +33,7 @@ import yaml
 
 from core.errors import KbError
 
-KEY_ORDER = ("slug", "title", "category", "patterns", "modules", "solution", "references", "samples")
+KEY_ORDER = ("slug", "title", "category", "wrapper", "patterns", "modules", "solution", "references", "samples")
 _PLAIN_SAFE = re.compile(r'^[A-Za-z0-9(/][^\n#"]*$')
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 _ESCAPE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\"\\\\]")
@@ -143,6 +143,9 @@ def dump_entry(entry: dict[str, Any]) -> str:
         prefix = "- " if not out else "  "
         if key in ("slug", "title", "category"):
             out.append(f"{prefix}{key}: {_scalar(str(value))}")
+        elif key == "wrapper":
+            if value:
+                out.append("  wrapper: true")
         elif key in ("patterns", "references"):
             if value:
                 out.extend(_list(key, list(value), "  "))

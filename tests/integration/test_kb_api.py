@@ -239,3 +239,15 @@ def test_search_finds_every_word_in_patterns_and_samples_too(client):
     assert "change-freeze" not in found("freeze kernel")  # every word must be there
     assert found("zzqx-nothing-has-this") == []
     assert len(found("   ")) == len(found("")) > 1  # no words: every entry
+
+
+def test_an_update_that_omits_the_wrapper_flag_keeps_it(client):
+    """The editor does not show the flag: its save must not clear it; an explicit value sets it."""
+    r = client.post("/api/v1/kb/entries", json=NEW | {"wrapper": True})
+    assert r.status_code == 201 and r.json()["wrapper"] is True, r.text
+    body = {k: v for k, v in NEW.items() if k != "slug"} | {"title": "Change freeze in force"}
+    r = client.put("/api/v1/kb/entries/change-freeze", json=body)
+    assert r.status_code == 200 and r.json()["wrapper"] is True and r.json()["version"] == 2
+    r = client.put("/api/v1/kb/entries/change-freeze", json=body | {"wrapper": False})
+    assert r.status_code == 200 and r.json()["wrapper"] is False
+    assert client.put("/api/v1/kb/entries/change-freeze", json=body | {"wrapper": "often"}).status_code == 422

@@ -275,3 +275,21 @@ def test_llm_chooser_is_asked_once_per_distinct_text_and_at_most_max_times(conn,
     assert asked.count(near_miss.format(1)) == 1 and len(asked) == engine.MAX_LLM_CALLS
     # A pick is taken only when the entry's own words back it; whatever was taken says so.
     assert all(r.match is None or r.match.via == "llm" for r in results)
+
+
+def test_a_stored_wrapper_loses_to_a_cause_and_round_trips(conn):
+    """The wrapper flag is stored with the entry (migration 0011): a cause beats it in the database's matcher,
+    unmarking it restores the plain weight order, and export writes it back in the seed format."""
+    text = (
+        "Error! Bad return status for module build on kernel: 6.8.0-51-generic (x86_64)\n"
+        "dpkg: error processing package vendor-dkms (--configure):\n"
+        " installed vendor-dkms package post-installation script subprocess returned error exit status 10"
+    )
+    assert repository.entry_by_slug(conn, "dpkg-maintainer-script-failed")["wrapper"] is True
+    assert engine.compiled_kb(conn).match(text).slug == "dkms-build-failed"
+    assert "  wrapper: true" in entries.export_text(conn).split("- slug: dpkg-maintainer-script-failed")[1][:400]
+    row = repository.entry_by_slug(conn, "dpkg-maintainer-script-failed")
+    plain = entries.entry_from_row(row).model_copy(update={"wrapper": False})
+    entries.save_entry(conn, plain, "erin")
+    assert repository.entry_by_slug(conn, "dpkg-maintainer-script-failed")["wrapper"] is False
+    assert engine.compiled_kb(conn).match(text).slug == "dpkg-maintainer-script-failed"
