@@ -4,8 +4,9 @@ phrases; it selects exactly what :func:`agent.reader.targets.resolve_targets` re
 from __future__ import annotations
 
 from agent.reader.expr import Atom, Difference, Expr, Intersect, Union
-from agent.reader.grammar import Phrase, Reader
+from agent.reader.grammar import Reader
 from agent.reader.lexer import lex
+from agent.reader.phrase import Phrase
 from core.inventory import Inventory
 
 

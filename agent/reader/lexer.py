@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from agent.reader.chunks import tail_of, tokenize
 from agent.reader.lexicon import Lexicon, Term, lexicon_of, singulars
 from agent.reader.words import V
 from core.errors import ValidationFailed
@@ -73,73 +74,7 @@ _DOTTED_RANGE = re.compile(r"^(.*?)(\d+)(?:\.{2,3}|[-–—])([a-z_]*)(\d+)$")  
 _PATTERN_CHARS = re.compile(r"^[A-Za-z0-9_.*?\[\]:&!~,^$()|+\\{}-]+$")
 _PATTERN_MARKS = re.compile(r"[*?\[\]:&!~,]")
 _PATTERN_OPS = re.compile(r"[:&!~,]")
-_LEAD = "(\"'`“‘<"
-_TRAIL = ".,;:!?)\"'`”’>"
 _MAX_RANGE = 1000
-
-
-def tokenize(inv: Inventory, text: str) -> list[str]:
-    """Whitespace chunks without surrounding punctuation; ``,`` and sentence ends kept as their own tokens.
-
-    >>> tokenize(Inventory.parse("all: {hosts: {a-1: {}}}"), "Patch a-1, then (b-2). Ready?")
-    ['Patch', 'a-1', ',', 'then', 'b-2', '.', 'Ready', '.']
-    """
-    out: list[str] = []
-    for chunk in text.replace("’", "'").replace("‘", "'").split():
-        chunk = chunk.lstrip(_LEAD)
-        marks: list[str] = []
-        while chunk and chunk[-1] in _TRAIL:
-            if chunk[-1] == "?" and _keeps_glob(inv, chunk):
-                break
-            marks.append(chunk[-1])
-            chunk = chunk[:-1]
-        if chunk.lower().endswith("'s") and len(chunk) > 2:  # possessive / contraction: "staging's", "what's"
-            chunk = chunk[:-2]
-        if chunk:
-            out.extend(_shorthand(chunk))
-        for mark in reversed(marks):
-            if mark == ",":
-                out.append(",")
-            elif mark in ".;!?":
-                out.append(".")
-    return out
-
-
-_SHORTHAND = re.compile(r"^(.*[A-Za-z].*?[^0-9])(\d+)((?:[/,+][A-Za-z]*\d+)+)$")
-
-
-def _shorthand(chunk: str) -> list[str]:
-    """Operator shorthand for sibling hosts: 'db-01/02', 'web-01,02' and 'api-u01/u02' -> 'db-01', ',', 'db-02'.
-
-    >>> _shorthand("db-prod-01/02/3"), _shorthand("web-1"), _shorthand("api-u01/u02")
-    (['db-prod-01', ',', 'db-prod-02', ',', 'db-prod-03'], ['web-1'], ['api-u01', ',', 'api-u02'])
-    >>> _shorthand("api-u01/x02")
-    ['api-u01/x02']
-    """
-    m = _SHORTHAND.match(chunk)
-    if m is None:
-        return [chunk]
-    prefix, first = m.group(1), m.group(2)
-    names = [prefix + first]
-    for part in re.split(r"[/,+]", m.group(3))[1:]:
-        split = re.fullmatch(r"([A-Za-z]*)(\d+)", part)
-        assert split is not None  # the pattern above allows nothing else
-        letters, digits = split.groups()
-        if letters and not _tail_of(prefix.lower(), letters.lower()):
-            return [chunk]
-        names.append(prefix + digits.zfill(len(first)))
-    return [x for name in names for x in (",", name)][1:]
-
-
-def _keeps_glob(inv: Inventory, chunk: str) -> bool:
-    """'web-0?' is a glob; 'web-01?' (a question) is not."""
-    body = chunk.rstrip("?")
-    if not body or body.lower() in inv.folded or not re.search(r"[A-Za-z0-9]", body):
-        return False
-    try:
-        return bool(patterns.evaluate(inv, chunk).hosts)
-    except ValidationFailed:
-        return False
 
 
 def lex(inv: Inventory, text: str) -> list[Tok]:
@@ -189,7 +124,7 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
     if (parts := _slashed(lex_, raw[i])) is not None:
         return parts, 1
     dotted = _DOTTED_RANGE.match(low)
-    tail_ok = dotted is not None and (not dotted.group(3) or _tail_of(dotted.group(1), dotted.group(3)))
+    tail_ok = dotted is not None and (not dotted.group(3) or tail_of(dotted.group(1), dotted.group(3)))
     if dotted and "." not in low[len(dotted.group(1)) :] and len(dotted.group(2)) != len(dotted.group(4)):
         tail_ok = False  # "k8s-node-ams1-05" is a name, "web-p01-p03" a range
     if dotted and tail_ok and lex_.looks_like_host(dotted.group(1) + dotted.group(2)):
@@ -296,7 +231,7 @@ def _sibling(inv: Inventory, text: str, out: list[Tok]) -> Tok | None:
         return None
     prev = out[-2]
     seed = _TRAILING_NUM.match(prev.seed) if prev.kind is Kind.HOSTS and prev.seed else None
-    if seed is None or not _tail_of(seed.group(1).lower(), m.group(1)) or len(seed.group(2)) != len(m.group(2)):
+    if seed is None or not tail_of(seed.group(1).lower(), m.group(1)) or len(seed.group(2)) != len(m.group(2)):
         return None
     name = seed.group(1) + m.group(2)
     real = inv.folded.get(name.lower())
@@ -337,7 +272,7 @@ def _host_or_range(inv: Inventory, raw: list[str], lows: list[str], i: int) -> t
         end_m = _TRAILING_NUM.match(end)
         # the end repeats the name, or its tail ("ams1-web-p01 through p03"), or gives the number alone
         tail = end_m.group(1) if end_m else ""
-        if after not in TIME_UNITS and end_m and (end.isdigit() or _tail_of(prefix, tail)):
+        if after not in TIME_UNITS and end_m and (end.isdigit() or tail_of(prefix, tail)):
             return [_range_tok(inv, f"{name} {raw[i + 1]} {raw[i + 2]}", m.group(1), m.group(2), end_m.group(2))], 3
         if after not in TIME_UNITS and end_m and not _TIME.match(end) and end.lower() not in inv.folded:
             text = f"{name} {raw[i + 1]} {raw[i + 2]}"  # "web-01 through x02": a range we cannot read is asked about
@@ -346,12 +281,6 @@ def _host_or_range(inv: Inventory, raw: list[str], lows: list[str], i: int) -> t
     if real in inv.hosts:
         return [Tok(Kind.HOSTS, name, hosts=frozenset({real}), label=f"host {real}", seed=real)], 1
     return [Tok(Kind.HOSTS, name, unknown=[name], seed=name)], 1
-
-
-def _tail_of(prefix: str, tail: str) -> bool:
-    """Whether a range's end repeats the start's name from a separator on: "p" or "web-p" of "ams1-web-p"."""
-    cut = len(prefix) - len(tail)
-    return bool(tail) and prefix.endswith(tail) and (cut == 0 or prefix[cut - 1] in "-_.")
 
 
 def _range_tok(inv: Inventory, text: str, prefix: str, start: str, end: str) -> Tok:

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.reader.grammar import Phrase, Reader
+from agent.reader.grammar import Reader
 from agent.reader.lexer import lex
 from agent.reader.lexicon import lexicon_of
+from agent.reader.phrase import Phrase
 from core.inventory.inventory import Inventory
 
 
