@@ -10,6 +10,7 @@ to the supervisor ('patchpilot down') stops them all, then the databases.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import logging
 import os
 import signal
@@ -55,14 +56,19 @@ def wait_http(url: str, timeout: float) -> bool:
 
 @contextlib.contextmanager
 def _signals_raise() -> Iterator[None]:
+    """SIGINT (Ctrl-C) and SIGTERM ('patchpilot down') both stop the stack, even when this process was started
+    with SIGINT ignored — as a background job of a script is (POSIX shells ignore SIGINT for 'cmd &'), or a child
+    of a process that ignores it: Python then leaves SIGINT ignored and Ctrl-C would do nothing."""
+
     def _raise(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    old = signal.signal(signal.SIGTERM, _raise)
+    old = {sig: signal.signal(sig, _raise) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def port_free(host: str, port: int) -> bool:
@@ -103,6 +109,8 @@ def run_stack(
         return 2
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per AWX request drowns the start-up report
+    # 'kill -USR1 <supervisor pid>' prints where every thread of the supervisor is, should it ever hang.
+    faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
     settings.home.mkdir(parents=True, exist_ok=True)
     (settings.home / "logs").mkdir(exist_ok=True)
     embedded_pg = settings.db.url is None

@@ -94,10 +94,16 @@ def stack(db_url, redis_url, tmp_path):
         try:
             proc.wait(90)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGUSR1)  # the supervisor prints its threads' stacks (faulthandler)
+            time.sleep(2)
+            for pid in [proc.pid, *[p for p in pids if p]]:  # nothing of the stack outlives the test
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
             raise
         finally:
-            print((tmp_path / "up.log").read_text()[-4000:])
+            print("SIGINT disposition this test process passed on:", signal.getsignal(signal.SIGINT))
+            print((tmp_path / "up.log").read_text()[-12000:])
         assert not [p for p in pids if alive(p)], "Ctrl-C left a component running"
 
 

@@ -152,3 +152,41 @@ def _children(pid: int) -> list[int]:
 
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
     return [int(p) for p in out.stdout.split()]
+
+
+def test_ctrl_c_stops_up_even_when_it_was_started_with_sigint_ignored(tmp_path):
+    """A background job of a script (and a child of a process that ignores SIGINT) starts with SIGINT ignored;
+    Python keeps it ignored, so 'up' must install its own handler or Ctrl-C does nothing."""
+    import subprocess
+    import sys
+
+    from tests import services
+
+    code = (
+        "import sys, time\n"
+        "from cli.stack import _signals_raise\n"
+        "with _signals_raise():\n"
+        "    try:\n"
+        "        print('ready', flush=True)\n"
+        "        time.sleep(60)\n"
+        "    except KeyboardInterrupt:\n"
+        "        print('stopping', flush=True)\n"
+        "        sys.exit(0)\n"
+        "sys.exit(3)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=services.ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        os.kill(proc.pid, signal.SIGINT)
+        assert proc.wait(30) == 0
+        assert proc.stdout.read().strip() == "stopping"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
