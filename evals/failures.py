@@ -82,8 +82,9 @@ def evaluate(conn: psycopg.Connection[Any], cases_dir: Path, settings: Settings)
 def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings: Settings) -> dict[str, Any]:
     """Variant failure texts through the production matcher (exact patterns, then the fallback).
 
-    A line: ``{"id", "text", "module"?, "tool"?, "expected": slug | null, "kind": "reworded" | "near_miss"}``.
-    ``wrong`` counts answers that are not the expected entry (an answer for a null case included);
+    A line: ``{"id", "text", "module"?, "tool"?, "expected": slug | null, "also"?: [slug], "kind": ...}``.
+    ``also`` lists other entries a labeller accepts as a right answer (two entries that both fix the failure).
+    ``wrong`` counts answers that are neither the expected entry nor in ``also`` (an answer for a null case included);
     ``recall_at_zero_wrong`` is the recall when ``wrong`` is 0, else null (there is no zero-wrong point).
     Labels a later KB entry made stale are taken from kb/calibration_relabels.yaml (matched by id and text);
     ``wrong_vs_original_labels`` counts against the file's own labels.
@@ -104,6 +105,7 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
                 "id": c.get("id"),
                 "kind": c.get("kind"),
                 "expected": c["expected"],
+                "accepted": {c["expected"], *(c.get("also") or [])} - {None},
                 **({"label_original": c["label_original"]} if "label_original" in c else {}),
                 "got": m.slug if m else None,
                 "how": m.kind.value if m else None,
@@ -112,16 +114,16 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
             }
         )
     pos = [r for r in rows if r["expected"] is not None]
-    right = [r for r in pos if r["got"] == r["expected"]]
-    wrong = [r for r in rows if r["got"] is not None and r["got"] != r["expected"]]
+    right = [r for r in pos if r["got"] in r["accepted"]]
+    wrong = [r for r in rows if r["got"] is not None and r["got"] not in r["accepted"]]
     recall = round(len(right) / len(pos), 4) if pos else 1.0
     original = [r for r in rows if r["got"] is not None and r["got"] != r.get("label_original", r["expected"])]
     by_kind: dict[str, dict[str, int]] = {}
     for r in rows:
         k = by_kind.setdefault(str(r["kind"]), {"cases": 0, "right": 0, "wrong": 0, "unanswered": 0, "related": 0})
         k["cases"] += 1
-        k["right"] += r["got"] == r["expected"]
-        k["wrong"] += r["got"] is not None and r["got"] != r["expected"]
+        k["right"] += r["got"] in r["accepted"] or (r["got"] is None and r["expected"] is None)
+        k["wrong"] += r["got"] is not None and r["got"] not in r["accepted"]
         k["unanswered"] += r["got"] is None and r["expected"] is not None
         k["related"] += r["got"] is None and bool(r["related"])
     return {
@@ -144,7 +146,7 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
         "by_kind": by_kind,
         "method": "exact RE2 patterns, then nearest samples (HNSW) re-ranked by word, key-term and "
         "package-manager agreement (kb/analysis/fallback.py); the LLM picks among candidates only when configured",
-        "wrong_cases": wrong,
+        "wrong_cases": [{k: v for k, v in r.items() if k != "accepted"} for r in wrong],
     }
 
 

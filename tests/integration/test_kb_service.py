@@ -293,3 +293,24 @@ def test_a_stored_wrapper_loses_to_a_cause_and_round_trips(conn):
     entries.save_entry(conn, plain, "erin")
     assert repository.entry_by_slug(conn, "dpkg-maintainer-script-failed")["wrapper"] is False
     assert engine.compiled_kb(conn).match(text).slug == "dpkg-maintainer-script-failed"
+
+
+def test_variant_eval_accepts_a_labellers_also_and_counts_the_rest_wrong(conn, settings, tmp_path):
+    from evals.failures import evaluate_variants
+
+    text = "Transaction test error:\n  installing package kernel-core-5.14.0 needs 118MB more space on the / filesystem"
+    got = evaluate_variants(conn, _variants(tmp_path, text, "dnf-no-space-left", []), settings)
+    assert (got["right"], got["wrong"]) == (1, 0), got["wrong_cases"]
+    # The same answer is wrong under another label, and right again once the labeller accepts it in 'also'.
+    assert evaluate_variants(conn, _variants(tmp_path, text, "apt-no-space-left", []), settings)["wrong"] == 1
+    also = evaluate_variants(conn, _variants(tmp_path, text, "apt-no-space-left", ["dnf-no-space-left"]), settings)
+    assert (also["wrong"], also["right"], also["recall_at_zero_wrong"]) == (0, 1, 1.0)
+
+
+def _variants(tmp_path, text: str, expected: str, also: list[str]) -> Path:
+    import json
+
+    path = tmp_path / "v.jsonl"
+    case = {"id": "t-1", "text": text, "module": "ansible.builtin.dnf", "expected": expected, "also": also}
+    path.write_text(json.dumps({**case, "kind": "reworded"}) + "\n")
+    return path
