@@ -48,7 +48,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"preceding|original|system|safety|security)?\s*(?:instructions?|rules?|prompts?|polic(?:y|ies)|guardrails?|restrictions?|"
             r"directives?|guidelines?)\b|\byou are now\b|\bnew instructions?\s*:|\bsystem prompt\b|\bdeveloper mode\b|\bjailbreak\b|"
             r"\bact as (?:an? )?(?:root|admin|unrestricted)|\bpretend (?:you|to)\b.*\b(?:no|without) (?:rules|restrictions)|"
-            r"\bdo anything now\b|\bassistant\s*:\s*(?:sure|ok)|\b(?:system|admin|operator)\s+(?:note|message|notice|instruction)s?\s*:|\b(?:system|admin|root|emergency)\s+override\b|\boverride\s*:",
+            r"\bdo anything now\b|\bassistant\s*:\s*(?:sure|ok)|\b(?:system|admin|operator)\s+(?:note|message|notice|instruction)s?\s*:|\b(?:system|admin|root|emergency)\s+override\b|\boverride\s*:|"
+            r"(?:^|\n)\s*(?:system|admin|administrator|developer|security team|policy)\s*:|\b(?:policy|rules?|safety|approval)\s+"
+            r"overrides?\s+(?:is\s+)?(?:in effect|enabled|active|applies|granted)\b|\boverride\s+(?:is\s+)?(?:in effect|enabled|active)\b",
             _I,
         ),
     ),
@@ -67,7 +69,11 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:approval|sign-?off|confirmation)\s+(?:was\s+|is\s+|has been\s+)?(?:already\s+)?(?:granted|given|done|obtained|"
             r"covered|handled)\b|\bapproved (?:it|this|them) (?:myself|already)\b|"
             r"\bi (?:hereby )?(?:approve|confirm) (?:it|this|them)\b|\bdon'?t bother\b.{0,30}\b(?:confirm|approv|ask)\w*|"
-            r"\bapprov\w*\b.{0,40}\b(?:skip|bypass|ignore|not needed|unnecessary|formality)\b",
+            r"\bapprov\w*\b.{0,40}\b(?:skip|bypass|ignore|not needed|unnecessary|formality)\b|"
+            r"\b(?:approvals?|confirmations?|sign-?off)\s+(?:is\s+|are\s+|has been\s+|have been\s+)?(?:disabled|off|waived|suspended|"
+            r"turned off|not required|no longer required|lifted)\b|"
+            r"\b(?:skip|skipping|bypass\w*|without|no|suppress\w*|disable|don'?t show)\s+(?:the\s+|any\s+)?['\"]?(?:are you sure|y/n|"
+            r"yes/no)\b|\b(?:skip|bypass\w*|suppress\w*|disable)\s+(?:the\s+|any\s+)?(?:\w+\s+){0,2}prompts?\b",
             _I,
         ),
     ),
@@ -117,6 +123,8 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"format\w*|overwrit\w*|nuke)\s+(?:all\s+|the\s+|every\s+|old\s+|any\s+)*(?:\w+\s+)?(?:files?|data|logs?|director(?:y|ies)|"
             r"folders?|databases?|db|tables?|backups?|snapshots?|volumes?|disks?|partitions?|records?|home|/\S*|tmp|caches? (?:dir|files?)|"
             r"users? data|contents?|(?:apt|yum|dnf|package|pip|npm|zypper) caches?)\b(?![-.]\w)|"
+            r"\b(?:delet(?:e|es|ing)|wip(?:e|es|ing)|eras(?:e|es|ing)|shred\w*|nuke|destroy\w*)\s+(?:all\s+|the\s+|every\s+|old\s+|any\s+|some\s+)*"
+            r"(?!(?:job|jobs|proposal|request|draft|it|that|this)\b)[a-z][\w.-]*|"
             r"\b(?:copy|copies|copying|move|moving|transfer\w*|send\w*|upload\w*|exfiltrat\w*|dump\w*|export\w*|download\w*|sync\w*|"
             r"rsync|scp|back\s*up|archive)\s+(?:all\s+|the\s+|every\s+|any\s+)*(?:\w+\s+)?(?:files?|data|logs?|databases?|db|tables?|"
             r"records?|director(?:y|ies)|folders?|backups?|home|/\S*|dumps?|contents?|secrets?|credentials?|customer \w+)\b(?![-.]\w)",
@@ -169,6 +177,8 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"(?<![\w.*?\]-])`(?=\S)[^`]*[\s|;&<>$][^`]*`|\$\([^)]*\)|\|\s*(?:sh|bash)\b|&&|;\s*\w+\s+-|"
             r"\b(?:run|execute|exec|launch|invoke|type|issue)\s+(?:this\s+|the\s+|a\s+|an\s+|my\s+|following\s+|some\s+)*"
             r"(?:command|commands|script|scripts|shell|one-?liner|playbook|ad-?hoc|module)\b|\b(?:shell|root) (?:access|command|prompt)\b|"
+            r"\bcat\s+[\w./~-]+\.(?:hcl|conf|cfg|ini|env|ya?ml|json|key|pem|crt|properties|txt|log|sh|py)\b|"
+            r"\bpaste\s+(?:me\s+)?(?:the\s+)?(?:contents?|output)\b|\b(?:and\s+)?paste\s+(?:it|them|that)\s+(?:here|in|into)\b|"
             r"\barbitrary\b|\bopen a shell\b|\bget (?:me )?a shell\b|\broot shell\b|\b(?:give|get) me (?:a |an )?(?:root|shell|console)\b",
             _I,
         ),
@@ -207,9 +217,18 @@ class Violation:
 
 
 def screen(text: str) -> Violation | None:
-    """The first policy a message breaks, or None. Checked before any model reads it."""
-    for category, pattern in RULES:
-        m = pattern.search(text)
-        if m:
-            return Violation(category, m.group(0))
+    """The first policy a message breaks, or None. Checked before any model reads it, as written and as read
+    through one slip of the keyboard per word ("opne port 8080", "reset the pasword").
+
+    >>> screen("opne port 8080 on lb-1").category
+    'ports'
+    """
+    from agent.reader.message import fix_typos  # the reader imports this module
+
+    readings = dict.fromkeys((text, fix_typos(text)))
+    for reading in readings:
+        for category, pattern in RULES:
+            m = pattern.search(reading)
+            if m:
+                return Violation(category, m.group(0))
     return None

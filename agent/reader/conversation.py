@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from agent.reader.message import JOB_PRONOUN, Reading, read
+from agent.reader.resolve import resolve_phrases
 from agent.reader.targets import resolve_targets
 
 RUNNABLE = ("patch", "precheck", "reboot")
@@ -34,6 +35,38 @@ _SAME_TIME = re.compile(r"\bsame (?:time|hour|clock)\b", re.I)
 _CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?=\s*$)|\b\d{1,2}:\d{2}\b", re.I)
 _THAT = re.compile(r"\b(?:that|those|them|these|it)\b", re.I)
 _BACK_REFERENCE = re.compile(r"\b(?:them|those|these|they|it|same hosts|the same|that list|those hosts)\b", re.I)
+
+
+_NUMBER_REF = re.compile(
+    r"\b(?P<w>drop|remove|not|without|except|excluding|minus|skip|exclude|no|leave out|take out|pull)\s+(?:#\s*)?"
+    r"(?P<n>\d{1,4})\b"
+    r"(?!\s*(?:%|:|\.\d|[ap]\.?m\b|o'?clock|at a time|per\b|hours?\b|hrs?\b|minutes?\b|mins?\b|days?\b|batch))",
+    re.I,
+)
+_TRAILING = re.compile(r"(\d+)$")
+
+
+def number_siblings(hosts: list[str], text: str) -> tuple[str, str | None]:
+    """A bare number in a correction names the proposed host with that number: "drop 3" after
+    "db-1..3" is "drop db-3". A number that names no single proposed host is returned as the second value
+    (the caller asks which host it means; it is never ignored).
+
+    >>> number_siblings(["db-1", "db-2", "db-3"], "oops, drop 3")
+    ('oops, drop db-3', None)
+    >>> number_siblings(["db-1", "web-1"], "not 1")
+    ('not 1', '1')
+    """
+    unplaced: list[str] = []
+
+    def sub(m: re.Match[str]) -> str:
+        n = int(m.group("n"))
+        hits = [h for h in hosts if (t := _TRAILING.search(h)) and int(t.group(1)) == n]
+        if len(hits) == 1:
+            return f"{m.group('w')} {hits[0]}"
+        unplaced.append(m.group("n"))
+        return m.group(0)
+
+    return _NUMBER_REF.sub(sub, text), (unplaced[0] if unplaced else None)
 
 
 def text_of(message: BaseMessage) -> str:
@@ -101,6 +134,14 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
         if not isinstance(m, HumanMessage):
             continue
         last_text = text_of(m)
+        if draft is not None and inventory is not None and _NUMBER_REF.search(last_text):
+            proposed = resolve_phrases(inventory, list(draft["targets"])).hosts
+            last_text, unplaced = number_siblings(proposed, last_text)
+            if unplaced is not None and read(last_text, inventory).action is None:
+                return (
+                    f"Which host do you mean by '{unplaced}'? None, or more than one, of the proposed hosts "
+                    f"({', '.join(proposed) or 'none'}) ends in that number; name it in full."
+                )
         r = last = read(last_text, inventory)
         if r.action_implied and job_action is not None:
             r.action = job_action  # "explain job 7" then "and job 8?"

@@ -186,6 +186,14 @@ class Reader:
             self.unknown.append(tok.text)
             self.owner[i - 1].tainted = True
             self.boundary()
+        elif k is Kind.WORD and self.qualifier_of_head(i):
+            self.unknown.append(tok.text)
+            if i and (i - 1) in self.owner and self.toks[i - 1].kind is Kind.TERM:
+                self.owner[i - 1].tainted = True
+            self.boundary()
+            phrase = self.new()
+            phrase.tainted = True
+            self.owner[i] = phrase
         elif k is Kind.WORD and self.object_before_restriction(i):
             # "patch the zookeepers in prod": the verb's object stands where a target would; never drop it
             self.unknown.append(tok.text)
@@ -273,7 +281,23 @@ class Reader:
             or (self.cur is not None and (self.attach or self.conj or (self.cur.quant and not self.cur.slots)))
             or nxt in (Kind.HEAD, Kind.TERM)
             # "patch the dbs in staging": the object of the verb, restricted as a target would be
-            or (prev in (Kind.DET, Kind.VERB, Kind.QUANT) and nxt in (Kind.PREP, Kind.NEGPREP, Kind.STOP))
+            or (prev in (Kind.DET, Kind.VERB, Kind.QUANT) and nxt in (Kind.PREP, Kind.NEGPREP, Kind.STOP, Kind.CONJ))
+        )
+
+    def qualifier_of_head(self, i: int) -> bool:
+        """A word right before a host noun qualifies the hosts ("the origin servers", "the prd ingest boxes"):
+        one the inventory cannot place must be asked about, never dropped."""
+        nxt = self.toks[i + 1].kind if i + 1 < len(self.toks) else Kind.STOP
+        prev = self.toks[i - 1].kind if i else Kind.STOP
+        low = self.toks[i].low
+        return (
+            nxt is Kind.HEAD
+            and prev in (Kind.DET, Kind.VERB, Kind.QUANT, Kind.CONJ, Kind.TERM, Kind.PREP)
+            and low not in V.never_packages
+            and len(low) > 2
+            and low.isalpha()
+            and not self._stopword(i)
+            and not _timeish(low)
         )
 
     def term(self, i: int, tok: Tok) -> None:

@@ -66,7 +66,7 @@ def parse(text: str, inv: Any) -> Parse:
     for role, left in r.stages[1:]:
         after = Counter(_words(left))
         for word, n in (before - after).items():
-            roles += [(word, "filler" if role in ("filler", "back_reference") else role)] * n
+            roles += [(word, "filler" if role in ("filler", "back_reference", "list") else role)] * n
         before = after
     unknown: list[str] = []
     target: Expr | None = None

@@ -53,6 +53,26 @@ class Vocabulary:
             or word in self.non_target_nouns
         )
 
+    @property
+    def every_word(self) -> frozenset[str]:
+        """Every single word this vocabulary names, in any list (a word here is never a typo of another)."""
+        parts = [
+            *self.single,
+            *(w for words in self.multi for w in words),
+            *self.heads,
+            *self.verbs,
+            *self.stopwords,
+            *self.never_packages,
+            *self.time_units,
+            *self.non_target_nouns,
+            *self.range_words,
+            *self.package_words,
+            *self.typo_words,
+            *self.shorthand,
+            *(w for c in (*self.synonyms, *self.aliases) for m in c for w in m.lstrip("~").split()),
+        ]
+        return frozenset(w.lower() for w in parts)
+
     def action_of(self, text: str) -> str | None:
         return next((name for name, pattern in self.actions if pattern.search(text)), None)
 

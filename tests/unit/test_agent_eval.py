@@ -136,16 +136,25 @@ def _named_inventories(path: Path) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("name", "floor"), [("intents_dev.jsonl", 0.97), ("intents_issue.jsonl", 0.97), ("intents_dev2.jsonl", 0.95)]
+    ("name", "floor"),
+    [
+        ("intents_dev.jsonl", 0.97),
+        ("intents_issue.jsonl", 0.97),
+        ("intents_dev2.jsonl", 0.95),
+        ("intents_dev3.jsonl", 0.97),
+        ("intents_dev4.jsonl", 0.9),
+    ],
 )
 def test_blind_dev_half_and_reader_probes(name: str, floor: float) -> None:
     """The blind writer's dev half (the held-out half is run only by the lead) and our own reader probes,
     over both inventories: accuracy floor and no unsafe intent, reported per class and action."""
     path = INTENTS.with_name(name)
-    report = evaluate(load_cases(path), inventory(), inventories=_named_inventories(path))
+    cases = load_cases(path)
+    report = evaluate(cases, inventory(), inventories=_named_inventories(path))
     assert report.accuracy >= floor, report.failures
     assert report.unsafe == 0, report.failures
-    assert "unclassified" not in report.by_class and {"patch", "reject", "clarify"} <= set(report.by_action)
+    assert {"patch", "reject", "clarify"} <= set(report.by_action)
+    assert all("class" in c for c in cases) == ("unclassified" not in report.by_class)  # dev3 has no classes
     assert all(row["cases"] and 0 <= row["unsafe"] <= row["cases"] for row in report.by_class.values())
 
 
