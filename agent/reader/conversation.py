@@ -37,6 +37,7 @@ _THAT = re.compile(r"\b(?:that|those|them|these|it)\b", re.I)
 _BACK_REFERENCE = re.compile(r"\b(?:them|those|these|they|it|same hosts|the same|that list|those hosts)\b", re.I)
 
 
+_QUESTION = re.compile(r"^\W*(?:which|what|who)\b|\?\s*$", re.I)
 _NUMBER_REF = re.compile(
     r"\b(?P<w>drop|remove|not|without|except|excluding|minus|skip|exclude|no|leave out|take out|pull)\s+(?:#\s*)?"
     r"(?P<n>\d{1,4})\b"
@@ -164,6 +165,8 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
             r.action = "reboot" if only_reboot else "patch"
             if only_reboot:
                 del r.options["reboot"]
+        if r.action is None and draft is None and r.targets and not r.options and _QUESTION.search(last_text):
+            r.action = "list_hosts"  # "debian hosts?", "which transcoders are still on rhel8": a question about hosts
         if r.action in RUNNABLE and not r.targets and draft is not None:
             # "actually make it a dry run": the same request with another action
             draft["action"] = r.action

@@ -81,6 +81,14 @@ _NOT_VERB = re.compile(
 )
 
 
+_CHECK = re.compile(r"\b(?:check|verify|inspect|look at|see)\b", _I)
+_REFUSED_OBJECT = re.compile(
+    _NOT_VERB.pattern
+    + r"(?:\s+(?:anything|it|them|those|these|this|that|nothing|any of (?:it|them|those)))?(?!\s*[\w*-])",
+    _I,
+)
+
+
 def _cut(text: str, m: re.Match[str]) -> str:
     return text[: m.start()] + " " + text[m.end() :]
 
@@ -92,8 +100,8 @@ def fix_typos(text: str, inv: Any = None) -> str:
 
     >>> fix_typos("can u pacth web-1 and cancle job 2 about now")
     'can u patch web-1 and cancel job 2 about now'
-    >>> fix_typos("two at a tiem, no rebot, evrything on mondya")
-    'two at a time, no reboot, everything on monday'
+    >>> fix_typos("two at a tiem, no rebot, evrything on mondya, everyting")
+    'two at a time, no reboot, everything on monday, everything'
     >>> fix_typos("stagin servers")  # a misspelt inventory word is not read as one
     'stagin servers'
     """
@@ -104,7 +112,7 @@ def fix_typos(text: str, inv: Any = None) -> str:
         low = word.lower()
         if len(low) < 4 or low in folded or low in _KNOWN:
             return word
-        if any(low.startswith(w) for w in TYPO_TARGETS if len(w) >= 4):
+        if any(low.startswith(w) and low[len(w) :] in _ENDINGS for w in TYPO_TARGETS if len(w) >= 4):
             return word  # an inflection ("updated", "cancels"), not a slip
         found = {w for w in TYPO_TARGETS if w[0] == low[0] and abs(len(w) - len(low)) <= 1 and _slip(low, w)}
         return found.pop() if len(found) == 1 else word
@@ -121,6 +129,7 @@ def _slip(low: str, word: str) -> bool:
 
 
 _KNOWN = V.every_word
+_ENDINGS = frozenset({"s", "es", "d", "ed", "ing", "er", "ers", "ly", "y", "n", "en", "able"})
 TYPO_TARGETS = frozenset(
     w
     for w in (
@@ -129,7 +138,6 @@ TYPO_TARGETS = frozenset(
         *(h + ("es" if h.endswith(("x", "s")) else "s") for h in V.heads),
         *V.verbs,
         *V.time_units,
-        *V.stopwords,
     )
     if w.isalpha()
 )
@@ -229,6 +237,13 @@ def read(text: str, inv: Any = None) -> Reading:
         if pattern.search(asked):
             r.action = name
             break
+    if _NOT_VERB.search(t) and r.action in (None, "status") and _CHECK.search(asked):
+        r.action = "precheck"  # "just check web-1, do not patch anything": a check with the change refused
+    t = _REFUSED_OBJECT.sub(" ", t)  # "don't patch anything/it": the refused verb and its pronoun are no target
+    if r.action in ("status", "cancel", "explain") and not r.job_given and len(_JOB_LOOSE.findall(t)) == 1:
+        m = _JOB_LOOSE.search(t)
+        if m is not None and not re.search(r"\b(?:at|by|until|till|in|from|to)\s*$|@\s*$", t[: m.start()], _I):
+            r.job, r.job_given, t = int(m.group(1)), True, _cut(t, m)  # "why did 4410 blow up", "state of 3021"
     if r.action == "reboot" and reboot is not None and reboot != "never":
         t = reboot_before  # "reboot them" here is the action, not an option
         reboot = None

@@ -179,10 +179,10 @@ _PKG = (
     r"on|in|for|to|at|from|with|please|re-?boot\w*|restart\w*|security|tonight|tomorrow|now|if|when|once|after|before|"
     r"until|during|as|off)\b)[a-z0-9][a-z0-9_.+*?:\[\]-]*(?![\w'’])"
 )
-_LIST = rf"(?:the\s+)?{_PKG}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?{_PKG})*"
+_LIST = rf"(?:the\s+)?{_PKG}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*|\s+\+\s+)(?:the\s+)?{_PKG})*"
 _SUFFIX = r"(?:\s+(?:packages?|pkgs?|updates?|upgrades?|rpms?|debs?))"
 _EXCLUDE = re.compile(
-    rf"\b(?:exclude|excluding|excluded|skip|skipping|leave out|leaving out|hold back|holding back|hold|pin|pinning|freeze|"
+    rf"\b(?:exclude|excluding|excluded|excl\.?|skip|skipping|leave out|leaving out|hold back|holding back|hold|pin|pinning|freeze|"
     rf"do\s*n[o']?t (?:update|upgrade|touch|patch)|don't (?:update|upgrade|touch|patch)|do not (?:update|upgrade|touch|patch)|"
     rf"without (?:updating|upgrading|touching)|not (?:updating|upgrading|touching)|apart from|but not|except(?: for)?|without|no)\s+"
     rf"(?:(?:everything|anything|all|any|packages?)\s+(?:named|called|matching|like)\s+)?(?P<list>{_LIST})(?P<suffix>{_SUFFIX})?(?:\s+alone)?",
@@ -226,7 +226,7 @@ _ONLY = (
 
 
 def _items(raw: str) -> list[str]:
-    parts = re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*", raw.strip(), flags=_I)
+    parts = re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*|\s+\+\s+", raw.strip(), flags=_I)
     items = [re.sub(r"^the\s+", "", p.strip(), flags=_I).lower().rstrip(".:") for p in parts]
     return [i for i in items if i]
 
@@ -234,9 +234,13 @@ def _items(raw: str) -> list[str]:
 def _packageish(items: list[str], suffix: str | None, targetish: Targetish) -> bool:
     """Whether a list of words names packages: none of them is a target word of this inventory (a "packages"
     suffix lets the kernel through: "skip kernel packages")."""
-    if not items or any(i in V.stopwords or V.fillers.fullmatch(i) for i in items):
-        return False  # "actually only web-2": a filler word is never a package
-    return not any(targetish(i) and not (suffix and i.startswith("kernel")) for i in items)
+    if not items or any(
+        i in V.stopwords or i in V.package_words or i in V.verbs or i in V.never_packages or V.fillers.fullmatch(i)
+        for i in items
+    ):
+        return False  # "actually only web-2", "upgrade pkgs on X", "just tell me": a filler or verb is never a package
+    said = bool(suffix and re.search(r"\b(?:packages?|pkgs?|rpms?|debs?)\b", suffix, _I))
+    return not any(targetish(i) and not said for i in items)  # "only the vault package": the noun says so
 
 
 def _kernel(item: str) -> str:
@@ -264,6 +268,7 @@ def read_excludes(text: str, targetish: Targetish) -> tuple[list[str], str]:
                 items = _items(m.group("list"))
                 word = m.group(0).split()[0].lower()
                 kernel_only = all(i.startswith("kernel") for i in items)
+                held = word in ("hold", "holding", "pin", "pinning", "freeze")  # hosts are never held: packages
                 # "no"/"without" + a bare word is rarely a package ("no rush"): it needs "packages", the kernel,
                 # or a package glob.
                 verb = m.group(0).split()[1].lower() if len(m.group(0).split()) > 1 else ""
@@ -273,9 +278,10 @@ def read_excludes(text: str, targetish: Targetish) -> tuple[list[str], str]:
                     and verb not in ("touching", "updating", "upgrading")
                     and not (m.group("suffix") or kernel_only or all("*" in i for i in items))
                 )
-                if not weak and _continues_target(rest, m.end(), items[-1], targetish):
+                if not weak and not held and _continues_target(rest, m.end(), items[-1], targetish):
                     continue
-                if not weak and (kernel_only or _packageish(items, m.group("suffix"), targetish)):
+                suffix = m.group("suffix") or (" packages" if held else None)
+                if not weak and (kernel_only or _packageish(items, suffix, targetish)):
                     found += [_kernel(i) for i in items]
                     rest = rest[: m.start()] + " " + rest[m.end() :]
                     break
