@@ -223,7 +223,7 @@ def screen(text: str) -> Violation | None:
     >>> screen("opne port 8080 on lb-1").category
     'ports'
     """
-    from agent.reader.message import fix_typos  # the reader imports this module
+    from agent.reader.slips import fix_typos  # the reader imports this module
 
     readings = dict.fromkeys((text, fix_typos(text)))
     for reading in readings:

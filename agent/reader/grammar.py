@@ -186,17 +186,12 @@ class Reader:
             self.unknown.append(tok.text)
             self.owner[i - 1].tainted = True
             self.boundary()
-        elif k is Kind.WORD and self.qualifier_of_head(i):
+        elif k is Kind.WORD and (self.qualifier_of_head(i) or self.object_before_restriction(i)):
+            # "the zookeepers in prod", "the origin servers": the verb's object, or a word qualifying the host
+            # noun, stands where a target would; never drop it
             self.unknown.append(tok.text)
-            if i and (i - 1) in self.owner and self.toks[i - 1].kind is Kind.TERM:
+            if i and self.toks[i - 1].kind is Kind.TERM and (i - 1) in self.owner:
                 self.owner[i - 1].tainted = True
-            self.boundary()
-            phrase = self.new()
-            phrase.tainted = True
-            self.owner[i] = phrase
-        elif k is Kind.WORD and self.object_before_restriction(i):
-            # "patch the zookeepers in prod": the verb's object stands where a target would; never drop it
-            self.unknown.append(tok.text)
             self.boundary()
             phrase = self.new()
             phrase.tainted = True

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from rapidfuzz.distance import OSA
-
 from agent.reader.options import read_excludes, read_packages, read_reboot, read_security, read_serial
 from agent.reader.placing import targetish
+from agent.reader.slips import fix_typos, unbullet
 from agent.reader.targets import resolve_targets
 from agent.reader.when import find_when
 from agent.reader.words import V
@@ -93,56 +92,6 @@ def _cut(text: str, m: re.Match[str]) -> str:
     return text[: m.start()] + " " + text[m.end() :]
 
 
-def fix_typos(text: str, inv: Any = None) -> str:
-    """One slip of the keyboard in a vocabulary word is read as the word ("pacth" -> patch, "cancle" -> cancel,
-    "machiens" -> machines, "tiem" -> time); inventory names and known words are never changed, and a slip
-    that could be either of two words is left as written (the reader then asks about it).
-
-    >>> fix_typos("can u pacth web-1 and cancle job 2 about now")
-    'can u patch web-1 and cancel job 2 about now'
-    >>> fix_typos("two at a tiem, no rebot, evrything on mondya, everyting")
-    'two at a time, no reboot, everything on monday, everything'
-    >>> fix_typos("stagin servers")  # a misspelt inventory word is not read as one
-    'stagin servers'
-    """
-    folded = inv.folded if inv is not None else {}
-
-    def fix(m: re.Match[str]) -> str:
-        word = m.group(0)
-        low = word.lower()
-        if len(low) < 4 or low in folded or low in _KNOWN:
-            return word
-        if any(low.startswith(w) and low[len(w) :] in _ENDINGS for w in TYPO_TARGETS if len(w) >= 4):
-            return word  # an inflection ("updated", "cancels"), not a slip
-        found = {w for w in TYPO_TARGETS if w[0] == low[0] and abs(len(w) - len(low)) <= 1 and _slip(low, w)}
-        return found.pop() if len(found) == 1 else word
-
-    return re.sub(r"[A-Za-z]+", fix, text)
-
-
-def _slip(low: str, word: str) -> bool:
-    """``low`` is ``word`` mistyped once; four letters only as a swap or a missing letter (too many real words
-    are one letter away from another)."""
-    if OSA.distance(low, word) != 1:
-        return False
-    return len(low) >= 5 or len(word) == len(low) + 1 or sorted(low) == sorted(word)
-
-
-_KNOWN = V.every_word
-_ENDINGS = frozenset({"s", "es", "d", "ed", "ing", "er", "ers", "ly", "y", "n", "en", "able"})
-TYPO_TARGETS = frozenset(
-    w
-    for w in (
-        *V.typo_words,
-        *V.heads,
-        *(h + ("es" if h.endswith(("x", "s")) else "s") for h in V.heads),
-        *V.verbs,
-        *V.time_units,
-    )
-    if w.isalpha()
-)
-
-
 _SHORTHAND = re.compile(
     r"(?<![\w/-])(?:" + "|".join(re.escape(k) for k in sorted(V.shorthand, key=len, reverse=True)) + r")(?![\w/-])", _I
 )
@@ -162,19 +111,6 @@ def expand_shorthand(text: str, inv: Any = None) -> str:
         return m.group(0) if low in folded else V.shorthand[low]
 
     return _SHORTHAND.sub(expand, text)
-
-
-_BULLET = re.compile(r"(?m)^[ \t]*(?:[-*•·▪‣◦–—]|\d{1,3}[.)])[ \t]+")
-
-
-def unbullet(text: str) -> str:
-    """A bulleted or numbered list, one item per line, is a comma list: the dash of "- web-2" is a bullet,
-    never a range ("web-1 - web-3").
-
-    >>> unbullet("patch these:\\n- web-2\\n- web-4\\n1. db-1")
-    'patch these:\\n, web-2\\n, web-4\\n, db-1'
-    """
-    return _BULLET.sub(", ", text)
 
 
 def clean_targets(text: str) -> str:
