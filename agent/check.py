@@ -26,7 +26,7 @@ from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
 from agent.policy import NOT_SERVICE, REFUSALS, screen
-from agent.reader.conversation import RUNNABLE, decide, is_reset, text_of
+from agent.reader.conversation import BACK_REFERENCE, RUNNABLE, decide, dropped, is_reset, text_of
 from agent.reader.message import read
 from agent.reader.parse import parse
 from agent.reader.placing import targetish
@@ -46,8 +46,17 @@ class Verdict:
 
 
 def _window(messages: list[BaseMessage]) -> list[BaseMessage]:
+    """The messages since the last reset; after a dropped proposal that the next words point back to ("cancel
+    that" then "precheck them instead"), since the reset before it (the reader carries those targets over)."""
     start = max((i + 1 for i, m in enumerate(messages) if is_reset(m)), default=0)
-    return messages[start:]
+    window = messages[start:]
+    if (
+        start
+        and dropped(messages[start - 1])
+        and any(isinstance(m, HumanMessage) and BACK_REFERENCE.search(text_of(m)) for m in window)
+    ):
+        return _window(messages[: start - 1]) + window
+    return window
 
 
 def _named_and_excluded(inventory: Any, texts: list[str]) -> tuple[set[str], set[str], list[str]]:

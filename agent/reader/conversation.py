@@ -34,7 +34,7 @@ _HOST_NOUN = re.compile(r"\b(?:hosts|servers|machines|nodes|boxes|inventory|flee
 _SAME_TIME = re.compile(r"\bsame (?:time|hour|clock)\b", re.I)
 _CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?=\s*$)|\b\d{1,2}:\d{2}\b", re.I)
 _THAT = re.compile(r"\b(?:that|those|them|these|it)\b", re.I)
-_BACK_REFERENCE = re.compile(r"\b(?:them|those|these|they|it|same hosts|the same|that list|those hosts)\b", re.I)
+BACK_REFERENCE = re.compile(r"\b(?:them|those|these|they|it|same hosts|the same|that list|those hosts)\b", re.I)
 
 
 _QUESTION = re.compile(r"^\W*(?:which|what|who)\b|\?\s*$", re.I)
@@ -103,6 +103,24 @@ def _amend(draft: dict[str, Any], r: Reading, replace: bool, text: str) -> None:
         draft["targets"] = [r.targets] if (replace or r.replace_targets) else [*draft["targets"], r.targets]
 
 
+def dropped(message: BaseMessage) -> bool:
+    """Whether ``message`` reports a proposal the user dropped (not one refused or failed)."""
+    return _outcome(message) == "dropped" or (
+        isinstance(message, AIMessage) and is_reset(message) and text_of(message).startswith("Dropped the proposal")
+    )
+
+
+def _dropped_targets(before: list[BaseMessage], inventory: Any) -> list[str]:
+    """The targets of the proposal the user dropped just before (never of a refused request)."""
+    if not before or not dropped(before[-1]):
+        return []
+    humans = [i for i, m in enumerate(before) if isinstance(m, HumanMessage)]  # the last one said "cancel that"
+    if len(humans) < 2:
+        return []
+    earlier = decide(before[: humans[-2] + 1], inventory)
+    return list(earlier[1].get("targets", [])) if isinstance(earlier, tuple) and earlier[0] == "propose_intent" else []
+
+
 def _propose(draft: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     args: dict[str, Any] = {"action": draft["action"], "targets": list(draft["targets"])}
     for key, value in draft["options"].items():
@@ -125,7 +143,9 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
     last_text = ""
     job_named: int | str | None = None  # the last job a message named ("cancel it" refers to it)
     job_action: str | None = None  # the last thing asked about a job
-    named_targets: list[str] = []  # the last target words any message gave ("list X", then "patch those")
+    # the last target words any message gave ("list X", then "patch those"); after a dropped proposal, its own
+    # ("cancel that" then "precheck them instead")
+    named_targets: list[str] = _dropped_targets(messages[:start], inventory) if start else []
     for m in window:
         if isinstance(m, ToolMessage):
             kind = _outcome(m)
@@ -174,7 +194,7 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
             needs_targets = False
         elif r.action in RUNNABLE:
             targets = [r.targets] if r.targets else []
-            if not targets and named_targets and _BACK_REFERENCE.search(last_text):
+            if not targets and named_targets and BACK_REFERENCE.search(last_text):
                 targets = list(named_targets)  # "list the rhel8 hosts" then "patch those"
             elif targets and r.back_reference:
                 # "all of them except the bastion": the hosts named before, then these words; with nothing named

@@ -131,3 +131,10 @@ def test_checks_with_the_change_refused_are_prechecks_and_questions_list_hosts()
     listed = intent(INV, "staging web servers?")
     assert (listed["action"], listed["hosts"]) == ("list_hosts", ["web-stg-01", "web-stg-02"])
     assert intent(INV, "why did 4410 blow up") == {"action": "explain", "job": 4410}
+
+
+def test_after_a_dropped_proposal_them_means_its_hosts_and_nothing_else_carries() -> None:
+    got = intent(INV, "patch the staging web servers", "cancel that", "precheck them instead")
+    assert (got["action"], got["hosts"]) == ("precheck", ["web-stg-01", "web-stg-02"])
+    assert intent(INV, "patch web-stg-01", "cancel that", "patch db-prod-01")["hosts"] == ["db-prod-01"]
+    assert intent(INV, "patch web-stg-01 and disable selinux", "precheck them") == {"action": "clarify"}
