@@ -45,6 +45,12 @@ _NUMBER_REF = re.compile(
     re.I,
 )
 _TRAILING = re.compile(r"(\d+)$")
+_SOME_OF = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|a few|a couple|some|half|a third|a quarter)\s+of\s+"
+    r"(?:the|those|these|them|our|my)\b"
+    r"(?![^.;]*\b(?:at a time|at once|per batch|in parallel|simultaneously)\b)",
+    re.I,
+)
 
 
 def number_siblings(hosts: list[str], text: str) -> tuple[str, str | None]:
@@ -155,14 +161,20 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
         if not isinstance(m, HumanMessage):
             continue
         last_text = text_of(m)
-        if draft is not None and inventory is not None and _NUMBER_REF.search(last_text):
-            proposed = resolve_phrases(inventory, list(draft["targets"])).hosts
-            last_text, unplaced = number_siblings(proposed, last_text)
-            if unplaced is not None and read(last_text, inventory).action is None:
+        if inventory is not None and _NUMBER_REF.search(last_text):
+            # "drop 3" after "db-1..3", "prod web except 03": the named host with that number, or a question
+            bare = read(_NUMBER_REF.sub(" ", last_text), inventory)
+            named = set(resolve_targets(inventory, bare.targets).hosts) if bare.targets else set()
+            if draft is not None and bare.action is None:
+                named |= set(resolve_phrases(inventory, list(draft["targets"])).hosts)
+            last_text, unplaced = number_siblings(sorted(named), last_text)
+            if unplaced is not None and (bare.action in RUNNABLE or (bare.action is None and draft is not None)):
                 return (
-                    f"Which host do you mean by '{unplaced}'? None, or more than one, of the proposed hosts "
-                    f"({', '.join(proposed) or 'none'}) ends in that number; name it in full."
+                    f"Which host do you mean by '{unplaced}'? None, or more than one, of the hosts named "
+                    f"({', '.join(sorted(named)) or 'none'}) ends in that number; name it in full."
                 )
+        if _SOME_OF.search(last_text) and read(last_text, inventory).action in RUNNABLE:
+            return "I can't pick some of the hosts for you: name the hosts you want (or say which ones to leave out)."
         r = last = read(last_text, inventory)
         if r.action_implied and job_action is not None:
             r.action = job_action  # "explain job 7" then "and job 8?"

@@ -54,7 +54,7 @@ _SERIAL: list[tuple[re.Pattern[str], Any]] = [
     ),
     (
         re.compile(
-            rf"\b(?:no more than\s+|at most\s+|max(?:imum)?\s+(?:of\s+)?)?({NUMBER})\s+(?:{_NOUN}\s+)?(?:at a time|at once|in parallel|concurrently|per batch)",
+            rf"\b(?:no more than\s+|at most\s+|max(?:imum)?\s+(?:of\s+)?)?({NUMBER})\s+(?:{_NOUN}\s+|of (?:them|those|these|the hosts|the servers)\s+)?(?:at a time|at once|in parallel|concurrently|per batch)",
             _I,
         ),
         "n",

@@ -138,3 +138,16 @@ def test_after_a_dropped_proposal_them_means_its_hosts_and_nothing_else_carries(
     assert (got["action"], got["hosts"]) == ("precheck", ["web-stg-01", "web-stg-02"])
     assert intent(INV, "patch web-stg-01", "cancel that", "patch db-prod-01")["hosts"] == ["db-prod-01"]
     assert intent(INV, "patch web-stg-01 and disable selinux", "precheck them") == {"action": "clarify"}
+
+
+def test_a_bare_number_excluded_in_the_same_message_names_its_host_or_is_asked_about() -> None:
+    assert intent(INV, "patch prod web except 03")["hosts"] == ["web-prod-01", "web-prod-02", "web-prod-04"]
+    assert intent(INV, "patch prod web except 9") == {"action": "clarify"}
+    assert intent(INV, "patch the web servers but not 01") == {"action": "clarify"}  # web-prod-01 or web-stg-01
+
+
+def test_some_of_the_hosts_is_never_all_of_them() -> None:
+    assert intent(INV, "patch 2 of the prod web servers") == {"action": "clarify"}
+    assert intent(INV, "reboot a few of the staging web servers") == {"action": "clarify"}
+    paced = intent(INV, "patch the prod web servers, two of them at a time")
+    assert (len(paced["hosts"]), paced["serial"]) == (4, 2)
