@@ -164,14 +164,14 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
         if inventory is not None and _NUMBER_REF.search(last_text):
             # "drop 3" after "db-1..3", "prod web except 03": the named host with that number, or a question
             bare = read(_NUMBER_REF.sub(" ", last_text), inventory)
-            named = set(resolve_targets(inventory, bare.targets).hosts) if bare.targets else set()
+            said = set(resolve_targets(inventory, bare.targets).hosts) if bare.targets else set()
             if draft is not None and bare.action is None:
-                named |= set(resolve_phrases(inventory, list(draft["targets"])).hosts)
-            last_text, unplaced = number_siblings(sorted(named), last_text)
+                said |= set(resolve_phrases(inventory, list(draft["targets"])).hosts)
+            last_text, unplaced = number_siblings(sorted(said), last_text)
             if unplaced is not None and (bare.action in RUNNABLE or (bare.action is None and draft is not None)):
                 return (
                     f"Which host do you mean by '{unplaced}'? None, or more than one, of the hosts named "
-                    f"({', '.join(sorted(named)) or 'none'}) ends in that number; name it in full."
+                    f"({', '.join(sorted(said)) or 'none'}) ends in that number; name it in full."
                 )
         if _SOME_OF.search(last_text) and read(last_text, inventory).action in RUNNABLE:
             return "I can't pick some of the hosts for you: name the hosts you want (or say which ones to leave out)."
