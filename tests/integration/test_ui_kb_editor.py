@@ -147,6 +147,20 @@ def test_save_entry_sets_the_wrapper_flag_and_search_filters_by_kind(
     table, _ = editor.predict(token, "", "any", "any", "cause", api_name="/search")
     assert slug not in {r[0] for r in _rows(table)} and _rows(table)
     assert "marked a wrapper" in editor.predict(token, slug, api_name="/history")
+    # A new entry created with the box ticked is a wrapper from its first version.
+    new = dict(zip(EDITOR_FIELDS, blank[1:], strict=True)) | {
+        "slug": "ui-test-generic-wrapper",
+        "title": "A generic wrapper line from the UI test",
+        "patterns": r"ui-test generic step \d+ failed",
+        "solution": "Look for the cause named above this line.",
+        "match_samples": "ui-test generic step 7 failed",
+        "wrapper": True,
+    }
+    *created, message = editor.predict(token, *new.values(), api_name="/save_entry")
+    assert message.startswith("Saved ") and created[EDITOR_FIELDS.index("version")] == 1, message
+    with ApiClient(served.api, Credentials(token=token)) as api:
+        assert api.kb_entry("ui-test-generic-wrapper").wrapper is True
+    assert "created as a wrapper" in editor.predict(token, "ui-test-generic-wrapper", api_name="/history")
 
 
 def test_ticking_wrapper_in_the_browser_saves_it(
