@@ -12,11 +12,12 @@ import gradio as gr
 
 from core.settings import get_settings
 from ui.client import ApiClient, Credentials, api_url
-from ui.kb_handlers import ANY, CATEGORIES, KbHandlers, preview
+from ui.kb_handlers import ANY, CATEGORIES, KINDS, KbHandlers, preview
 from ui.kb_logic import MAX_PATTERN, MAX_SAMPLE, MAX_SOLUTION, MAX_TITLE, SAMPLE_SEPARATOR
 from ui.kb_reports import ENTRY_HEADERS, GROUP_HEADERS
 
 CSS = ".kb-fail { color: #c62828; font-weight: 600; }"
+WRAPPER_LABEL = "Wrapper (generic message: loses to a matching cause)"
 
 
 def build_app(base_url: str) -> gr.Blocks:
@@ -44,9 +45,18 @@ def build_app(base_url: str) -> gr.Blocks:
                     q = gr.Textbox(label="Search", placeholder="slug, title or text", max_length=200, elem_id="kb-q")
                     category_filter = gr.Dropdown([ANY, *CATEGORIES], value=ANY, label="Category")
                     enabled_filter = gr.Dropdown([ANY, "enabled", "disabled"], value=ANY, label="State")
+                    kind_filter = gr.Dropdown(
+                        list(KINDS),
+                        value=ANY,
+                        label="Kind",
+                        elem_id="kb-kind",
+                        info="wrapper: a generic message that loses to a matching cause",
+                    )
                     search_btn = gr.Button("Search", variant="primary", elem_id="kb-search")
                 search_msg = gr.Markdown(elem_id="kb-search-msg")
-                entries = gr.Dataframe(headers=ENTRY_HEADERS, datatype="str", interactive=False, label="Entries")
+                entries = gr.Dataframe(
+                    headers=ENTRY_HEADERS, datatype="str", interactive=False, label="Entries", elem_id="kb-entries"
+                )
                 with gr.Row():
                     open_slug = gr.Textbox(label="Open entry (slug)", max_length=100, elem_id="kb-open-slug")
                     open_btn = gr.Button("Open", elem_id="kb-open")
@@ -92,7 +102,14 @@ def build_app(base_url: str) -> gr.Blocks:
                         solution_preview = gr.Markdown(label="Preview")
                         modules = gr.Textbox(label="Modules (comma-separated)", max_length=500)
                         references = gr.Textbox(label="References (one URL per line)", lines=2, max_length=5000)
-                        enabled = gr.Checkbox(value=True, label="Enabled")
+                        with gr.Row():
+                            enabled = gr.Checkbox(value=True, label="Enabled")
+                            wrapper = gr.Checkbox(
+                                value=False,
+                                label=WRAPPER_LABEL,
+                                elem_id="kb-wrapper",
+                                info='e.g. "MODULE FAILURE" or "non-zero return code": an entry naming the cause wins',
+                            )
                 with gr.Row():
                     with gr.Row(visible=False) as edit_buttons:
                         save_btn = gr.Button("Save", variant="primary", elem_id="kb-save")
@@ -117,7 +134,9 @@ def build_app(base_url: str) -> gr.Blocks:
         loaded = gr.State(None)  # the editor's values when last opened or saved (unsaved-edit guard)
         armed = gr.State("")  # the slug a first Disable press asked about
 
-        editor = [slug, title, category, patterns, modules, solution, references, match_samples, no_match_samples]
+        # ui.kb_logic.EDITOR_FIELDS order: the form Save writes, then enabled and the loaded version.
+        form = [slug, title, category, patterns, modules, solution, references, match_samples, no_match_samples]
+        editor = [*form, wrapper]
         values = [*editor, enabled, version]
         editor_out = [*values, edit_msg, loaded, discard]
 
@@ -148,10 +167,9 @@ def build_app(base_url: str) -> gr.Blocks:
         user.submit(signed_in, [user], signed, api_name="sign_in")
         user.blur(signed_in, [user], signed, api_visibility="undocumented")
         app.load(signed_in, [user], signed, api_visibility="undocumented")
-        search_btn.click(h.search, [user, q, category_filter, enabled_filter], [entries, search_msg], api_name="search")
-        q.submit(
-            h.search, [user, q, category_filter, enabled_filter], [entries, search_msg], api_visibility="undocumented"
-        )
+        filters = [user, q, category_filter, enabled_filter, kind_filter]
+        search_btn.click(h.search, filters, [entries, search_msg], api_name="search")
+        q.submit(h.search, filters, [entries, search_msg], api_visibility="undocumented")
         match_btn.click(h.match_error, [user, paste], match_out, api_name="match_error")
         entries.select(_selected_slug, None, open_slug, api_visibility="undocumented")
         open_btn.click(

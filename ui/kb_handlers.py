@@ -11,7 +11,18 @@ from dataclasses import astuple, dataclass
 from typing import Any
 
 from ui.client import ApiClient, ApiError, ApiUnavailable
-from ui.kb_logic import CATEGORIES, Draft, any_of, draft_from_entry, draft_from_group, entry_payload, probe_inputs
+from ui.kb_logic import (
+    CATEGORIES,
+    FORM_FIELDS,
+    Draft,
+    any_of,
+    draft_from_entry,
+    draft_from_fields,
+    draft_from_group,
+    entry_payload,
+    int_or_none,
+    probe_inputs,
+)
 from ui.kb_reports import (
     PatternWhy,
     SampleVerdict,
@@ -30,7 +41,10 @@ from ui.text import inert_markdown, plain
 
 ClientFor = Callable[[str], ApiClient]
 ANY = "any"
-EditorValues = tuple[str, str, str, str, str, str, str, str, str, bool, int | None]
+# The entry kinds the search can keep: wrappers (a generic message that loses to a matching cause) or causes.
+KINDS = (ANY, "wrapper", "cause")
+# ui.kb_logic.EDITOR_FIELDS: the form (slug ... no_match_samples, wrapper), then enabled and the loaded version.
+EditorValues = tuple[str, str, str, str, str, str, str, str, str, bool, bool, int | None]
 EDIT_ROLES = frozenset({"kb-editor", "admin"})
 MAX_PASTE = 100_000
 
@@ -64,9 +78,12 @@ class KbHandlers:
         role = "" if editor else " Read-only: editing needs the kb-editor role."
         return rows, found, f"Signed in as **{plain(me.name)}** ({plain(', '.join(me.roles))}).{role}", editor
 
-    def search(self, user: str, q: str, category: str, enabled: str) -> tuple[list[list[Any]], str]:
-        """Entries whose slug, title, solution, patterns or samples hold every word of ``q`` (the API searches)."""
+    def search(self, user: str, q: str, category: str, enabled: str, kind: str = ANY) -> tuple[list[list[Any]], str]:
+        """Entries whose slug, title, solution, patterns or samples hold every word of ``q`` (the API searches);
+        ``kind`` keeps only wrapper entries or only cause entries (filtered here: the API has no such filter)."""
         query = (q or "").strip()[:200]
+        if kind not in KINDS:
+            return [], f"Kind: one of {', '.join(KINDS)}."
         try:
             with self.client_for(user) as client:
                 hits = client.kb_entries(
@@ -77,8 +94,13 @@ class KbHandlers:
                 )
         except ApiError as exc:
             return [], self._error(exc)
+        fetched = len(hits)
+        if kind != ANY:
+            hits = [e for e in hits if e.wrapper == (kind == "wrapper")]
         where = f" matching '{plain(query)}' (slug, title, solution, patterns, samples)" if query else ""
-        return entries_rows(hits), f"{len(hits)} entries{where}"
+        which = {"wrapper": " (wrapper entries only)", "cause": " (cause entries only, no wrappers)"}.get(kind, "")
+        capped = f" among the first {fetched}: narrow the search to see the rest" if fetched >= 500 else ""
+        return entries_rows(hits), f"{len(hits)} entries{where}{which}{capped}"
 
     def match_error(self, user: str, text: str) -> str:
         """Paste an error: the entry that matches it, the patterns that do and the words they match."""
@@ -104,8 +126,9 @@ class KbHandlers:
         """Why switching entries now would lose edits (None when it would not, or the user chose to discard)."""
         if discard or not current:
             return None
-        now = tuple(current[:9])
-        before = tuple(loaded[:9]) if loaded else tuple(editor_values(Draft()))[:9]
+        form = len(FORM_FIELDS)  # the wrapper flag is part of the form Save writes
+        now = tuple(current[:form])
+        before = tuple(loaded[:form]) if loaded else tuple(editor_values(Draft()))[:form]
         if [str(v or "") for v in now] == [str(v or "") for v in before]:
             return None
         name = str(current[0] or "the new entry")
@@ -155,14 +178,7 @@ class KbHandlers:
 
     def save(self, user: str, *fields: Any) -> tuple[Any, ...]:
         """Create or update from the editor's values (a trailing extra value, e.g. the loaded snapshot, is ignored)."""
-        names = ("slug", "title", "category", "patterns", "modules", "solution", "references", "match_samples")
-        values: dict[str, Any] = {n: str(v or "") for n, v in zip(names, fields, strict=False)}
-        draft = Draft(
-            **values,
-            no_match_samples=str(fields[8] or ""),
-            enabled=bool(fields[9]),
-            version=_int_or_none(fields[10]),
-        )
+        draft = draft_from_fields(fields)
         payload, problems = entry_payload(draft)
         if payload is None:
             return (*editor_values(draft), "**Not saved:**\n" + "\n".join(f"- {plain(p)}" for p in problems))
@@ -223,7 +239,7 @@ class KbHandlers:
     def promote(self, user: str, number: Any) -> tuple[Any, ...]:
         """A new entry from unmatched group ``number``: pattern, title and slug suggested by the API
         (``POST /kb/suggest``); when the API cannot suggest, nothing is filled in and the message says why."""
-        n = _int_or_none(number)
+        n = int_or_none(number)
         try:
             with self.client_for(user) as client:
                 groups = sorted_groups(client.kb_unmatched())
@@ -243,7 +259,7 @@ class KbHandlers:
         return (*editor_values(draft_from_group(group, suggestion)), message)
 
     def reanalyse(self, user: str, job_id: Any) -> str:
-        n = _int_or_none(job_id)
+        n = int_or_none(job_id)
         if n is None or n < 1:
             return "Give a job number."
         try:
@@ -270,13 +286,4 @@ def preview(solution: str) -> str:
     return inert_markdown(solution or "")
 
 
-def _int_or_none(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return None
-
-
-__all__ = ["ANY", "CATEGORIES", "KbHandlers", "editor_values", "preview"]
+__all__ = ["ANY", "CATEGORIES", "KINDS", "KbHandlers", "editor_values", "preview"]

@@ -7,7 +7,7 @@ Pattern suggestions come from the API (``POST /kb/suggest``, the KB's rules); Ma
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,9 +40,29 @@ class Draft:
     references: str = ""
     match_samples: str = ""
     no_match_samples: str = ""
+    # A wrapper names a generic message ("MODULE FAILURE", "non-zero return code", a failed scriptlet) and
+    # loses to any entry that matches the same text and names the cause (kb/analysis/matcher.py, rule 1).
+    wrapper: bool = False
     enabled: bool = True
     version: int | None = None
     problems: list[str] = field(default_factory=list)
+
+
+# The editor widgets in the order the Blocks lists them: the form Save writes, then the enabled flag
+# (Enable/Disable save it at once) and the loaded version. ``FORM_FIELDS`` are what the unsaved-edit guard compares.
+FORM_FIELDS = (
+    "slug",
+    "title",
+    "category",
+    "patterns",
+    "modules",
+    "solution",
+    "references",
+    "match_samples",
+    "no_match_samples",
+    "wrapper",
+)
+EDITOR_FIELDS = (*FORM_FIELDS, "enabled", "version")
 
 
 def lines(text: str) -> list[str]:
@@ -82,9 +102,37 @@ def draft_from_entry(entry: KbEntry | SavedEntry) -> Draft:
         references="\n".join(entry.references),
         match_samples=join_samples(entry.samples.match),
         no_match_samples=join_samples(entry.samples.no_match),
+        wrapper=entry.wrapper,
         enabled=entry.enabled,
         version=entry.version,
     )
+
+
+def draft_from_fields(fields: Sequence[Any]) -> Draft:
+    """A draft from the editor widgets' values (``EDITOR_FIELDS`` order; extra trailing values are ignored).
+
+    >>> draft_from_fields(["a-b", "T", "disk", "p", "", "fix", "", "s", "", True, False, "3"]).wrapper
+    True
+    >>> draft_from_fields(["a-b"]).version is None
+    True
+    """
+    got = dict(zip(EDITOR_FIELDS, fields, strict=False))
+    text: dict[str, Any] = {name: str(got.get(name) or "") for name in FORM_FIELDS if name != "wrapper"}
+    return Draft(
+        **text,
+        wrapper=bool(got.get("wrapper", False)),
+        enabled=bool(got.get("enabled", True)),
+        version=int_or_none(got.get("version")),
+    )
+
+
+def int_or_none(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
 
 
 def draft_from_group(group: UnmatchedGroup, suggestion: KbSuggestion) -> Draft:
@@ -147,6 +195,7 @@ def entry_payload(draft: Draft) -> tuple[dict[str, Any] | None, list[str]]:
         "references": lines(draft.references),
         "samples": {"match": match_samples, "no_match": no_match},
         "enabled": draft.enabled,
+        "wrapper": draft.wrapper,  # always sent: an update that omits it keeps the stored flag
     }
     return payload, []
 

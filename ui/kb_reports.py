@@ -96,6 +96,8 @@ def probe_report(summary: ProbeSummary) -> str:
 
 def saved_report(entry: SavedEntry) -> str:
     out = [f"Saved **{plain(entry.slug)}**, version {entry.version}."]
+    if entry.wrapper:
+        out[0] += " It is a wrapper: an entry naming the cause wins when both match."
     if entry.conflicts:
         out.append("")
         out.append("Other entries also match its samples (the more specific pattern wins):")
@@ -117,7 +119,8 @@ def api_problems(detail: str, errors: list[dict[str, str]]) -> str:
 
 
 def describe_change(previous: dict[str, Any] | None, current: dict[str, Any]) -> str:
-    """What one version changed, from the entry content before and after.
+    """What one version changed, from the entry content before and after. The enabled and wrapper flags are
+    named on their own (a version saved before the wrapper flag existed has no ``wrapper``: not a wrapper).
 
     >>> describe_change(None, {"title": "a"})
     'created'
@@ -125,13 +128,25 @@ def describe_change(previous: dict[str, Any] | None, current: dict[str, Any]) ->
     'disabled'
     >>> describe_change({"title": "a", "patterns": ["x"]}, {"title": "b", "patterns": ["y"]})
     'edited: patterns, title'
+    >>> describe_change({"title": "a"}, {"title": "a", "wrapper": True})
+    'marked a wrapper (loses to a matching cause)'
+    >>> describe_change({"title": "a", "wrapper": True}, {"title": "b", "wrapper": False})
+    'no longer a wrapper; edited: title'
     """
     if previous is None:
-        return "created"
+        return "created as a wrapper" if current.get("wrapper") else "created"
+    parts = []
     if previous.get("enabled", True) != current.get("enabled", True):
-        return "enabled" if current.get("enabled", True) else "disabled"
-    changed = sorted(k for k in set(previous) | set(current) if previous.get(k) != current.get(k))
-    return f"edited: {', '.join(changed)}" if changed else "saved unchanged"
+        parts.append("enabled" if current.get("enabled", True) else "disabled")
+    if bool(previous.get("wrapper")) != bool(current.get("wrapper")):
+        parts.append(
+            "marked a wrapper (loses to a matching cause)" if current.get("wrapper") else "no longer a wrapper"
+        )
+    flags = {"enabled", "wrapper"}
+    changed = sorted(k for k in (set(previous) | set(current)) - flags if previous.get(k) != current.get(k))
+    if changed:
+        parts.append(f"edited: {', '.join(changed)}")
+    return "; ".join(parts) or "saved unchanged"
 
 
 def history_report(revisions: list[KbRevision]) -> str:
@@ -157,11 +172,15 @@ def entries_rows(entries: list[KbEntry]) -> list[list[Any]]:
         eff = e.effectiveness
         hits = eff.hits if eff is not None else ""
         seen = f"{eff.last_seen:%Y-%m-%d %H:%M} UTC" if eff is not None and eff.last_seen else ""
-        rows.append([e.slug, e.title, e.category, "yes" if e.enabled else "no", e.version or "", hits, seen])
+        enabled = "yes" if e.enabled else "no"
+        rows.append(
+            [e.slug, e.title, e.category, enabled, WRAPPER_MARK if e.wrapper else "", e.version or "", hits, seen]
+        )
     return rows
 
 
-ENTRY_HEADERS = ["slug", "title", "category", "enabled", "version", "hits", "last seen"]
+WRAPPER_MARK = "wrapper"  # the entries table's wrapper column: a generic message that loses to a matching cause
+ENTRY_HEADERS = ["slug", "title", "category", "enabled", "wrapper", "version", "hits", "last seen"]
 GROUP_HEADERS = ["#", "count", "hosts", "first seen", "last seen", "example"]
 
 
@@ -187,9 +206,15 @@ def match_report(text: str, best: KbEntry | None, others: list[str], why: list[P
         out.append("- none of its patterns matches on its own (the KB matched it as a whole)")
     rest = [slug for slug in others if slug != best.slug]
     if rest:
-        out += ["", "Also matching (the more specific pattern wins): " + ", ".join(plain(x) for x in rest)]
+        out += [
+            "",
+            "Also matching (a cause beats a wrapper, then the more specific pattern wins): "
+            + ", ".join(plain(x) for x in rest),
+        ]
     if not best.enabled:
         out += ["", "This entry is disabled: jobs do not get its fix until it is enabled."]
+    if best.wrapper:
+        out += ["", "This entry is a wrapper (a generic message): no entry naming the cause matches this text."]
     out += ["", f"**Fix:** {excerpt(plain(best.solution), 300)}"]
     return "\n".join(out)
 

@@ -170,12 +170,12 @@ def test_failing_samples_are_counted_in_red(api: Make) -> None:
 
 
 def test_switching_entries_with_unsaved_edits_is_refused_unless_discarded() -> None:
-    loaded = ("a", "Title", "disk", "p", "", "fix", "", "s", "", True, 3)
-    edited = ("a", "Title changed", "disk", "p", "", "fix", "", "s", "", True, 3)
+    loaded = ("a", "Title", "disk", "p", "", "fix", "", "s", "", False, True, 3)
+    edited = ("a", "Title changed", "disk", "p", "", "fix", "", "s", "", False, True, 3)
     assert KbHandlers.unsaved(loaded, loaded, False) is None
     assert "Unsaved edits to a" in (KbHandlers.unsaved(edited, loaded, False) or "")
     assert KbHandlers.unsaved(edited, loaded, True) is None
-    empty = ("", "", "other", "", "", "", "", "", "", True, None)
+    empty = ("", "", "other", "", "", "", "", "", "", False, True, None)
     assert KbHandlers.unsaved(empty, None, False) is None
 
 
@@ -210,10 +210,11 @@ def test_promote_fills_the_editor_from_the_apis_suggestion(api: Make, pipeline_s
         suggestion = client.kb_suggest(group.example)
     assert group.hosts == ["web-prod-02"] and group.count == 1 and group.first_seen <= group.last_seen
     assert suggestion.matches_example and suggestion.test.pattern_matches_text is True
-    slug, title, category, patterns, *_, match_samples, _no_match, enabled, version, message = h.promote("kb-editor", 1)
+    *head, match_samples, _no_match, wrapper, enabled, version, message = h.promote("kb-editor", 1)
+    slug, title, category, patterns = head[:4]
     assert message.startswith("New entry from group 1 (1 failures on 1 hosts).")
     assert (slug, title, patterns) == (suggestion.slug, suggestion.title, suggestion.pattern)
-    assert (category, match_samples, enabled, version) == ("other", group.example, True, None)
+    assert (category, match_samples, wrapper, enabled, version) == ("other", group.example, False, True, None)
     with api("kb-editor") as client:  # the API, not the UI, says the pattern matches its sample
         assert client.kb_test(patterns, text=match_samples, limit=1).pattern_matches_text is True
 
@@ -222,7 +223,7 @@ def test_promote_says_why_when_the_api_refuses_or_is_unreachable(api: Make, pipe
     job_id = _job_with_an_unmatched_failure(pipeline_settings)
     with api("kb-editor") as client:
         client.reanalyse(job_id)
-    empty = ("", "", "other", "", "", "", "", "", "", True, None)
+    empty = ("", "", "other", "", "", "", "", "", "", False, True, None)
     # A viewer may list the groups but not ask for a suggestion (kb-editor only): 403, nothing filled in.
     *values, message = KbHandlers(api).promote("viewer", 1)
     assert tuple(values) == empty
