@@ -22,7 +22,7 @@ from typing import Any
 
 from agent.reader.options import read_excludes, read_packages, read_reboot, read_security, read_serial
 from agent.reader.placing import targetish
-from agent.reader.slips import fix_typos, unbullet
+from agent.reader.slips import expand_braces, fix_typos, unbullet
 from agent.reader.targets import resolve_targets
 from agent.reader.when import find_when
 from agent.reader.words import V
@@ -133,7 +133,7 @@ def read(text: str, inv: Any = None) -> Reading:
     place = partial(targetish, inv)
     r = Reading()
     r.stages.append(("list", " ".join(text.split())))
-    t = " ".join(unbullet(text).replace("’", "'").replace("“", '"').replace("”", '"').split())
+    t = " ".join(expand_braces(unbullet(text)).replace("’", "'").replace("“", '"').replace("”", '"').split())
     t = expand_shorthand(fix_typos(t, inv), inv)
     r.stages.append(("message", t))
     if m := _JOB_NUM.search(t):

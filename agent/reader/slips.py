@@ -22,6 +22,33 @@ def unbullet(text: str) -> str:
     return _BULLET.sub(", ", text)
 
 
+_BRACE = re.compile(r"(?<![\w{])([A-Za-z0-9_.-]*)\{([^{}\s]+)\}([A-Za-z0-9_.-]*)")
+_BRACE_RANGE = re.compile(r"^(\d{1,4})\.\.(\d{1,4})$")
+
+
+def expand_braces(text: str) -> str:
+    """Shell brace shorthand for host names: ``web-{01..03}`` and ``db-{1,3}`` are lists of names (at most
+    100 names; anything else stays as written and is asked about).
+
+    >>> expand_braces("patch web-{01..03} and db-{1,3}-a")
+    'patch web-01, web-02, web-03 and db-1-a, db-3-a'
+    """
+
+    def expand(m: re.Match[str]) -> str:
+        head, body, tail = m.groups()
+        if r := _BRACE_RANGE.match(body):
+            a, b = int(r.group(1)), int(r.group(2))
+            width = len(r.group(1)) if r.group(1).startswith("0") else 0
+            items = [str(n).zfill(width) for n in range(min(a, b), max(a, b) + 1)]
+        else:
+            items = body.split(",")
+        if (not head and not tail) or len(items) > 100 or not all(items):
+            return m.group(0)
+        return ", ".join(f"{head}{i}{tail}" for i in items)
+
+    return _BRACE.sub(expand, text)
+
+
 def fix_typos(text: str, inv: Any = None) -> str:
     """One slip of the keyboard in a vocabulary word is read as the word ("pacth" -> patch, "cancle" -> cancel,
     "machiens" -> machines, "tiem" -> time); inventory names and known words are never changed, and a slip

@@ -151,3 +151,9 @@ def test_some_of_the_hosts_is_never_all_of_them() -> None:
     assert intent(INV, "reboot a few of the staging web servers") == {"action": "clarify"}
     paced = intent(INV, "patch the prod web servers, two of them at a time")
     assert (len(paced["hosts"]), paced["serial"]) == (4, 2)
+
+
+def test_shell_braces_are_lists_of_names() -> None:
+    got = intent(INV, "patch web-prod-{01..03} and db-prod-{01,02}")
+    assert got["hosts"] == ["db-prod-01", "db-prod-02", "web-prod-01", "web-prod-02", "web-prod-03"]
+    assert intent(INV, "patch web-prod-{01..09}") == {"action": "clarify"}  # names hosts the inventory lacks
