@@ -25,7 +25,7 @@ _TIMEISH = re.compile(
 )
 
 
-_WHERE = {"in", "on", "within", "inside", "across", "running", "under"}  # "web-01 in staging" restricts web-01
+_WHERE = {"in", "on", "within", "inside", "across", "running", "under", "of"}  # "web-01 in staging" restricts web-01
 
 
 def _timeish(low: str) -> bool:
@@ -326,6 +326,8 @@ class Reader:
                 self.conj = False
                 return
             cur = self.new()
+        elif cur.head and (prev := self._prev(i)) is not None and prev.kind is Kind.HEAD:
+            self.restricting = True  # "prod hosts ubuntu", "the tomcat tier of integration": restricts, never unites
         elif cur.head:
             cur = self.new()
         slot = Slot(t.dim, set(t.hosts), [t.label])

@@ -134,8 +134,13 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
     kind = _word_kind(low, raw[i])
     if low == "no" and (lex_.term(lows[i + 1 : i + 1 + lex_.max_len]) or lex_.absent_word(lows[i + 1 : i + 4])):
         kind = Kind.EXCL  # "prod, no critical hosts": the hosts that word names are left out
-    if low in ("run", "runs", "use", "uses") and out and out[-1].kind in (Kind.HEAD, Kind.TERM) and lex_.term([nxt]):
-        kind = Kind.PREP  # "which prod hosts run ubuntu": a restriction, like "running"
+    if (
+        low in ("run", "runs", "use", "uses", "of")
+        and out
+        and out[-1].kind in (Kind.HEAD, Kind.TERM, Kind.WORD)
+        and (lex_.term([nxt]) or (nxt == "the" and lex_.term(lows[i + 2 : i + 3])))
+    ):
+        kind = Kind.PREP  # "which prod hosts run ubuntu", "the tomcat tier of integration": a restriction
     if (kind is Kind.ALL or low == "one") and out and out[-1].kind is Kind.TERM:
         kind = Kind.HEAD  # "the redis fleet", "the staging api one": a host noun after a term
     if kind is not None:

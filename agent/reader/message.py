@@ -80,7 +80,12 @@ _NOT_VERB = re.compile(
 )
 
 
-_CHECK = re.compile(r"\b(?:check|verify|inspect|look at|see)\b", _I)
+_CHECK = re.compile(r"\b(?:check|verify|inspect|look|see|tell me what|what would)\b", _I)
+_REFUSE_ALL = re.compile(
+    r"\b(?:don'?t|do not|never|not to|no need to)\s+(?:actually\s+)?(?:patch|updat\w*|upgrad\w*|install\w*|apply\w*|"
+    r"chang\w*|touch\w*)(?:\s+(?:anything|any\s+\w+|it|them|nothing))?\b(?!\s+[\w*-]+\b(?<!\bon)(?<!\bin))",
+    _I,
+)
 _REFUSED_OBJECT = re.compile(
     _NOT_VERB.pattern
     + r"(?:\s+(?:anything|it|them|those|these|this|that|nothing|any of (?:it|them|those)))?(?!\s*[\w*-])",
@@ -173,7 +178,9 @@ def read(text: str, inv: Any = None) -> Reading:
         if pattern.search(asked):
             r.action = name
             break
-    if _NOT_VERB.search(t) and r.action in (None, "status") and _CHECK.search(asked):
+    if _CHECK.search(asked) and (
+        (_NOT_VERB.search(t) and r.action in (None, "status")) or (_REFUSE_ALL.search(t) and r.action == "patch")
+    ):
         r.action = "precheck"  # "just check web-1, do not patch anything": a check with the change refused
     t = _REFUSED_OBJECT.sub(" ", t)  # "don't patch anything/it": the refused verb and its pronoun are no target
     if r.action in ("status", "cancel", "explain") and not r.job_given and len(_JOB_LOOSE.findall(t)) == 1:

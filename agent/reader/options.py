@@ -119,7 +119,7 @@ _REBOOT: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            rf"\b{_RB}\s+(?:it|them|the (?:hosts?|servers?|machines?|boxes))?\s*(?:afterwards?|when (?:done|finished)|once (?:done|finished|patched)|after (?:patching|the update|updating))",
+            rf"\b{_RB}\s+(?:it|them|the (?:hosts?|servers?|machines?|boxes))?\s*(?:afterwards?|when (?:done|finished)|once (?:done|finished|patched)|after (?:patching|the update|updating)|after(?=\s*(?:[.!,;]|$))|at the end)",
             _I,
         ),
         "always",

@@ -113,6 +113,21 @@ def _loose(toks: list[Any], left: set[str]) -> list[str]:
         if tok.kind not in TARGET | GRAMMAR and words:
             before = toks[i - 1].kind if i else None
             after = toks[i + 1].kind if i + 1 < len(toks) else None
-            if scoped or before is Kind.TERM or after is Kind.HEAD:
+            if scoped or before is Kind.TERM or after is Kind.HEAD or _plural_object(toks, i, left):
                 out += [w for w in words if w not in out]
     return out
+
+
+def _plural_object(toks: list[Any], i: int, left: set[str]) -> bool:
+    """A plural noun after "the" (or after an unplaced word that follows "the") names hosts we cannot place:
+    "and the squid proxies too"; the word before it goes with it."""
+
+    def plural(j: int) -> bool:
+        low = toks[j].text.lower()
+        return low in left and len(low) >= 4 and low.endswith("s") and not low.endswith("ss") and low.isalpha()
+
+    def det(j: int) -> bool:
+        return j >= 0 and toks[j].kind is Kind.DET and toks[j].text.lower() in ("the", "these", "those", "all")
+
+    nxt_plural = i + 1 < len(toks) and plural(i + 1) and det(i - 1)
+    return (plural(i) and (det(i - 1) or (i > 0 and toks[i - 1].text.lower() in left and det(i - 2)))) or nxt_plural
