@@ -131,8 +131,8 @@ class Reader:
             self.hosts(i, tok)
         elif k is Kind.HEAD:
             cur = self.cur
-            if cur is None or (cur.head and not self.attach):
-                cur = self.new()
+            if cur is None or (cur.head and not self.attach and self.toks[i - 1].kind is not Kind.HEAD):
+                cur = self.new()  # "the east dc hosts": two host nouns in a row are one phrase
             cur.head = True
             self.owner[i] = cur
             self.modifiers(i, cur)

@@ -195,8 +195,8 @@ def _unseparated(low: str) -> str:
 def _counts(lex_: Lexicon, term: Term, lows: list[str], j: int) -> bool:
     """Whether a term word is used as a target here (not 'critical updates', not 'the build')."""
     for w in lows[j : j + 2]:
-        if w in (",", "."):
-            break
+        if w in (",", ".", "that", "which", "who"):
+            break  # "nonprod that runs rhel8": a relative clause follows the target
         if any(s in NON_TARGET_NOUNS for s in singulars(w)):
             return False
         if lex_.term([w]) or _word_kind(w, w) is not None:

@@ -31,7 +31,7 @@ _I = re.IGNORECASE
 _NOUN = r"(?:hosts?|servers?|machines?|nodes?|boxes|vms?|instances?|fleet|inventory)"
 
 _JOB_NUM = re.compile(
-    r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|number|id)?\s*|#|"
+    r"(?:\b(?:job|run|task|execution)s?\s*(?:#|no\.?|nr\.?|number|id)?\s*|#|"
     r"\b(?:cancel|abort|kill|stop|halt|terminate|call off|scrap|nix|pull the plug on|explain|diagnose|debug|"
     r"status of|progress (?:of|on)|check on|how(?:'s| is))\s+)"
     r"(\d{1,12})\b(?!\s*(?:%|hours?|mins?|minutes?|:))",
@@ -39,7 +39,7 @@ _JOB_NUM = re.compile(
 )
 _JOB_LAST = re.compile(
     r"\b(?:my|the|our|that)?\s*(?:last|previous|latest|most recent|prior|last submitted|recent)\s+"
-    r"(?:patch(?:ing)?\s+|reboot\s+|precheck\s+)?(?:job|run|one|patch|execution|attempt)s?\b|"
+    r"(?:patch(?:ing)?\s+|reboot\s+|precheck\s+)?(?:job|run|one|patch|patching|execution|attempt)s?\b|"
     r"\b(?:my|the|our|that)?\s*(?:last|previous|prior)\s+(?:failure|failed (?:job|run|patch\w*))\b|"
     r"\b(?:the|that|my) (?:job|run|one) (?:i|we) (?:just |have just |just now )?"
     r"(?:started|ran|launched|submitted|kicked off|queued|asked for|created)\b",

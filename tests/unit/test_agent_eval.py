@@ -142,7 +142,8 @@ def _named_inventories(path: Path) -> dict[str, Any]:
         ("intents_issue.jsonl", 0.97),
         ("intents_dev2.jsonl", 0.95),
         ("intents_dev3.jsonl", 0.97),
-        ("intents_dev4.jsonl", 0.9),
+        ("intents_dev4.jsonl", 0.97),
+        ("intents_dev5.jsonl", 0.93),
     ],
 )
 def test_blind_dev_half_and_reader_probes(name: str, floor: float) -> None:
