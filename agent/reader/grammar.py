@@ -25,7 +25,7 @@ _TIMEISH = re.compile(
 )
 
 
-_WHERE = {"in", "on", "within", "inside", "across", "running", "under", "of"}  # "web-01 in staging" restricts web-01
+_WHERE = {"in", "on", "within", "inside", "across", "running", "under"}  # "web-01 in staging" restricts web-01
 
 
 def _timeish(low: str) -> bool:
@@ -248,7 +248,7 @@ class Reader:
         return (
             prev in (Kind.DET, Kind.VERB)
             and nxt is not None
-            and (nxt.low in _WHERE or nxt.kind is Kind.NEGPREP)
+            and (nxt.low in _WHERE or nxt.kind is Kind.NEGPREP or (nxt.low == "of" and nxt.kind is Kind.PREP))
             and low not in V.never_packages
             and len(low) > 2
             and low.isalpha()

@@ -141,6 +141,12 @@ def _classify(inv: Inventory, raw: list[str], lows: list[str], i: int, out: list
         and (lex_.term([nxt]) or (nxt == "the" and lex_.term(lows[i + 2 : i + 3])))
     ):
         kind = Kind.PREP  # "which prod hosts run ubuntu", "the tomcat tier of integration": a restriction
+    if (
+        kind is Kind.HEAD
+        and (role := _role_noun(inv, lex_, low)) is not None
+        and not (out and out[-1].term is not None and not out[-1].term.hosts & role.hosts)  # "the redis nodes"
+    ):
+        return [Tok(Kind.TERM, raw[i], term=role)], 1  # "the qa workers" with a k8s_workers group: those hosts
     if (kind is Kind.ALL or low == "one") and out and out[-1].kind is Kind.TERM:
         kind = Kind.HEAD  # "the redis fleet", "the staging api one": a host noun after a term
     if kind is not None:
@@ -190,6 +196,17 @@ def _word_kind(low: str, text: str) -> Kind | None:
 def _unseparated(low: str) -> str:
     """'rhel-9' -> 'rhel9' (an OS and its version written apart)."""
     return re.sub(r"^([a-z]+)[-_]([0-9][0-9.]*)$", r"\1\2", low).replace(".", "")
+
+
+def _role_noun(inv: Inventory, lex_: Lexicon, low: str) -> Term | None:
+    """A host noun that this inventory uses in exactly one group's name ("workers" with a ``k8s_workers`` group,
+    "agents" with ``jenkins_agents``) names that group's hosts, never every host ("the qa workers")."""
+    forms = set(singulars(low)) | {low}
+    groups = [g for g in inv.groups if g not in ("all", "ungrouped") and forms & set(re.split(r"[_-]", g.lower()))]
+    if len(groups) != 1 or groups[0].lower() in forms:
+        return None  # no such group, several (ask through the nouns as they are), or the noun is the group itself
+    hit = lex_.term([groups[0].lower()])
+    return hit[0] if hit else None
 
 
 def _counts(lex_: Lexicon, term: Term, lows: list[str], j: int) -> bool:

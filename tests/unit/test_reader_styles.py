@@ -73,3 +73,22 @@ def test_job_questions_in_other_words(text: str, expected: dict[str, object]) ->
 )
 def test_approval_dodges_are_refused(text: str) -> None:
     assert intent(INV, text)["action"] == "reject"
+
+
+ROLES = Inventory.parse(
+    """
+all:
+  children:
+    k8s_workers: {hosts: {w-qa-1: {env: qa}, w-prd-1: {env: prd}}}
+    redis: {hosts: {redis-qa-1: {env: qa}, redis-prd-1: {env: prd}}}
+    web: {hosts: {web-qa-1: {env: qa}}}
+"""
+)
+
+
+def test_a_host_noun_that_names_one_group_means_that_group() -> None:
+    """With a k8s_workers group, "the qa workers" are the workers in qa, not every qa host; after a role that
+    shares no host with that group ("the redis workers") the noun is just a host noun."""
+    assert intent(ROLES, "patch the qa workers")["hosts"] == ["w-qa-1"]
+    assert intent(ROLES, "patch the redis workers")["hosts"] == ["redis-prd-1", "redis-qa-1"]
+    assert intent(ROLES, "patch the qa servers")["hosts"] == ["redis-qa-1", "w-qa-1", "web-qa-1"]
