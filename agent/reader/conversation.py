@@ -45,6 +45,10 @@ _NUMBER_REF = re.compile(
     re.I,
 )
 _TRAILING = re.compile(r"(\d+)$")
+_POSITION = re.compile(
+    r"\b(?:the|that)\s+(?:first|second|third|fourth|fifth|middle|last|other)\s+(?:one|host|server|box|machine|node|vm)\b",
+    re.I,
+)
 _SOME_OF = re.compile(
     r"\b(?:\d+|one|two|three|four|five|a few|a couple|some|half|a third|a quarter)\s+of\s+"
     r"(?:the|those|these|them|our|my)\b"
@@ -173,6 +177,10 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
                     f"Which host do you mean by '{unplaced}'? None, or more than one, of the hosts named "
                     f"({', '.join(sorted(said)) or 'none'}) ends in that number; name it in full."
                 )
+        if _POSITION.search(last_text) and (
+            (asked := read(last_text, inventory).action) in RUNNABLE or (asked is None and draft is not None)
+        ):
+            return "Which host is that? Name it rather than its place in the list (e.g. 'not web-prod-02')."
         if _SOME_OF.search(last_text) and read(last_text, inventory).action in RUNNABLE:
             return "I can't pick some of the hosts for you: name the hosts you want (or say which ones to leave out)."
         r = last = read(last_text, inventory)

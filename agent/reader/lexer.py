@@ -267,15 +267,17 @@ def _sibling(inv: Inventory, text: str, out: list[Tok]) -> Tok | None:
 def _number(inv: Inventory, text: str, nxt: str, out: list[Tok]) -> Tok:
     """A bare number; after 'web-prod-01,' it is the next host of the list ('web-prod-01, 02 and 03')."""
     digits = text.lstrip("#-")
+    # after a host and a list word, or right after a host ("web-prod-01 02 03")
+    host = out[-1] if out and out[-1].kind is Kind.HOSTS else out[-2] if len(out) >= 2 else None
     if (
-        len(out) >= 2
-        and out[-1].kind in (Kind.CONJ, Kind.EXCL, Kind.NOT)
-        and out[-2].kind is Kind.HOSTS
-        and out[-2].seed
+        host is not None
+        and (host is out[-1] or out[-1].kind in (Kind.CONJ, Kind.EXCL, Kind.NOT))
+        and host.kind is Kind.HOSTS
+        and host.seed
         and nxt not in TIME_UNITS
         and not text.startswith("#")
     ):
-        m = _TRAILING_NUM.match(out[-2].seed)
+        m = _TRAILING_NUM.match(host.seed)
         if m and len(m.group(2)) == len(digits):
             name = m.group(1) + digits
             real = inv.folded.get(name.lower())

@@ -157,3 +157,10 @@ def test_shell_braces_are_lists_of_names() -> None:
     got = intent(INV, "patch web-prod-{01..03} and db-prod-{01,02}")
     assert got["hosts"] == ["db-prod-01", "db-prod-02", "web-prod-01", "web-prod-02", "web-prod-03"]
     assert intent(INV, "patch web-prod-{01..09}") == {"action": "clarify"}  # names hosts the inventory lacks
+
+
+def test_space_separated_siblings_and_positions() -> None:
+    assert intent(INV, "patch web-prod-01 02 03")["hosts"] == ["web-prod-01", "web-prod-02", "web-prod-03"]
+    assert intent(INV, "reboot web-prod-01 2 at a time")["serial"] == 2
+    assert intent(INV, "patch web-prod-01 to web-prod-03 but not the second one") == {"action": "clarify"}
+    assert intent(INV, "patch web-prod-01 and web-prod-02", "not the second one") == {"action": "clarify"}
