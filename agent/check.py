@@ -31,6 +31,7 @@ from agent.reader.message import read
 from agent.reader.parse import parse
 from agent.reader.placing import targetish
 from agent.reader.targets import resolve_targets
+from agent.reader.when import times_in_conflict
 from agent.state import ChatState
 from core.intent import PatchIntent
 from tools.context import ToolContext
@@ -117,6 +118,8 @@ def check_proposal(messages: list[BaseMessage], proposed: PatchIntent, inventory
             return Verdict(False, violation.message, refuse=True)
         if restarts_a_service(inventory, text) is not None:
             return Verdict(False, f"{REFUSALS['service']} Nothing was queued.", refuse=True)
+        if (two := times_in_conflict(text)) is not None:
+            return Verdict(False, f"You gave two start times ('{two[0]}' and '{two[1]}'); which one?")
     reading = decide([m for m in window if not isinstance(m, ToolMessage)], inventory)
     action = intent.get("action")
     if isinstance(reading, tuple) and reading[0] != "propose_intent":

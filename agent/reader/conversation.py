@@ -17,6 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from agent.reader.message import JOB_PRONOUN, Reading, read
 from agent.reader.resolve import resolve_phrases
 from agent.reader.targets import resolve_targets
+from agent.reader.when import times_in_conflict
 
 RUNNABLE = ("patch", "precheck", "reboot")
 JOB_TOOLS = {"status": "job_status", "cancel": "cancel_job", "explain": "explain_job"}
@@ -177,6 +178,11 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
                     f"Which host do you mean by '{unplaced}'? None, or more than one, of the hosts named "
                     f"({', '.join(sorted(said)) or 'none'}) ends in that number; name it in full."
                 )
+        if (two := times_in_conflict(last_text)) is not None and read(last_text, inventory).action in RUNNABLE:
+            return (
+                f"You gave two start times ('{two[0]}' and '{two[1]}'); one job has one start time. "
+                "Ask for each set of hosts separately."
+            )
         if _POSITION.search(last_text) and (
             (asked := read(last_text, inventory).action) in RUNNABLE or (asked is None and draft is not None)
         ):

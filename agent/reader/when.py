@@ -118,6 +118,29 @@ def find_when(text: str) -> Found | None:
     return Found(m.start(), m.end(), m.group(0).strip())
 
 
+def times_in_conflict(text: str) -> tuple[str, str] | None:
+    """Two start times in one message that do not correct each other ("staging now and prod tonight"): one job
+    has one start, so the reader asks instead of picking one.
+
+    >>> times_in_conflict("patch staging now and prod tonight")
+    ('now', 'tonight')
+    >>> times_in_conflict("patch ci-01 at 22:00 - no, 23:30") is None
+    True
+    """
+    found = [
+        m for m in WHEN.finditer(text) if not _DEADLINE.search(text[: m.start()]) or _WAIT.search(text[: m.start()])
+    ]
+    if not found:
+        return None
+    m = found[0]
+    for later in found[1:]:
+        if _CORRECTION.search(text[m.end() : later.start()]):
+            m = later
+        elif later.group(0).strip().lower() != m.group(0).strip().lower():
+            return m.group(0).strip(), later.group(0).strip()
+    return None
+
+
 def _clock(text: str) -> time | None:
     t = text.lower()
     if "noon" in t:

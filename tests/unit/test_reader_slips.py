@@ -164,3 +164,9 @@ def test_space_separated_siblings_and_positions() -> None:
     assert intent(INV, "reboot web-prod-01 2 at a time")["serial"] == 2
     assert intent(INV, "patch web-prod-01 to web-prod-03 but not the second one") == {"action": "clarify"}
     assert intent(INV, "patch web-prod-01 and web-prod-02", "not the second one") == {"action": "clarify"}
+
+
+def test_two_start_times_in_one_request_are_asked_about_never_one_picked() -> None:
+    assert intent(INV, "patch staging now and prod tonight") == {"action": "clarify"}
+    corrected = intent(INV, "patch web-stg-01 at 22:00 - no, 23:30")
+    assert corrected["not_before"] is not None and corrected["not_before"].startswith("2026-11-27T23:30")
