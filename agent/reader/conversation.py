@@ -114,6 +114,22 @@ def _amend(draft: dict[str, Any], r: Reading, replace: bool, text: str) -> None:
         draft["targets"] = [r.targets] if (replace or r.replace_targets) else [*draft["targets"], r.targets]
 
 
+def _ask_first(r: Reading, text: str, *, amending: bool) -> str | None:
+    """A question for words no proposal can honour: two start times, a host named by its place in a list,
+    "some of" the hosts (each would otherwise be dropped and the proposal would do more than asked)."""
+    runnable = r.action in RUNNABLE
+    if runnable and (two := times_in_conflict(text)) is not None:
+        return (
+            f"You gave two start times ('{two[0]}' and '{two[1]}'); one job has one start time. "
+            "Ask for each set of hosts separately."
+        )
+    if (runnable or (r.action is None and amending)) and _POSITION.search(text):
+        return "Which host is that? Name it rather than its place in the list (e.g. 'not web-prod-02')."
+    if runnable and _SOME_OF.search(text):
+        return "I can't pick some of the hosts for you: name the hosts you want (or say which ones to leave out)."
+    return None
+
+
 def dropped(message: BaseMessage) -> bool:
     """Whether ``message`` reports a proposal the user dropped (not one refused or failed)."""
     return _outcome(message) == "dropped" or (
@@ -178,18 +194,9 @@ def decide(messages: list[BaseMessage], inventory: Any = None) -> Decision:
                     f"Which host do you mean by '{unplaced}'? None, or more than one, of the hosts named "
                     f"({', '.join(sorted(said)) or 'none'}) ends in that number; name it in full."
                 )
-        if (two := times_in_conflict(last_text)) is not None and read(last_text, inventory).action in RUNNABLE:
-            return (
-                f"You gave two start times ('{two[0]}' and '{two[1]}'); one job has one start time. "
-                "Ask for each set of hosts separately."
-            )
-        if _POSITION.search(last_text) and (
-            (asked := read(last_text, inventory).action) in RUNNABLE or (asked is None and draft is not None)
-        ):
-            return "Which host is that? Name it rather than its place in the list (e.g. 'not web-prod-02')."
-        if _SOME_OF.search(last_text) and read(last_text, inventory).action in RUNNABLE:
-            return "I can't pick some of the hosts for you: name the hosts you want (or say which ones to leave out)."
         r = last = read(last_text, inventory)
+        if (question := _ask_first(r, last_text, amending=draft is not None)) is not None:
+            return question
         if r.action_implied and job_action is not None:
             r.action = job_action  # "explain job 7" then "and job 8?"
         if r.action in JOB_TOOLS:

@@ -50,6 +50,18 @@ _JOB_WORD = re.compile(r"\bjobs?\b", _I)
 _JOB_LOOSE = re.compile(
     r"(?<![\w:./-])#?(\d{3,12})(?![\w:%./-])(?!\s*(?:%|percent|hours?|hrs?|mins?|minutes?|[ap]\.?m\b|at a time|by))", _I
 )
+# Words before a number that make it a time or an amount, not a job: the second set is for a message already known
+# to ask about a job ("the state of 3021", "the root cause for 5009").
+_TIME_PREP = re.compile(r"\b(?:at|by|until|till|in|for|from|to|of)\s*$|@\s*$", _I)
+_CLOCK_PREP = re.compile(r"\b(?:at|by|until|till|in|from|to)\s*$|@\s*$", _I)
+
+
+def _loose_job(text: str, before: re.Pattern[str]) -> re.Match[str] | None:
+    """The one bare number of ``text`` that can be a job number, or None."""
+    found = list(_JOB_LOOSE.finditer(text))
+    return found[0] if len(found) == 1 and not before.search(text[: found[0].start()]) else None
+
+
 # A job named earlier in the conversation: "why did it fail?", "cancel it", "how is that one doing?"
 JOB_PRONOUN = re.compile(r"\b(?:it|that|this|that one|this one|the job|that job|this job|the same job)\b", _I)
 
@@ -83,7 +95,7 @@ _NOT_VERB = re.compile(
 _CHECK = re.compile(r"\b(?:check|verify|inspect|look|see|tell me what|what would)\b", _I)
 _REFUSE_ALL = re.compile(
     r"\b(?:don'?t|do not|never|not to|no need to)\s+(?:actually\s+)?(?:patch|updat\w*|upgrad\w*|install\w*|apply\w*|"
-    r"chang\w*|touch\w*)(?:\s+(?:anything|any\s+\w+|it|them|nothing))?\b(?!\s+[\w*-]+\b(?<!\bon)(?<!\bin))",
+    r"chang\w*|touch\w*)(?:\s+(?:anything|any\s+\w+|it|them|nothing))?\b(?!\s+(?!(?:on|in)\b)[\w*-])",
     _I,
 )
 _REFUSED_OBJECT = re.compile(
@@ -147,12 +159,7 @@ def read(text: str, inv: Any = None) -> Reading:
         t = t[: m.start(1)] + " " + t[m.end(1) :] if verb else _cut(t, m)  # "cancel 4411" keeps its verb
     elif m := _JOB_LAST.search(t):
         r.job, r.job_given, t = "last", True, _cut(t, m)
-    elif (
-        _JOB_WORD.search(t)
-        and len(_JOB_LOOSE.findall(t)) == 1
-        and (m := _JOB_LOOSE.search(t)) is not None
-        and not re.search(r"\b(?:at|by|until|till|in|for|from|to|of)\s*$|@\s*$", t[: m.start()], _I)
-    ):
+    elif _JOB_WORD.search(t) and (m := _loose_job(t, _TIME_PREP)) is not None:
         r.job, r.job_given, t = int(m.group(1)), True, _cut(t, m)  # "did 3301 finish? (the job)"
     r.stages.append(("job", t))
     if found := find_when(t):
@@ -183,10 +190,8 @@ def read(text: str, inv: Any = None) -> Reading:
     ):
         r.action = "precheck"  # "just check web-1, do not patch anything": a check with the change refused
     t = _REFUSED_OBJECT.sub(" ", t)  # "don't patch anything/it": the refused verb and its pronoun are no target
-    if r.action in ("status", "cancel", "explain") and not r.job_given and len(_JOB_LOOSE.findall(t)) == 1:
-        m = _JOB_LOOSE.search(t)
-        if m is not None and not re.search(r"\b(?:at|by|until|till|in|from|to)\s*$|@\s*$", t[: m.start()], _I):
-            r.job, r.job_given, t = int(m.group(1)), True, _cut(t, m)  # "why did 4410 blow up", "state of 3021"
+    if r.action in ("status", "cancel", "explain") and not r.job_given and (m := _loose_job(t, _CLOCK_PREP)):
+        r.job, r.job_given, t = int(m.group(1)), True, _cut(t, m)  # "why did 4410 blow up", "state of 3021"
     if r.action == "reboot" and reboot is not None and reboot != "never":
         t = reboot_before  # "reboot them" here is the action, not an option
         reboot = None

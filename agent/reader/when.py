@@ -104,18 +104,8 @@ def find_when(text: str) -> Found | None:
     >>> find_when("finish by 06:00") is None, find_when("actually, wait until 23:30").phrase
     (True, '23:30')
     """
-    # "before friday", "by 06:00" are deadlines, not a start time: not read as not_before.
-    # "wait until 23:30", "hold off till monday", "not until 02:00": the start, not a deadline.
-    found = [
-        m for m in WHEN.finditer(text) if not _DEADLINE.search(text[: m.start()]) or _WAIT.search(text[: m.start()])
-    ]
-    if not found:
-        return None
-    m = found[0]
-    for later in found[1:]:
-        if _CORRECTION.search(text[m.end() : later.start()]):
-            m = later
-    return Found(m.start(), m.end(), m.group(0).strip())
+    found = _start_phrases(text)
+    return None if found is None else Found(found[0].start(), found[0].end(), found[0].group(0).strip())
 
 
 def times_in_conflict(text: str) -> tuple[str, str] | None:
@@ -127,18 +117,27 @@ def times_in_conflict(text: str) -> tuple[str, str] | None:
     >>> times_in_conflict("patch ci-01 at 22:00 - no, 23:30") is None
     True
     """
+    found = _start_phrases(text)
+    return None if found is None else found[1]
+
+
+def _start_phrases(text: str) -> tuple[re.Match[str], tuple[str, str] | None] | None:
+    """The start-time phrase in force (the first, or a later one that corrects it) and the first pair of
+    phrases that do not correct each other, or None when ``text`` gives no start time."""
+    # "before friday", "by 06:00" are deadlines, not a start time: not read as not_before.
+    # "wait until 23:30", "hold off till monday", "not until 02:00": the start, not a deadline.
     found = [
         m for m in WHEN.finditer(text) if not _DEADLINE.search(text[: m.start()]) or _WAIT.search(text[: m.start()])
     ]
     if not found:
         return None
-    m = found[0]
+    m, conflict = found[0], None
     for later in found[1:]:
         if _CORRECTION.search(text[m.end() : later.start()]):
             m = later
-        elif later.group(0).strip().lower() != m.group(0).strip().lower():
-            return m.group(0).strip(), later.group(0).strip()
-    return None
+        elif conflict is None and later.group(0).strip().lower() != m.group(0).strip().lower():
+            conflict = (m.group(0).strip(), later.group(0).strip())
+    return m, conflict
 
 
 def _clock(text: str) -> time | None:
