@@ -106,7 +106,8 @@ class Supervisor:
             elif comp.proc is None and comp.next_start is not None and now >= comp.next_start:
                 comp.restarts += 1
                 self.start(comp.name)
-                events.append(f"{comp.name} restarted (pid {comp.pid}, restart {comp.restarts})")
+                started = comp.proc.pid if comp.proc is not None else None  # even if it has died already
+                events.append(f"{comp.name} restarted (pid {started}, restart {comp.restarts})")
         for event in events:
             self._log(event)
         if events:
