@@ -31,6 +31,7 @@ from kb.analysis.embedder import Embedder, HashingEmbedder
 from kb.analysis.fallback import Decision, Profiles
 from kb.analysis.matcher import CompiledKb
 from kb.engine import NEAR_DUPLICATE, NEIGHBOURS
+from kb.models import CONNECTION_CATEGORIES
 from kb.store.seedfile import load_file
 
 HERE = Path(__file__).parent
@@ -92,6 +93,7 @@ class MemoryKb:
         self.kb = CompiledKb.build(
             ((e["slug"], e["patterns"], e.get("modules", [])) for e in entries),
             wrappers={e["slug"] for e in entries if e.get("wrapper")},
+            connection={e["slug"] for e in entries if e.get("category") in CONNECTION_CATEGORIES},
         )
         self.profiles = Profiles.build(entries)
         self.owners: list[tuple[str, str]] = []

@@ -17,7 +17,7 @@ from core.enums import MatchKind
 from kb.analysis.embedder import Embedder
 from kb.analysis.fallback import Decision, Profiles, Scored
 from kb.analysis.matcher import CompiledKb
-from kb.models import Failure, KbMatch, MatchResult, Related
+from kb.models import CONNECTION_CATEGORIES, Failure, KbMatch, MatchResult, Related
 from kb.store import repository as repo
 
 _CACHE: OrderedDict[tuple[str, int], CompiledKb] = OrderedDict()
@@ -42,7 +42,9 @@ def compiled_kb(conn: repo.Conn) -> CompiledKb:
             return hit
     rows = repo.enabled_patterns(conn)
     compiled = CompiledKb.build(
-        ((r["slug"], r["patterns"], r["modules"]) for r in rows), wrappers={r["slug"] for r in rows if r["wrapper"]}
+        ((r["slug"], r["patterns"], r["modules"]) for r in rows),
+        wrappers={r["slug"] for r in rows if r["wrapper"]},
+        connection={r["slug"] for r in rows if r["category"] in CONNECTION_CATEGORIES},
     )
     with _LOCK:
         _CACHE[key] = compiled

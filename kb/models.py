@@ -29,6 +29,11 @@ class Category(StrEnum):
     other = "other"
 
 
+# Categories whose cause is Ansible's own connection to the managed host (not a task's own ssh, git or
+# rsync): such an entry never answers a failure whose command ran there (kb.analysis.terms.command_ran).
+CONNECTION_CATEGORIES = frozenset({Category.ssh})
+
+
 class IgnoreReason(StrEnum):
     ignored = "ignored"  # followed by '...ignoring' (ignore_errors / ignore_unreachable)
     rescued = "rescued"  # handled by a block's rescue section

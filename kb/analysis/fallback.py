@@ -12,8 +12,10 @@ words around another cause"). Each candidate entry is scored on four signals
 
 ``score`` is their mean. The fallback answers when the best candidate's score, its lead over the
 runner-up and its ``key`` all reach calibrated bars, and no hard disagreement stands against it:
-the failure names another package manager (dnf vs apt vs zypper, in the text or the module) or a
-``no_match`` sample of the entry is closer than its match samples. Everything else with a score
+the failure names another package manager (dnf vs apt vs zypper, in the text or the module), shows no
+package manager where every sample of the entry does, says the task's command ran where the entry is about
+Ansible's connection to the host (kb.analysis.matcher), or a ``no_match`` sample of the entry is closer
+than its match samples. Everything else with a score
 worth showing is "possibly related", never a diagnosis. IDF is over the KB's entries (an entry's
 vocabulary is one document), so the weights follow the KB, not a corpus seen elsewhere.
 """
@@ -29,6 +31,7 @@ from typing import Any
 from kb.analysis.embedder import FINE, Vectors
 from kb.analysis.terms import (
     code_demands,
+    command_ran,
     compatible,
     family,
     module_family,
@@ -39,6 +42,7 @@ from kb.analysis.terms import (
     strip_wrapper,
     terms,
 )
+from kb.models import CONNECTION_CATEGORIES
 
 # Calibrated on kb/calibration_variants.jsonl and the blind calibration set, 85-entry KB (kb/THRESHOLD.md).
 ANSWER_SCORE = 0.45
@@ -74,6 +78,8 @@ class Profile:
     optional: list[set[str]] = field(default_factory=list)
     # Every match sample shows a package manager or a repository: a failure showing neither is another cause.
     needs_context: bool = False
+    # About Ansible's own connection to the host (kb.models.CONNECTION_CATEGORIES).
+    connection: bool = False
     match_texts: list[str] = field(default_factory=list)
     no_match_texts: list[str] = field(default_factory=list)
     _vectors: tuple[Vectors, Vectors] | None = None
@@ -142,6 +148,7 @@ def profile_of(row: Mapping[str, Any]) -> Profile:
         demands=[demands for _, demands, _ in triples],
         optional=[optional for _, _, optional in triples],
         needs_context=bool(match) and all(package_context(t) for t in match),
+        connection=row.get("category") in CONNECTION_CATEGORIES,
         match_texts=match,
         no_match_texts=no_match,
     )
@@ -195,7 +202,13 @@ class Profiles:
         return sum(self.idf(t) for t in words)
 
     def score(
-        self, slug: str, words: set[str], vector: Vectors, text_family: str | None, context: bool = True
+        self,
+        slug: str,
+        words: set[str],
+        vector: Vectors,
+        text_family: str | None,
+        context: bool = True,
+        ran: bool = False,
     ) -> Scored | None:
         p = self.by_slug.get(slug)
         if p is None:
@@ -224,6 +237,8 @@ class Profiles:
         conflict = None
         if text_family and p.family and not compatible(text_family, p.family):
             conflict = f"the failure is from {text_family}, the entry is about {p.family}"
+        elif p.connection and ran:
+            conflict = "the task's command ran on the host, so Ansible's connection to it worked"
         elif p.needs_context and not context:
             conflict = "the failure shows no package manager or repository, the entry is about one"
         elif vetoed or (p.no_match and max(self._wcos(words, s) for s in p.no_match) >= word + VETO_MARGIN):
@@ -254,7 +269,8 @@ class Profiles:
         context = package_context(text, module)
         vector = FINE.embed_one(evidence)
         slugs = list(dict.fromkeys([*neighbours, *self.lexical(words)]))
-        scored = [s for s in (self.score(slug, words, vector, text_family, context) for slug in slugs) if s]
+        ran = command_ran(text)
+        scored = [s for s in (self.score(slug, words, vector, text_family, context, ran) for slug in slugs) if s]
         scored.sort(key=lambda s: (-s.score, s.slug))
         out = Decision(candidates=scored)
         if not scored:

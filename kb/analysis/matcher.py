@@ -12,6 +12,10 @@ tests/unit/test_kb_matcher.py):
 3. then an entry whose ``modules`` list names the failure's module;
 4. then the smaller slug (alphabetical), so the choice is stable.
 
+An entry about Ansible's own connection to the host (``connection``: kb.models.CONNECTION_CATEGORIES) never
+answers a failure whose command ran there: "non-zero return code" then "Permission denied (publickey)" is the
+task's own git or rsync refused by another server, not Ansible's ssh login (kb.analysis.terms.command_ran).
+
 >>> m = CompiledKb.build([
 ...     ("dnf-depsolve-error", ["Depsolve Error occurred"], []),
 ...     ("dnf-protected-packages", ["would result in removing the following protected packages"], []),
@@ -28,6 +32,12 @@ tests/unit/test_kb_matcher.py):
 'dkms-build-failed'
 >>> m.match("all fine") is None
 True
+>>> c = CompiledKb.build([("ssh-auth-publickey", [r"Permission denied \(publickey"], [])],
+...                      connection={"ssh-auth-publickey"})
+>>> c.match("Failed to connect to the host via ssh: patch@web-01: Permission denied (publickey).").slug
+'ssh-auth-publickey'
+>>> c.match("non-zero return code\ngit@git.example.com: Permission denied (publickey).") is None
+True
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ import re2
 
 from core.enums import MatchKind
 from core.errors import InvalidPattern
+from kb.analysis.terms import command_ran
 from kb.models import KbMatch
 
 # Big KBs (10,000 entries x a few patterns) need more than RE2's 8 MiB default for the set's DFA.
@@ -135,6 +146,7 @@ class _Pattern:
     weight: int
     modules: frozenset[str]
     wrapper: bool = False
+    connection: bool = False
 
 
 class CompiledKb:
@@ -146,16 +158,20 @@ class CompiledKb:
 
     @classmethod
     def build(
-        cls, entries: Iterable[tuple[str, Sequence[str], Sequence[str]]], wrappers: Collection[str] = frozenset()
+        cls,
+        entries: Iterable[tuple[str, Sequence[str], Sequence[str]]],
+        wrappers: Collection[str] = frozenset(),
+        connection: Collection[str] = frozenset(),
     ) -> CompiledKb:
         """``entries``: ``(slug, patterns, modules)`` of enabled entries; ``wrappers``: the slugs of wrapper
-        entries (rule 1 of the module docstring). Invalid patterns raise InvalidPattern."""
+        entries (rule 1 of the module docstring); ``connection``: the slugs of entries about Ansible's
+        connection to the host (the module docstring). Invalid patterns raise InvalidPattern."""
         patterns: list[_Pattern] = []
         for slug, pats, modules in entries:
             mods = frozenset(modules)
             for p in pats:
                 validate_pattern(p)
-                patterns.append(_Pattern(slug, p, literal_weight(p), mods, slug in wrappers))
+                patterns.append(_Pattern(slug, p, literal_weight(p), mods, slug in wrappers, slug in connection))
         sets: list[tuple[int, re2.Set]] = []
         for start in range(0, len(patterns), _SHARD):
             s = re2.Set.SearchSet(_options(_SET_MAX_MEM))
@@ -166,13 +182,15 @@ class CompiledKb:
         return cls(patterns, sets)
 
     def matching(self, text: str) -> list[_Pattern]:
-        """Every pattern that matches ``text``."""
+        """Every pattern that matches ``text`` and may answer it (the connection rule of the module docstring)."""
         if len(text) > MAX_TEXT:
             text = text[: MAX_TEXT // 4] + "\n" + text[-(MAX_TEXT * 3 // 4) :]
         data = text.encode("utf-8", "surrogatepass")
         hits: list[_Pattern] = []
         for start, s in self._sets:
             hits.extend(self.patterns[start + i] for i in (s.Match(data) or ()))
+        if any(p.connection for p in hits) and command_ran(text):
+            hits = [p for p in hits if not p.connection]
         return hits
 
     def match(self, text: str, module: str | None = None) -> KbMatch | None:

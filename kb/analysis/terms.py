@@ -210,6 +210,19 @@ _WRAPPER = re.compile(
 )
 
 
+# Ansible's msg for a command/shell/raw task whose command ran on the host and exited non-zero.
+_COMMAND_RAN = re.compile(r"^[ \t]*non-zero return code[ \t]*$", re.MULTILINE)
+
+
+def command_ran(text: str) -> bool:
+    r"""Whether the failure says the task's command ran on the host (so Ansible's connection to it worked).
+
+    >>> command_ran("non-zero return code\ngit@git.example.com: Permission denied (publickey)."), command_ran("x")
+    (True, False)
+    """
+    return _COMMAND_RAN.search(text[:16000]) is not None
+
+
 def strip_wrapper(text: str) -> str:
     r"""The text without Ansible's wrapper lines (all of it when nothing else is left).
 

@@ -7,7 +7,7 @@ SELECT instance::text || '/' || current_database() || '/' || coalesce(inet_serve
 FROM kb.meta;
 
 -- name: enabled_patterns
-SELECT slug, patterns, modules, wrapper FROM kb.entries WHERE enabled ORDER BY id;
+SELECT slug, patterns, modules, wrapper, category FROM kb.entries WHERE enabled ORDER BY id;
 
 -- name: entry_by_slug
 SELECT * FROM kb.entries WHERE slug = %(slug)s;
@@ -141,7 +141,7 @@ LIMIT %(limit)s OFFSET %(offset)s;
 
 -- name: enabled_profiles
 -- What the similarity fallback derives its entry profiles from (kb.fallback.profile_of).
-SELECT slug, title, patterns, modules, samples_match, samples_no_match FROM kb.entries WHERE enabled ORDER BY id;
+SELECT slug, title, category, patterns, modules, samples_match, samples_no_match FROM kb.entries WHERE enabled ORDER BY id;
 
 -- name: entry_stats
 -- Effectiveness per entry: failures it answered, when last, on how many hosts, and the hosts where a

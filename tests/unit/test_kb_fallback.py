@@ -104,6 +104,20 @@ def test_a_repository_entry_conflicts_with_a_failure_showing_no_repository(kb: M
     assert [c.conflict for c in d.candidates if c.slug == "repo-connection-timeout"] == [None]
 
 
+def test_a_connection_entry_conflicts_with_a_command_that_ran(kb: MemoryKb) -> None:
+    # A bare ssh message with no pattern match: the fallback may consider the connection entries ...
+    own = "lost connection to backup01.example.com\nssh_dispatch_run_fatal: Connection to 10.4.4.4 port 22: Broken pipe"
+    bare = {c.slug: c for c in kb.profiles.decide(own, None, kb.neighbours(own)).candidates}
+    connection = [s for s in bare if kb.profiles.by_slug[s].connection and bare[s].conflict is None]
+    assert connection
+    # ... but not once the text says the task's command ran (its own scp/rsync lost the other server).
+    ran = "non-zero return code\n" + own
+    d = kb.profiles.decide(ran, "ansible.builtin.shell", kb.neighbours(ran))
+    by_slug = {c.slug: c for c in d.candidates}
+    assert all("command ran" in (by_slug[s].conflict or "") for s in connection)
+    assert d.answer is None or not kb.profiles.by_slug[d.answer.slug].connection
+
+
 def test_ansible_wrapper_lines_are_not_evidence(kb: MemoryKb) -> None:
     # "non-zero return code" is shared by every command failure: it must not make an unrelated text look close.
     bare = "Failed to set time: Automatic time synchronization is enabled"

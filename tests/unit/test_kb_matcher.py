@@ -10,13 +10,16 @@ import yaml
 from core.errors import InvalidPattern, SampleMismatch
 from kb.analysis.matcher import CompiledKb, literal_weight, validate_pattern
 from kb.entries import check_samples
-from kb.models import EntryIn
+from kb.models import CONNECTION_CATEGORIES, EntryIn
 from kb.store.seedfile import load_file
 
 SEED = Path(__file__).resolve().parents[2] / "kb" / "seed.yaml"
 _, ENTRIES = load_file(SEED)
 WRAPPERS = {e["slug"] for e in ENTRIES if e.get("wrapper")}
-KB = CompiledKb.build(((e["slug"], e["patterns"], e.get("modules", [])) for e in ENTRIES), wrappers=WRAPPERS)
+CONNECTION = {e["slug"] for e in ENTRIES if e["category"] in CONNECTION_CATEGORIES}
+KB = CompiledKb.build(
+    ((e["slug"], e["patterns"], e.get("modules", [])) for e in ENTRIES), wrappers=WRAPPERS, connection=CONNECTION
+)
 
 
 def test_every_entry_has_samples_and_valid_fields():
@@ -63,6 +66,21 @@ def test_seed_wrappers_are_validated_entries_and_lose_to_causes():
     assert all(EntryIn.model_validate(e).wrapper for e in ENTRIES if e["slug"] in WRAPPERS)
     with pytest.raises(ValueError):
         EntryIn.model_validate({**ENTRIES[0], "wrapper": "sometimes"})
+
+
+def test_a_connection_entry_never_answers_a_command_that_ran():
+    """Ansible's ssh login failing is UNREACHABLE; a command that ran and exited non-zero got past it, so its own
+    git/rsync/scp refused by another server is not a connection entry's cause (it may be nothing the KB knows)."""
+    unreachable = "Failed to connect to the host via ssh: patch@10.1.2.3: Permission denied (publickey,password)."
+    own_git = "non-zero return code\ngit@git.example.com: Permission denied (publickey).\nfatal: Could not read"
+    raw = CompiledKb.build(((e["slug"], e["patterns"], e.get("modules", [])) for e in ENTRIES), wrappers=WRAPPERS)
+    assert raw.match(own_git).slug == "ssh-auth-publickey"  # without the rule
+    assert KB.match(own_git) is None and KB.slugs_matching(own_git) == []
+    assert KB.match(unreachable).slug == "ssh-auth-publickey"
+    # Only connection entries step back: a cause the command itself reports still answers.
+    apt = "non-zero return code\nE: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 812 (apt)"
+    assert KB.match(apt).slug == "apt-dpkg-lock-held"
+    assert {e["slug"] for e in ENTRIES if e["slug"].startswith("ssh-")} == CONNECTION
 
 
 def test_matching_is_case_insensitive():
