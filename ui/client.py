@@ -223,9 +223,15 @@ class ApiClient:
 
     # --- knowledge base ---------------------------------------------------------------------
     def kb_entries(
-        self, *, q: str | None = None, category: str | None = None, enabled: bool | None = None, limit: int = 200
+        self,
+        *,
+        q: str | None = None,
+        category: str | None = None,
+        enabled: bool | None = None,
+        wrapper: bool | None = None,
+        limit: int = 200,
     ) -> list[KbEntry]:
-        params = {"q": q, "category": category, "enabled": enabled, "limit": limit}
+        params = {"q": q, "category": category, "enabled": enabled, "wrapper": wrapper, "limit": limit}
         return self._models(KbEntry, "GET", "/kb/entries", params=params)
 
     def kb_entry(self, slug: str) -> KbEntry:

@@ -80,7 +80,7 @@ class KbHandlers:
 
     def search(self, user: str, q: str, category: str, enabled: str, kind: str = ANY) -> tuple[list[list[Any]], str]:
         """Entries whose slug, title, solution, patterns or samples hold every word of ``q`` (the API searches);
-        ``kind`` keeps only wrapper entries or only cause entries (filtered here: the API has no such filter)."""
+        ``kind`` keeps only wrapper entries or only cause entries (the API filters)."""
         query = (q or "").strip()[:200]
         if kind not in KINDS:
             return [], f"Kind: one of {', '.join(KINDS)}."
@@ -90,13 +90,12 @@ class KbHandlers:
                     q=query or None,
                     category=None if category in ("", ANY) else category,
                     enabled=None if enabled in ("", ANY) else enabled == "enabled",
+                    wrapper=None if kind == ANY else kind == "wrapper",
                     limit=500,
                 )
         except ApiError as exc:
             return [], self._error(exc)
         fetched = len(hits)
-        if kind != ANY:
-            hits = [e for e in hits if e.wrapper == (kind == "wrapper")]
         where = f" matching '{plain(query)}' (slug, title, solution, patterns, samples)" if query else ""
         which = {"wrapper": " (wrapper entries only)", "cause": " (cause entries only, no wrappers)"}.get(kind, "")
         capped = f" among the first {fetched}: narrow the search to see the rest" if fetched >= 500 else ""

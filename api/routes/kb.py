@@ -53,12 +53,15 @@ def list_entries(
     ] = None,
     category: Category | None = None,
     enabled: bool | None = None,
+    wrapper: Annotated[
+        bool | None, Query(description="true: only wrapper entries (a generic message a cause beats); false: causes")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
     """Each entry carries ``effectiveness``: hits, similar_hits, last_seen, hosts, fixed_hosts (hosts where a
     later job succeeded after the fix, first 50) and fixed_host_count."""
-    rows = repository.search_entries(conn, q, category.value if category else None, enabled, limit, offset)
+    rows = repository.search_entries(conn, q, category.value if category else None, enabled, limit, offset, wrapper)
     stats = effectiveness.stats_for(conn, [r["slug"] for r in rows])
     return [entries.entry_view(r) | {"effectiveness": stats[r["slug"]]} for r in rows]
 

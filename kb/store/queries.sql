@@ -28,6 +28,7 @@ WHERE (%(q)s::text IS NULL OR NOT EXISTS (
                                                   array_to_string(samples_no_match, E'\n'))), w) = 0))
   AND (%(category)s::text IS NULL OR category = %(category)s)
   AND (%(enabled)s::boolean IS NULL OR enabled = %(enabled)s)
+  AND (%(wrapper)s::boolean IS NULL OR wrapper = %(wrapper)s)
 ORDER BY slug
 LIMIT %(limit)s OFFSET %(offset)s;
 

@@ -47,9 +47,15 @@ def all_entries(conn: Conn) -> list[Row]:
 
 
 def search_entries(
-    conn: Conn, q: str | None, category: str | None, enabled: bool | None, limit: int, offset: int
+    conn: Conn,
+    q: str | None,
+    category: str | None,
+    enabled: bool | None,
+    limit: int,
+    offset: int,
+    wrapper: bool | None = None,
 ) -> list[Row]:
-    params = {"q": q, "category": category, "enabled": enabled, "limit": limit, "offset": offset}
+    params = {"q": q, "category": category, "enabled": enabled, "wrapper": wrapper, "limit": limit, "offset": offset}
     return conn.execute(Q.search_entries, params).fetchall()
 
 

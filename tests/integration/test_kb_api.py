@@ -251,3 +251,20 @@ def test_an_update_that_omits_the_wrapper_flag_keeps_it(client):
     r = client.put("/api/v1/kb/entries/change-freeze", json=body | {"wrapper": False})
     assert r.status_code == 200 and r.json()["wrapper"] is False
     assert client.put("/api/v1/kb/entries/change-freeze", json=body | {"wrapper": "often"}).status_code == 422
+
+
+def test_the_list_filters_wrapper_entries_on_the_server(client):
+    def slugs(**params) -> tuple[int, list[dict]]:
+        r = client.get("/api/v1/kb/entries", params={"limit": 500, **params})
+        return r.status_code, r.json()
+
+    _, every = slugs()
+    status, wrappers = slugs(wrapper="true")
+    assert status == 200 and wrappers and all(e["wrapper"] for e in wrappers)
+    _, causes = slugs(wrapper="false")
+    assert causes and not any(e["wrapper"] for e in causes)
+    assert sorted(e["slug"] for e in wrappers + causes) == sorted(e["slug"] for e in every)
+    _, dnf_wrappers = slugs(wrapper="true", q="dnf")
+    assert {e["slug"] for e in dnf_wrappers} < {e["slug"] for e in wrappers}
+    status, body = slugs(wrapper="often")
+    assert status == 422 and "wrapper" in str(body)
