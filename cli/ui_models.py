@@ -6,7 +6,7 @@ test fails when the committed file differs from a fresh generation.
 
 Small and dependency-free on purpose: it covers what the API's schemas use (objects with properties,
 required/optional, defaults, nullable ``anyOf [X, null]``, unions, arrays, ``$ref``, string enums,
-``const``, ``additionalProperties`` maps, ``date-time``) and refuses anything else with a clear error.
+``const``, ``additionalProperties`` maps, ``date-time``, ``date``) and refuses anything else with a clear error.
 String enums whose name and values match a ``core.enums`` class are imported from there (the one
 definition the UI already shares); the others become ``StrEnum`` classes.
 """
@@ -40,6 +40,7 @@ UI_ROOTS: tuple[str, ...] = (
     "ProgressView",
     "Revision",
     "SavedEntry",
+    "UnmatchedDay",
     "UnmatchedGroup",
 )
 
@@ -82,7 +83,7 @@ class _Generator:
         self.order: list[str] = []
         self.core_imports: set[str] = set()
         self.typing: set[str] = set()
-        self.datetime = False
+        self.datetime: set[str] = set()
         self.field = False
         self.strenum = False
 
@@ -123,9 +124,10 @@ class _Generator:
             return "Any"
         if kind == "null":
             return "None"
-        if kind == "string" and schema.get("format") == "date-time":
-            self.datetime = True
-            return "datetime"
+        if kind == "string" and schema.get("format") in ("date-time", "date"):
+            name = "datetime" if schema["format"] == "date-time" else "date"
+            self.datetime.add(name)
+            return name
         if kind in _SCALARS:
             return _SCALARS[kind]
         if kind == "array":
@@ -260,7 +262,7 @@ def generate(document: Mapping[str, Any], roots: Iterable[str] = UI_ROOTS) -> st
     ]
     stdlib = []
     if gen.datetime:
-        stdlib.append("from datetime import datetime")
+        stdlib.append(f"from datetime import {', '.join(sorted(gen.datetime))}")
     if gen.strenum:
         stdlib.append("from enum import StrEnum")
     if gen.typing:

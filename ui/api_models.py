@@ -8,7 +8,7 @@ Unknown fields are ignored, so the API may add fields without breaking a running
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -370,6 +370,14 @@ class SavedEntry(_ApiModel):
     created_at: datetime
     effectiveness: Effectiveness | None = None
     conflicts: list[SampleHit] = Field(default_factory=list)
+
+
+class UnmatchedDay(_ApiModel):
+    """Unmatched failures seen on one day (UTC), and in how many distinct groups."""
+
+    day: date
+    failures: int
+    groups: int
 
 
 class UnmatchedGroup(_ApiModel):

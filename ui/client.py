@@ -31,6 +31,7 @@ from ui.models import (
     Me,
     PatternTestResult,
     SavedEntry,
+    UnmatchedDay,
     UnmatchedGroup,
 )
 
@@ -273,6 +274,10 @@ class ApiClient:
 
     def kb_unmatched(self, *, limit: int = 100) -> list[UnmatchedGroup]:
         return self._models(UnmatchedGroup, "GET", "/kb/unmatched", params={"limit": limit})
+
+    def kb_unmatched_trend(self, *, days: int = 14) -> list[UnmatchedDay]:
+        """Unmatched failures and groups per day (UTC), newest first; days without any are left out."""
+        return self._models(UnmatchedDay, "GET", "/kb/unmatched/trend", params={"days": days})
 
     def reanalyse(self, job_id: int) -> list[JobFailure]:
         """Match the job's stored failures again with the current KB; the failures as they are now."""

@@ -36,11 +36,14 @@ from ui.kb_reports import (
     saved_report,
     sorted_groups,
     summarise,
+    trend_line,
 )
 from ui.text import inert_markdown, plain
 
 ClientFor = Callable[[str], ApiClient]
 ANY = "any"
+# The Unmatched tab's per-day line covers this many days.
+TREND_DAYS = 14
 # The entry kinds the search can keep: wrappers (a generic message that loses to a matching cause) or causes.
 KINDS = (ANY, "wrapper", "cause")
 # ui.kb_logic.EDITOR_FIELDS: the form (slug ... no_match_samples, wrapper), then enabled and the loaded version.
@@ -229,11 +232,13 @@ class KbHandlers:
         try:
             with self.client_for(user) as client:
                 groups = sorted_groups(client.kb_unmatched())
+                trend = trend_line(client.kb_unmatched_trend(days=TREND_DAYS), TREND_DAYS)
         except ApiError as exc:
             return [], self._error(exc), False
         if not groups:
-            return [], "No unmatched failures: every stored failure has a KB entry.", False
-        return group_rows(groups), f"{len(groups)} groups, most frequent first. Promote one by its number (#).", True
+            return [], f"No unmatched failures: every stored failure has a KB entry.\n\n{trend}", False
+        found = f"{len(groups)} groups, most frequent first. Promote one by its number (#)."
+        return group_rows(groups), f"{found}\n\n{trend}", True
 
     def promote(self, user: str, number: Any) -> tuple[Any, ...]:
         """A new entry from unmatched group ``number``: pattern, title and slug suggested by the API

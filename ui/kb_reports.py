@@ -14,6 +14,7 @@ from ui.models import (
     PatternTestResult,
     SampleHit,
     SavedEntry,
+    UnmatchedDay,
     UnmatchedGroup,
 )
 from ui.text import excerpt, plain
@@ -236,6 +237,26 @@ def group_rows(groups: list[UnmatchedGroup]) -> list[list[Any]]:
         ]
         for i, g in enumerate(groups, 1)
     ]
+
+
+def trend_line(days: list[UnmatchedDay], window: int) -> str:
+    """One line of unmatched failures per day, newest first, so a curator sees whether they grow.
+
+    >>> from datetime import date
+    >>> trend_line([UnmatchedDay(day=date(2026, 3, 2), failures=5, groups=2),
+    ...             UnmatchedDay(day=date(2026, 3, 1), failures=1, groups=1)], 14)
+    'Last 14 days (UTC): 03-02: 5 failures in 2 groups · 03-01: 1 failure in 1 group'
+    >>> trend_line([], 14)
+    'Last 14 days (UTC): no unmatched failures.'
+    """
+    if not days:
+        return f"Last {window} days (UTC): no unmatched failures."
+
+    def one(d: UnmatchedDay) -> str:
+        failures = f"{d.failures} failure{'s' if d.failures != 1 else ''}"
+        return f"{d.day:%m-%d}: {failures} in {d.groups} group{'s' if d.groups != 1 else ''}"
+
+    return f"Last {window} days (UTC): " + " · ".join(one(d) for d in days)
 
 
 def reanalyse_report(job_id: int, failures: list[JobFailure]) -> str:

@@ -30,6 +30,7 @@ from ui.api_models import (
     SampleHit,
     SavedEntry,
     TaskProgress,
+    UnmatchedDay,
     UnmatchedGroup,
 )
 from ui.api_models import ChatOut as ChatResponse
@@ -70,5 +71,6 @@ __all__ = [
     "SampleHit",
     "SavedEntry",
     "TaskProgress",
+    "UnmatchedDay",
     "UnmatchedGroup",
 ]

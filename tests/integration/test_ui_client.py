@@ -205,6 +205,7 @@ def test_promote_fills_the_editor_from_the_apis_suggestion(api: Make, pipeline_s
     assert h.reanalyse("kb-editor", job_id).startswith(f"Job {job_id} re-analysed: ")
     rows, message, any_group = h.unmatched("kb-editor")
     assert any_group and len(rows) == 1 and message.startswith("1 groups")
+    assert "Last 14 days (UTC): " in message and ": 1 failure in 1 group" in message  # the per-day trend
     with api("kb-editor") as client:
         [group] = client.kb_unmatched()
         suggestion = client.kb_suggest(group.example)
