@@ -31,7 +31,6 @@ from kb.analysis.embedder import Embedder, HashingEmbedder
 from kb.analysis.fallback import Decision, Profiles
 from kb.analysis.matcher import CompiledKb
 from kb.engine import NEAR_DUPLICATE, NEIGHBOURS
-from kb.models import CONNECTION_CATEGORIES
 from kb.store.seedfile import load_file
 
 HERE = Path(__file__).parent
@@ -90,11 +89,7 @@ class MemoryKb:
         _, entries = load_file(seed)
         entries = [e for e in entries if e.get("enabled", True)]
         self.embedder = embedder or HashingEmbedder()
-        self.kb = CompiledKb.build(
-            ((e["slug"], e["patterns"], e.get("modules", [])) for e in entries),
-            wrappers={e["slug"] for e in entries if e.get("wrapper")},
-            connection={e["slug"] for e in entries if e.get("category") in CONNECTION_CATEGORIES},
-        )
+        self.kb = CompiledKb.from_entries(entries)
         self.profiles = Profiles.build(entries)
         self.owners: list[tuple[str, str]] = []
         texts: list[str] = []

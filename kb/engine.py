@@ -17,7 +17,7 @@ from core.enums import MatchKind
 from kb.analysis.embedder import Embedder
 from kb.analysis.fallback import Decision, Profiles, Scored
 from kb.analysis.matcher import CompiledKb
-from kb.models import CONNECTION_CATEGORIES, Failure, KbMatch, MatchResult, Related
+from kb.models import Failure, KbMatch, MatchResult, Related
 from kb.store import repository as repo
 
 _CACHE: OrderedDict[tuple[str, int], CompiledKb] = OrderedDict()
@@ -41,11 +41,7 @@ def compiled_kb(conn: repo.Conn) -> CompiledKb:
             _CACHE.move_to_end(key)
             return hit
     rows = repo.enabled_patterns(conn)
-    compiled = CompiledKb.build(
-        ((r["slug"], r["patterns"], r["modules"]) for r in rows),
-        wrappers={r["slug"] for r in rows if r["wrapper"]},
-        connection={r["slug"] for r in rows if r["category"] in CONNECTION_CATEGORIES},
-    )
+    compiled = CompiledKb.from_entries(rows)
     with _LOCK:
         _CACHE[key] = compiled
         while len(_CACHE) > _CACHE_SIZE:

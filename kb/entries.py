@@ -18,7 +18,7 @@ from core.redact import redact_obj
 from kb.analysis.embedder import HashingEmbedder
 from kb.analysis.matcher import CompiledKb, validate_pattern
 from kb.engine import compiled_kb
-from kb.models import CONNECTION_CATEGORIES, EntryIn
+from kb.models import EntryIn
 from kb.store import repository as repo
 from kb.store.seedfile import dump_entries, load_file, read_header
 
@@ -54,8 +54,7 @@ def entry_view(row: repo.Row) -> dict[str, Any]:
 
 def check_samples(entry: EntryIn) -> None:
     """Replay the entry's samples against its own patterns; raise SampleMismatch on the first miss."""
-    connection = {entry.slug} if entry.category in CONNECTION_CATEGORIES else set()
-    own = CompiledKb.build([(entry.slug, entry.patterns, entry.modules)], connection=connection)
+    own = CompiledKb.from_entries([entry.model_dump(mode="json")])
     for text in entry.samples.match:
         if not own.matching(text):
             raise SampleMismatch(f"{entry.slug}: no pattern matches the sample {text[:200]!r}", slug=entry.slug)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -32,6 +33,18 @@ class Category(StrEnum):
 # Categories whose cause is Ansible's own connection to the managed host (not a task's own ssh, git or
 # rsync): such an entry never answers a failure whose command ran there (kb.analysis.terms.command_ran).
 CONNECTION_CATEGORIES = frozenset({Category.ssh})
+
+
+# Categories of generic network causes (DNS, timeouts, proxies, TLS): any client prints these words, so an
+# entry of them that is about repositories answers only a failure showing a package manager or a repository.
+GENERIC_NETWORK_CATEGORIES = frozenset({Category.network})
+
+
+def match_samples(row: Mapping[str, Any]) -> list[str]:
+    """An entry's match samples, from a ``kb.entries`` row or a seed-format dict."""
+    if "samples_match" in row:
+        return list(row["samples_match"] or [])
+    return list((row.get("samples") or {}).get("match", []))
 
 
 class IgnoreReason(StrEnum):

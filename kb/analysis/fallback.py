@@ -30,6 +30,7 @@ from typing import Any
 
 from kb.analysis.embedder import FINE, Vectors
 from kb.analysis.terms import (
+    about_packages,
     code_demands,
     command_ran,
     compatible,
@@ -42,7 +43,7 @@ from kb.analysis.terms import (
     strip_wrapper,
     terms,
 )
-from kb.models import CONNECTION_CATEGORIES
+from kb.models import CONNECTION_CATEGORIES, match_samples
 
 # Calibrated on kb/calibration_variants.jsonl and the blind calibration set, 85-entry KB (kb/THRESHOLD.md).
 ANSWER_SCORE = 0.45
@@ -120,7 +121,7 @@ def _short(module: str) -> str:
 def profile_of(row: Mapping[str, Any]) -> Profile:
     """A profile from an entry row (``kb.entries`` columns) or a seed-format dict."""
     samples = row.get("samples")
-    match = list(row["samples_match"]) if "samples_match" in row else list((samples or {}).get("match", []))
+    match = match_samples(row)
     no_match = list(row["samples_no_match"]) if "samples_no_match" in row else list((samples or {}).get("no_match", []))
     triples = [
         ({stem(w) for w in pattern_words(p)}, code_demands(p), {stem(w) for w in optional_words(p)})
@@ -147,7 +148,7 @@ def profile_of(row: Mapping[str, Any]) -> Profile:
         modules=modules,
         demands=[demands for _, demands, _ in triples],
         optional=[optional for _, _, optional in triples],
-        needs_context=bool(match) and all(package_context(t) for t in match),
+        needs_context=about_packages(match),
         connection=row.get("category") in CONNECTION_CATEGORIES,
         match_texts=match,
         no_match_texts=no_match,

@@ -6,15 +6,24 @@ curator's pattern cannot hang the analyser.
 When several entries match one failure the most specific wins, by this rule (tested in
 tests/unit/test_kb_matcher.py):
 
-1. an entry that is not a ``wrapper`` (kb/models.py: a generic step that failed, such as an rpm
+1. an entry meant for the failing task's module (its ``modules`` name it, or it names none) beats one meant
+   for other modules: a service that will not start inside an apt upgrade's postinst is fixed by the
+   maintainer-script entry (fix the service, then finish dpkg), not by the entry written for a service task;
+2. then an entry that is not a ``wrapper`` (kb/models.py: a generic step that failed, such as an rpm
    scriptlet or a dpkg maintainer script, whose cause may be named in the same text) beats a wrapper;
-2. then the matching pattern with the most literal characters (``literal_weight``) wins;
-3. then an entry whose ``modules`` list names the failure's module;
-4. then the smaller slug (alphabetical), so the choice is stable.
+3. then the matching pattern with the most literal characters (``literal_weight``) wins;
+4. then an entry whose ``modules`` list names the failure's module;
+5. then the smaller slug (alphabetical), so the choice is stable.
 
-An entry about Ansible's own connection to the host (``connection``: kb.models.CONNECTION_CATEGORIES) never
-answers a failure whose command ran there: "non-zero return code" then "Permission denied (publickey)" is the
-task's own git or rsync refused by another server, not Ansible's ssh login (kb.analysis.terms.command_ran).
+Two kinds of entry answer only in their context:
+
+- an entry about Ansible's own connection to the host (``connection``: kb.models.CONNECTION_CATEGORIES) never
+  answers a failure whose command ran there: "non-zero return code" then "Permission denied (publickey)" is
+  the task's own git or rsync refused by another server, not Ansible's ssh login (kb.analysis.terms.command_ran);
+- an entry for a generic network cause (DNS, timeout, proxy, TLS: any client prints these words) that is about
+  repositories (``repository``: every match sample shows a package manager or a repository,
+  kb.analysis.terms.about_packages) answers only a failure that shows one too (text or module): a git clone's
+  "SSL certificate problem" or pip's "407 Proxy Authentication Required" is not a repository's.
 
 >>> m = CompiledKb.build([
 ...     ("dnf-depsolve-error", ["Depsolve Error occurred"], []),
@@ -42,15 +51,16 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import re2
 
 from core.enums import MatchKind
 from core.errors import InvalidPattern
-from kb.analysis.terms import command_ran
-from kb.models import KbMatch
+from kb.analysis.terms import about_packages, command_ran, package_context
+from kb.models import CONNECTION_CATEGORIES, GENERIC_NETWORK_CATEGORIES, KbMatch, match_samples
 
 # Big KBs (10,000 entries x a few patterns) need more than RE2's 8 MiB default for the set's DFA.
 _SET_MAX_MEM = 512 << 20
@@ -147,6 +157,11 @@ class _Pattern:
     modules: frozenset[str]
     wrapper: bool = False
     connection: bool = False
+    repository: bool = False
+
+    def fits(self, module: str | None) -> bool:
+        """Whether the entry is meant for ``module`` (no module list, or an unknown module: yes)."""
+        return not module or not self.modules or module in self.modules
 
 
 class CompiledKb:
@@ -162,16 +177,19 @@ class CompiledKb:
         entries: Iterable[tuple[str, Sequence[str], Sequence[str]]],
         wrappers: Collection[str] = frozenset(),
         connection: Collection[str] = frozenset(),
+        repository: Collection[str] = frozenset(),
     ) -> CompiledKb:
         """``entries``: ``(slug, patterns, modules)`` of enabled entries; ``wrappers``: the slugs of wrapper
-        entries (rule 1 of the module docstring); ``connection``: the slugs of entries about Ansible's
-        connection to the host (the module docstring). Invalid patterns raise InvalidPattern."""
+        entries (rule 1 of the module docstring); ``connection`` and ``repository``: the slugs of entries that
+        answer only in their context (the module docstring). Invalid patterns raise InvalidPattern."""
         patterns: list[_Pattern] = []
         for slug, pats, modules in entries:
             mods = frozenset(modules)
             for p in pats:
                 validate_pattern(p)
-                patterns.append(_Pattern(slug, p, literal_weight(p), mods, slug in wrappers, slug in connection))
+                patterns.append(
+                    _Pattern(slug, p, literal_weight(p), mods, slug in wrappers, slug in connection, slug in repository)
+                )
         sets: list[tuple[int, re2.Set]] = []
         for start in range(0, len(patterns), _SHARD):
             s = re2.Set.SearchSet(_options(_SET_MAX_MEM))
@@ -181,8 +199,24 @@ class CompiledKb:
             sets.append((start, s))
         return cls(patterns, sets)
 
-    def matching(self, text: str) -> list[_Pattern]:
-        """Every pattern that matches ``text`` and may answer it (the connection rule of the module docstring)."""
+    @classmethod
+    def from_entries(cls, rows: Iterable[Mapping[str, Any]]) -> CompiledKb:
+        """From entry rows (``kb.entries`` columns or seed-format dicts): each row's slug, patterns, modules,
+        wrapper, category and match samples decide its rules (the module docstring)."""
+        rows = list(rows)
+        return cls.build(
+            ((r["slug"], r["patterns"], r.get("modules") or []) for r in rows),
+            wrappers={r["slug"] for r in rows if r.get("wrapper")},
+            connection={r["slug"] for r in rows if r.get("category") in CONNECTION_CATEGORIES},
+            repository={
+                r["slug"]
+                for r in rows
+                if r.get("category") in GENERIC_NETWORK_CATEGORIES and about_packages(match_samples(r))
+            },
+        )
+
+    def matching(self, text: str, module: str | None = None) -> list[_Pattern]:
+        """Every pattern that matches ``text`` and may answer it (the context rules of the module docstring)."""
         if len(text) > MAX_TEXT:
             text = text[: MAX_TEXT // 4] + "\n" + text[-(MAX_TEXT * 3 // 4) :]
         data = text.encode("utf-8", "surrogatepass")
@@ -191,15 +225,21 @@ class CompiledKb:
             hits.extend(self.patterns[start + i] for i in (s.Match(data) or ()))
         if any(p.connection for p in hits) and command_ran(text):
             hits = [p for p in hits if not p.connection]
+        if any(p.repository for p in hits) and not package_context(text, module):
+            hits = [p for p in hits if not p.repository]
         return hits
 
     def match(self, text: str, module: str | None = None) -> KbMatch | None:
         """The most specific entry matching ``text`` (rule in the module docstring), or None."""
-        hits = self.matching(text)
+        hits = self.matching(text, module)
         if not hits:
             return None
-        best = min(hits, key=lambda p: (p.wrapper, -p.weight, module is None or module not in p.modules, p.slug))
+
+        def rank(p: _Pattern) -> int:  # rules 1 and 2
+            return (0 if p.fits(module) else 2) + int(p.wrapper)
+
+        best = min(hits, key=lambda p: (rank(p), -p.weight, module is None or module not in p.modules, p.slug))
         return KbMatch(slug=best.slug, kind=MatchKind.exact, score=1.0, pattern=best.text)
 
-    def slugs_matching(self, text: str) -> list[str]:
-        return sorted({p.slug for p in self.matching(text)})
+    def slugs_matching(self, text: str, module: str | None = None) -> list[str]:
+        return sorted({p.slug for p in self.matching(text, module)})

@@ -1,7 +1,7 @@
 """Build the text KB patterns are matched against from one Ansible result (evals/README.md section 3).
 
 Fields, in this order, each starting on its own line: ``msg``, ``stderr``, ``stdout``,
-``module_stdout``, ``module_stderr``, the ``failures`` list; then the same fields of nested
+``module_stdout``, ``module_stderr``, the ``failures`` list, ``reason``; then the same fields of nested
 results: the failed items of a loop (``results``) and the failed modules of a fact gathering
 (``failed_modules``). JSON strings arrive decoded (``\\n`` is a newline); CRLF becomes LF.
 
@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-FIELDS = ("msg", "stderr", "stdout", "module_stdout", "module_stderr", "failures")
+# ``reason``: what Ansible prints instead of a msg when a task cannot even start (an include that does not
+# parse, an action it cannot resolve).
+FIELDS = ("msg", "stderr", "stdout", "module_stdout", "module_stderr", "failures", "reason")
 # A field longer than this keeps its head and tail: the cause is nearly always in the first
 # lines (the message) or the last ones (the error summary of a package manager run).
 FIELD_CAP = 64 * 1024
@@ -91,7 +93,7 @@ def operator_message(result: dict[str, Any]) -> str:
     msg = _as_text(result.get("msg"))
     if msg and not msg.lower().startswith(GENERIC_MESSAGES):
         return msg[:4000]
-    for name in ("stderr", "module_stderr", "module_stdout", "failures"):
+    for name in ("stderr", "module_stderr", "module_stdout", "failures", "reason"):
         text = _as_text(result.get(name))
         if text:
             return text[-4000:]

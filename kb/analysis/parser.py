@@ -65,7 +65,7 @@ _RECAP = re.compile(
 )
 _STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
 _LENIENT = re.compile(
-    r'"(msg|stderr|stdout|module_stdout|module_stderr|rc|unreachable)"\s*:\s*'
+    r'"(msg|stderr|stdout|module_stdout|module_stderr|reason|rc|unreachable)"\s*:\s*'
     r'("(?:[^"\\]++|\\.)*+"?|-?\d+|true|false)'
 )
 _PLAIN_RESULTS = ("ok: [", "changed: [", "skipping: [")

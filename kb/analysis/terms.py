@@ -18,6 +18,7 @@ paths and numbers are placeholders), lower-cased, lightly stemmed, without stop 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from kb.analysis.normalise import normalise
 
@@ -180,8 +181,9 @@ def code_demands(pattern: str) -> list[frozenset[str]]:
 # Words that place a failure in a package manager's or a repository's world (matched on the raw text:
 # the normaliser turns URLs into <url>, and a repository URL says "repodata" or "dists").
 _CONTEXT = re.compile(
-    r"repodata|repomd|/dists/|inrelease|\brepo|mirror|metalink|baseurl|\.rpm\b|\.deb\b|\bpackages?\b"
-    r"|release file|sources\.list|keyring|gpg|subscription management|entitlement|\brhc\b",
+    r"repodata|repomd|/dists/|inrelease|\brepo(?:s|sitory|sitories|_\w+)?\b|mirror|metalink|baseurl|\.rpm\b|\.deb\b|\bpackages?\b"
+    r"|release file|sources\.list|keyring|gpg|subscription management|entitlement|\brhc\b"
+    r"|unable to verify server's identity",  # subscription-manager's TLS failure (python-rhsm)
     re.IGNORECASE,
 )
 _PACKAGE_MODULES = frozenset({"package", "package_facts"})
@@ -199,6 +201,18 @@ def package_context(text: str, module: str | None = None) -> bool:
     return bool(
         family(text[:16000]) or module_family(module) or short in _PACKAGE_MODULES or _CONTEXT.search(text[:16000])
     )
+
+
+def about_packages(samples: Iterable[str]) -> bool:
+    """Whether every one of an entry's samples shows a package manager or a repository (and there is one).
+
+    >>> about_packages(["Curl error (6): Couldn't resolve host name for https://m.example/repodata/repomd.xml"])
+    True
+    >>> about_packages([]), about_packages(["curl: (6) Could not resolve host: app"])
+    (False, False)
+    """
+    texts = list(samples)
+    return bool(texts) and all(package_context(t) for t in texts)
 
 
 # Lines Ansible wraps around every failure of a kind (a command's rc, a module's crash): they say how it

@@ -7,7 +7,7 @@ SELECT instance::text || '/' || current_database() || '/' || coalesce(inet_serve
 FROM kb.meta;
 
 -- name: enabled_patterns
-SELECT slug, patterns, modules, wrapper, category FROM kb.entries WHERE enabled ORDER BY id;
+SELECT slug, patterns, modules, wrapper, category, samples_match FROM kb.entries WHERE enabled ORDER BY id;
 
 -- name: entry_by_slug
 SELECT * FROM kb.entries WHERE slug = %(slug)s;

@@ -17,9 +17,7 @@ SEED = Path(__file__).resolve().parents[2] / "kb" / "seed.yaml"
 _, ENTRIES = load_file(SEED)
 WRAPPERS = {e["slug"] for e in ENTRIES if e.get("wrapper")}
 CONNECTION = {e["slug"] for e in ENTRIES if e["category"] in CONNECTION_CATEGORIES}
-KB = CompiledKb.build(
-    ((e["slug"], e["patterns"], e.get("modules", [])) for e in ENTRIES), wrappers=WRAPPERS, connection=CONNECTION
-)
+KB = CompiledKb.from_entries(ENTRIES)
 
 
 def test_every_entry_has_samples_and_valid_fields():
@@ -81,6 +79,34 @@ def test_a_connection_entry_never_answers_a_command_that_ran():
     apt = "non-zero return code\nE: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 812 (apt)"
     assert KB.match(apt).slug == "apt-dpkg-lock-held"
     assert {e["slug"] for e in ENTRIES if e["slug"].startswith("ssh-")} == CONNECTION
+
+
+def test_an_entry_meant_for_the_failing_module_beats_one_meant_for_others():
+    """A service that will not start inside an apt upgrade's postinst: the maintainer-script entry (a wrapper,
+    meant for apt) answers, not the entry written for a service task; in a service task, the service entry."""
+    text = (
+        "Setting up nginx-core (1.24.0-2ubuntu7.1) ...\nJob for nginx.service failed because the control process "
+        "exited with error code.\ndpkg: error processing package nginx-core (--configure):\n installed nginx-core "
+        "package post-installation script subprocess returned error exit status 1"
+    )
+    both = set(KB.slugs_matching(text))
+    assert {"dpkg-maintainer-script-failed", "systemd-service-start-failed"} <= both
+    assert KB.match(text, "ansible.builtin.apt").slug == "dpkg-maintainer-script-failed"
+    assert KB.match(text, "ansible.builtin.shell").slug == "systemd-service-start-failed"  # both fit: cause first
+    assert KB.match(text).slug == "systemd-service-start-failed"  # no module known: cause first
+
+
+def test_a_repository_network_entry_needs_a_package_manager_or_repository_in_sight():
+    git = "non-zero return code\nfatal: unable to access 'https://git.example.com/ops/hooks.git/': SSL certificate "
+    git += "problem: unable to get local issuer certificate"
+    pip = "Could not fetch URL https://pypi.org/simple/requests/: ProxyError('Cannot connect to proxy.', "
+    pip += "OSError('Tunnel connection failed: 407 Proxy Authentication Required'))"
+    raw = CompiledKb.build(((e["slug"], e["patterns"], e.get("modules", [])) for e in ENTRIES), wrappers=WRAPPERS)
+    assert raw.match(git).slug == "repo-ssl-certificate-error" and raw.match(pip).slug == "repo-proxy-error"
+    assert KB.match(git) is None and KB.match(pip, "ansible.builtin.pip") is None
+    # The same words from a package manager, or in a package task, are the repository's.
+    assert KB.match(git.replace("ops/hooks.git/", "repo/el9/repodata/repomd.xml")).slug == "repo-ssl-certificate-error"
+    assert KB.match(pip, "ansible.builtin.dnf").slug == "repo-proxy-error"
 
 
 def test_matching_is_case_insensitive():

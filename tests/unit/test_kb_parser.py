@@ -47,6 +47,20 @@ def test_failed_modules_of_fact_gathering_are_in_match_text_and_module_known():
     assert "\r" not in f.match_text
 
 
+def test_a_task_that_could_not_start_is_read_from_its_reason():
+    """An include Ansible cannot resolve prints only ``reason``: it is the failure's message and match text."""
+    reason = "couldn't resolve module/action 'community.general.zypper'. This often indicates a misspelling"
+    log = (
+        "TASK [sles : Include package tasks] ***\n"
+        f'fatal: [sap-01]: FAILED! => {{"reason": "{reason}"}}\n'
+        "PLAY RECAP ***\nsap-01 : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0\n"
+    )
+    [f] = parse_stdout(log).failures
+    assert (f.host, f.task, f.message, f.match_text) == ("sap-01", "sles : Include package tasks", reason, reason)
+    cut = log.split("This often")[0]  # a result cut off mid-string is still read
+    assert parse_stdout(cut).failures[0].message.startswith("couldn't resolve module/action")
+
+
 def test_ansi_and_crlf_are_handled():
     log = (LOGS / "unreachable-mixed.log").read_text().replace("\n", "\r\n")
     a = parse_stdout(log.encode())
