@@ -180,7 +180,7 @@ class CompiledKb:
         repository: Collection[str] = frozenset(),
     ) -> CompiledKb:
         """``entries``: ``(slug, patterns, modules)`` of enabled entries; ``wrappers``: the slugs of wrapper
-        entries (rule 1 of the module docstring); ``connection`` and ``repository``: the slugs of entries that
+        entries (rule 2 of the module docstring); ``connection`` and ``repository``: the slugs of entries that
         answer only in their context (the module docstring). Invalid patterns raise InvalidPattern."""
         patterns: list[_Pattern] = []
         for slug, pats, modules in entries:
