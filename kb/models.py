@@ -122,7 +122,7 @@ class EntryIn(BaseModel):
     enabled: bool = True
     # A wrapper describes a generic step that failed (an rpm scriptlet, a dpkg maintainer script, a kernel
     # hook, a depsolve summary, a module's "failed to lock" preface) whose cause is often named elsewhere
-    # in the same text: when a non-wrapper entry matches too, it wins (kb/analysis/matcher.py, rule 1).
+    # in the same text: when a non-wrapper entry matches too, it wins (kb/analysis/matcher.py, rule 2).
     wrapper: bool = False
 
 
