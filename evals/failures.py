@@ -144,8 +144,11 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
             r["got"] is None and r["expected"] in {s for s, _ in r["related"]} for r in pos
         ),
         "by_kind": by_kind,
-        "method": "exact RE2 patterns, then nearest samples (HNSW) re-ranked by word, key-term and "
-        "package-manager agreement (kb/analysis/fallback.py); the LLM picks among candidates only when configured",
+        "method": "exact RE2 patterns ranked module fit, cause over wrapper, specificity, with context rules "
+        "(a connection entry never answers a command that ran; a repository network entry needs a package manager "
+        "or repository in sight: kb/analysis/matcher.py), then nearest samples (HNSW) re-ranked by word, key-term "
+        "and package-manager agreement under the same rules (kb/analysis/fallback.py); the LLM picks among "
+        "candidates only when configured",
         "wrong_cases": [{k: v for k, v in r.items() if k != "accepted"} for r in wrong],
     }
 
