@@ -29,6 +29,12 @@ FLOORS = {
     # (answered as the corrupt lists it also prints), v4-0189 zypper's own "Reboot is required" (answered as
     # the reboot-required entry), v4-0235 sssd down behind "sudo: a password is required".
     "kb_variants_calibration4_blind.jsonl": (172, {"v4-0187", "v4-0189", "v4-0235"}),
+    # Set 5 (evals/notes/kb_variants5_writer_notes.md: bug-report style, one line in eight non-English), unseen
+    # after set 4's work: 141/176 right, 6 wrong. Answered otherwise, and kept: v5-0147 curl's own "certificate
+    # is not yet valid" (clock skew breaks every TLS client), v5-0171 the dnf CLI missing libdnf (the bindings
+    # entry's fix), v5-0211 a script's own sudo asking for a password, v5-0222 yum "not registered" beside "No
+    # package available", v5-0238 needs-restarting without an option (similar to the one without -r).
+    "kb_variants_calibration5_blind.jsonl": (149, {"v5-0147", "v5-0171", "v5-0211", "v5-0222", "v5-0238"}),
 }
 
 
