@@ -17,7 +17,7 @@ import typer
 
 from ui.chat_logic import confirmation_card
 from ui.client import ApiClient, ApiError, Credentials
-from ui.job_view import job_label, live_view, result_view, status_label, when
+from ui.job_view import analysing, job_label, live_view, result_view, settled, status_label, when
 from ui.models import ChatResponse, Job, Pending
 
 HELP = (
@@ -70,7 +70,8 @@ def report_lines(job: Job) -> list[str]:
         out.append(f"  {f.host}{' · task: ' + f.task if f.task else ''}")
         out += [f"    | {line}" for line in f.message.splitlines()[:20]]
         if f.fix is None:
-            out.append("    no known fix in the knowledge base yet")
+            if f.details:  # a host without details says why in its message
+                out.append("    no known fix in the knowledge base yet")
         else:
             out.append(f"    {f.fix.heading}: {f.fix.title}")
             out += [f"    {line}" for line in f.fix.solution.splitlines()]
@@ -137,11 +138,13 @@ class ApiChat:
                 view = live_view(job, progress)
                 lines = [f"Job {job.id}: {status_label(job)} · elapsed {view.elapsed}"]
                 lines += [f"  {r.host} {text_of(r.chip)}{' · ' + r.task if r.task else ''}" for r in view.rows]
+                if analysing(job):  # the report waits for its fixes
+                    lines.append("  matching the failures against the knowledge base…")
                 if lines != last:
                     for line in lines:
                         self.say(line)
                     last = lines
-                if job.status.terminal:
+                if settled(job):
                     for line in report_lines(job):
                         self.say(line)
                     return

@@ -49,6 +49,16 @@ class JobStatus(StrEnum):
         return not self.terminal
 
 
+class AnalysisState(StrEnum):
+    """Where a job's failure analysis is: collect sets ``pending`` with the job's final status, the analysis
+    task ``done`` (its failure rows and this state in one commit), or ``failed`` when it gave up. None: the
+    job produced no output to analyse (never launched, or ended before collect)."""
+
+    pending = "pending"
+    done = "done"
+    failed = "failed"
+
+
 TERMINAL_STATUSES = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.canceled, JobStatus.error})
 
 _S = JobStatus

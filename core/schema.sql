@@ -335,3 +335,6 @@ CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
 
 -- 0011 (kb wrapper): a wrapper entry (a generic step that failed) loses to a matching cause entry.
 ALTER TABLE kb.entries ADD COLUMN wrapper boolean NOT NULL DEFAULT false;
+
+-- 0012 (job analysis): where a job's failure analysis is (pending / done / failed; NULL: nothing to analyse).
+ALTER TABLE ops.jobs ADD COLUMN analysis text CHECK (analysis IN ('pending', 'done', 'failed'));

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.diagnosis import JobFailure
+from core.enums import AnalysisState
 from core.errors import NotFound
 from core.redact import redact, redact_log, redact_obj
 from core.settings import Settings
@@ -110,6 +111,7 @@ def store_failures(
         if m is None:
             digest, template = template_of(f)
             repo.add_unmatched(conn, digest, template, (f.match_text or f.message)[:4000], job_id, f.host, f.task)
+    repo.set_analysis(conn, job_id, AnalysisState.done.value)  # in the same commit as the rows
     return stored
 
 

@@ -3,22 +3,27 @@
 A task you can grep for, not a hook the CLI fills at import time: any worker started on
 ``workers.celery_app`` (which includes this module by name) runs it. It reads the stored,
 already-redacted stdout and failed events, matches them against the KB and commits the
-failures. Idempotent (analyse_job replaces the job's rows), so a redelivery is harmless.
+failures with the job's ``analysis`` state ``done``. Idempotent (analyse_job replaces the job's rows), so a
+redelivery is harmless. When it gives up (an error, or the database still down after its retries) the
+job's state becomes ``failed``, so no reader waits for it forever; ``POST /kb/jobs/{id}/reanalyse`` runs
+it again.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from psycopg import OperationalError
 from psycopg.rows import class_row
 from pydantic import BaseModel, ConfigDict
 
 from core.db import commit, connect
+from core.enums import AnalysisState
 from core.settings import get_settings
 from core.sql import Queries
 from kb.service import analyse_job
+from kb.store import repository as repo
 
 Q = Queries(__file__, "tasks.sql")
 NAME = "patchpilot.jobs.analyze"
@@ -33,7 +38,30 @@ class JobOutput(BaseModel):
     failed_events: list[dict[str, Any]]
 
 
+class AnalyzeTask(Task):  # type: ignore[misc]
+    """Marks the job's analysis ``failed`` when the task ends in failure (after its retries)."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        job_id = args[0] if args else kwargs.get("job_id")
+        mark_failed(int(job_id))
+
+
+def mark_failed(job_id: int) -> bool:
+    """Record that the job's analysis gave up; False when the database cannot be reached either."""
+    url = get_settings().db.url
+    if not url:
+        return False
+    try:
+        with connect(url) as conn:
+            repo.set_analysis(conn, job_id, AnalysisState.failed.value)
+            commit(conn)
+    except OperationalError:
+        return False  # the sweeper re-sends a pending analysis; nothing else to do here
+    return True
+
+
 @shared_task(
+    base=AnalyzeTask,
     name=NAME,
     acks_late=True,
     autoretry_for=(OperationalError,),

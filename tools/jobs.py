@@ -13,7 +13,7 @@ from langchain.tools import ToolRuntime
 from langchain_core.tools import tool
 from langgraph.types import Command
 
-from core.enums import Action
+from core.enums import Action, AnalysisState
 from core.errors import PatchpilotError
 from core.intent import PatchIntent
 from tools.context import ToolContext
@@ -96,6 +96,24 @@ def cancel_job(job: JobRef, runtime: ToolRuntime[ToolContext]) -> Command[Any]:
     return outcome(call_id, text, intent=intent, kind="answered")
 
 
+def _no_failures(job: Any) -> str:
+    """Why a job has no failure rows: not finished, still being analysed, an analysis that gave up, or none."""
+    status = job.status.value
+    if not job.status.terminal:
+        return f"Job {job.id} is {status}; its failures can be explained once it has finished."
+    if job.analysis is AnalysisState.pending:
+        return (
+            f"Job {job.id} has finished ({status}); its failures are still being matched against the knowledge "
+            "base. Ask again in a moment."
+        )
+    if job.analysis is AnalysisState.failed:
+        return (
+            f"Job {job.id} has finished ({status}), but its failure analysis did not finish; an admin can run it again "
+            f"(POST /api/v1/kb/jobs/{job.id}/reanalyse). The job's log has the details."
+        )
+    return f"Job {job.id} has no recorded failures."
+
+
 def _failure_line(ctx: ToolContext, f: dict[str, Any]) -> str:
     head = f"- {f['host']}, task '{f['task']}': {f['message']}"
     kb = f.get("kb")
@@ -130,7 +148,7 @@ def explain_job(job: JobRef, runtime: ToolRuntime[ToolContext]) -> Command[Any]:
             text = (
                 f"Job {job_id}: {len(failures)} failure(s).\n" + "\n".join(_failure_line(ctx, f) for f in failures)
                 if failures
-                else f"Job {job_id} has no recorded failures."
+                else _no_failures(ctx.jobs.get_job(ctx.conn, job_id))
             )
     except PatchpilotError as exc:
         text = exc.message

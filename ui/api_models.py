@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.enums import Action, HostStatus, JobStatus, MatchKind, RebootPolicy
+from core.enums import Action, AnalysisState, HostStatus, JobStatus, MatchKind, RebootPolicy
 
 
 class _ApiModel(BaseModel):
@@ -100,6 +100,7 @@ class Job(_ApiModel):
     updated_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    analysis: AnalysisState | None = None
 
 
 class HostBadges(_ApiModel):

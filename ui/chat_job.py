@@ -13,7 +13,17 @@ import streamlit as st
 from core.enums import JobStatus
 from ui.chat_logic import Conversation
 from ui.client import ApiClient, ApiError
-from ui.job_view import LOG_LINES, FailureView, decision, live_view, refresh_interval, result_view, status_label, when
+from ui.job_view import (
+    LOG_LINES,
+    FailureView,
+    analysing,
+    decision,
+    live_view,
+    refresh_interval,
+    result_view,
+    status_label,
+    when,
+)
 from ui.models import Job, JobProgress
 from ui.text import clean, plain, report_markdown
 
@@ -21,10 +31,11 @@ ClientFactory = Callable[[], ApiClient]
 
 
 def job_panel(job_id: int, make_client: ClientFactory, conv: Conversation, *, can_cancel: bool = True) -> None:
-    """The followed job, refreshed by a fragment until it is terminal."""
-    status_key = f"job-status-{job_id}"
+    """The followed job, refreshed by a fragment until it is terminal and its failures are analysed."""
+    status_key, analysing_key = f"job-status-{job_id}", f"job-analysing-{job_id}"
     last: JobStatus | None = st.session_state.get(status_key)
-    interval = refresh_interval(last if last is not None else JobStatus.queued)
+    was_analysing = bool(st.session_state.get(analysing_key))
+    interval = refresh_interval(last if last is not None else JobStatus.queued, analysing=was_analysing)
 
     @st.fragment(run_every=interval)
     def live() -> None:
@@ -39,13 +50,14 @@ def job_panel(job_id: int, make_client: ClientFactory, conv: Conversation, *, ca
             return
         before: JobStatus | None = st.session_state.get(status_key)
         st.session_state[status_key] = job.status
+        st.session_state[analysing_key] = analysing(job)
         said = decision(job)
         decided = said is not None and before is JobStatus.awaiting_approval
         if decided and said is not None:
             conv.told(said)  # the requester sees the approver's decision in the conversation
         draw_job(job, progress, log, make_client if can_cancel else None)
         changed = before is not None and before is not job.status
-        if decided or changed or interval != refresh_interval(job.status):
+        if decided or changed or interval != refresh_interval(job.status, analysing=analysing(job)):
             # A new status: rerun the app so the sidebar's job list says it too, and the fragment is
             # rebuilt with the new period (none once terminal).
             st.rerun()
@@ -132,6 +144,8 @@ def _result(job: Job) -> None:
         st.error(f"Error: {plain(view.error)}")
     if view.note:
         st.info(plain(view.note))
+    if analysing(job):
+        st.caption("Matching the failures against the knowledge base…")
     for failure in view.failures:
         _failure(failure)
 
@@ -142,6 +156,8 @@ def _failure(failure: FailureView) -> None:
         st.markdown(f":red-badge[failed] **{plain(failure.host)}**{task}")
         st.code(failure.message, language=None, wrap_lines=True)
         fix = failure.fix
+        if fix is None and not failure.details:
+            return
         if fix is None:
             st.info("No known fix in the knowledge base yet: it is listed for curation in the KB editor.")
             return

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from core.enums import HostStatus, JobStatus, MatchKind
+from core.enums import AnalysisState, HostStatus, JobStatus, MatchKind
 from ui.models import Job, JobFailure, JobProgress
 from ui.text import clean
 
@@ -99,8 +99,20 @@ def duration(seconds: int | float | None) -> str:
     return f"{s} s"
 
 
-def refresh_interval(status: JobStatus | None) -> float | None:
-    """Seconds between live refreshes: none once the job is terminal (or unknown)."""
+def analysing(job: Job) -> bool:
+    """A finished job whose failures are still being matched against the KB (its report is not complete)."""
+    return job.status.terminal and job.analysis is AnalysisState.pending
+
+
+def settled(job: Job) -> bool:
+    """Nothing more will change on its own: finished, and its analysis (if any) is over."""
+    return job.status.terminal and not analysing(job)
+
+
+def refresh_interval(status: JobStatus | None, *, analysing: bool = False) -> float | None:
+    """Seconds between live refreshes: none once the job is terminal (or unknown) and its analysis is over."""
+    if status is not None and status.terminal and analysing:
+        return REFRESH_S
     if status is None or status.terminal:
         return None
     if status in (JobStatus.scheduled, JobStatus.awaiting_approval):
@@ -194,6 +206,7 @@ class FailureView:
     task: str
     message: str  # shown as a code block, line breaks kept
     fix: FixView | None
+    details: bool = True  # False: a failed host with no failure recorded (yet); ``message`` says why
 
 
 @dataclass(frozen=True)
@@ -218,6 +231,14 @@ def fix_view(failure: JobFailure) -> FixView | None:
     return FixView(heading="Known fix", title=kb.title or kb.slug, solution=kb.solution, exact=True)
 
 
+_NO_DETAILS = {
+    AnalysisState.pending: "analysing this host's failure: its details and fix appear here in a moment",
+    AnalysisState.failed: "the failure analysis did not finish: an admin can run it again (POST "
+    "/api/v1/kb/jobs/{job}/reanalyse); the log has the details",
+    None: "no failure details were recorded for this host",
+}
+
+
 def result_view(job: Job) -> ResultView:
     """The report of a finished job: each category counted on its own, failures with their fixes."""
     cats = Counter(_CATEGORY_OF.get(h.status, "not_run") for h in job.hosts)
@@ -231,8 +252,9 @@ def result_view(job: Job) -> ResultView:
         for f in sorted(job.failures, key=lambda f: (f.host, f.task))
     ]
     seen = {f.host for f in failures}
+    missing = _NO_DETAILS.get(job.analysis, _NO_DETAILS[None]).format(job=job.id)
     failures += [
-        FailureView(host=h.host, task="", message="no failure details were recorded for this host", fix=None)
+        FailureView(host=h.host, task="", message=missing, fix=None, details=False)
         for h in sorted(job.hosts, key=lambda h: h.host)
         if h.status in (HostStatus.failed, HostStatus.unreachable) and h.host not in seen
     ]

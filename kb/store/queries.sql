@@ -93,6 +93,10 @@ SELECT slug, kind, 1 - distance AS score FROM candidates ORDER BY distance LIMIT
 -- name: delete_job_failures
 DELETE FROM ops.failures WHERE job_id = %(job_id)s;
 
+-- name: set_analysis
+-- Where the job's failure analysis is (core.enums.AnalysisState); 'done' commits with the failure rows.
+UPDATE ops.jobs SET analysis = %(state)s WHERE id = %(job_id)s;
+
 -- name: insert_failure
 INSERT INTO ops.failures (job_id, host, task, play, module, rc, message, match_text, item, unreachable,
                           kb_slug, match_kind, score, match_via, related)

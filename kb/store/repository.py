@@ -141,6 +141,10 @@ def delete_job_failures(conn: Conn, job_id: int) -> None:
     conn.execute(Q.delete_job_failures, {"job_id": job_id})
 
 
+def set_analysis(conn: Conn, job_id: int, state: str) -> None:
+    conn.execute(Q.set_analysis, {"job_id": job_id, "state": state})
+
+
 def insert_failure(conn: Conn, row: Row) -> int:
     out = conn.execute(Q.insert_failure, row | {"related": Jsonb(row.get("related") or [])}).fetchone()
     assert out is not None

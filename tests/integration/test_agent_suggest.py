@@ -90,3 +90,32 @@ def test_offline_model_never_guesses(pipeline_settings, inventory, demo_tokens):
         )
     reply = r.json()["reply"]
     assert "frobnicator exploded" in reply and "Unverified suggestion" not in reply
+
+
+@pytest.mark.parametrize(
+    ("status", "analysis", "said"),
+    [
+        ("running", None, "is running; its failures can be explained once it has finished"),
+        ("failed", "pending", "has finished (failed); its failures are still being matched"),
+        ("failed", "failed", "its failure analysis did not finish; an admin can run it again"),
+        ("failed", "done", "has no recorded failures"),
+    ],
+)
+def test_explain_says_why_a_job_has_no_failures_yet(pipeline_settings, inventory, demo_tokens, status, analysis, said):
+    from api.app import create_app
+
+    with connect(pipeline_settings.db.url) as conn:
+        job = service.submit(
+            conn, PatchIntent(action="patch", hosts=["web-stg-01"]), requested_by="operator",
+            settings=pipeline_settings, inventory=inventory,
+        )  # fmt: skip
+        conn.execute("UPDATE ops.jobs SET status = %s, analysis = %s WHERE id = %s", (status, analysis, job.id))
+        commit(conn)
+    with TestClient(create_app(pipeline_settings, awx_ping=lambda: {}), raise_server_exceptions=False) as client:
+        r = client.post(
+            "/api/v1/chat",
+            headers=bearer(demo_tokens["operator"]),
+            json={"session_id": f"why-{status}-{analysis}", "message": f"why did job {job.id} fail?"},
+        )
+    assert r.status_code == 200, r.text
+    assert said in r.json()["reply"]

@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from core.db import commit, connect
-from core.enums import JobStatus
+from core.enums import AnalysisState, JobStatus
 from core.errors import HostBusy, PermissionDenied, ValidationFailed
 from core.intent import PatchIntent
 from workers.jobs import lifecycle, service
@@ -141,6 +141,63 @@ def test_scheduled_job_is_dispatched_by_the_sweeper_only_when_due(pipeline_setti
         commit(conn)
         assert service.get_job(conn, job.id).status is JobStatus.queued
         assert _queued_messages(redis_url, pipeline_settings.jobs.queue) == 1
+
+
+def test_the_sweeper_resends_an_analysis_whose_message_was_lost_and_a_given_up_one_stays(
+    pipeline_settings, inventory, redis_url
+):
+    with connect(pipeline_settings.db.url) as conn:
+        job = service.submit(
+            conn, _patch("app-dev-01"), requested_by="a", settings=pipeline_settings, inventory=inventory
+        )
+        commit(conn)
+        queue = pipeline_settings.jobs.queue
+        before = _queued_messages(redis_url, queue)
+        conn.execute("UPDATE ops.jobs SET status = 'failed', analysis = 'pending' WHERE id = %s", (job.id,))
+        commit(conn)
+        assert lifecycle.sweep(conn, pipeline_settings)["resent"] == 0  # just collected: its message is on its way
+        commit(conn)
+        old = "now() - make_interval(secs => %s)"
+        conn.execute(f"UPDATE ops.jobs SET updated_at = {old} WHERE id = %s", (lifecycle.ANALYSIS_RESEND_S + 5, job.id))
+        commit(conn)
+        assert lifecycle.sweep(conn, pipeline_settings)["resent"] == 1
+        commit(conn)
+        assert _queued_messages(redis_url, queue) == before + 1
+        assert lifecycle.sweep(conn, pipeline_settings)["resent"] == 0  # touched: not again at once
+        conn.execute(f"UPDATE ops.jobs SET analysis = 'failed', updated_at = {old} WHERE id = %s", (3600, job.id))
+        commit(conn)
+        assert lifecycle.sweep(conn, pipeline_settings)["resent"] == 0
+        assert service.get_job(conn, job.id).analysis is AnalysisState.failed
+
+
+def test_an_analysis_that_gives_up_marks_the_job_so_no_reader_waits_forever(pipeline_settings, inventory, monkeypatch):
+    from core.settings import get_settings
+    from kb import tasks
+
+    with connect(pipeline_settings.db.url) as conn:
+        job = service.submit(
+            conn, _patch("app-dev-01"), requested_by="a", settings=pipeline_settings, inventory=inventory
+        )
+        conn.execute("UPDATE ops.jobs SET status = 'failed', analysis = 'pending' WHERE id = %s", (job.id,))
+        conn.execute(
+            "INSERT INTO ops.job_stdout (job_id, content, size_bytes) VALUES (%s, 'fatal: [app-dev-01]: FAILED!', 1)",
+            (job.id,),
+        )
+        commit(conn)
+
+    def broken(*_: object) -> None:
+        raise ValueError("a bug in the analyser")
+
+    monkeypatch.setenv("PATCHPILOT_DB__URL", pipeline_settings.db.url)
+    get_settings.cache_clear()
+    monkeypatch.setattr(tasks, "analyse_job", broken)
+    try:
+        result = tasks.analyze.apply(args=[job.id])
+    finally:
+        get_settings.cache_clear()
+    assert result.failed() and isinstance(result.result, ValueError)
+    with connect(pipeline_settings.db.url) as conn:
+        assert service.get_job(conn, job.id).analysis is AnalysisState.failed
 
 
 def test_patch_window_moves_the_start(pipeline_settings, inventory):

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from core.db import commit, connect
-from core.enums import HostStatus, JobStatus
+from core.enums import AnalysisState, HostStatus, JobStatus
 from core.intent import PatchIntent
+from kb import service as kb_service
 from tests.integration.conftest import wait_for
 from workers.jobs import service
 
@@ -40,6 +41,7 @@ def test_successful_job(awx_settings, inventory, worker, emulator):
     job_id = _submit(awx_settings, inventory, "web-stg-01", "app-stg-01")
     job = _terminal(awx_settings, job_id)
     assert job.status is JobStatus.succeeded, job.error
+    assert wait_for(lambda: _job(awx_settings, job_id).analysis is AnalysisState.done)  # a clean run is analysed too
     assert {h.host: h.status for h in job.hosts} == {"web-stg-01": HostStatus.changed, "app-stg-01": HostStatus.changed}
     assert job.awx_job_id is not None and job.finished_at is not None
     assert emulator.launches() == {str(job_id): 1}
@@ -59,6 +61,12 @@ def test_failed_and_unreachable_hosts_recorded_per_host(awx_settings, inventory,
     assert by_host["web-stg-01"].status is HostStatus.changed
     assert by_host["web-stg-02"].status is HostStatus.failed and by_host["web-stg-02"].counts.failed == 1
     assert by_host["app-dev-02"].status is HostStatus.unreachable and by_host["app-dev-02"].counts.unreachable == 1
+    # The final status comes first; the analysis task stores the failures with its state 'done' in one commit.
+    assert job.analysis in (AnalysisState.pending, AnalysisState.done)
+    analysed = wait_for(lambda: (j := _job(awx_settings, job_id)).analysis is AnalysisState.done and j)
+    with connect(awx_settings.db.url) as conn:
+        hosts = {f.host for f in kb_service.job_failures(conn, job_id)}
+    assert hosts == {"web-stg-02", "app-dev-02"} and analysed.status is JobStatus.failed
 
 
 @pytest.mark.scenario(hosts={"ci-01": "hang"})

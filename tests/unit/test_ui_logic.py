@@ -16,7 +16,7 @@ import ui.kb_reports
 import ui.text
 from core.enums import JobStatus
 from ui.chat_logic import Conversation, EnvGroup, capabilities, confirmation_card, valid_message
-from ui.job_view import decision, job_label, live_view, refresh_interval, result_view
+from ui.job_view import analysing, decision, job_label, live_view, refresh_interval, result_view, settled
 from ui.kb_logic import Draft, draft_from_group, entry_payload, probe_inputs
 from ui.kb_reports import SampleVerdict, group_rows, probe_report, sorted_groups, summarise
 from ui.models import (
@@ -146,6 +146,22 @@ def test_refresh_stops_when_terminal() -> None:
     assert refresh_interval(JobStatus.awaiting_approval) == 5.0
     for status in (JobStatus.succeeded, JobStatus.failed, JobStatus.canceled, JobStatus.error):
         assert refresh_interval(status) is None
+
+
+def test_a_finished_job_whose_failures_are_being_analysed_keeps_refreshing_and_says_so() -> None:
+    # collect gives the job its final status; the analysis task stores the failures a moment later.
+    base = _job("failed", [("a", "changed"), ("b", "failed")]).model_dump(mode="json")
+    job = Job.model_validate(base | {"analysis": "pending"})
+    assert analysing(job) and not settled(job)
+    assert refresh_interval(JobStatus.failed, analysing=True) == 2.0
+    (b,) = result_view(job).failures
+    assert b.host == "b" and not b.details and "analysing this host's failure" in b.message
+    gave_up = Job.model_validate(base | {"analysis": "failed"})
+    assert settled(gave_up) and not analysing(gave_up)
+    assert "/api/v1/kb/jobs/4/reanalyse" in result_view(gave_up).failures[0].message
+    done = Job.model_validate(base | {"analysis": "done"})
+    assert settled(done) and result_view(done).failures[0].message == "no failure details were recorded for this host"
+    assert not analysing(_api_job(status="running", analysis="pending"))  # only a finished job is "analysing"
 
 
 def test_live_view_uses_awx_events_per_host() -> None:

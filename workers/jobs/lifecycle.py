@@ -96,6 +96,7 @@ def refuse_launch(conn: Conn, job_id: int, hosts: list[str], why: str) -> None:
 
 
 _templates: dict[tuple[str, str | None], tuple[int, float]] = {}
+ANALYSIS_RESEND_S = 300.0  # an analysis pending this long lost its message (acks_late keeps a running one)
 TEMPLATE_TTL_S = 300.0  # a template id rarely changes; its prompts are still read on every launch
 
 
@@ -287,6 +288,7 @@ def collect(conn: Conn, client: AwxClient, job_id: int, settings: Settings) -> N
         repo.upsert_job_host(conn, job_id, host, host_status(s), counts)
     size = sum(o.size_bytes for o in outs)
     repo.save_stdout(conn, job_id, stdout, size, any(o.truncated for o in outs), events)
+    repo.analysis_pending(conn, job_id)  # readers tell "still analysing" from "no details" (ui.job_view)
     status, error = final_status(awx_job, list(summaries.values()), row.hosts, unmatched_warnings(stdout))
     if status is JobStatus.canceled and row.cancel_requested and row.error:
         error = row.error  # our own reason for canceling (e.g. held pending too long)
@@ -370,7 +372,11 @@ def sweep(conn: Conn, settings: Settings) -> dict[str, int]:
     for s in stale:
         repo.touch(conn, s.id)
         on_commit(conn, _resend(s))
-    return {"due": len(due), "expired": len(expired), "resent": len(stale)}
+    analyses = repo.stale_analyses(conn, after_s=ANALYSIS_RESEND_S)
+    for job_id in analyses:
+        repo.touch(conn, job_id)
+        on_commit(conn, lambda j=job_id: dispatch.send_analyze(j))  # type: ignore[misc]
+    return {"due": len(due), "expired": len(expired), "resent": len(stale) + len(analyses)}
 
 
 def _resend(stale: StaleJob) -> Callable[[], None]:

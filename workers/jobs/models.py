@@ -12,7 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.diagnosis import JobFailure
-from core.enums import HostStatus, JobStatus
+from core.enums import AnalysisState, HostStatus, JobStatus
 from core.intent import PatchIntent
 from workers.awx.models import JobKind
 
@@ -50,6 +50,7 @@ class JobRow(_Row):
     updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    analysis: AnalysisState | None = None
 
 
 class HostCounts(BaseModel):
@@ -140,6 +141,11 @@ class Job(BaseModel):
     updated_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    analysis: AnalysisState | None = Field(
+        default=None,
+        description="The failure analysis of a finished job: pending (its fixes are still being matched), done, "
+        "or failed; null when the job produced no output to analyse",
+    )
 
     @classmethod
     def from_row(cls, row: JobRow, hosts: list[JobHostRow] | None = None) -> Job:

@@ -102,6 +102,18 @@ ON CONFLICT (job_id) DO UPDATE
 SET content = EXCLUDED.content, size_bytes = EXCLUDED.size_bytes, truncated = EXCLUDED.truncated,
     failed_events = EXCLUDED.failed_events;
 
+-- name: analysis_pending
+-- collect: the job's output awaits analysis (set in the commit that stores the output and the final status).
+UPDATE ops.jobs SET analysis = 'pending' WHERE id = %(job_id)s;
+
+-- name: stale_analyses
+-- Finished jobs whose analysis message may have been lost: the sweeper re-sends it.
+SELECT id FROM ops.jobs
+WHERE analysis = 'pending' AND updated_at < now() - make_interval(secs => %(after_s)s)
+ORDER BY id
+LIMIT %(limit)s
+FOR UPDATE SKIP LOCKED;
+
 -- name: get_stdout
 SELECT content, size_bytes, truncated FROM ops.job_stdout WHERE job_id = %(job_id)s;
 

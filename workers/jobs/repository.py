@@ -135,6 +135,14 @@ def save_stdout(
     conn.execute(Q.save_stdout, {**params, "failed_events": Jsonb(failed_events or [])})
 
 
+def analysis_pending(conn: Conn, job_id: int) -> None:
+    conn.execute(Q.analysis_pending, {"job_id": job_id})
+
+
+def stale_analyses(conn: Conn, *, after_s: float, limit: int = 200) -> list[int]:
+    return [r["id"] for r in conn.execute(Q.stale_analyses, {"after_s": after_s, "limit": limit}).fetchall()]
+
+
 def note_error(conn: Conn, job_id: int, error: str) -> None:
     """Record why a job is being ended before the ending itself (kept by collect)."""
     conn.execute(Q.note_error, {"job_id": job_id, "error": error})
