@@ -18,9 +18,13 @@ from core.db import connect
 from core.embedded import start_postgres
 from core.migrate import migrate
 from core.settings import Settings, get_settings
+from kb.analysis.catalogs import build, kb_corpus, write_catalog
+from kb.analysis.matcher import CompiledKb
+from kb.analysis.translate import CATALOG
 from kb.entries import SEED_PATH, export_text, import_file
 from kb.errors import NotAnAnsibleLog
 from kb.service import analyse_input
+from kb.store.seedfile import load_file
 
 kb_app = typer.Typer(help="Knowledge base: import and export the seed format.", no_args_is_help=True)
 console = Console()
@@ -70,6 +74,45 @@ def export_command(
     else:
         file.write_text(text, encoding="utf-8")
         console.print(f"wrote {file}")
+
+
+@kb_app.command("catalog")
+def catalog_command(
+    po: Annotated[
+        list[str],
+        typer.Option(
+            help="TOOL=DIR[@COMMIT]: a directory of the tool's .po files (from its source checkout), and the commit "
+            "they come from; repeat per tool and per po directory"
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="the catalogue to write")] = CATALOG,
+    seed: Annotated[Path, typer.Option(help="the KB whose samples and patterns choose the messages")] = SEED_PATH,
+) -> None:
+    """Build the translation catalogue (kb/catalog.jsonl) from the tools' .po files: the messages the KB's samples
+    show or its patterns know, in the languages fleets run in. Nothing is downloaded."""
+    sources: dict[str, list[Path]] = {}
+    commits: dict[str, str] = {}
+    for item in po:
+        tool, sep, rest = item.partition("=")
+        where, _, commit = rest.partition("@")
+        folder = Path(where)
+        if not sep or not tool or not folder.is_dir():
+            raise typer.BadParameter(f"{item!r}: give TOOL=DIR with DIR a directory of .po files", param_hint="--po")
+        files = sorted(folder.glob("*.po"))
+        if not files:
+            raise typer.BadParameter(f"{item!r}: {folder} has no .po files", param_hint="--po")
+        sources.setdefault(tool, []).extend(files)
+        if commit:
+            commits[tool] = commit
+    _, entries = load_file(seed)
+    messages = build(sources, kb_corpus(entries), CompiledKb.from_entries(entries))
+    header = {
+        "what": "tool messages the KB's samples show or its patterns know, with their translations "
+        "(kb/analysis/translate.py); rebuild with 'patchpilot kb catalog'",
+        "sources": {tool: commits.get(tool, "unknown commit") for tool in sorted(sources)},
+    }
+    n = write_catalog(out, header, messages)
+    console.print(f"wrote {out}: {n} translations of {len({m.msgid for m in messages})} messages")
 
 
 def analyze_command(

@@ -19,7 +19,11 @@ class KbFix(BaseModel):
     category: str
     match: MatchKind
     score: float | None = None
-    via: str | None = Field(default=None, description='how a similar match was decided: "signals" or "llm"')
+    via: str | None = Field(
+        default=None,
+        description='how the match was decided: a similar one by "signals" or "llm"; an exact one read through '
+        'the tools\' own translations says "translated (de)"',
+    )
     solution: str
 
 

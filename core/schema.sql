@@ -338,3 +338,8 @@ ALTER TABLE kb.entries ADD COLUMN wrapper boolean NOT NULL DEFAULT false;
 
 -- 0012 (job analysis): where a job's failure analysis is (pending / done / failed; NULL: nothing to analyse).
 ALTER TABLE ops.jobs ADD COLUMN analysis text CHECK (analysis IN ('pending', 'done', 'failed'));
+
+-- 0013 (translated): an exact match read through the tools' translations says so in match_via.
+ALTER TABLE ops.failures DROP CONSTRAINT failures_match_via_check;
+ALTER TABLE ops.failures ADD CONSTRAINT failures_match_via_check
+    CHECK (match_via IN ('signals', 'llm') OR match_via ~ '^translated \([a-zA-Z_, ]+\)$');

@@ -107,10 +107,11 @@ class MemoryKb:
         return [self.owners[i][0] for i in top]
 
     def run(self, case: dict[str, Any]) -> Outcome:
-        text, module = case["text"], case.get("module")
-        exact = self.kb.match(text, module)
-        if exact is not None:
-            return Outcome(case, exact.slug, "exact", (), None)
+        module = case.get("module")
+        reading = self.kb.read(case["text"], module)
+        if reading.match is not None:
+            return Outcome(case, reading.match.slug, "exact", (), None)
+        text = reading.text
         d = self.profiles.decide(text, module, self.neighbours(text), near_duplicate=NEAR_DUPLICATE)
         got = d.answer.slug if d.answer else None
         return Outcome(case, got, "similar" if got else "none", tuple(s.slug for s in d.related), d)

@@ -128,15 +128,15 @@ def match_detail(
 ) -> list[MatchResult]:
     """Per failure: exact first; the fallback for the rest when an embedder is given; related entries."""
     kb = compiled_kb(conn)
-    results = [MatchResult(kb.match(f.match_text or f.message, f.module)) for f in failures]
+    readings = [kb.read(f.match_text or f.message, f.module) for f in failures]
+    results = [MatchResult(r.match) for r in readings]
     if embedder is None:
         return results
-    todo = [i for i, r in enumerate(results) if r.match is None and (failures[i].match_text or failures[i].message)]
+    todo = [i for i, r in enumerate(results) if r.match is None and readings[i].text]
     if todo:
         ensure_vectors(conn, embedder)
-        found = decide_many(
-            conn, embedder, [(failures[i].match_text or failures[i].message, failures[i].module) for i in todo], chooser
-        )
+        # A failure in another language is read by the fallback in English too (its reading's text).
+        found = decide_many(conn, embedder, [(readings[i].text, failures[i].module) for i in todo], chooser)
         for i, r in zip(todo, found, strict=True):
             results[i] = r
     return results

@@ -218,8 +218,9 @@ def try_pattern(
     out: dict[str, Any] = {}
     kb = compiled_kb(conn)
     if text is not None:
-        best = kb.match(text)
-        out["text_matches"] = kb.slugs_matching(text)
+        reading = kb.read(text)  # as the analyser reads it: through the tools' translations when needed
+        best = reading.match
+        out["text_matches"] = kb.slugs_matching(reading.text)
         out["text_best"] = best.slug if best else None
     if pattern is None:
         return out

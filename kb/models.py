@@ -153,7 +153,7 @@ class KbMatch:
     kind: MatchKind
     score: float | None = None
     pattern: str | None = None
-    via: str | None = None  # how a similar match was decided: "signals" or "llm"
+    via: str | None = None  # similar: "signals" or "llm"; exact read through translations: "translated (de)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -228,7 +228,11 @@ def fix_view(failure: JobFailure) -> FixView | None:
         score = f" (score {kb.score:.2f})" if kb.score is not None else ""
         heading = f"Similar known issue{score}: check it applies before you act"
         return FixView(heading=heading, title=kb.title or kb.slug, solution=kb.solution, exact=False)
-    return FixView(heading="Known fix", title=kb.title or kb.slug, solution=kb.solution, exact=True)
+    # An exact match read through the tool's own translation says so: "translated (de)".
+    heading = "Known fix"
+    if kb.via and kb.via.startswith("translated ("):
+        heading += f" (read through the tool's own {kb.via.removeprefix('translated (').rstrip(')')} translation)"
+    return FixView(heading=heading, title=kb.title or kb.slug, solution=kb.solution, exact=True)
 
 
 _NO_DETAILS = {

@@ -52,13 +52,14 @@ True
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
 
 import re2
 
 from core.enums import MatchKind
 from core.errors import InvalidPattern
+from kb.analysis import translate
 from kb.analysis.terms import about_packages, command_ran, package_context
 from kb.models import CONNECTION_CATEGORIES, GENERIC_NETWORK_CATEGORIES, KbMatch, match_samples
 
@@ -73,6 +74,15 @@ _PATTERN_MAX_MEM = 8 << 20
 _SHARD = 50_000
 # Text longer than this is matched on its head and tail (a match_text is capped per field anyway).
 MAX_TEXT = 512 * 1024
+
+
+class Reading(NamedTuple):
+    """A failure text as the exact matcher read it: its match, and the text read (English, when the tools'
+    translated messages were put back into English: ``langs`` names their languages)."""
+
+    match: KbMatch | None
+    text: str
+    langs: tuple[str, ...]
 
 
 def _options(max_mem: int) -> re2.Options:
@@ -240,6 +250,20 @@ class CompiledKb:
 
         best = min(hits, key=lambda p: (rank(p), -p.weight, module is None or module not in p.modules, p.slug))
         return KbMatch(slug=best.slug, kind=MatchKind.exact, score=1.0, pattern=best.text)
+
+    def read(self, text: str, module: str | None = None) -> Reading:
+        """``match``, then, when no pattern matched, the same on the text with the tools' translated messages
+        in it put back into English (kb.analysis.translate); ``text`` is what the fallback should read."""
+        found = self.match(text, module)
+        if found is not None:
+            return Reading(found, text, ())
+        english = translate.shared().english(text)
+        if english is None:
+            return Reading(None, text, ())
+        found = self.match(english.text, module)
+        if found is not None:
+            found = replace(found, via=f"translated ({', '.join(english.langs)})")
+        return Reading(found, english.text, english.langs)
 
     def slugs_matching(self, text: str, module: str | None = None) -> list[str]:
         return sorted({p.slug for p in self.matching(text, module)})

@@ -314,3 +314,19 @@ def _variants(tmp_path, text: str, expected: str, also: list[str]) -> Path:
     case = {"id": "t-1", "text": text, "module": "ansible.builtin.dnf", "expected": expected, "also": also}
     path.write_text(json.dumps({**case, "kind": "reworded"}) + "\n")
     return path
+
+
+def test_a_failure_in_german_is_matched_through_apts_translation_and_stored_as_such(conn, settings):
+    log = (
+        "TASK [Apply updates] ***\n"
+        'fatal: [h]: FAILED! => {"changed": false, "msg": "\'/usr/bin/apt-get dist-upgrade\' failed: '
+        'E: Sie haben nicht genug Platz in /var/cache/apt/archives/.\\n", "rc": 100}\n\n'
+        "PLAY RECAP ***\nh : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0\n"
+    )
+    job_id = _job(conn, log)
+    analyse_job(conn, job_id, log, None, settings)
+    (failure,) = job_failures(conn, job_id)
+    assert failure.kb is not None and failure.kb.slug == "apt-no-space-left"
+    assert (failure.kb.match.value, failure.kb.via) == ("exact", "translated (de)")
+    probe = entries.try_pattern(conn, None, "E: Sie haben nicht genug Platz in /var/cache/apt/archives/.")
+    assert probe["text_best"] == "apt-no-space-left"  # the KB editor's probe reads it as the analyser does

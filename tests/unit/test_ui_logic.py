@@ -226,6 +226,11 @@ def test_result_counts_each_category_and_keeps_failure_text_whole() -> None:
     assert dict(view.hosts)["e"] == ":blue-badge[no change]" and dict(view.hosts)["f"] == ":gray-badge[not run]"
     b, c, d = view.failures
     assert b.fix and b.fix.exact and b.fix.heading == "Known fix"
+    kb = {"slug": "s", "title": "T", "category": "disk", "match": "exact", "via": "translated (de)", "solution": "do"}
+    german = result_view(_job("failed", [("b", "failed")], [{"host": "b", "task": "Apply", "message": "m", "kb": kb}]))
+    assert german.failures[0].fix and german.failures[0].fix.heading == (
+        "Known fix (read through the tool's own de translation)"
+    )
     assert b.message.startswith("Error Summary\n-------------\n") and len(b.message) > 1000  # a code block, whole
     assert c.fix and not c.fix.exact and c.fix.heading.startswith("Similar known issue (score 0.95)")
     assert (d.host, d.fix) == ("d", None)

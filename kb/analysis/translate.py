@@ -1,0 +1,233 @@
+r"""Failures printed in another language, read through the tools' own translations.
+
+apt, dpkg, dnf, libdnf, dnf5, rpm, libzypp (zypper), sudo and subscription-manager print their messages in
+the managed host's locale (``LANG=de_DE.UTF-8``); Ansible's own words stay English. The KB's patterns are
+written in English, so a failure none of them matches is read again with each translated message it
+contains put back into the English original (``msgid``) of the tool's own catalogue (``msgstr``), the
+values in its placeholders kept. Only the messages the KB's samples show are kept (``kb/catalog.jsonl``,
+built by ``patchpilot kb catalog build`` from the tools' ``.po`` files; its header names each source and
+commit). Nothing is guessed: a line that is no catalogue message stays as it is.
+
+>>> t = Translator([Message("apt", "de", "You don't have enough free space in %s.",
+...                         "Sie haben nicht genug freien Platz in %s.")])
+>>> t.english("E: Sie haben nicht genug freien Platz in /var/cache/apt/archives/.")
+Translation(text="E: You don't have enough free space in /var/cache/apt/archives/.", langs=('de',))
+>>> t.english("all English here") is None
+True
+
+Placeholders keep their order, by position when the translation reorders them:
+
+>>> r = Translator([Message("x", "de", "installing package %s needs %s", "%2$s braucht die Installation von %1$s")])
+>>> r.english("42 MB braucht die Installation von foo").text
+'installing package foo needs 42 MB'
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import re2
+
+CATALOG = Path(__file__).resolve().parents[1] / "catalog.jsonl"
+# A failure text longer than this is read only up to here for translation (its head holds the error).
+MAX_TEXT = 64 * 1024
+# A message whose fixed words are fewer or shorter than this is too generic to read back ("%s: %s",
+# "Warning:", "signature"): a word alone could be part of any sentence.
+MIN_LITERAL = 12
+MIN_WORDS = 3
+
+# printf (%s, %d, %lu, %1$s, %.*s, %<PRIu64>), Python (%(name)s, {}, {0}, {name}), boost::format (%1%).
+_PLACEHOLDER = re.compile(
+    r"%%"
+    r"|%\((?P<pyname>\w+)\)[-+ #0]*\d*(?:\.\d+)?[diouxXeEfgGcrsa]"
+    r"|%(?P<pos>\d+)\$[-+ #0]*\d*(?:\.\d+)?(?:hh|h|ll|l|L|z|j|t|q)?[diouxXeEfgGcsp]"
+    r"|%(?P<boost>\d+)%"
+    r"|%<PRI\w+>"
+    r"|%[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|z|j|t|q)?[diouxXeEfgGcsp]"
+    r"|\{(?P<fmt>\d*|[A-Za-z_]\w*)(?::[^{}]*)?\}"
+)
+_SPACE = re.compile(r"\s+")
+# White space in a translation: ASCII, and the no-break and ideographic spaces French and CJK catalogues use
+# (RE2's \s is ASCII only).
+_WS = r"[\s\x{a0}\x{202f}\x{3000}]"
+
+
+class Part(NamedTuple):
+    literal: str  # the fixed text before the placeholder (or the tail, with ``key`` None)
+    key: str | None  # the placeholder's argument: "1", "2" (by position) or a name
+
+
+def parse(fmt: str) -> list[Part]:
+    """``fmt`` as fixed text and placeholders, each placeholder keyed by the argument it prints.
+
+    >>> parse("needs %s on the %s filesystem")
+    [Part(literal='needs ', key='1'), Part(literal=' on the ', key='2'), Part(literal=' filesystem', key=None)]
+    >>> parse("%2$s: 100%% of {name}")
+    [Part(literal='', key='2'), Part(literal=': 100% of ', key='name'), Part(literal='', key=None)]
+    """
+    parts: list[Part] = []
+    literal, n, last = "", 0, 0
+    for m in _PLACEHOLDER.finditer(fmt):
+        literal += fmt[last : m.start()]
+        last = m.end()
+        if m.group(0) == "%%":
+            literal += "%"
+            continue
+        if m.group("pyname"):
+            key = m.group("pyname")
+        elif m.group("pos") or m.group("boost"):
+            key = str(int(m.group("pos") or m.group("boost")))
+        elif m.group("fmt") is not None and m.group("fmt") != "":
+            fmt_key = m.group("fmt")
+            key = str(int(fmt_key) + 1) if fmt_key.isdigit() else fmt_key
+        else:
+            n += 1
+            key = str(n)
+        parts.append(Part(literal, key))
+        literal = ""
+    parts.append(Part(literal + fmt[last:], None))
+    return parts
+
+
+def literal_length(parts: Sequence[Part]) -> int:
+    return sum(len(p.literal.strip()) for p in parts)
+
+
+def specific(parts: Sequence[Part]) -> bool:
+    """Whether an English message says enough to be recognised (``MIN_LITERAL``, ``MIN_WORDS``)."""
+    words = sum(len(re.findall(r"[^\W\d_]{2,}", p.literal)) for p in parts)
+    return literal_length(parts) >= MIN_LITERAL and words >= MIN_WORDS
+
+
+def _literal_regex(text: str) -> str:
+    return f"{_WS}+".join(re2.escape(w) for w in _SPACE.split(text.strip())) if text.strip() else ""
+
+
+def pattern(parts: Sequence[Part]) -> str:
+    """An RE2 pattern for the message: its fixed words (any run of white space for white space), each
+    placeholder one group that stays on its line (the last runs to the line's end)."""
+    out: list[str] = []
+    for i, p in enumerate(parts):
+        lit = p.literal
+        if lit and not lit.strip() and out:  # white space alone between two placeholders
+            out.append(f"{_WS}+")
+        elif lit.strip():
+            lead = f"{_WS}*" if lit[:1].isspace() and out else ""
+            trail = f"{_WS}*" if lit[-1:].isspace() and p.key is not None else ""
+            out.append(lead + _literal_regex(lit) + trail)
+        if p.key is not None:
+            last = all(q.key is None and not q.literal.strip() for q in parts[i + 1 :])
+            out.append(f"(?P<g{i}>[^\\n]*)" if last else f"(?P<g{i}>[^\\n]*?)")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One catalogue message: the English original and one language's translation of it."""
+
+    tool: str
+    lang: str
+    msgid: str
+    msgstr: str
+
+    @cached_property
+    def source_parts(self) -> list[Part]:
+        return parse(self.msgid)
+
+    @cached_property
+    def parts(self) -> list[Part]:
+        return parse(self.msgstr)
+
+    @cached_property
+    def anchor(self) -> str:
+        """The longest fixed run of the translation, lower-cased: a cheap test before the regex."""
+        runs = [_SPACE.sub(" ", p.literal.strip().lower()) for p in self.parts]
+        return max(runs, key=len)
+
+    @cached_property
+    def regex(self) -> Any:
+        options = re2.Options()
+        options.case_sensitive = False
+        options.max_mem = 1 << 20
+        return re2.compile(pattern(self.parts), options)
+
+    def usable(self) -> bool:
+        """Whether the translation can be read back: enough fixed words, and the same placeholders."""
+        if not specific(self.source_parts) or len(self.anchor) < 4:
+            return False
+        keys = sorted(p.key for p in self.parts if p.key)
+        return keys == sorted(p.key for p in self.source_parts if p.key)
+
+    def render(self, values: dict[str, str]) -> str:
+        return "".join(p.literal + (values.get(p.key, "") if p.key else "") for p in self.source_parts)
+
+
+class Translation(NamedTuple):
+    text: str
+    langs: tuple[str, ...]
+
+
+class Translator:
+    """Put each catalogue message found in a text back into English (the module docstring)."""
+
+    def __init__(self, messages: Iterable[Message]) -> None:
+        usable = [m for m in messages if m.usable()]
+        # The longest translation first: a message that contains another is read whole.
+        self.messages = sorted(usable, key=lambda m: -literal_length(m.parts))
+
+    @classmethod
+    def load(cls, path: Path = CATALOG) -> Translator:
+        return cls(read_catalog(path)[1])
+
+    def english(self, text: str) -> Translation | None:
+        """``text`` with every catalogue message in it put back into English; None when it has none."""
+        head = text[:MAX_TEXT]
+        low = _SPACE.sub(" ", head.lower())
+        langs: list[str] = []
+        out = head
+        for m in self.messages:
+            if m.anchor not in low:
+                continue
+            found = m.regex.search(out)
+            if found is None:
+                continue
+
+            def english(g: Any, m: Message = m) -> str:
+                values = {p.key: g.group(f"g{i}") or "" for i, p in enumerate(m.parts) if p.key}
+                return m.render(values)
+
+            out = m.regex.sub(english, out)
+            if m.lang not in langs:
+                langs.append(m.lang)
+        if not langs:
+            return None
+        return Translation(out + text[MAX_TEXT:], tuple(langs))
+
+
+_SHARED: Translator | None = None
+_LOCK = threading.Lock()
+
+
+def shared() -> Translator:
+    """The translator of ``kb/catalog.jsonl``, loaded once per process (on the first text that needs it)."""
+    global _SHARED
+    with _LOCK:
+        if _SHARED is None:
+            _SHARED = Translator.load()
+        return _SHARED
+
+
+def read_catalog(path: Path) -> tuple[dict[str, Any], list[Message]]:
+    """The catalogue file: a header line (its sources) and one message per line."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        header = json.loads(fh.readline())
+        return header, [Message(**json.loads(line)) for line in fh if line.strip()]
