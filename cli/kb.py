@@ -81,8 +81,8 @@ def catalog_command(
     po: Annotated[
         list[str],
         typer.Option(
-            help="TOOL=DIR[@COMMIT]: a directory of the tool's .po files (from its source checkout), and the commit "
-            "they come from; repeat per tool and per po directory"
+            help="TOOL=DIR[@WHERE]: a directory of the tool's .po files (from a source checkout) and where they come "
+            "from (repository, tag, commit); repeat per tool, release and po directory"
         ),
     ],
     out: Annotated[Path, typer.Option(help="the catalogue to write")] = CATALOG,
@@ -91,7 +91,7 @@ def catalog_command(
     """Build the translation catalogue (kb/catalog.jsonl) from the tools' .po files: the messages the KB's samples
     show or its patterns know, in the languages fleets run in. Nothing is downloaded."""
     sources: dict[str, list[Path]] = {}
-    commits: dict[str, str] = {}
+    origins: dict[str, list[str]] = {}
     for item in po:
         tool, sep, rest = item.partition("=")
         where, _, commit = rest.partition("@")
@@ -102,14 +102,15 @@ def catalog_command(
         if not files:
             raise typer.BadParameter(f"{item!r}: {folder} has no .po files", param_hint="--po")
         sources.setdefault(tool, []).extend(files)
-        if commit:
-            commits[tool] = commit
+        origins.setdefault(tool, [])
+        if commit and commit not in origins[tool]:
+            origins[tool].append(commit)
     _, entries = load_file(seed)
     messages = build(sources, kb_corpus(entries), CompiledKb.from_entries(entries))
     header = {
         "what": "tool messages the KB's samples show or its patterns know, with their translations "
         "(kb/analysis/translate.py); rebuild with 'patchpilot kb catalog'",
-        "sources": {tool: commits.get(tool, "unknown commit") for tool in sorted(sources)},
+        "sources": {tool: origins[tool] or ["unknown"] for tool in sorted(sources)},
     }
     n = write_catalog(out, header, messages)
     console.print(f"wrote {out}: {n} translations of {len({m.msgid for m in messages})} messages")

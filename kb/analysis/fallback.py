@@ -32,13 +32,13 @@ from kb.analysis.embedder import FINE, Vectors
 from kb.analysis.terms import (
     about_packages,
     code_demands,
-    command_ran,
     compatible,
     family,
     module_family,
     optional_words,
     package_context,
     pattern_words,
+    ran_on_host,
     stem,
     strip_wrapper,
     terms,
@@ -270,7 +270,7 @@ class Profiles:
         context = package_context(text, module)
         vector = FINE.embed_one(evidence)
         slugs = list(dict.fromkeys([*neighbours, *self.lexical(words)]))
-        ran = command_ran(text)
+        ran = ran_on_host(text, module)  # the same rule as the exact matcher (kb.analysis.matcher)
         scored = [s for s in (self.score(slug, words, vector, text_family, context, ran) for slug in slugs) if s]
         scored.sort(key=lambda s: (-s.score, s.slug))
         out = Decision(candidates=scored)

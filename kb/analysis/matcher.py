@@ -19,7 +19,8 @@ Two kinds of entry answer only in their context:
 
 - an entry about Ansible's own connection to the host (``connection``: kb.models.CONNECTION_CATEGORIES) never
   answers a failure whose command ran there: "non-zero return code" then "Permission denied (publickey)" is
-  the task's own git or rsync refused by another server, not Ansible's ssh login (kb.analysis.terms.command_ran);
+  the task's own git or rsync refused by another server, not Ansible's ssh login; likewise a module that does not
+  connect (git, get_url, uri) whose text lacks Ansible's own connection words (kb.analysis.terms.ran_on_host);
 - an entry for a generic network cause (DNS, timeout, proxy, TLS: any client prints these words) that is about
   repositories (``repository``: every match sample shows a package manager or a repository,
   kb.analysis.terms.about_packages) answers only a failure that shows one too (text or module): a git clone's
@@ -60,7 +61,7 @@ import re2
 from core.enums import MatchKind
 from core.errors import InvalidPattern
 from kb.analysis import translate
-from kb.analysis.terms import about_packages, command_ran, package_context
+from kb.analysis.terms import about_packages, package_context, ran_on_host
 from kb.models import CONNECTION_CATEGORIES, GENERIC_NETWORK_CATEGORIES, KbMatch, match_samples
 
 # Big KBs (10,000 entries x a few patterns) need more than RE2's 8 MiB default for the set's DFA.
@@ -233,7 +234,7 @@ class CompiledKb:
         hits: list[_Pattern] = []
         for start, s in self._sets:
             hits.extend(self.patterns[start + i] for i in (s.Match(data) or ()))
-        if any(p.connection for p in hits) and command_ran(text):
+        if any(p.connection for p in hits) and ran_on_host(text, module):
             hits = [p for p in hits if not p.connection]
         if any(p.repository for p in hits) and not package_context(text, module):
             hits = [p for p in hits if not p.repository]

@@ -237,6 +237,37 @@ def command_ran(text: str) -> bool:
     return _COMMAND_RAN.search(text[:16000]) is not None
 
 
+# Modules whose failure can be Ansible's own connection to the host (or the controller's ssh to it).
+_CONNECTING_MODULES = frozenset(
+    {"reboot", "wait_for_connection", "setup", "gather_facts", "ping", "raw", "synchronize", "script", "fetch"}
+)
+# How Ansible words its own connection failing (an UNREACHABLE result, or a module that reconnects).
+_OWN_CONNECTION = re.compile(
+    r"to the host via ssh|Data could not be sent to remote host|reached over ssh|Failed to connect to the host"
+    r"|Invalid/incorrect (?:username/)?password|Authentication or permission failure",
+    re.IGNORECASE,
+)
+
+
+def ran_on_host(text: str, module: str | None) -> bool:
+    r"""Whether the task itself ran on the host and failed there, so Ansible's connection to it worked: a
+    command that exited non-zero (``command_ran``), or a module that does not connect (git, get_url, uri, dnf ...)
+    whose failure does not show Ansible's own connection words.
+
+    >>> ran_on_host("Failed to download remote objects and refs: git@gl: Permission denied (publickey).", "git")
+    True
+    >>> ran_on_host("Failed to connect to the host via ssh: u@h: Permission denied (publickey).", "ansible.builtin.dnf")
+    False
+    >>> ran_on_host("u@h: Permission denied (publickey).", "ansible.builtin.wait_for_connection")
+    False
+    """
+    if command_ran(text):
+        return True
+    if module and module.rsplit(".", 1)[-1] in _CONNECTING_MODULES:
+        return False
+    return _OWN_CONNECTION.search(text[:16000]) is None
+
+
 def strip_wrapper(text: str) -> str:
     r"""The text without Ansible's wrapper lines (all of it when nothing else is left).
 

@@ -81,6 +81,21 @@ def test_a_connection_entry_never_answers_a_command_that_ran():
     assert {e["slug"] for e in ENTRIES if e["slug"].startswith("ssh-")} == CONNECTION
 
 
+def test_a_connection_entry_never_answers_a_module_that_ran_and_failed_by_itself():
+    """The git module's own fetch refused by the git server ran on the host: Ansible got in. Without Ansible's own
+    connection words ("Failed to connect to the host via ssh") a connection entry does not answer; a module that
+    connects (reboot, wait_for_connection) or Ansible's words keep it."""
+    git = (
+        "Failed to download remote objects and refs:  git@gitlab.example: Permission denied (publickey).\r\n"
+        "fatal: Could not read from remote repository."
+    )
+    assert KB.match(git, "ansible.builtin.git") is None and KB.match(git) is None
+    bare = "patch@10.1.2.3: Permission denied (publickey)."
+    assert KB.match(bare, "ansible.builtin.wait_for_connection").slug == "ssh-auth-publickey"
+    unreachable = "Failed to connect to the host via ssh: patch@10.1.2.3: Permission denied (publickey)."
+    assert KB.match(unreachable, "ansible.builtin.dnf").slug == "ssh-auth-publickey"
+
+
 def test_an_entry_meant_for_the_failing_module_beats_one_meant_for_others():
     """A service that will not start inside an apt upgrade's postinst: the maintainer-script entry (a wrapper,
     meant for apt) answers, not the entry written for a service task; in a service task, the service entry."""
