@@ -258,7 +258,7 @@ class CompiledKb:
         found = self.match(text, module)
         if found is not None:
             return Reading(found, text, ())
-        english = translate.shared().english(text)
+        english = translate.english(text)
         if english is None:
             return Reading(None, text, ())
         found = self.match(english.text, module)

@@ -24,6 +24,7 @@ Placeholders keep their order, by position when the translation reorders them:
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import re
@@ -223,6 +224,12 @@ def shared() -> Translator:
         if _SHARED is None:
             _SHARED = Translator.load()
         return _SHARED
+
+
+@functools.lru_cache(maxsize=4096)
+def english(text: str) -> Translation | None:
+    """``shared().english(text)``, remembered: a fleet failing alike repeats one text many times."""
+    return shared().english(text)
 
 
 def read_catalog(path: Path) -> tuple[dict[str, Any], list[Message]]:
