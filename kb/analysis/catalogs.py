@@ -84,6 +84,8 @@ def parse_po(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+# A run of a message's fixed words this long, seen in the KB's samples, makes the message one the KB knows.
+LONG_RUN = 24
 # Values put in a message's placeholders to ask whether a KB pattern knows it.
 FILLERS = ("1", "/var", "pkg-1.0-1.el9.x86_64", "118MB more space", "repo-id", "host.example.com")
 
@@ -103,9 +105,14 @@ def relevant(msgid: str, corpus: str, kb: CompiledKb | None = None) -> bool:
     options.case_sensitive = False
     options.max_mem = 1 << 20
     try:
-        return re2.compile(pattern(parts), options).search(corpus) is not None
+        if re2.compile(pattern(parts), options).search(corpus) is not None:
+            return True
     except re2.error:
         return False
+    # Or a long run of its fixed words does (the KB shows the message with other words around its values).
+    flat = " ".join(corpus.lower().split())
+    runs = (" ".join(p.literal.lower().split()) for p in parts)
+    return any(len(run) >= LONG_RUN and len(run.split()) >= 4 and run in flat for run in runs)
 
 
 def build(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from kb.analysis import translate
 from kb.analysis.normalise import normalise
 
 
@@ -196,11 +197,18 @@ def package_context(text: str, module: str | None = None) -> bool:
     (False, True)
     >>> package_context("https://m.example.com/el9/repodata/repomd.xml: [Errno 14] curl#7 - connection refused")
     True
+    >>> package_context("E: Die Paketliste oder die Statusdatei konnte nicht eingelesen oder geöffnet werden.")
+    True
     """
     short = module.rsplit(".", 1)[-1] if module else None
-    return bool(
-        family(text[:16000]) or module_family(module) or short in _PACKAGE_MODULES or _CONTEXT.search(text[:16000])
-    )
+    if module_family(module) or short in _PACKAGE_MODULES or _shows_packages(text[:16000]):
+        return True
+    english = translate.english(text[:16000])  # a tool's message in another language, read in English
+    return english is not None and _shows_packages(english.text)
+
+
+def _shows_packages(text: str) -> bool:
+    return bool(family(text) or _CONTEXT.search(text))
 
 
 def about_packages(samples: Iterable[str]) -> bool:

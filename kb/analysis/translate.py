@@ -43,7 +43,7 @@ MAX_TEXT = 64 * 1024
 # A message whose fixed words are fewer or shorter than this is too generic to read back ("%s: %s",
 # "Warning:", "signature"): a word alone could be part of any sentence.
 MIN_LITERAL = 12
-MIN_WORDS = 3
+MIN_WORDS = 2
 
 # printf (%s, %d, %lu, %1$s, %.*s, %<PRIu64>), Python (%(name)s, {}, {0}, {name}), boost::format (%1%).
 _PLACEHOLDER = re.compile(
@@ -56,6 +56,7 @@ _PLACEHOLDER = re.compile(
     r"|\{(?P<fmt>\d*|[A-Za-z_]\w*)(?::[^{}]*)?\}"
 )
 _SPACE = re.compile(r"\s+")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]")
 # White space in a translation: ASCII, and the no-break and ideographic spaces French and CJK catalogues use
 # (RE2's \s is ASCII only).
 _WS = r"[\s\x{a0}\x{202f}\x{3000}]"
@@ -123,7 +124,12 @@ def pattern(parts: Sequence[Part]) -> str:
         elif lit.strip():
             lead = f"{_WS}*" if lit[:1].isspace() and out else ""
             trail = f"{_WS}*" if lit[-1:].isspace() and p.key is not None else ""
-            out.append(lead + _literal_regex(lit) + trail)
+            # A word is read whole: "ID repository" is not the end of "valid repository" (ASCII edges only;
+            # RE2's \b knows no CJK word).
+            stripped = lit.strip()
+            start = r"\b" if not out and _ASCII_WORD.match(stripped[:1]) else ""
+            end = r"\b" if p.key is None and _ASCII_WORD.match(stripped[-1:]) else ""
+            out.append(lead + start + _literal_regex(lit) + end + trail)
         if p.key is not None:
             last = all(q.key is None and not q.literal.strip() for q in parts[i + 1 :])
             out.append(f"(?P<g{i}>[^\\n]*)" if last else f"(?P<g{i}>[^\\n]*?)")
@@ -180,9 +186,7 @@ class Translator:
     """Put each catalogue message found in a text back into English (the module docstring)."""
 
     def __init__(self, messages: Iterable[Message]) -> None:
-        usable = [m for m in messages if m.usable()]
-        # The longest translation first: a message that contains another is read whole.
-        self.messages = sorted(usable, key=lambda m: -literal_length(m.parts))
+        self.messages = [m for m in messages if m.usable()]
 
     @classmethod
     def load(cls, path: Path = CATALOG) -> Translator:
@@ -192,25 +196,33 @@ class Translator:
         """``text`` with every catalogue message in it put back into English; None when it has none."""
         head = text[:MAX_TEXT]
         low = _SPACE.sub(" ", head.lower())
-        langs: list[str] = []
-        out = head
+        found: list[tuple[int, int, int, Message, dict[str, str]]] = []
         for m in self.messages:
             if m.anchor not in low:
                 continue
-            found = m.regex.search(out)
-            if found is None:
+            for hit in m.regex.finditer(head):
+                if hit.end() > hit.start():
+                    values = {p.key: hit.group(f"g{i}") or "" for i, p in enumerate(m.parts) if p.key}
+                    found.append((hit.start(), hit.end(), literal_length(m.parts), m, values))
+        # The message with the most fixed words first (one that contains another is read whole), then the
+        # longer reading (one whose values are there beats one that only shares its words); a span is read
+        # once, so a reading's English is never read again.
+        found.sort(key=lambda f: (-f[2], f[0] - f[1], f[0]))
+        spans: list[tuple[int, int, str]] = []
+        langs: list[str] = []
+        for start, end, _, m, values in found:
+            if any(start < e and s < end for s, e, _ in spans):
                 continue
-
-            def english(g: Any, m: Message = m) -> str:
-                values = {p.key: g.group(f"g{i}") or "" for i, p in enumerate(m.parts) if p.key}
-                return m.render(values)
-
-            out = m.regex.sub(english, out)
+            spans.append((start, end, m.render(values)))
             if m.lang not in langs:
                 langs.append(m.lang)
-        if not langs:
+        if not spans:
             return None
-        return Translation(out + text[MAX_TEXT:], tuple(langs))
+        out, last = [], 0
+        for start, end, english in sorted(spans):
+            out += [head[last:start], english]
+            last = end
+        return Translation("".join(out) + head[last:] + text[MAX_TEXT:], tuple(langs))
 
 
 _SHARED: Translator | None = None
