@@ -239,7 +239,7 @@ class Profiles:
         if text_family and p.family and not compatible(text_family, p.family):
             conflict = f"the failure is from {text_family}, the entry is about {p.family}"
         elif p.connection and ran:
-            conflict = "the task's command ran on the host, so Ansible's connection to it worked"
+            conflict = "the task (its command or module) ran on the host, so Ansible's connection to it worked"
         elif p.needs_context and not context:
             conflict = "the failure shows no package manager or repository, the entry is about one"
         elif vetoed or (p.no_match and max(self._wcos(words, s) for s in p.no_match) >= word + VETO_MARGIN):

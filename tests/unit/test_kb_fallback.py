@@ -105,17 +105,21 @@ def test_a_repository_entry_conflicts_with_a_failure_showing_no_repository(kb: M
 
 
 def test_a_connection_entry_conflicts_with_a_command_that_ran(kb: MemoryKb) -> None:
-    # A bare ssh message with no pattern match: the fallback may consider the connection entries ...
-    own = "lost connection to backup01.example.com\nssh_dispatch_run_fatal: Connection to 10.4.4.4 port 22: Broken pipe"
-    bare = {c.slug: c for c in kb.profiles.decide(own, None, kb.neighbours(own)).candidates}
-    connection = [s for s in bare if kb.profiles.by_slug[s].connection and bare[s].conflict is None]
+    # Ansible's own words for its connection failing: the fallback may consider the connection entries ...
+    bare = (
+        "lost connection to backup01.example.com\nssh_dispatch_run_fatal: Connection to 10.4.4.4 port 22: Broken pipe"
+    )
+    own = "Failed to connect to the host via ssh: " + bare
+    cands = {c.slug: c for c in kb.profiles.decide(own, None, kb.neighbours(own)).candidates}
+    connection = [s for s in cands if kb.profiles.by_slug[s].connection and cands[s].conflict is None]
     assert connection
-    # ... but not once the text says the task's command ran (its own scp/rsync lost the other server).
-    ran = "non-zero return code\n" + own
-    d = kb.profiles.decide(ran, "ansible.builtin.shell", kb.neighbours(ran))
-    by_slug = {c.slug: c for c in d.candidates}
-    assert all("command ran" in (by_slug[s].conflict or "") for s in connection)
-    assert d.answer is None or not kb.profiles.by_slug[d.answer.slug].connection
+    # ... but not once the text says the task's command ran (its own scp/rsync lost the other server), nor when
+    # the ssh words come without Ansible's (a module's or a command's own ssh: kb.analysis.terms.ran_on_host).
+    for text, module in (("non-zero return code\n" + bare, "ansible.builtin.shell"), (bare, None)):
+        d = kb.profiles.decide(text, module, kb.neighbours(text))
+        by_slug = {c.slug: c for c in d.candidates}
+        assert all("ran on the host" in (by_slug[s].conflict or "") for s in connection if s in by_slug), text
+        assert d.answer is None or not kb.profiles.by_slug[d.answer.slug].connection
 
 
 def test_ansible_wrapper_lines_are_not_evidence(kb: MemoryKb) -> None:
