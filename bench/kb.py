@@ -89,6 +89,11 @@ for _ in range(int(sys.argv[2])):
         a = parse_stdout(fh)
     times.append(time.perf_counter() - t)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:  # Linux keeps ru_maxrss across exec (the parent's peak before the fork): VmHWM is this program's own
+    with open("/proc/self/status") as st:
+        rss = next(int(l.split()[1]) / 1024 for l in st if l.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    pass
 print(json.dumps({"times": times, "failures": len(a.failures), "lines": a.lines, "rss_mb": rss}))
 """
 
