@@ -307,6 +307,28 @@ def test_variant_eval_accepts_a_labellers_also_and_counts_the_rest_wrong(conn, s
     assert (also["wrong"], also["right"], also["recall_at_zero_wrong"]) == (0, 1, 1.0)
 
 
+def test_log_eval_accepts_a_labellers_also_and_counts_the_rest_wrong(conn, settings, tmp_path):
+    import json
+
+    log = (
+        "TASK [Apply updates] ***\n"
+        'fatal: [h]: FAILED! => {"changed": false, "msg": "\'/usr/bin/apt-get dist-upgrade\' failed: '
+        'E: You don\'t have enough free space in /var/cache/apt/archives/.\\n", "rc": 100}\n\n'
+        "PLAY RECAP ***\nh : ok=1 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0\n"
+    )
+    (tmp_path / "a.log").write_text(log)
+
+    def run(kb: str, also: list[str]) -> dict:
+        case = {"log": "a.log", "expected": [{"host": "h", "task": "Apply updates", "kb": kb, "also": also}]}
+        (tmp_path / "cases.jsonl").write_text(json.dumps(case) + "\n")
+        return evaluate(conn, tmp_path, settings)
+
+    assert (run("apt-no-space-left", [])["kb_top1"], run("apt-no-space-left", [])["wrong_matches"]) == (1.0, 0)
+    assert (run("dnf-no-space-left", [])["kb_top1"], run("dnf-no-space-left", [])["wrong_matches"]) == (0.0, 1)
+    accepted = run("dnf-no-space-left", ["apt-no-space-left"])
+    assert (accepted["kb_top1"], accepted["wrong_matches"], accepted["mismatches"]) == (1.0, 0, [])
+
+
 def _variants(tmp_path, text: str, expected: str, also: list[str]) -> Path:
     import json
 
