@@ -72,6 +72,7 @@ LOG_SETS = {
     "logs_blind5": (4, 10, 1.0),
     "logs_blind7": (8, 30, 0.93),
     "logs_blind8": (8, 29, 1.0),
+    "logs_blind9": (8, 29, 1.0),
 }
 
 
