@@ -248,7 +248,7 @@ def _generic_plan(conn: Any) -> list[str]:
 
 
 def bench_similarity(
-    url: str, n: int = 100_000, queries: int = 200, exact_queries: int = 50, warmup: int = 200
+    url: str, n: int = 100_000, queries: int = 1000, exact_queries: int = 50, warmup: int = 200
 ) -> dict[str, Any]:
     """Over a server URL: a throwaway migrated database, ``n`` sample vectors, HNSW vs exact scan.
 
