@@ -41,7 +41,7 @@ FLOORS = {
     # the dnf CLI unable to import its own module and v6-0159 an apt hook without apt_pkg (the Python bindings
     # entry, labelled null; set 5's writer labelled the same case that entry), v6-0205 deb822_repository without
     # python3-debian (the writer's unsure label; its alternative is the bindings entry we answer).
-    "kb_variants_calibration6_blind.jsonl": (156, {"v6-0154", "v6-0159", "v6-0205"}),
+    "kb_variants_calibration6_blind.jsonl": (159, {"v6-0154", "v6-0159", "v6-0205"}),
     # Set 7 (evals/notes/kb_variants7_writer_notes.md: versions and module wrappers at the edges; its writer put
     # the sibling an operator would also accept in "also"), unseen: 183/194 right, 4 wrong. Answered otherwise,
     # and kept: v7-0200 the dnf CLI unable to import its own module (as v6-0154), v7-0205 a zypper conflict
