@@ -252,7 +252,8 @@ _CONNECTING_MODULES = frozenset(
 # How Ansible words its own connection failing (an UNREACHABLE result, or a module that reconnects).
 _OWN_CONNECTION = re.compile(
     r"to the host via ssh|Data could not be sent to remote host|reached over ssh|Failed to connect to the host"
-    r"|Invalid/incorrect (?:username/)?password|Authentication or permission failure",
+    r"|Invalid/incorrect (?:username/)?password|Authentication or permission failure"
+    r"|\[Errno None\] Unable to connect to port \d+ on ",  # the paramiko connection plugin's own words
     re.IGNORECASE,
 )
 

@@ -21,10 +21,10 @@ EVALS = Path(__file__).resolve().parents[2] / "evals"
 # set -> (least right: today's figure, so a change that loses one fails; the only ids allowed to be answered with
 # another entry than their label)
 FLOORS = {
-    "kb_variants_calibration_blind.jsonl": (93, set()),
+    "kb_variants_calibration_blind.jsonl": (101, set()),
     # v3-0183: a mysql postinst failing because mysql.service will not start; the writer marked the label
     # (maintainer script) unsure and named the service entry we answer as the alternative.
-    "kb_variants_calibration3_blind.jsonl": (193, {"v3-0183"}),
+    "kb_variants_calibration3_blind.jsonl": (194, {"v3-0183"}),
     # Set 4 (evals/notes/kb_variants4_writer_notes.md), unseen: 164/174 right, 14 wrong. The three left are
     # labels the writer marked unsure or causes the KB lacks: v4-0187 apt's "Dynamic MMap ran out of room"
     # (answered as the corrupt lists it also prints), v4-0189 zypper's own "Reboot is required" (answered as
@@ -35,7 +35,7 @@ FLOORS = {
     # is not yet valid" (clock skew breaks every TLS client), v5-0171 the dnf CLI missing libdnf (the bindings
     # entry's fix), v5-0211 a script's own sudo asking for a password, v5-0222 yum "not registered" beside "No
     # package available", v5-0238 needs-restarting without an option (similar to the one without -r).
-    "kb_variants_calibration5_blind.jsonl": (157, {"v5-0147", "v5-0171", "v5-0211", "v5-0222", "v5-0238"}),
+    "kb_variants_calibration5_blind.jsonl": (159, {"v5-0147", "v5-0171", "v5-0211", "v5-0222", "v5-0238"}),
     # Set 6 (evals/notes/kb_variants6_writer_notes.md: one line in four non-English, taken from the tools' own
     # catalogues), unseen after the translations: 150/162 right, 5 wrong. Answered otherwise, and kept: v6-0154
     # the dnf CLI unable to import its own module and v6-0159 an apt hook without apt_pkg (the Python bindings
