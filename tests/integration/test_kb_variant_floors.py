@@ -21,10 +21,10 @@ EVALS = Path(__file__).resolve().parents[2] / "evals"
 # set -> (least right: today's figure, so a change that loses one fails; the only ids allowed to be answered with
 # another entry than their label)
 FLOORS = {
-    "kb_variants_calibration_blind.jsonl": (101, set()),
+    "kb_variants_calibration_blind.jsonl": (103, set()),
     # v3-0183: a mysql postinst failing because mysql.service will not start; the writer marked the label
     # (maintainer script) unsure and named the service entry we answer as the alternative.
-    "kb_variants_calibration3_blind.jsonl": (194, {"v3-0183"}),
+    "kb_variants_calibration3_blind.jsonl": (195, {"v3-0183"}),
     # Set 4 (evals/notes/kb_variants4_writer_notes.md), unseen: 164/174 right, 14 wrong. The three left are
     # labels the writer marked unsure or causes the KB lacks: v4-0187 apt's "Dynamic MMap ran out of room"
     # (answered as the corrupt lists it also prints), v4-0189 zypper's own "Reboot is required" (answered as
