@@ -48,6 +48,13 @@ FLOORS = {
     # (labelled null; the dependency entry's title names any package manager, and set 5's writer labelled the
     # same case with it, v5-0178), v7-0233 needs-restarting without -r (as v5-0238; the writer marked it unsure).
     "kb_variants_calibration7_blind.jsonl": (191, {"v7-0200", "v7-0205", "v7-0233"}),
+    # Set 8 (evals/notes/kb_variants8_writer_notes.md: 138 of 240 lines written before its deadline, all from
+    # memory), unseen after set 7's work: 100/108 right, 6 wrong. Answered otherwise, and kept: v8-0106 apt's
+    # "Unable to locate package" after a locale warning (labelled null as a locale error), v8-0107 the dnf CLI
+    # unable to import its own module (as v6-0154), v8-0117 a unit's start timing out under the systemd module
+    # (labelled null), v8-0137 a third-party %post scriptlet (its writer's unsure label; set 7's writer labelled
+    # a like case with the scriptlet entry, v7-0209).
+    "kb_variants_calibration8_blind.jsonl": (102, {"v8-0106", "v8-0107", "v8-0117", "v8-0137"}),
 }
 
 
