@@ -323,8 +323,8 @@ def test_log_eval_accepts_a_labellers_also_and_counts_the_rest_wrong(conn, setti
         (tmp_path / "cases.jsonl").write_text(json.dumps(case) + "\n")
         return evaluate(conn, tmp_path, settings)
 
-    assert (run("apt-no-space-left", [])["kb_top1"], run("apt-no-space-left", [])["wrong_matches"]) == (1.0, 0)
-    assert (run("dnf-no-space-left", [])["kb_top1"], run("dnf-no-space-left", [])["wrong_matches"]) == (0.0, 1)
+    right, wrong = run("apt-no-space-left", []), run("dnf-no-space-left", [])
+    assert (right["kb_top1"], right["wrong_matches"], wrong["kb_top1"], wrong["wrong_matches"]) == (1.0, 0, 0.0, 1)
     accepted = run("dnf-no-space-left", ["apt-no-space-left"])
     assert (accepted["kb_top1"], accepted["wrong_matches"], accepted["mismatches"]) == (1.0, 0, [])
 
