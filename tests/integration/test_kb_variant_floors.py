@@ -78,7 +78,9 @@ def test_blind_variant_set_keeps_its_recall_without_wrong_fixes(conn, settings, 
 # fix). Set 4 unseen: top-1 0.934, 2 wrong; set 5 (4 logs, written after the KB work of this file's sets 4 and
 # 5) unseen: 1.0, 0 wrong; set 8 (written after the translations) unseen: 0.931, 1 wrong (a git module's own
 # publickey refusal); set 7 (written with set 8, scored after set 8's changes) unseen: 0.9, 0 wrong; set 9
-# unseen: 1.0, 0 wrong (two of its 29 failures name a second entry in "also"). Set 7's two
+# unseen: 1.0, 0 wrong (two of its 29 failures name a second entry in "also"); set 11 (late, all from memory,
+# first scored after the code was frozen) unseen: 0.963, 0 wrong (its miss: an async timeout worded from memory,
+# its writer's own unsure wording). Set 7's two
 # left: its writer's own Spanish and German wordings, which differ from the tools' catalogues at every release
 # read (kb/THRESHOLD.md, "Failures in another language").
 LOG_SETS = {
@@ -87,6 +89,7 @@ LOG_SETS = {
     "logs_blind7": (8, 30, 0.93),
     "logs_blind8": (8, 29, 1.0),
     "logs_blind9": (8, 29, 1.0),
+    "logs_blind11": (8, 27, 0.96),
 }
 
 
