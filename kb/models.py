@@ -35,6 +35,12 @@ class Category(StrEnum):
 CONNECTION_CATEGORIES = frozenset({Category.ssh})
 
 
+# Categories whose cause is the Python that Ansible runs its modules with: such an entry never answers a
+# command that ran and exited non-zero (kb.analysis.terms.command_ran): a traceback in its output is the
+# command's own Python (a broken /usr/bin/dnf, an apt hook script), which Ansible's interpreter settings do not fix.
+INTERPRETER_CATEGORIES = frozenset({Category.interpreter})
+
+
 # Categories of generic network causes (DNS, timeouts, proxies, TLS): any client prints these words, so an
 # entry of them that is about repositories answers only a failure showing a package manager or a repository.
 GENERIC_NETWORK_CATEGORIES = frozenset({Category.network})

@@ -14,8 +14,8 @@ words around another cause"). Each candidate entry is scored on four signals
 runner-up and its ``key`` all reach calibrated bars, and no hard disagreement stands against it:
 the failure names another package manager (dnf vs apt vs zypper, in the text or the module), shows no
 package manager where every sample of the entry does, says the task's command ran where the entry is about
-Ansible's connection to the host (kb.analysis.matcher), or a ``no_match`` sample of the entry is closer
-than its match samples. Everything else with a score
+Ansible's connection to the host or about the Python Ansible runs modules with (kb.analysis.matcher), or a
+``no_match`` sample of the entry is closer than its match samples. Everything else with a score
 worth showing is "possibly related", never a diagnosis. IDF is over the KB's entries (an entry's
 vocabulary is one document), so the weights follow the KB, not a corpus seen elsewhere.
 """
@@ -32,6 +32,7 @@ from kb.analysis.embedder import FINE, Vectors
 from kb.analysis.terms import (
     about_packages,
     code_demands,
+    command_ran,
     compatible,
     family,
     module_family,
@@ -43,7 +44,7 @@ from kb.analysis.terms import (
     strip_wrapper,
     terms,
 )
-from kb.models import CONNECTION_CATEGORIES, match_samples
+from kb.models import CONNECTION_CATEGORIES, INTERPRETER_CATEGORIES, match_samples
 
 # Calibrated on kb/calibration_variants.jsonl and the blind calibration set, 85-entry KB (kb/THRESHOLD.md).
 ANSWER_SCORE = 0.45
@@ -81,6 +82,8 @@ class Profile:
     needs_context: bool = False
     # About Ansible's own connection to the host (kb.models.CONNECTION_CATEGORIES).
     connection: bool = False
+    # About the Python Ansible runs its modules with (kb.models.INTERPRETER_CATEGORIES).
+    interpreter: bool = False
     match_texts: list[str] = field(default_factory=list)
     no_match_texts: list[str] = field(default_factory=list)
     _vectors: tuple[Vectors, Vectors] | None = None
@@ -150,6 +153,7 @@ def profile_of(row: Mapping[str, Any]) -> Profile:
         optional=[optional for _, _, optional in triples],
         needs_context=about_packages(match),
         connection=row.get("category") in CONNECTION_CATEGORIES,
+        interpreter=row.get("category") in INTERPRETER_CATEGORIES,
         match_texts=match,
         no_match_texts=no_match,
     )
@@ -210,6 +214,7 @@ class Profiles:
         text_family: str | None,
         context: bool = True,
         ran: bool = False,
+        command: bool = False,
     ) -> Scored | None:
         p = self.by_slug.get(slug)
         if p is None:
@@ -240,6 +245,8 @@ class Profiles:
             conflict = f"the failure is from {text_family}, the entry is about {p.family}"
         elif p.connection and ran:
             conflict = "the task (its command or module) ran on the host, so Ansible's connection to it worked"
+        elif p.interpreter and command:
+            conflict = "the command ran and failed in its own Python, not in the interpreter Ansible runs modules with"
         elif p.needs_context and not context:
             conflict = "the failure shows no package manager or repository, the entry is about one"
         elif vetoed or (p.no_match and max(self._wcos(words, s) for s in p.no_match) >= word + VETO_MARGIN):
@@ -270,8 +277,11 @@ class Profiles:
         context = package_context(text, module)
         vector = FINE.embed_one(evidence)
         slugs = list(dict.fromkeys([*neighbours, *self.lexical(words)]))
-        ran = ran_on_host(text, module)  # the same rule as the exact matcher (kb.analysis.matcher)
-        scored = [s for s in (self.score(slug, words, vector, text_family, context, ran) for slug in slugs) if s]
+        ran = ran_on_host(text, module)  # the same rules as the exact matcher (kb.analysis.matcher)
+        command = command_ran(text)
+        scored = [
+            s for s in (self.score(slug, words, vector, text_family, context, ran, command) for slug in slugs) if s
+        ]
         scored.sort(key=lambda s: (-s.score, s.slug))
         out = Decision(candidates=scored)
         if not scored:

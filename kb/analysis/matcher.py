@@ -24,7 +24,10 @@ Two kinds of entry answer only in their context:
 - an entry for a generic network cause (DNS, timeout, proxy, TLS: any client prints these words) that is about
   repositories (``repository``: every match sample shows a package manager or a repository,
   kb.analysis.terms.about_packages) answers only a failure that shows one too (text or module): a git clone's
-  "SSL certificate problem" or pip's "407 Proxy Authentication Required" is not a repository's.
+  "SSL certificate problem" or pip's "407 Proxy Authentication Required" is not a repository's;
+- an entry about the Python Ansible runs its modules with (``interpreter``: kb.models.INTERPRETER_CATEGORIES) never
+  answers a command that ran and exited non-zero: "No module named 'dnf'" under /usr/bin/dnf's traceback is the
+  dnf command's own Python, not the interpreter Ansible was told to use.
 
 >>> m = CompiledKb.build([
 ...     ("dnf-depsolve-error", ["Depsolve Error occurred"], []),
@@ -61,8 +64,14 @@ import re2
 from core.enums import MatchKind
 from core.errors import InvalidPattern
 from kb.analysis import translate
-from kb.analysis.terms import about_packages, package_context, ran_on_host
-from kb.models import CONNECTION_CATEGORIES, GENERIC_NETWORK_CATEGORIES, KbMatch, match_samples
+from kb.analysis.terms import about_packages, command_ran, package_context, ran_on_host
+from kb.models import (
+    CONNECTION_CATEGORIES,
+    GENERIC_NETWORK_CATEGORIES,
+    INTERPRETER_CATEGORIES,
+    KbMatch,
+    match_samples,
+)
 
 # Big KBs (10,000 entries x a few patterns) need more than RE2's 8 MiB default for the set's DFA.
 _SET_MAX_MEM = 512 << 20
@@ -169,6 +178,7 @@ class _Pattern:
     wrapper: bool = False
     connection: bool = False
     repository: bool = False
+    interpreter: bool = False
 
     def fits(self, module: str | None) -> bool:
         """Whether the entry is meant for ``module`` (no module list, or an unknown module: yes)."""
@@ -189,9 +199,10 @@ class CompiledKb:
         wrappers: Collection[str] = frozenset(),
         connection: Collection[str] = frozenset(),
         repository: Collection[str] = frozenset(),
+        interpreter: Collection[str] = frozenset(),
     ) -> CompiledKb:
         """``entries``: ``(slug, patterns, modules)`` of enabled entries; ``wrappers``: the slugs of wrapper
-        entries (rule 2 of the module docstring); ``connection`` and ``repository``: the slugs of entries that
+        entries (rule 2 of the module docstring); ``connection``, ``repository`` and ``interpreter``: the slugs of entries that
         answer only in their context (the module docstring). Invalid patterns raise InvalidPattern."""
         patterns: list[_Pattern] = []
         for slug, pats, modules in entries:
@@ -199,7 +210,16 @@ class CompiledKb:
             for p in pats:
                 validate_pattern(p)
                 patterns.append(
-                    _Pattern(slug, p, literal_weight(p), mods, slug in wrappers, slug in connection, slug in repository)
+                    _Pattern(
+                        slug,
+                        p,
+                        literal_weight(p),
+                        mods,
+                        slug in wrappers,
+                        slug in connection,
+                        slug in repository,
+                        slug in interpreter,
+                    )
                 )
         sets: list[tuple[int, re2.Set]] = []
         for start in range(0, len(patterns), _SHARD):
@@ -224,6 +244,7 @@ class CompiledKb:
                 for r in rows
                 if r.get("category") in GENERIC_NETWORK_CATEGORIES and about_packages(match_samples(r))
             },
+            interpreter={r["slug"] for r in rows if r.get("category") in INTERPRETER_CATEGORIES},
         )
 
     def matching(self, text: str, module: str | None = None) -> list[_Pattern]:
@@ -238,6 +259,8 @@ class CompiledKb:
             hits = [p for p in hits if not p.connection]
         if any(p.repository for p in hits) and not package_context(text, module):
             hits = [p for p in hits if not p.repository]
+        if any(p.interpreter for p in hits) and command_ran(text):
+            hits = [p for p in hits if not p.interpreter]
         return hits
 
     def match(self, text: str, module: str | None = None) -> KbMatch | None:

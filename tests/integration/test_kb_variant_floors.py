@@ -32,29 +32,27 @@ FLOORS = {
     "kb_variants_calibration4_blind.jsonl": (173, {"v4-0187", "v4-0189", "v4-0235"}),
     # Set 5 (evals/notes/kb_variants5_writer_notes.md: bug-report style, one line in eight non-English), unseen
     # after set 4's work: 141/176 right, 6 wrong. Answered otherwise, and kept: v5-0147 curl's own "certificate
-    # is not yet valid" (clock skew breaks every TLS client), v5-0171 the dnf CLI missing libdnf (the bindings
-    # entry's fix), v5-0211 a script's own sudo asking for a password, v5-0222 yum "not registered" beside "No
+    # is not yet valid" (clock skew breaks every TLS client), v5-0211 a script's own sudo asking for a password, v5-0222 yum "not registered" beside "No
     # package available", v5-0238 needs-restarting without an option (similar to the one without -r).
-    "kb_variants_calibration5_blind.jsonl": (159, {"v5-0147", "v5-0171", "v5-0211", "v5-0222", "v5-0238"}),
+    "kb_variants_calibration5_blind.jsonl": (159, {"v5-0147", "v5-0211", "v5-0222", "v5-0238"}),
     # Set 6 (evals/notes/kb_variants6_writer_notes.md: one line in four non-English, taken from the tools' own
-    # catalogues), unseen after the translations: 150/162 right, 5 wrong. Answered otherwise, and kept: v6-0154
-    # the dnf CLI unable to import its own module and v6-0159 an apt hook without apt_pkg (the Python bindings
-    # entry, labelled null; set 5's writer labelled the same case that entry), v6-0205 deb822_repository without
-    # python3-debian (the writer's unsure label; its alternative is the bindings entry we answer).
-    "kb_variants_calibration6_blind.jsonl": (159, {"v6-0154", "v6-0159", "v6-0205"}),
+    # catalogues), unseen after the translations: 150/162 right, 5 wrong. Answered otherwise, and kept: v6-0205
+    # deb822_repository without python3-debian (the writer's unsure label; its alternative is the bindings entry
+    # we answer). A command's own Python traceback (v6-0154 the dnf CLI, v6-0159 an apt hook; v5-0171, v7-0200,
+    # v8-0107 alike), labelled null by four writers, is no longer answered (kb.models.INTERPRETER_CATEGORIES).
+    "kb_variants_calibration6_blind.jsonl": (159, {"v6-0205"}),
     # Set 7 (evals/notes/kb_variants7_writer_notes.md: versions and module wrappers at the edges; its writer put
     # the sibling an operator would also accept in "also"), unseen: 183/194 right, 4 wrong. Answered otherwise,
-    # and kept: v7-0200 the dnf CLI unable to import its own module (as v6-0154), v7-0205 a zypper conflict
+    # and kept: v7-0205 a zypper conflict
     # (labelled null; the dependency entry's title names any package manager, and set 5's writer labelled the
     # same case with it, v5-0178), v7-0233 needs-restarting without -r (as v5-0238; the writer marked it unsure).
-    "kb_variants_calibration7_blind.jsonl": (191, {"v7-0200", "v7-0205", "v7-0233"}),
+    "kb_variants_calibration7_blind.jsonl": (191, {"v7-0205", "v7-0233"}),
     # Set 8 (evals/notes/kb_variants8_writer_notes.md: 138 of 240 lines written before its deadline, all from
     # memory), unseen after set 7's work: 100/108 right, 6 wrong. Answered otherwise, and kept: v8-0106 apt's
-    # "Unable to locate package" after a locale warning (labelled null as a locale error), v8-0107 the dnf CLI
-    # unable to import its own module (as v6-0154), v8-0117 a unit's start timing out under the systemd module
+    # "Unable to locate package" after a locale warning (labelled null as a locale error), v8-0117 a unit's start timing out under the systemd module
     # (labelled null), v8-0137 a third-party %post scriptlet (its writer's unsure label; set 7's writer labelled
     # a like case with the scriptlet entry, v7-0209).
-    "kb_variants_calibration8_blind.jsonl": (102, {"v8-0106", "v8-0107", "v8-0117", "v8-0137"}),
+    "kb_variants_calibration8_blind.jsonl": (102, {"v8-0106", "v8-0117", "v8-0137"}),
 }
 
 

@@ -122,6 +122,23 @@ def test_a_connection_entry_conflicts_with_a_command_that_ran(kb: MemoryKb) -> N
         assert d.answer is None or not kb.profiles.by_slug[d.answer.slug].connection
 
 
+def test_an_interpreter_entry_conflicts_with_a_command_that_ran(kb: MemoryKb) -> None:
+    # A deb822 hook's traceback in a command's output: the command's own Python, not Ansible's interpreter.
+    text = (
+        'Traceback (most recent call last):\n  File "/usr/lib/cnf-update-db", line 3, in <module>\n'
+        "    import apt_pkg\nModuleNotFoundError: No module named apt_pkg (the hook's python3.12)"
+    )
+    module_failure = {
+        c.slug: c for c in kb.profiles.decide(text, "ansible.builtin.apt", kb.neighbours(text)).candidates
+    }
+    assert module_failure["pkg-python-bindings-missing"].conflict is None
+    ran = "non-zero return code\n" + text
+    d = kb.profiles.decide(ran, "ansible.builtin.command", kb.neighbours(ran))
+    by_slug = {c.slug: c for c in d.candidates}
+    assert "its own Python" in (by_slug["pkg-python-bindings-missing"].conflict or "")
+    assert d.answer is None or not kb.profiles.by_slug[d.answer.slug].interpreter
+
+
 def test_ansible_wrapper_lines_are_not_evidence(kb: MemoryKb) -> None:
     # "non-zero return code" is shared by every command failure: it must not make an unrelated text look close.
     bare = "Failed to set time: Automatic time synchronization is enabled"

@@ -10,7 +10,7 @@ import yaml
 from core.errors import InvalidPattern, SampleMismatch
 from kb.analysis.matcher import CompiledKb, literal_weight, validate_pattern
 from kb.entries import check_samples
-from kb.models import CONNECTION_CATEGORIES, EntryIn
+from kb.models import CONNECTION_CATEGORIES, INTERPRETER_CATEGORIES, EntryIn
 from kb.store.seedfile import load_file
 
 SEED = Path(__file__).resolve().parents[2] / "kb" / "seed.yaml"
@@ -94,6 +94,23 @@ def test_a_connection_entry_never_answers_a_module_that_ran_and_failed_by_itself
     assert KB.match(bare, "ansible.builtin.wait_for_connection").slug == "ssh-auth-publickey"
     unreachable = "Failed to connect to the host via ssh: patch@10.1.2.3: Permission denied (publickey)."
     assert KB.match(unreachable, "ansible.builtin.dnf").slug == "ssh-auth-publickey"
+
+
+def test_an_interpreter_entry_never_answers_a_command_that_ran():
+    """A command that ran and printed a Python traceback failed in its own Python (a broken /usr/bin/dnf, an apt
+    hook script): installing bindings for Ansible's interpreter or setting ansible_python_interpreter does not fix
+    it. The same words from a package module are the interpreter's."""
+    cli = (
+        'non-zero return code\nTraceback (most recent call last):\n  File "/usr/bin/dnf", line 61, in <module>\n'
+        "    from dnf.cli import main\nModuleNotFoundError: No module named 'dnf'"
+    )
+    raw = CompiledKb.build(((e["slug"], e["patterns"], e.get("modules", [])) for e in ENTRIES), wrappers=WRAPPERS)
+    assert raw.match(cli).slug == "pkg-python-bindings-missing"  # without the rule
+    assert KB.match(cli, "ansible.builtin.command") is None and KB.slugs_matching(cli) == []
+    module = "MODULE FAILURE\nSee stdout/stderr for the exact error\nModuleNotFoundError: No module named 'dnf'"
+    assert KB.match(module, "ansible.builtin.dnf").slug == "pkg-python-bindings-missing"
+    interpreter = {e["slug"] for e in ENTRIES if e["category"] in INTERPRETER_CATEGORIES}
+    assert {"python-interpreter-missing", "pkg-python-bindings-missing"} <= interpreter
 
 
 def test_an_entry_meant_for_the_failing_module_beats_one_meant_for_others():
