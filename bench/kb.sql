@@ -9,22 +9,19 @@ SELECT i, 'bench-' || i, 'bench entry ' || i, 'other', 'none', 'bench' FROM gene
 COPY kb.sample_vectors (entry_id, sample, embedding) FROM STDIN WITH (FORMAT BINARY);
 
 -- name: drop_index
--- Loading 100,000 rows into a live HNSW graph inserts them one at a time; the bulk build is much faster.
+-- Loading 100,000 rows into a live index assigns them one at a time; the build afterwards is faster.
 DROP INDEX kb.sample_vectors_embedding_idx;
 
 -- name: analyze
 ANALYZE kb.entries, kb.sample_vectors;
 
 -- name: build_settings
--- The graph of 100,000 x 384-d halfvec (~0.13 GB; 0.8 GB at 2000-d before 0006) must fit in maintenance_work_mem, or the
--- build spills to disk and slows down many times; one parallel worker besides the leader (2 cores).
-SET maintenance_work_mem = '2GB';
+-- The k-means of the index build (kb.store.repository.rebuild_sample_index) over 100,000 x 384-d halfvec: one
+-- parallel worker besides the leader (2 cores).
 SET max_parallel_maintenance_workers = 1;
 
--- name: create_index
--- The production index, as core/migrations/0010_kb_hnsw_search.sql creates it (tests/unit/test_kb_hnsw_similarity.py).
-CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
-    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 32, ef_construction = 400);
+-- name: index_def
+SELECT indexdef FROM pg_indexes WHERE schemaname = 'kb' AND indexname = 'sample_vectors_embedding_idx';
 
 -- name: count_vectors
 SELECT count(*) AS n FROM kb.sample_vectors;
@@ -38,7 +35,7 @@ ORDER BY v.embedding <=> %(vector)s
 LIMIT %(k)s;
 
 -- name: exact_scan
--- Inside a transaction: the planner may then neither walk the HNSW index nor use a bitmap of it,
+-- Inside a transaction: the planner may then neither scan the similarity index nor use a bitmap of it,
 -- so ORDER BY ... LIMIT is a (parallel) sequential scan with a top-k sort (EXPLAIN shows it).
 SET LOCAL enable_indexscan = off;
 SET LOCAL enable_bitmapscan = off;

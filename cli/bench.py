@@ -39,7 +39,8 @@ def run_benchmarks(settings: Settings, *, only: set[str], jobs: int) -> None:
         _print("analyser: 100 MB stdout (10,000 hosts) vs grep -c", kb_bench.bench_analyse())
         _print("matching: 10,000 failures vs KBs of 100 and 10,000 entries", kb_bench.bench_matching())
         _print(
-            "similarity: 100,000 entries, HNSW vs exact scan", kb_bench.bench_similarity(settings.db.url or "", 100_000)
+            "similarity: 100,000 entries, IVFFlat vs exact scan",
+            kb_bench.bench_similarity(settings.db.url or "", 100_000),
         )
     if "jobs" in want:
         from bench.jobs import bench_jobs

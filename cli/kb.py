@@ -24,6 +24,7 @@ from kb.analysis.translate import CATALOG
 from kb.entries import SEED_PATH, export_text, import_file
 from kb.errors import NotAnAnsibleLog
 from kb.service import analyse_input
+from kb.store import repository as kb_repo
 from kb.store.seedfile import load_file
 
 kb_app = typer.Typer(help="Knowledge base: import and export the seed format.", no_args_is_help=True)
@@ -57,9 +58,39 @@ def import_command(
     settings = get_settings()
     with db(settings) as conn:
         counts = import_file(conn, file or _seed(settings), by)
+        index = kb_repo.sample_index(conn)
     console.print(
         f"KB import: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
     )
+    if index is not None:
+        console.print(_index_line(index))
+
+
+def _index_line(index: dict[str, Any]) -> str:
+    return (
+        f"similarity index: {index['lists']} lists for {index['rows_at_build']} sample vectors, built "
+        f"{index['built_at']:%Y-%m-%d %H:%M:%S %Z} in {index['build_ms'] / 1000:.1f} s"
+    )
+
+
+@kb_app.command("reindex")
+def reindex_command(
+    only_if_stale: Annotated[
+        bool, typer.Option("--only-if-stale", help="rebuild only when the samples doubled or halved since the build")
+    ] = False,
+) -> None:
+    """Rebuild the similarity index (IVFFlat) for the sample vectors the KB holds now: one list per 50 vectors.
+    Imports and the workers' periodic kb-index task do this when the samples double or halve; searches go on
+    during the build, KB writes wait for it."""
+    with db(get_settings()) as conn:
+        before = kb_repo.sample_index(conn)
+        conn.commit()
+        after = kb_repo.ensure_sample_index(conn) if only_if_stale else kb_repo.rebuild_sample_index(conn)
+        conn.commit()
+    if after is None:
+        console.print("similarity index is current, kept: " + (_index_line(before) if before else "no record"))
+        return
+    console.print(_index_line(after))
 
 
 @kb_app.command("export")

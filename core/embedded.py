@@ -71,7 +71,7 @@ def start_postgres(data_dir: Path) -> str:
 
 
 # Server settings the embedded PostgreSQL runs with (openshift/03_postgres.yaml passes the same). shared_buffers:
-# the KB's similarity index (HNSW, ~160 MB at 100k 384-dim vectors) stays in PostgreSQL's own cache, instead of
+# the KB's similarity index (IVFFlat, ~90 MB at 100k 384-dim vectors) stays in PostgreSQL's own cache, instead of
 # 100-400 pages a search read back from the OS cache under the default 128 MB (kb/THRESHOLD.md).
 SERVER_SETTINGS = {"shared_buffers": "256MB"}
 

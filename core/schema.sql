@@ -343,3 +343,16 @@ ALTER TABLE ops.jobs ADD COLUMN analysis text CHECK (analysis IN ('pending', 'do
 ALTER TABLE ops.failures DROP CONSTRAINT failures_match_via_check;
 ALTER TABLE ops.failures ADD CONSTRAINT failures_match_via_check
     CHECK (match_via IN ('signals', 'llm') OR match_via ~ '^translated \([a-zA-Z_, ]+\)$');
+
+-- 0014 (kb ivfflat): the similarity index is IVFFlat, rebuilt with rows / 50 lists as the table doubles or
+-- halves (kb.store.repository.rebuild_sample_index); kb.sample_index records what it was built for.
+CREATE TABLE kb.sample_index (
+    id            boolean PRIMARY KEY DEFAULT true CHECK (id),
+    lists         integer NOT NULL CHECK (lists > 0),
+    rows_at_build bigint NOT NULL CHECK (rows_at_build >= 0),
+    built_at      timestamptz NOT NULL,
+    build_ms      integer NOT NULL CHECK (build_ms >= 0)
+);
+DROP INDEX kb.sample_vectors_embedding_idx;
+CREATE INDEX sample_vectors_embedding_idx ON kb.sample_vectors
+    USING ivfflat ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (lists = 1);

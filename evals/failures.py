@@ -150,9 +150,10 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
         ),
         "by_kind": by_kind,
         "method": "exact RE2 patterns ranked module fit, cause over wrapper, specificity, with context rules "
-        "(a connection entry never answers a task that ran on the host; a repository network entry needs a package "
-        "manager or repository in sight: kb/analysis/matcher.py); a text no pattern matches is read again with the "
-        "tools' translated messages put back into English (kb/analysis/translate.py); then nearest samples (HNSW) "
+        "(a connection entry never answers a task that ran on the host, nor an interpreter entry a command that ran; a "
+        "repository network entry needs a package manager or repository in sight: kb/analysis/matcher.py); a text no "
+        "pattern matches is read again with the tools' translated messages put back into English "
+        "(kb/analysis/translate.py); then nearest samples (IVFFlat index) "
         "re-ranked by word, key-term and package-manager agreement under the same rules (kb/analysis/fallback.py); "
         "the LLM picks among candidates only when configured",
         "wrong_cases": [{k: v for k, v in r.items() if k != "accepted"} for r in wrong],

@@ -2,7 +2,7 @@
 
 Runs every variant of the given sets (default: kb/calibration_variants.jsonl, our own; never
 evals/) through the production decision in memory: exact RE2 patterns first, then the nearest
-samples by exact cosine (what the HNSW index approximates) and ``kb.analysis.fallback.Profiles.decide``.
+samples by exact cosine (what the similarity index approximates) and ``kb.analysis.fallback.Profiles.decide``.
 Prints the outcome at the current bars and a sweep of the bars: for each, the variants answered
 right, the wrong answers and the "possibly related" counts. The bars in kb.analysis.fallback are chosen
 as the most recall with zero wrong answers, preferring the widest margin.
@@ -101,7 +101,7 @@ class MemoryKb:
         self.vectors = self.embedder.embed(texts)
 
     def neighbours(self, text: str, k: int = NEIGHBOURS) -> list[str]:
-        """The entries of the ``k`` nearest samples by exact cosine (what the HNSW index approximates)."""
+        """The entries of the ``k`` nearest samples by exact cosine (what the similarity index approximates)."""
         scores = self.vectors @ self.embedder.embed([text])[0]
         top = np.argsort(-scores)[:k]
         return [self.owners[i][0] for i in top]

@@ -183,7 +183,8 @@ def set_enabled(conn: repo.Conn, slug: str, enabled: bool, by: str) -> repo.Row:
 
 
 def import_file(conn: repo.Conn, path: Path, by: str) -> dict[str, int]:
-    """Load a seed-format file: upsert by slug; the version moves only for entries that changed."""
+    """Load a seed-format file: upsert by slug; the version moves only for entries that changed. The similarity
+    index is rebuilt in the same transaction when the samples have doubled or halved since it was built."""
     _, raw = load_file(path)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for item in raw:
@@ -191,6 +192,7 @@ def import_file(conn: repo.Conn, path: Path, by: str) -> dict[str, int]:
         existed = repo.entry_by_slug(conn, entry.slug) is not None
         _, changed = save_entry(conn, entry, by, source="import")
         counts["unchanged" if not changed else "updated" if existed else "created"] += 1
+    repo.ensure_sample_index(conn)  # an import can double the samples: the similarity index follows (0014)
     return counts
 
 

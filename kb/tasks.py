@@ -82,3 +82,19 @@ def analyze(job_id: int) -> int:
         stored = analyse_job(conn, job_id, row.content, row.failed_events or None, settings)
         commit(conn)
     return len(stored)
+
+
+INDEX_NAME = "patchpilot.kb.sample_index"
+
+
+@shared_task(name=INDEX_NAME, acks_late=True, ignore_result=True)
+def sample_index() -> int | None:
+    """Rebuild the KB's similarity index when its samples have doubled or halved since it was built (curators add
+    entries one by one, so imports alone do not see the growth); the number of lists built, or None (kept)."""
+    settings = get_settings()
+    if not settings.db.url:
+        return None
+    with connect(settings.db.url) as conn:
+        built = repo.ensure_sample_index(conn)
+        commit(conn)
+    return int(built["lists"]) if built else None

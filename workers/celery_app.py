@@ -49,6 +49,8 @@ def configure(broker_url: str | None = None, queue: str | None = None) -> Celery
                 "options": {"queue": queue},
             },
             "invariants": {"task": "patchpilot.jobs.invariants", "schedule": 300.0, "options": {"queue": queue}},
+            # kb/tasks.py sample_index: the similarity index follows the KB's growth (migration 0014).
+            "kb-index": {"task": "patchpilot.kb.sample_index", "schedule": 900.0, "options": {"queue": queue}},
         },
         timezone="UTC",
     )

@@ -4,13 +4,13 @@
 normalised text, hashed with ``crc32 % dim``, weight ``1 + ln(count)``, no IDF (a vector
 never depends on the rest of the KB), L2-normalised. numpy only, ~0.1 ms per text.
 
-Two sizes: ``DIM`` (384) for the stored vectors and their HNSW index, which only find candidates
+Two sizes: ``DIM`` (384) for the stored vectors and their similarity index, which only find candidates
 (a small vector keeps p95 under 5 ms at 100,000 vectors, kb/THRESHOLD.md); ``FINE_DIM`` (2000)
 for the fallback's ``char`` signal, computed on the candidates only (fewer hash collisions, so
 the scores the bars were calibrated on do not depend on the index size).
 ``OpenAIEmbedder``: an OpenAI-compatible ``/v1/embeddings`` endpoint (settings.llm), with its
 own threshold (thresholds do not carry over between models); vectors are folded to DIM so
-they fit the same pgvector column and HNSW index.
+they fit the same pgvector column and similarity index.
 
 >>> e = HashingEmbedder()
 >>> v = e.embed(["Connection timed out", "connection timed out"])

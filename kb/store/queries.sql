@@ -68,15 +68,15 @@ SELECT e.id, e.samples_match, e.samples_no_match FROM kb.entries e
 WHERE NOT EXISTS (SELECT 1 FROM kb.sample_vectors v WHERE v.entry_id = e.id AND v.embedder = %(embedder)s);
 
 -- name: similarity_settings
--- The HNSW search of nearest_samples (kb/THRESHOLD.md, "HNSW search cost"), local to the transaction:
--- 150 graph candidates over the 384-d graph of migration 0010 (m 32, ef_construction 400: recall@1 0.995
--- at 100,000 vectors, ~2.2 ms of server CPU; 0006's m 48 / ef_construction 200 needed 300 for 0.99 at
--- ~6.5 ms), and an iterative scan so rows dropped by the embedder/enabled filter are replaced by further
--- candidates.
-SELECT set_config('hnsw.ef_search', '150', true), set_config('hnsw.iterative_scan', 'relaxed_order', true);
+-- The IVFFlat search of nearest_samples (kb/THRESHOLD.md, "IVFFlat (migration 0014)"), local to the transaction:
+-- the 30 lists whose centroids are nearest the probe, of rows / 50 (kb.store.repository.rebuild_sample_index;
+-- at 100,000 vectors 2,000 lists: recall@1 0.991-0.996 at ~2.1 ms of server CPU, where HNSW needed ~2.3 ms for
+-- 0.986-0.993; a KB of up to 1,500 samples has at most 30 lists, all searched: an exact scan), and an iterative
+-- scan so rows dropped by the embedder/enabled filter are replaced from further lists.
+SELECT set_config('ivfflat.probes', '30', true), set_config('ivfflat.iterative_scan', 'relaxed_order', true);
 
 -- name: nearest_samples
--- The index walks a halfvec(384) copy of the graph (migrations 0004, 0006, 0010); the 40 candidates it returns
+-- The index searches a halfvec(384) copy of the vectors (migrations 0006, 0014); the 40 candidates it returns
 -- are re-ranked by the exact float32 cosine, which is also the score. The constant LIMIT keeps the
 -- index scan in the generic plan psycopg prepares after five calls; MATERIALIZED keeps the
 -- relaxed-order candidates apart from the exact ordering. The probe is sent in binary (the b placeholder): its
@@ -179,3 +179,35 @@ FROM kb.unmatched_members m
 GROUP BY 1
 ORDER BY 1 DESC
 LIMIT %(days)s;
+
+-- name: sample_index
+-- What the present similarity index was built for (migration 0014); no row: unknown, rebuild.
+SELECT lists, rows_at_build, built_at, build_ms FROM kb.sample_index;
+
+-- name: count_sample_vectors
+SELECT count(*) AS n FROM kb.sample_vectors;
+
+-- name: lock_sample_index
+-- One rebuild at a time (two imports at once: the second waits, then finds the index current or rebuilds it).
+SELECT pg_advisory_xact_lock(hashtext('kb.sample_index'));
+
+-- name: drop_next_sample_index
+DROP INDEX IF EXISTS kb.sample_vectors_embedding_next;
+
+-- name: create_next_sample_index
+-- The production index (migration 0014's, with {lists}), built beside the one searches use: writes to the table
+-- wait for the build, searches do not. The build's k-means needs ~800 MB at 2,000 lists (repository.MAX_LISTS).
+SET LOCAL maintenance_work_mem = '1GB';
+CREATE INDEX sample_vectors_embedding_next ON kb.sample_vectors
+    USING ivfflat ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (lists = {lists});
+
+-- name: swap_sample_index
+DROP INDEX IF EXISTS kb.sample_vectors_embedding_idx;
+ALTER INDEX kb.sample_vectors_embedding_next RENAME TO sample_vectors_embedding_idx;
+
+-- name: record_sample_index
+INSERT INTO kb.sample_index (id, lists, rows_at_build, built_at, build_ms)
+VALUES (true, %(lists)s, %(rows)s, now(), %(build_ms)s)
+ON CONFLICT (id) DO UPDATE SET lists = EXCLUDED.lists, rows_at_build = EXCLUDED.rows_at_build,
+    built_at = EXCLUDED.built_at, build_ms = EXCLUDED.build_ms
+RETURNING lists, rows_at_build, built_at, build_ms;

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
 import psycopg
 from pgvector import Vector
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from core.sql import Queries
@@ -123,10 +125,10 @@ def entries_without_vectors(conn: Conn, embedder: str) -> list[Row]:
 
 
 def nearest_samples(conn: Conn, embedder: str, vector: np.ndarray[Any, Any], k: int = 10) -> list[Row]:
-    """The ``k`` (at most 40) nearest samples by exact cosine, found through the HNSW index.
+    """The ``k`` (at most 40) nearest samples by exact cosine, found through the similarity index (IVFFlat, 0014).
 
     The search settings are ``set_config(..., true)``: a transaction (or a savepoint inside the
-    caller's) holds them; they last until the caller's transaction ends and touch only HNSW scans.
+    caller's) holds them; they last until the caller's transaction ends and touch only IVFFlat scans.
     The four statements (begin or savepoint, settings, search, commit or release) go in one pipeline:
     one round trip to the server instead of four, each of which waits for a time slice on a busy host.
     """
@@ -135,6 +137,82 @@ def nearest_samples(conn: Conn, embedder: str, vector: np.ndarray[Any, Any], k: 
         conn.execute(Q.similarity_settings)
         cur = conn.execute(Q.nearest_samples, params)
     return cur.fetchall()
+
+
+# The similarity index (migration 0014): IVFFlat with one list per 50 sample vectors (kb/THRESHOLD.md, "IVFFlat"),
+# rebuilt when the table has doubled or halved since the build (its centroids describe the rows of that time).
+ROWS_PER_LIST = 50
+# The build's k-means keeps a bound per sample and list (50 samples per list): ~4 bytes x 50 x lists^2, 800 MB at
+# 2,000 lists (within the 1 GB the build may use, kb/store/queries.sql). Beyond 100,000 vectors the lists grow
+# longer instead: searches slow down in proportion, recall holds; a larger KB needs its own bench and memory.
+MAX_LISTS = 2000
+DRIFT = 2.0
+
+
+def sample_index_lists(rows: int) -> int:
+    """The number of lists for ``rows`` sample vectors: rows / 50, at least 1, at most MAX_LISTS.
+
+    >>> sample_index_lists(0), sample_index_lists(999), sample_index_lists(100_000), sample_index_lists(10**7)
+    (1, 19, 2000, 2000)
+    """
+    return max(1, min(MAX_LISTS, rows // ROWS_PER_LIST))
+
+
+def sample_index(conn: Conn) -> Row | None:
+    """What the present similarity index was built for (lists, rows_at_build, built_at, build_ms), or None."""
+    return conn.execute(Q.sample_index).fetchone()
+
+
+def count_sample_vectors(conn: Conn) -> int:
+    row = conn.execute(Q.count_sample_vectors).fetchone()
+    assert row is not None
+    return int(row["n"])
+
+
+def sample_index_stale(state: Row | None, rows: int) -> bool:
+    """Whether the index should be rebuilt for ``rows`` vectors: unknown, or built for a table half or twice as
+    large, when that changes the number of lists.
+
+    >>> sample_index_stale(None, 10), sample_index_stale({"lists": 1, "rows_at_build": 0}, 40)
+    (True, False)
+    >>> built = {"lists": 20, "rows_at_build": 1000}
+    >>> sample_index_stale(built, 2100), sample_index_stale(built, 1900)
+    (True, False)
+    """
+    if state is None:
+        return True
+    built = int(state["rows_at_build"])
+    drifted = rows > built * DRIFT or rows < built / DRIFT
+    return drifted and sample_index_lists(rows) != int(state["lists"])
+
+
+def rebuild_sample_index(conn: Conn) -> Row:
+    """Build the similarity index for the table as it is now and swap it in, in one transaction (a savepoint
+    when the caller is in one): the new index is built beside the old one, searches keep using the old one
+    until the swap commits, writes to kb.sample_vectors wait for the build. Returns the kb.sample_index row.
+    """
+    with conn.transaction():
+        conn.execute(Q.lock_sample_index)
+        rows = count_sample_vectors(conn)
+        lists = sample_index_lists(rows)
+        started = time.perf_counter()
+        conn.execute(Q.drop_next_sample_index)
+        conn.execute(sql.SQL(Q.create_next_sample_index).format(lists=sql.Literal(lists)))
+        conn.execute(Q.swap_sample_index)
+        build_ms = int((time.perf_counter() - started) * 1000)
+        out: Row | None = conn.execute(
+            Q.record_sample_index, {"lists": lists, "rows": rows, "build_ms": build_ms}
+        ).fetchone()
+    assert out is not None
+    return out
+
+
+def ensure_sample_index(conn: Conn) -> Row | None:
+    """Rebuild the similarity index when it is stale (``sample_index_stale``); the new state, or None (kept)."""
+    with conn.transaction():
+        conn.execute(Q.lock_sample_index)
+        stale = sample_index_stale(sample_index(conn), count_sample_vectors(conn))
+        return rebuild_sample_index(conn) if stale else None
 
 
 def delete_job_failures(conn: Conn, job_id: int) -> None:
