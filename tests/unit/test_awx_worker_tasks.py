@@ -16,6 +16,15 @@ def test_a_plain_worker_has_the_analysis_task_and_no_bench_task() -> None:
     assert not any(n.startswith("patchpilot.bench.") for n in names)
 
 
+def test_beat_keeps_the_kb_similarity_index_in_step_with_the_kb() -> None:
+    from kb.tasks import INDEX_NAME
+
+    app.loader.import_default_modules()
+    assert INDEX_NAME in set(app.tasks)
+    beat = {e["task"]: e["schedule"] for e in app.conf.beat_schedule.values()}
+    assert beat[INDEX_NAME] == 900.0
+
+
 def test_analysis_is_sent_by_collect_not_called_through_a_registry() -> None:
     assert not hasattr(lifecycle, "register_collect_hook")
     assert "dispatch.send_analyze" in inspect.getsource(lifecycle.collect)

@@ -178,3 +178,26 @@ def test_cli_import_rebuilds_the_index_and_reindex_reports_it(
         assert again is not None and again["built_at"] >= state["built_at"]
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.integration
+def test_the_periodic_task_rebuilds_only_a_stale_index(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.settings import get_settings
+    from kb.tasks import sample_index
+
+    with connect(db_url) as conn:
+        conn.execute(
+            "INSERT INTO kb.entries (id, slug, title, category, solution, updated_by) "
+            "SELECT i, 'e-' || i, 't', 'other', 's', 'test' FROM generate_series(1, 200) AS i"
+        )
+        repo.replace_sample_vectors(
+            conn, 1, "hashing", [("match", f"s{i}") for i in range(200)], _unit(np.random.default_rng(2), 200)
+        )
+        conn.commit()
+    monkeypatch.setenv("PATCHPILOT_DB__URL", db_url)
+    get_settings.cache_clear()
+    try:
+        assert sample_index() == 4  # 200 vectors since a build for none: 4 lists
+        assert sample_index() is None  # current
+    finally:
+        get_settings.cache_clear()
