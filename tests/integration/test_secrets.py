@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from bench.fake_openai import FakeOpenAI
 from core.db import commit, connect
+from core.enums import AnalysisState
 from core.intent import PatchIntent
 from tests.integration.conftest import bearer, wait_for
 from tests.unit.test_redact import SECRET_VALUES, SECRETS
@@ -83,9 +84,10 @@ def test_awx_output_secrets_are_redacted_before_storage_and_display(
         )
         commit(conn)
 
-    def done():
+    def done():  # the final status commits first, the analysed failures in a later commit (analysis 'done')
         with connect(awx_settings.db.url) as conn:
-            return service.get_job(conn, job.id).status.terminal
+            got = service.get_job(conn, job.id)
+            return got.status.terminal and got.analysis is AnalysisState.done
 
     wait_for(done, timeout=60)
     values = _values(AWX)
