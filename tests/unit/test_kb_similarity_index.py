@@ -60,17 +60,23 @@ def _unit(rng: np.random.Generator, n: int) -> npt.NDArray[np.float32]:
     return out
 
 
+def _one_entry_per_vector(conn: repo.Conn, vectors: npt.NDArray[np.float32], disabled: int = 0) -> None:
+    """Entries e-1 .. e-n, the i-th holding sample vector i (entry ``disabled``, if any, disabled)."""
+    conn.execute(
+        "INSERT INTO kb.entries (id, slug, title, category, solution, updated_by, enabled) "
+        "SELECT i, 'e-' || i, 't', 'other', 's', 'test', i <> %(disabled)s FROM generate_series(1, %(n)s) AS i",
+        {"n": len(vectors), "disabled": disabled},
+    )
+    repo.replace_sample_vectors(conn, 1, "hashing", [("match", f"s{i}") for i in range(len(vectors))], vectors)
+    conn.execute("UPDATE kb.sample_vectors SET entry_id = id - (SELECT min(id) FROM kb.sample_vectors) + 1")
+
+
 @pytest.mark.integration
 def test_nearest_samples_walks_the_index_and_ranks_exactly(db_url: str) -> None:
     rng = np.random.default_rng(3)
     vectors = _unit(rng, 60)
     with connect(db_url) as conn:
-        conn.execute(
-            "INSERT INTO kb.entries (id, slug, title, category, solution, updated_by, enabled) "
-            "SELECT i, 'e-' || i, 't', 'other', 's', 'test', i <> 7 FROM generate_series(1, 60) AS i"
-        )
-        repo.replace_sample_vectors(conn, 1, "hashing", [("match", f"s{i}") for i in range(60)], vectors)
-        conn.execute("UPDATE kb.sample_vectors SET entry_id = id - (SELECT min(id) FROM kb.sample_vectors) + 1")
+        _one_entry_per_vector(conn, vectors, disabled=7)
         assert repo.ensure_sample_index(conn) is None  # 60 vectors: still one list, as migration 0014 built it
         conn.execute("SET enable_seqscan = off")  # a 60-row table would be scanned and sorted otherwise
         conn.execute("SET enable_sort = off")
@@ -100,12 +106,7 @@ def test_the_index_is_rebuilt_for_the_table_it_serves_and_searches_stay_exact(db
     vectors = centres.repeat(50, axis=0) + rng.normal(0, 0.02, (3000, DIM)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     with connect(db_url) as conn:
-        conn.execute(
-            "INSERT INTO kb.entries (id, slug, title, category, solution, updated_by) "
-            "SELECT i, 'e-' || i, 't', 'other', 's', 'test' FROM generate_series(1, 3000) AS i"
-        )
-        repo.replace_sample_vectors(conn, 1, "hashing", [("match", f"s{i}") for i in range(3000)], vectors)
-        conn.execute("UPDATE kb.sample_vectors SET entry_id = id - (SELECT min(id) FROM kb.sample_vectors) + 1")
+        _one_entry_per_vector(conn, vectors)
         conn.commit()
         assert repo.sample_index(conn)["lists"] == 1
         conn.commit()
@@ -186,13 +187,7 @@ def test_the_periodic_task_rebuilds_only_a_stale_index(db_url: str, monkeypatch:
     from kb.tasks import sample_index
 
     with connect(db_url) as conn:
-        conn.execute(
-            "INSERT INTO kb.entries (id, slug, title, category, solution, updated_by) "
-            "SELECT i, 'e-' || i, 't', 'other', 's', 'test' FROM generate_series(1, 200) AS i"
-        )
-        repo.replace_sample_vectors(
-            conn, 1, "hashing", [("match", f"s{i}") for i in range(200)], _unit(np.random.default_rng(2), 200)
-        )
+        _one_entry_per_vector(conn, _unit(np.random.default_rng(2), 200))
         conn.commit()
     monkeypatch.setenv("PATCHPILOT_DB__URL", db_url)
     get_settings.cache_clear()
