@@ -13,6 +13,7 @@ from langchain.tools import ToolRuntime
 from langchain_core.tools import tool
 from langgraph.types import Command
 
+from core.auth.policy import REANALYSE
 from core.enums import Action, AnalysisState
 from core.errors import PatchpilotError
 from core.intent import PatchIntent
@@ -109,7 +110,7 @@ def _no_failures(job: Any) -> str:
     if job.analysis is AnalysisState.failed:
         return (
             f"Job {job.id} has finished ({status}), but its failure analysis did not finish; an admin can run it again "
-            f"(POST /api/v1/kb/jobs/{job.id}/reanalyse). The job's log has the details."
+            f"(POST {REANALYSE.format(job_id=job.id)}). The job's log has the details."
         )
     return f"Job {job.id} has no recorded failures."
 

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from core.auth.policy import REANALYSE
 from core.enums import AnalysisState, HostStatus, JobStatus, MatchKind
 from ui.models import Job, JobFailure, JobProgress
 from ui.text import clean
@@ -238,7 +239,8 @@ def fix_view(failure: JobFailure) -> FixView | None:
 _NO_DETAILS = {
     AnalysisState.pending: "analysing this host's failure: its details and fix appear here in a moment",
     AnalysisState.failed: "the failure analysis did not finish: an admin can run it again (POST "
-    "/api/v1/kb/jobs/{job}/reanalyse); the log has the details",
+    + REANALYSE
+    + "); the log has the details",
     None: "no failure details were recorded for this host",
 }
 
@@ -256,7 +258,7 @@ def result_view(job: Job) -> ResultView:
         for f in sorted(job.failures, key=lambda f: (f.host, f.task))
     ]
     seen = {f.host for f in failures}
-    missing = _NO_DETAILS.get(job.analysis, _NO_DETAILS[None]).format(job=job.id)
+    missing = _NO_DETAILS.get(job.analysis, _NO_DETAILS[None]).format(job_id=job.id)
     failures += [
         FailureView(host=h.host, task="", message=missing, fix=None, details=False)
         for h in sorted(job.hosts, key=lambda h: h.host)

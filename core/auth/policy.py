@@ -32,6 +32,8 @@ ADMIN = frozenset({Role.admin})
 PUBLIC_RULE: frozenset[Role] = frozenset()  # marker: no credential needed
 
 API = "/api/v1"
+# Where an admin re-runs a job's failure analysis; messages that tell them so (ui, tools) use this path.
+REANALYSE = f"{API}/jobs/{{job_id}}/reanalyse"
 
 POLICY: Mapping[Endpoint, frozenset[Role]] = {
     # jobs
@@ -44,7 +46,7 @@ POLICY: Mapping[Endpoint, frozenset[Role]] = {
     ("POST", f"{API}/jobs/{{job_id}}/cancel"): OPERATE,  # + own job unless admin: may_cancel()
     ("POST", f"{API}/jobs/{{job_id}}/approve"): APPROVE,  # the service refuses the requester
     ("POST", f"{API}/jobs/{{job_id}}/reject"): APPROVE,
-    ("POST", f"{API}/jobs/{{job_id}}/reanalyse"): OPERATE | EDIT_KB,
+    ("POST", REANALYSE): OPERATE | EDIT_KB,
     # chat (a session belongs to the user who opened it)
     ("POST", f"{API}/chat"): OPERATE,
     ("POST", f"{API}/chat/{{session_id}}/confirm"): OPERATE,

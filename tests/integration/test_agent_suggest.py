@@ -3,6 +3,8 @@ a KB-matched failure never gets one, and without an LLM there is none."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -117,5 +119,10 @@ def test_explain_says_why_a_job_has_no_failures_yet(pipeline_settings, inventory
             headers=bearer(demo_tokens["operator"]),
             json={"session_id": f"why-{status}-{analysis}", "message": f"why did job {job.id} fail?"},
         )
-    assert r.status_code == 200, r.text
-    assert said in r.json()["reply"]
+        assert r.status_code == 200, r.text
+        assert said in r.json()["reply"]
+        if analysis == "failed":  # the endpoint the reply names is the one that re-runs the analysis
+            path = re.search(r"\(POST (\S+)\)", r.json()["reply"])
+            assert path, r.json()["reply"]
+            rerun = client.post(path.group(1), headers=bearer(demo_tokens["kb-editor"]))
+            assert rerun.status_code == 200, rerun.text

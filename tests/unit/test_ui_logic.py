@@ -158,7 +158,7 @@ def test_a_finished_job_whose_failures_are_being_analysed_keeps_refreshing_and_s
     assert b.host == "b" and not b.details and "analysing this host's failure" in b.message
     gave_up = Job.model_validate(base | {"analysis": "failed"})
     assert settled(gave_up) and not analysing(gave_up)
-    assert "/api/v1/kb/jobs/4/reanalyse" in result_view(gave_up).failures[0].message
+    assert "(POST /api/v1/jobs/4/reanalyse)" in result_view(gave_up).failures[0].message
     done = Job.model_validate(base | {"analysis": "done"})
     assert settled(done) and result_view(done).failures[0].message == "no failure details were recorded for this host"
     assert not analysing(_api_job(status="running", analysis="pending"))  # only a finished job is "analysing"
