@@ -28,7 +28,7 @@ COPY requirements.lock /build/requirements.lock
 RUN pip install --require-hashes --only-binary=:all: --no-deps -r /build/requirements.lock
 
 WORKDIR /build
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE THIRD_PARTY.md ./
 COPY core ./core
 COPY kb ./kb
 COPY workers ./workers
