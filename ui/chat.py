@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.settings import get_settings
 from ui import tab_store
+from ui.browser import browser_zone
 from ui.chat_approvals import approval_queue
 from ui.chat_job import job_panel
 from ui.chat_logic import Capabilities, Conversation, capabilities, confirmation_card, valid_message
@@ -170,7 +171,7 @@ def _sidebar(me: Me | None, can: Capabilities | None) -> None:
 def _card(conv: Conversation) -> None:
     if conv.pending is None:
         return
-    card = confirmation_card(conv.pending)
+    card = confirmation_card(conv.pending, zone=browser_zone())
     with st.container(border=True, key="confirmation"):
         st.markdown(f"**Please confirm: {plain(card.action)} on {card.host_count} host(s)**")
         if card.risk_line:

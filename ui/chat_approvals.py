@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from ui.browser import browser_zone
 from ui.client import ApiClient, ApiError
 from ui.job_view import chip, duration, when
 from ui.models import ApprovalItem
@@ -53,12 +54,13 @@ def approval_queue(make_client: ClientFactory, me: str) -> None:
 
 def _item(item: ApprovalItem, make_client: ClientFactory) -> None:
     job = item.job
+    zone = browser_zone()
     intent = job.intent.model_dump(mode="json")
     with st.container(border=True, key=f"approval-{job.id}"):
         st.markdown(f"**Job {job.id}: {plain(job.intent.action)} on {len(job.intent.hosts)} host(s)**")
         st.caption(
             f"asked by {plain(job.requested_by)} · {duration(item.age_s)} ago · "
-            f"expires {when(item.expires_at)} (in {duration(item.expires_in_s)})"
+            f"expires {when(item.expires_at, zone)} (in {duration(item.expires_in_s)})"
         )
         if item.risk and item.risk.line:
             colour = {"high": "red", "elevated": "orange"}.get(item.risk.level, "green")
@@ -71,7 +73,7 @@ def _item(item: ApprovalItem, make_client: ClientFactory) -> None:
         options = [f"{k}: {intent[k]}" for k in _SHOWN_OPTIONS if intent.get(k) not in (None, [], "", False)]
         if options:
             st.markdown("Options: " + plain("; ".join(str(o) for o in options)))
-        st.markdown(f"Start: {plain(when(job.not_before) if job.not_before else 'as soon as approved')}")
+        st.markdown(f"Start: {plain(when(job.not_before, zone) if job.not_before else 'as soon as approved')}")
         problem = st.session_state.pop(f"problem-{job.id}", None)
         if item.yours:
             st.info("You asked for this job: another approver must decide on it.")

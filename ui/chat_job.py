@@ -11,6 +11,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.enums import JobStatus
+from ui.browser import browser_zone
 from ui.chat_logic import Conversation
 from ui.client import ApiClient, ApiError
 from ui.job_view import (
@@ -70,12 +71,13 @@ _LIVE = (JobStatus.launching, JobStatus.running, JobStatus.collecting)
 
 def draw_job(job: Job, progress: JobProgress | None, log: str | None, make_client: ClientFactory | None) -> None:
     """One job; ``make_client`` None draws it read-only (a viewer: no Cancel)."""
+    zone = browser_zone()
     with st.container(border=True, key=f"job-{job.id}"):
-        st.subheader(f"Job {job.id}: {status_label(job)}")
+        st.subheader(f"Job {job.id}: {status_label(job, zone)}")
         st.caption(
-            f"asked by {plain(job.requested_by)} · created {when(job.created_at)}"
-            + (f" · started {when(job.started_at)}" if job.started_at else "")
-            + (f" · finished {when(job.finished_at)}" if job.finished_at else "")
+            f"asked by {plain(job.requested_by)} · created {when(job.created_at, zone)}"
+            + (f" · started {when(job.started_at, zone)}" if job.started_at else "")
+            + (f" · finished {when(job.finished_at, zone)}" if job.finished_at else "")
         )
         if job.status is JobStatus.awaiting_approval:
             st.info("Waiting for a second person (an approver) to approve or reject it.")

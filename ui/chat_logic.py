@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from core.enums import Action
 from core.intent import CARRIED_FIELDS
+from ui.job_view import local_clock
 from ui.models import ChatHistory, ChatResponse, ConfirmResponse, Pending, Risk
 
 _OPTION_NAMES = {
@@ -124,20 +125,27 @@ def _option_value(value: object) -> str:
     return str(value)
 
 
-def schedule_line(starts_at: str | None, now: datetime) -> str:
-    """When the job will start; the API always sends ``starts_at`` (now, or the window/not_before).
+def schedule_line(starts_at: str | None, now: datetime, zone: tzinfo | None = None) -> str:
+    """When the job will start; the API always sends ``starts_at`` (now, or the window/not_before). Times are
+    UTC, as the chat reads them; the browser's ``zone`` adds the operator's own clock.
 
     >>> now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     >>> schedule_line("2026-11-27T12:00:05+00:00", now)
     'Starts now, as soon as you confirm'
     >>> schedule_line("2026-11-27T22:00:00Z", now)
     'Starts at 2026-11-27 22:00 UTC (in 10 h 0 min)'
+    >>> from zoneinfo import ZoneInfo
+    >>> schedule_line("2026-11-27T22:00:00Z", now, ZoneInfo("America/New_York"))
+    'Starts at 2026-11-27 22:00 UTC (17:00 America/New_York; in 10 h 0 min)'
     """
     when = parse_iso(starts_at)
     if when is None or when.tzinfo is None or when - now < timedelta(minutes=1):
         return "Starts now, as soon as you confirm"
     minutes = int((when - now).total_seconds() // 60)
-    return f"Starts at {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC (in {minutes // 60} h {minutes % 60} min)"
+    utc = when.astimezone(UTC)
+    local = local_clock(utc, zone).strip(" ()")
+    ahead = f"in {minutes // 60} h {minutes % 60} min"
+    return f"Starts at {utc:%Y-%m-%d %H:%M} UTC ({local + '; ' if local else ''}{ahead})"
 
 
 def _groups(pending: Pending, risk: Risk | None) -> list[EnvGroup]:
@@ -157,7 +165,7 @@ def _groups(pending: Pending, risk: Risk | None) -> list[EnvGroup]:
     ]
 
 
-def confirmation_card(pending: Pending, now: datetime | None = None) -> ConfirmationCard:
+def confirmation_card(pending: Pending, now: datetime | None = None, zone: tzinfo | None = None) -> ConfirmationCard:
     """The card the operator confirms: hosts by environment with badges, the risk line, the options that
     apply to this action (a reboot card shows no package options), schedule, approval."""
     intent = pending.intent
@@ -172,7 +180,7 @@ def confirmation_card(pending: Pending, now: datetime | None = None) -> Confirma
     ]
     if "serial" in carried and intent.get("serial") in (None, ""):
         options.append((_OPTION_NAMES["serial"], "all hosts at once"))
-    schedule = schedule_line(pending.starts_at or intent.get("not_before"), now or datetime.now(UTC))
+    schedule = schedule_line(pending.starts_at or intent.get("not_before"), now or datetime.now(UTC), zone)
     note = None
     if pending.needs_approval:
         note = (

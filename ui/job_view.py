@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.auth.policy import REANALYSE
 from core.enums import AnalysisState, HostStatus, JobStatus, MatchKind
@@ -69,11 +70,17 @@ def chip(label: str, colour: str) -> str:
     return f":{colour}-badge[{safe}]"
 
 
-def when(moment: datetime | None) -> str:
-    """A time with its timezone, as the API's clock states it.
+def when(moment: datetime | None, zone: tzinfo | None = None) -> str:
+    """A time in UTC, the clock the API and the chat's times use; with the browser's ``zone`` (when it is not
+    UTC at that moment), the same moment on the operator's own clock beside it.
 
+    >>> from zoneinfo import ZoneInfo
     >>> when(datetime(2026, 11, 27, 21, 5, tzinfo=UTC))
     '2026-11-27 21:05 UTC'
+    >>> when(datetime(2026, 11, 27, 21, 5, tzinfo=UTC), ZoneInfo("Europe/Berlin"))
+    '2026-11-27 21:05 UTC (22:05 Europe/Berlin)'
+    >>> when(datetime(2026, 11, 27, 21, 5, tzinfo=UTC), ZoneInfo("Asia/Tokyo"))
+    '2026-11-27 21:05 UTC (2026-11-28 06:05 Asia/Tokyo)'
     >>> when(None)
     '—'
     """
@@ -81,7 +88,36 @@ def when(moment: datetime | None) -> str:
         return "—"
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    utc = moment.astimezone(UTC)
+    return f"{utc:%Y-%m-%d %H:%M} UTC{local_clock(utc, zone)}"
+
+
+def zone_named(name: object) -> tzinfo | None:
+    """The IANA time zone the browser reports (``st.context.timezone``), or None when it sent none or one this
+    machine's zone database does not know: then times show in UTC only.
+
+    >>> zone_named("Europe/Berlin"), zone_named(None), zone_named("Mars/Olympus"), zone_named("../etc")
+    (zoneinfo.ZoneInfo(key='Europe/Berlin'), None, None, None)
+    """
+    if not isinstance(name, str) or not name or len(name) > 64:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def local_clock(moment: datetime, zone: tzinfo | None) -> str:
+    """`` (HH:MM Zone)`` for an aware UTC ``moment`` on the browser's clock, with the date when it differs;
+    empty when there is no zone or it reads as UTC then."""
+    if zone is None:
+        return ""
+    local = moment.astimezone(zone)
+    if local.utcoffset() == moment.utcoffset():
+        return ""
+    name = str(getattr(zone, "key", None) or local.tzname() or "local")
+    stamp = f"{local:%H:%M}" if local.date() == moment.date() else f"{local:%Y-%m-%d %H:%M}"
+    return f" ({stamp} {name})"
 
 
 def duration(seconds: int | float | None) -> str:
@@ -121,10 +157,10 @@ def refresh_interval(status: JobStatus | None, *, analysing: bool = False) -> fl
     return REFRESH_S
 
 
-def status_label(job: Job) -> str:
+def status_label(job: Job, zone: tzinfo | None = None) -> str:
     label = JOB_LABELS.get(job.status, job.status.value)
     if job.status is JobStatus.scheduled and job.not_before:
-        label = f"scheduled for {when(job.not_before)}"
+        label = f"scheduled for {when(job.not_before, zone)}"
     return label
 
 

@@ -118,6 +118,27 @@ def test_a_prod_reboot_proposal_shows_its_risk_and_wants_the_host_count(stack: S
     assert {j["id"] for j in _jobs(stack)} == before
 
 
+def test_times_show_in_utc_with_the_browsers_own_clock_beside_them(stack: Stack, artifacts_dir: Path) -> None:
+    operator = api(stack, "operator")
+    before = {j["id"] for j in _jobs(stack)}
+    with browser_page(**WIDE, timezone_id="Asia/Tokyo") as page_:  # UTC+9 all year
+        page: Any = page_
+        sign_in(page, stack.chat, stack.tokens["operator"], "operator")
+        chat(page, "patch db-stg-01 tomorrow at 01:00")
+        card = page.locator(".st-key-confirmation")
+        card.get_by_text(
+            re.compile(r"Starts at \d{4}-\d\d-\d\d 01:00 UTC \(10:00 Asia/Tokyo; in \d+ h \d+ min\)")
+        ).wait_for()
+        card.get_by_role("button", name="Confirm").click()
+        heading = page.get_by_text(re.compile(r"Job \d+: scheduled for \d{4}-\d\d-\d\d 01:00 UTC \(10:00 Asia/Tokyo\)"))
+        heading.wait_for()
+        page.screenshot(path=str(artifacts_dir / "browser-clock.png"), full_page=True)
+    new = [j for j in _jobs(stack) if j["id"] not in before]
+    assert [j["intent"]["hosts"] for j in new] == [["db-stg-01"]]
+    assert new[0]["intent"]["not_before"].endswith(("01:00:00Z", "01:00:00+00:00"))  # the job itself stays in UTC
+    operator.post(f"/jobs/{new[0]['id']}/cancel")
+
+
 def test_live_per_host_progress_changes_while_the_job_runs(stack: Stack, artifacts_dir: Path) -> None:
     hosts = ["app-stg-01", "app-stg-02", "cache-stg-01"]
     with browser_page(**WIDE) as page_:

@@ -55,7 +55,7 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = N
 
 
 @contextlib.contextmanager
-def browser_page(width: int = 1280, height: int = 800) -> Iterator[object]:
+def browser_page(width: int = 1280, height: int = 800, timezone_id: str | None = None) -> Iterator[object]:
     import playwright.sync_api as sync_api
 
     if not CHROMIUM.exists():
@@ -63,7 +63,8 @@ def browser_page(width: int = 1280, height: int = 800) -> Iterator[object]:
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
+            zone = {"timezone_id": timezone_id} if timezone_id else {}
+            page = browser.new_page(viewport={"width": width, "height": height}, **zone)
             page.set_default_timeout(20_000)
             yield page
         finally:

@@ -102,6 +102,35 @@ def test_card_groups_hosts_and_flags_approval_and_later_start() -> None:
     assert relaxed.approval_note is None and relaxed.schedule.startswith("Starts now")
 
 
+def test_times_are_utc_with_the_browsers_clock_beside_them_across_daylight_saving() -> None:
+    from zoneinfo import ZoneInfo
+
+    from ui.job_view import when, zone_named
+
+    london, sydney = ZoneInfo("Europe/London"), ZoneInfo("Australia/Sydney")
+    winter, summer = datetime(2026, 1, 15, 22, 0, tzinfo=UTC), datetime(2026, 7, 15, 22, 0, tzinfo=UTC)
+    assert when(winter, london) == "2026-01-15 22:00 UTC"  # GMT reads as UTC: nothing added
+    assert when(summer, london) == "2026-07-15 22:00 UTC (23:00 Europe/London)"
+    assert when(winter, sydney) == "2026-01-15 22:00 UTC (2026-01-16 09:00 Australia/Sydney)"  # AEDT, +11
+    assert when(summer, sydney) == "2026-07-15 22:00 UTC (2026-07-16 08:00 Australia/Sydney)"  # AEST, +10
+    assert when(summer, None) == "2026-07-15 22:00 UTC"
+    assert zone_named("") is None and zone_named(42) is None and zone_named("Europe/Nowhere") is None
+    pending = Pending(
+        intent={"action": "patch", "hosts": ["web-stg-01"]},
+        summary="s",
+        hosts_by_env={"staging": ["web-stg-01"]},
+        needs_approval=False,
+        starts_at="2026-11-27T22:00:00+00:00",
+        token="t",
+    )
+    card = confirmation_card(pending, NOW, zone=ZoneInfo("America/Los_Angeles"))
+    assert card.schedule == "Starts at 2026-11-27 22:00 UTC (14:00 America/Los_Angeles; in 10 h 0 min)"
+    assert (
+        confirmation_card(pending, NOW, zone=ZoneInfo("UTC")).schedule
+        == "Starts at 2026-11-27 22:00 UTC (in 10 h 0 min)"
+    )
+
+
 def test_a_reboot_card_shows_only_reboot_options_and_its_risk() -> None:
     risk = Risk.model_validate(
         {
