@@ -115,11 +115,29 @@ def relevant(msgid: str, corpus: str, kb: CompiledKb | None = None) -> bool:
     return any(len(run) >= LONG_RUN and len(run.split()) >= 4 and run in flat for run in runs)
 
 
+# The C library's catalogue (glibc's libc.po) is read for its error texts only: strerror's and gai_strerror's
+# ("No space left on device", "Temporary failure in name resolution"), which every tool prints after its own
+# message in the host's locale ("fallo al escribir (No queda espacio en el dispositivo)"). Its other
+# messages are its own programs' (ldd, iconv, localedef) and too generic to read back ("syntax error").
+LIBC_TOOLS = frozenset({"glibc"})
+_ERROR_TEXT = re.compile(r"[A-Z][a-z]+(?:-[a-z]+)?(?: [a-z]+)+")
+_NOT_AN_ERROR = frozenset({"Unknown error", "Success"})
+
+
+def error_text(msgid: str) -> bool:
+    """Whether a C library message is an error text (``LIBC_TOOLS``): a plain sentence, no placeholder.
+
+    >>> [error_text(m) for m in ("Read-only file system", "No route to host", "%s: syntax error", "Unknown error")]
+    [True, True, False, False]
+    """
+    return _ERROR_TEXT.fullmatch(msgid) is not None and msgid not in _NOT_AN_ERROR
+
+
 def build(
     sources: Mapping[str, Iterable[Path]], corpus: str, kb: CompiledKb | None = None, langs: Iterable[str] = LANGS
 ) -> list[Message]:
     """The catalogue's messages from ``sources`` (tool name -> its .po files) that the ``corpus`` shows or the
-    ``kb``'s patterns know (``relevant``)."""
+    ``kb``'s patterns know (``relevant``); of a C library (``LIBC_TOOLS``), its error texts only."""
     wanted = set(langs)
     seen: dict[str, bool] = {}
     out: dict[tuple[str, str, str, str], Message] = {}
@@ -130,6 +148,8 @@ def build(
                 continue
             for msgid, msgstr in parse_po(path.read_text(encoding="utf-8", errors="replace")):
                 msgid, msgstr = msgid.strip(), msgstr.strip()
+                if tool in LIBC_TOOLS and not error_text(msgid):
+                    continue
                 if msgid not in seen:
                     seen[msgid] = relevant(msgid, corpus, kb)
                 if not seen[msgid] or msgstr == msgid:

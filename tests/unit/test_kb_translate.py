@@ -99,6 +99,25 @@ def test_a_japanese_rpm_disk_summary_and_a_french_sudo_refusal() -> None:
     assert got.match is not None and got.match.slug == "become-not-in-sudoers", got.text
 
 
+def test_the_c_librarys_error_text_in_a_tools_translated_message_reads_back_too() -> None:
+    # dpkg's own words come from dpkg's catalogue, the errno text after them from glibc's (strerror).
+    libc = {m.lang: m.msgstr for m in MESSAGES if m.tool == "glibc" and m.msgid == "No space left on device"}
+    dpkg = {m.lang: m.msgstr for m in MESSAGES if m.tool == "dpkg" and m.msgid == "failed to write"}
+    kb = MemoryKb().kb
+    for lang in ("es", "de", "fr"):
+        text = (
+            "non-zero return code\ndpkg: error processing archive /var/cache/apt/archives/linux-modules-6.8.0-51_amd64.deb"
+            f" (--unpack):\n cannot copy extracted data for './lib/modules/6.8.0-51/kernel/fs/xfs/xfs.ko' to "
+            f"'/lib/modules/6.8.0-51/kernel/fs/xfs/xfs.ko.dpkg-new': {dpkg[lang]} ({libc[lang]})"
+        )
+        reading = kb.read(text, "ansible.builtin.shell")
+        assert reading.match is not None and reading.match.slug == "apt-no-space-left", (lang, reading.text)
+        assert "failed to write (No space left on device)" in reading.text
+    # Only the C library's error texts are kept: its own programs' messages are too generic to read back.
+    assert {m.msgid for m in MESSAGES if m.tool == "glibc"} >= {"Permission denied", "Read-only file system"}
+    assert not any(m.tool == "glibc" and ("%" in m.msgid or m.msgid[:1].islower()) for m in MESSAGES)
+
+
 def test_text_without_a_catalogue_message_is_left_alone() -> None:
     t = shared()
     assert t.english("Fehler beim Lesen der Konfiguration von meinapp: unbekannte Option 'x'") is None
