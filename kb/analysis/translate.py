@@ -1,7 +1,7 @@
 r"""Failures printed in another language, read through the tools' own translations.
 
 apt, dpkg, dnf, libdnf, dnf5, rpm, libzypp (zypper), sudo and subscription-manager print their messages in
-the managed host's locale (``LANG=de_DE.UTF-8``); Ansible's own words stay English. The KB's patterns are
+the managed host's locale, with the C library's error texts (strerror: "No space left on device") in them (``LANG=de_DE.UTF-8``); Ansible's own words stay English. The KB's patterns are
 written in English, so a failure none of them matches is read again with each translated message it
 contains put back into the English original (``msgid``) of the tool's own catalogue (``msgstr``), the
 values in its placeholders kept. Only the messages the KB's samples show are kept (``kb/catalog.jsonl``,
@@ -44,6 +44,8 @@ MAX_TEXT = 64 * 1024
 # "Warning:", "signature"): a word alone could be part of any sentence.
 MIN_LITERAL = 12
 MIN_WORDS = 2
+# How deep messages printed inside other messages' placeholders are read (dpkg nests three).
+_NESTING = 3
 
 # printf (%s, %d, %lu, %1$s, %.*s, %<PRIu64>), Python (%(name)s, {}, {0}, {name}), boost::format (%1%).
 _PLACEHOLDER = re.compile(
@@ -182,6 +184,19 @@ class Translation(NamedTuple):
     langs: tuple[str, ...]
 
 
+class _Reading(NamedTuple):
+    start: int
+    end: int
+    weight: int  # the message's fixed characters
+    message: Message
+    values: dict[str, str]
+    holes: list[tuple[int, int]]  # where its placeholders' values are in the text
+
+    def holds(self, other: _Reading) -> bool:
+        """Whether ``other`` lies inside one of this reading's placeholder values."""
+        return any(s <= other.start and other.end <= e for s, e in self.holes)
+
+
 class Translator:
     """Put each catalogue message found in a text back into English (the module docstring)."""
 
@@ -192,30 +207,50 @@ class Translator:
     def load(cls, path: Path = CATALOG) -> Translator:
         return cls(read_catalog(path)[1])
 
-    def english(self, text: str) -> Translation | None:
-        """``text`` with every catalogue message in it put back into English; None when it has none."""
+    def english(self, text: str, depth: int = 0) -> Translation | None:
+        """``text`` with every catalogue message in it put back into English; None when it has none.
+
+        A placeholder's value is read too, so a message printed inside another's placeholder is put back as well
+        (dpkg's "cannot copy extracted data for %s to %s: %s" around its own "failed to write (%s)" around the C
+        library's "No space left on device")."""
         head = text[:MAX_TEXT]
         low = _SPACE.sub(" ", head.lower())
-        found: list[tuple[int, int, int, Message, dict[str, str]]] = []
+        found: list[_Reading] = []
         for m in self.messages:
             if m.anchor not in low:
                 continue
             for hit in m.regex.finditer(head):
                 if hit.end() > hit.start():
-                    values = {p.key: hit.group(f"g{i}") or "" for i, p in enumerate(m.parts) if p.key}
-                    found.append((hit.start(), hit.end(), literal_length(m.parts), m, values))
+                    keyed = [(i, p.key) for i, p in enumerate(m.parts) if p.key]
+                    values = {key: hit.group(f"g{i}") or "" for i, key in keyed}
+                    index = m.regex.groupindex
+                    holes = [hit.span(index[f"g{i}"]) for i, _ in keyed if hit.group(f"g{i}")]
+                    found.append(_Reading(hit.start(), hit.end(), literal_length(m.parts), m, values, holes))
         # The message with the most fixed words first (one that contains another is read whole), then the
         # longer reading (one whose values are there beats one that only shares its words); a span is read
-        # once, so a reading's English is never read again.
-        found.sort(key=lambda f: (-f[2], f[0] - f[1], f[0]))
+        # once, so a reading's English is never read again. A message whose placeholder holds readings already
+        # taken replaces them: they are read again inside its value (dpkg's lock message around the C
+        # library's "Resource temporarily unavailable", which has more fixed words).
+        found.sort(key=lambda f: (-f.weight, f.start - f.end, f.start))
+        chosen: list[_Reading] = []
+        for r in found:
+            hit = [c for c in chosen if r.start < c.end and c.start < r.end]
+            if hit and (depth >= _NESTING or not all(r.holds(c) for c in hit)):
+                continue
+            chosen = [c for c in chosen if c not in hit] + [r]
         spans: list[tuple[int, int, str]] = []
         langs: list[str] = []
-        for start, end, _, m, values in found:
-            if any(start < e and s < end for s, e, _ in spans):
-                continue
-            spans.append((start, end, m.render(values)))
-            if m.lang not in langs:
-                langs.append(m.lang)
+        for r in sorted(chosen, key=lambda c: c.start):
+            if r.message.lang not in langs:
+                langs.append(r.message.lang)
+            values = dict(r.values)
+            if depth < _NESTING:
+                for key, value in values.items():
+                    inner = self.english(value, depth + 1) if len(value) >= MIN_LITERAL else None
+                    if inner is not None:
+                        values[key] = inner.text
+                        langs += [lang for lang in inner.langs if lang not in langs]
+            spans.append((r.start, r.end, r.message.render(values)))
         if not spans:
             return None
         out, last = [], 0

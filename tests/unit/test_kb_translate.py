@@ -118,6 +118,20 @@ def test_the_c_librarys_error_text_in_a_tools_translated_message_reads_back_too(
     assert not any(m.tool == "glibc" and ("%" in m.msgid or m.msgid[:1].islower()) for m in MESSAGES)
 
 
+def test_a_message_around_a_c_library_error_text_is_read_whole_though_the_inner_text_has_more_fixed_words() -> None:
+    apt = next(m for m in MESSAGES if m.tool == "apt" and m.lang == "fr" and m.msgid == "Could not get lock %s")
+    libc = next(
+        m for m in MESSAGES if m.tool == "glibc" and m.lang == "fr" and m.msgid == "Resource temporarily unavailable"
+    )
+    assert len(libc.msgid) > len(apt.msgid.replace("%s", ""))  # the inner text alone would be read first
+    text = "E: " + _fill(apt.msgstr, {"1": f"/var/lib/dpkg/lock-frontend - open (11: {libc.msgstr})"})
+    reading = MemoryKb().kb.read(text, "ansible.builtin.apt")
+    assert (
+        "Could not get lock /var/lib/dpkg/lock-frontend - open (11: Resource temporarily unavailable)" in reading.text
+    )
+    assert reading.match is not None and reading.match.slug == "apt-dpkg-lock-held"
+
+
 def test_text_without_a_catalogue_message_is_left_alone() -> None:
     t = shared()
     assert t.english("Fehler beim Lesen der Konfiguration von meinapp: unbekannte Option 'x'") is None
