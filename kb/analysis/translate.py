@@ -1,12 +1,13 @@
 r"""Failures printed in another language, read through the tools' own translations.
 
-apt, dpkg, dnf, libdnf, dnf5, rpm, libzypp (zypper), sudo and subscription-manager print their messages in
-the managed host's locale, with the C library's error texts (strerror: "No space left on device") in them (``LANG=de_DE.UTF-8``); Ansible's own words stay English. The KB's patterns are
-written in English, so a failure none of them matches is read again with each translated message it
-contains put back into the English original (``msgid``) of the tool's own catalogue (``msgstr``), the
-values in its placeholders kept. Only the messages the KB's samples show are kept (``kb/catalog.jsonl``,
-built by ``patchpilot kb catalog build`` from the tools' ``.po`` files; its header names each source and
-commit). Nothing is guessed: a line that is no catalogue message stays as it is.
+apt, dpkg, dnf, libdnf, dnf5, rpm, libzypp (zypper), sudo and subscription-manager print their messages in the
+managed host's locale (``LANG=de_DE.UTF-8``), with the C library's error texts in them (strerror: "No space
+left on device"); Ansible's own words stay English. The KB's patterns are written in English, so a failure
+none of them matches is read again with each translated message it contains put back into the English original
+(``msgid``) of the tool's own catalogue (``msgstr``), the values in its placeholders kept. Only the messages
+the KB's samples show are kept (``kb/catalog.jsonl``, built by ``patchpilot kb catalog build`` from the tools'
+``.po`` files; its header names each source and commit). Nothing is guessed: a line that is no catalogue
+message stays as it is.
 
 >>> t = Translator([Message("apt", "de", "You don't have enough free space in %s.",
 ...                         "Sie haben nicht genug freien Platz in %s.")])
