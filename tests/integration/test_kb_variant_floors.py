@@ -46,13 +46,18 @@ FLOORS = {
     # and kept: v7-0205 a zypper conflict
     # (labelled null; the dependency entry's title names any package manager, and set 5's writer labelled the
     # same case with it, v5-0178), v7-0233 needs-restarting without -r (as v5-0238; the writer marked it unsure).
-    "kb_variants_calibration7_blind.jsonl": (191, {"v7-0205", "v7-0233"}),
+    "kb_variants_calibration7_blind.jsonl": (192, {"v7-0205", "v7-0233"}),
     # Set 8 (evals/notes/kb_variants8_writer_notes.md: 138 of 240 lines written before its deadline, all from
     # memory), unseen after set 7's work: 100/108 right, 6 wrong. Answered otherwise, and kept: v8-0106 apt's
     # "Unable to locate package" after a locale warning (labelled null as a locale error), v8-0117 a unit's start timing out under the systemd module
     # (labelled null), v8-0137 a third-party %post scriptlet (its writer's unsure label; set 7's writer labelled
     # a like case with the scriptlet entry, v7-0209).
     "kb_variants_calibration8_blind.jsonl": (102, {"v8-0106", "v8-0117", "v8-0137"}),
+    # Set 10 (evals/notes/kb_variants10_writer_notes.md: other releases and distributions, one line in six
+    # non-English), unseen: 118/125 right, 1 wrong. Answered otherwise, and kept: k10-0106 an internal repo's
+    # timeout printed after subscription-manager's "This system is not registered" (the writer's near miss:
+    # the timeout is the cause; the registration message is what the KB answers, as for RHEL's CDN repos).
+    "kb_variants_calibration10_blind.jsonl": (122, {"k10-0106"}),
 }
 
 
