@@ -52,12 +52,12 @@ FLOORS = {
     # "Unable to locate package" after a locale warning (labelled null as a locale error), v8-0117 a unit's start timing out under the systemd module
     # (labelled null), v8-0137 a third-party %post scriptlet (its writer's unsure label; set 7's writer labelled
     # a like case with the scriptlet entry, v7-0209).
-    "kb_variants_calibration8_blind.jsonl": (102, {"v8-0106", "v8-0117", "v8-0137"}),
+    "kb_variants_calibration8_blind.jsonl": (103, {"v8-0106", "v8-0117", "v8-0137"}),
     # Set 10 (evals/notes/kb_variants10_writer_notes.md: other releases and distributions, one line in six
     # non-English), unseen: 118/125 right, 1 wrong. Answered otherwise, and kept: k10-0106 an internal repo's
     # timeout printed after subscription-manager's "This system is not registered" (the writer's near miss:
     # the timeout is the cause; the registration message is what the KB answers, as for RHEL's CDN repos).
-    "kb_variants_calibration10_blind.jsonl": (122, {"k10-0106"}),
+    "kb_variants_calibration10_blind.jsonl": (123, {"k10-0106"}),
 }
 
 
