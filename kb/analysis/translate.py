@@ -112,8 +112,28 @@ def specific(parts: Sequence[Part]) -> bool:
     return literal_length(parts) >= MIN_LITERAL and words >= MIN_WORDS
 
 
+# Quotation marks differ between a catalogue's releases and get straightened or curled on their way to a log
+# (‘%s’ in one apt release, '%s' in another): any of them stands for any other.
+_QUOTES = "'\"‘’‚‛“”„«»`´"
+_QUOTE_CLASS = "[" + "".join(re2.escape(q) for q in _QUOTES) + "]"
+_FOLD = str.maketrans({q: "'" for q in _QUOTES})
+
+
+def fold_quotes(text: str) -> str:
+    """``text`` with every quotation mark as ``'``.
+
+    >>> fold_quotes("run ‘dpkg --configure -a’ or «this»")
+    "run 'dpkg --configure -a' or 'this'"
+    """
+    return text.translate(_FOLD)
+
+
+def _word_regex(word: str) -> str:
+    return "".join(_QUOTE_CLASS if c in _QUOTES else re2.escape(c) for c in word)
+
+
 def _literal_regex(text: str) -> str:
-    return f"{_WS}+".join(re2.escape(w) for w in _SPACE.split(text.strip())) if text.strip() else ""
+    return f"{_WS}+".join(_word_regex(w) for w in _SPACE.split(text.strip())) if text.strip() else ""
 
 
 def pattern(parts: Sequence[Part]) -> str:
@@ -159,7 +179,7 @@ class Message:
     @cached_property
     def anchor(self) -> str:
         """The longest fixed run of the translation, lower-cased: a cheap test before the regex."""
-        runs = [_SPACE.sub(" ", p.literal.strip().lower()) for p in self.parts]
+        runs = [fold_quotes(_SPACE.sub(" ", p.literal.strip().lower())) for p in self.parts]
         return max(runs, key=len)
 
     @cached_property
@@ -215,7 +235,7 @@ class Translator:
         (dpkg's "cannot copy extracted data for %s to %s: %s" around its own "failed to write (%s)" around the C
         library's "No space left on device")."""
         head = text[:MAX_TEXT]
-        low = _SPACE.sub(" ", head.lower())
+        low = fold_quotes(_SPACE.sub(" ", head.lower()))
         found: list[_Reading] = []
         for m in self.messages:
             if m.anchor not in low:

@@ -21,7 +21,7 @@ EVALS = Path(__file__).resolve().parents[2] / "evals"
 # set -> (least right: today's figure, so a change that loses one fails; the only ids allowed to be answered with
 # another entry than their label)
 FLOORS = {
-    "kb_variants_calibration_blind.jsonl": (103, set()),
+    "kb_variants_calibration_blind.jsonl": (104, set()),
     # v3-0183: a mysql postinst failing because mysql.service will not start; the writer marked the label
     # (maintainer script) unsure and named the service entry we answer as the alternative.
     "kb_variants_calibration3_blind.jsonl": (195, {"v3-0183"}),
@@ -53,6 +53,12 @@ FLOORS = {
     # (labelled null), v8-0137 a third-party %post scriptlet (its writer's unsure label; set 7's writer labelled
     # a like case with the scriptlet entry, v7-0209).
     "kb_variants_calibration8_blind.jsonl": (103, {"v8-0106", "v8-0117", "v8-0137"}),
+    # Set 9 (evals/notes/kb_variants9_writer_notes.md: the cause printed beside a more generic message of the same
+    # tool), unseen: 113/126 right, 6 wrong. Answered otherwise, and kept: k9-0077 a text showing rpm's wrong
+    # architecture labelled as a failed reboot (the text and the label disagree), k9-0117 needs-restarting without
+    # -r (as v5-0238, v7-0233), k9-0122 a masked unit inside an apt upgrade's postinst (answered by the
+    # maintainer-script entry on purpose: kb/analysis/matcher.py, rule 1).
+    "kb_variants_calibration9_blind.jsonl": (121, {"k9-0077", "k9-0117", "k9-0122"}),
     # Set 10 (evals/notes/kb_variants10_writer_notes.md: other releases and distributions, one line in six
     # non-English), unseen: 118/125 right, 1 wrong. Answered otherwise, and kept: k10-0106 an internal repo's
     # timeout printed after subscription-manager's "This system is not registered" (the writer's near miss:
