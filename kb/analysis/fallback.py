@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import re2
+
 from kb.analysis.embedder import FINE, Vectors
 from kb.analysis.terms import (
     about_packages,
@@ -40,6 +42,7 @@ from kb.analysis.terms import (
     package_context,
     pattern_words,
     ran_on_host,
+    slot_skeleton,
     stem,
     strip_wrapper,
     terms,
@@ -86,6 +89,11 @@ class Profile:
     interpreter: bool = False
     match_texts: list[str] = field(default_factory=list)
     no_match_texts: list[str] = field(default_factory=list)
+    # The entry's patterns, and the skeletons of those that restrict a slot to named values
+    # (kb.analysis.terms.slot_skeleton).
+    pattern_texts: list[str] = field(default_factory=list)
+    skeletons: list[str] = field(default_factory=list)
+    _compiled: tuple[list[Any], list[Any]] | None = None
     _vectors: tuple[Vectors, Vectors] | None = None
 
     def vectors(self) -> tuple[Vectors, Vectors]:
@@ -96,6 +104,32 @@ class Profile:
                 FINE.embed([strip_wrapper(t) for t in self.no_match_texts]),
             )
         return self._vectors
+
+    def outside_slot(self, text: str) -> bool:
+        """True when ``text`` fits one of the entry's slot skeletons but none of its patterns: it fills a
+        slot the entry restricts with a value the entry leaves out (``No module named 'requests'`` is not
+        the package manager's bindings)."""
+        if not self.skeletons:
+            return False
+        if self._compiled is None:
+            self._compiled = (
+                [_compile(p) for p in self.pattern_texts],
+                [_compile(p) for p in self.skeletons],
+            )
+        patterns, skeletons = self._compiled
+        if not any(s is not None and s.search(text) for s in skeletons):
+            return False
+        return not any(p is not None and p.search(text) for p in patterns)
+
+
+def _compile(pattern: str) -> Any:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options)
+    except re2.error:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +190,8 @@ def profile_of(row: Mapping[str, Any]) -> Profile:
         interpreter=row.get("category") in INTERPRETER_CATEGORIES,
         match_texts=match,
         no_match_texts=no_match,
+        pattern_texts=[str(p) for p in row.get("patterns") or []],
+        skeletons=[k for k in (slot_skeleton(str(p)) for p in row.get("patterns") or []) if k],
     )
 
 
@@ -215,6 +251,7 @@ class Profiles:
         context: bool = True,
         ran: bool = False,
         command: bool = False,
+        text: str = "",
     ) -> Scored | None:
         p = self.by_slug.get(slug)
         if p is None:
@@ -251,6 +288,8 @@ class Profiles:
             conflict = "the failure shows no package manager or repository, the entry is about one"
         elif vetoed or (p.no_match and max(self._wcos(words, s) for s in p.no_match) >= word + VETO_MARGIN):
             conflict = "closer to a sample the entry must not match"
+        elif text and p.outside_slot(text):
+            conflict = "the failure names a value the entry's own pattern leaves out"
         # A text of a few common words is "explained" by many entries: weigh by how much it says.
         explained *= min(1.0, sum(self.idf(t) for t in words) / TEXT_MASS)
         score = (char + word + key + explained) / 4
@@ -280,7 +319,9 @@ class Profiles:
         ran = ran_on_host(text, module)  # the same rules as the exact matcher (kb.analysis.matcher)
         command = command_ran(text)
         scored = [
-            s for s in (self.score(slug, words, vector, text_family, context, ran, command) for slug in slugs) if s
+            s
+            for s in (self.score(slug, words, vector, text_family, context, ran, command, text) for slug in slugs)
+            if s
         ]
         scored.sort(key=lambda s: (-s.score, s.slug))
         out = Decision(candidates=scored)

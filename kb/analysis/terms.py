@@ -130,6 +130,42 @@ _ESCAPE_OR_CLASS = re.compile(r"\\.|\[[^\]]*\]")
 _GROUP = re.compile(r"\((?:\?[a-z]*:)?([^()]*)\)(\?|\*|\{0,\d*\})?")
 
 
+# A required group of one-token alternatives: ``(apt_pkg|apt|dnf5?)`` (escaped dots and dashes allowed).
+_TOKEN_CHOICE = re.compile(r"\((?:\?:)?((?:[\w+]|\\[.-]|-|\?)+(?:\|(?:[\w+]|\\[.-]|-|\?)+)+)\)(?![?*{])")
+_ANY_WORD = r"[\w.+-]+"
+SLOT_WORDS = 2
+
+
+def slot_skeleton(pattern: str) -> str | None:
+    r"""The pattern with each required choice of single tokens opened to any token, or None.
+
+    A pattern that names which values a slot may hold (``No module named '(apt|dnf)'``) says that other
+    values are another cause: a failure that fits the skeleton but not the pattern is one the entry's
+    author left out on purpose. Only a pattern with at least ``SLOT_WORDS`` literal words outside the
+    choice has a skeleton (a choice beside one or two words would open it to anything).
+
+    >>> slot_skeleton(r"No module named '(apt_pkg|apt|dnf|yum)'")
+    "No module named '[\\w.+-]+'"
+    >>> slot_skeleton(r"Failed to import the required Python library \((python3?-)?(libdnf5|dnf5?|apt)\)")
+    'Failed to import the required Python library \\((python3?-)?[\\w.+-]+\\)'
+    >>> slot_skeleton(r"Curl error \(7\): (Couldn't|Could not|Failed to) connect to") is None
+    True
+    >>> slot_skeleton(r"(dnf|yum) failed") is None
+    True
+    >>> slot_skeleton(r'\[Errno 14\] curl#(7|28) - "') is None
+    True
+    """
+    # A choice of codes (``curl#(7|28)``) is left to the codes' own rule (``code_demands``).
+    skeleton = _TOKEN_CHOICE.sub(
+        lambda m: m.group(0) if all(a.isdigit() for a in m.group(1).split("|")) else _ANY_WORD, pattern
+    )
+    if skeleton == pattern:
+        return None
+    if len(pattern_words(skeleton.replace(_ANY_WORD, " "))) < SLOT_WORDS:
+        return None
+    return skeleton
+
+
 def optional_words(pattern: str) -> set[str]:
     r"""Words of a pattern's optional groups (marked ``?``, ``*`` or ``{0,n}``).
 

@@ -139,6 +139,24 @@ def test_an_interpreter_entry_conflicts_with_a_command_that_ran(kb: MemoryKb) ->
     assert d.answer is None or not kb.profiles.by_slug[d.answer.slug].interpreter
 
 
+def test_a_value_the_entrys_pattern_leaves_out_conflicts(kb: MemoryKb) -> None:
+    # The bindings entry names the libraries it is about (dnf, apt, rpm ...): another module's own library
+    # in the same sentence is another cause, shown as possibly related at most.
+    template = (
+        "Failed to import the required Python library ({lib}) on web-07's Python /usr/bin/python3. Please read"
+        " the module documentation and install it in the appropriate location."
+    )
+    other = template.format(lib="netaddr")
+    d = kb.profiles.decide(other, "ansible.builtin.deb822_repository", kb.neighbours(other))
+    by_slug = {c.slug: c for c in d.candidates}
+    assert "leaves out" in (by_slug["pkg-python-bindings-missing"].conflict or "")
+    assert d.answer is None or d.answer.slug != "pkg-python-bindings-missing"
+    own = kb.profiles.by_slug["pkg-python-bindings-missing"]
+    assert own.outside_slot(other)
+    assert not own.outside_slot(template.format(lib="python3-dnf"))  # its pattern's own value
+    assert not own.outside_slot("an unrelated line")  # the skeleton does not fit at all
+
+
 def test_ansible_wrapper_lines_are_not_evidence(kb: MemoryKb) -> None:
     # "non-zero return code" is shared by every command failure: it must not make an unrelated text look close.
     bare = "Failed to set time: Automatic time synchronization is enabled"
