@@ -64,6 +64,14 @@ FLOORS = {
     # timeout printed after subscription-manager's "This system is not registered" (the writer's near miss:
     # the timeout is the cause; the registration message is what the KB answers, as for RHEL's CDN repos).
     "kb_variants_calibration10_blind.jsonl": (123, {"k10-0106"}),
+    # Set 11a (evals/notes/kb_variants11a_writer_notes.md: the machinery around the package tool: mistyped
+    # subcommands, other modules' Python libraries, users, the SSH client, package databases), unseen at 4996b3a:
+    # 72/76 right, 1 wrong (k11a-0051, a mistyped dnf subcommand read as a missing plugin: the plugin entry now
+    # names the plugin commands). Set 11b (kb_variants11b_writer_notes.md: distributions beyond RHEL/Ubuntu, two
+    # causes printed together, 90 near misses), unseen at 4996b3a: 106/107 right, 1 wrong (k11b-0150, Ksplice
+    # Uptrack's own connection error answered by similarity as subscription-manager's).
+    "kb_variants_calibration11a_blind.jsonl": (75, set()),
+    "kb_variants_calibration11b_blind.jsonl": (107, set()),
 }
 
 
