@@ -220,6 +220,7 @@ def code_demands(pattern: str) -> list[frozenset[str]]:
 _CONTEXT = re.compile(
     r"repodata|repomd|/dists/|inrelease|\brepo(?:s|sitory|sitories|_\w+)?\b|mirror|metalink|baseurl|\.rpm\b|\.deb\b|\bpackages?\b"
     r"|release file|sources\.list|keyring|gpg|subscription management|entitlement|\brhc\b"
+    r"|\bdb5 error|\bdbenv\b|\brpmdb\b"  # rpm's Berkeley DB and its database
     r"|unable to verify server's identity",  # subscription-manager's TLS failure (python-rhsm)
     re.IGNORECASE,
 )

@@ -70,8 +70,12 @@ FLOORS = {
     # names the plugin commands). Set 11b (kb_variants11b_writer_notes.md: distributions beyond RHEL/Ubuntu, two
     # causes printed together, 90 near misses), unseen at 4996b3a: 106/107 right, 1 wrong (k11b-0150, Ksplice
     # Uptrack's own connection error answered by similarity as subscription-manager's).
-    "kb_variants_calibration11a_blind.jsonl": (75, set()),
+    "kb_variants_calibration11a_blind.jsonl": (76, set()),
     "kb_variants_calibration11b_blind.jsonl": (107, set()),
+    # Set 12a (kb_variants12a_writer_notes.md: 80 near misses, half very close), unseen at 44a6b05: 76/80 right,
+    # 3 wrong (k12a-0087 systemd's "transaction is destructive" during a shutdown, k12a-0095 a template's visudo
+    # validation of its own temp file, k12a-0100 the controller's own full disk under "ansible-local").
+    "kb_variants_calibration12a_blind.jsonl": (80, set()),
 }
 
 
