@@ -24,6 +24,7 @@ from core.migrate import migrate
 from core.settings import Settings
 from kb.analysis.chooser import make_chooser
 from kb.analysis.embedder import make_embedder
+from kb.analysis.parser import read_pasted
 from kb.calibrate import load_relabels, load_variants
 from kb.engine import match_detail, match_failures
 from kb.entries import SEED_PATH, import_file
@@ -97,7 +98,11 @@ def evaluate_variants(conn: psycopg.Connection[Any], cases_file: Path, settings:
     cases = load_variants(cases_file, load_relabels())
     failures = [
         Failure(
-            host=str(c.get("id", i)), task="variant", module=c.get("module"), message=c["text"], match_text=c["text"]
+            host=str(c.get("id", i)),
+            task="variant",
+            module=c.get("module"),
+            message=c["text"],
+            match_text=read_pasted(c["text"]),
         )
         for i, c in enumerate(cases)
     ]

@@ -30,6 +30,7 @@ from kb.analysis import fallback
 from kb.analysis.embedder import Embedder, HashingEmbedder
 from kb.analysis.fallback import Decision, Profiles
 from kb.analysis.matcher import CompiledKb
+from kb.analysis.parser import read_pasted
 from kb.engine import NEAR_DUPLICATE, NEIGHBOURS
 from kb.store.seedfile import load_file
 
@@ -108,7 +109,7 @@ class MemoryKb:
 
     def run(self, case: dict[str, Any]) -> Outcome:
         module = case.get("module")
-        reading = self.kb.read(case["text"], module)
+        reading = self.kb.read(read_pasted(case["text"]), module)
         if reading.match is not None:
             return Outcome(case, reading.match.slug, "exact", (), None)
         text = reading.text

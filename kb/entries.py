@@ -17,6 +17,7 @@ from core.errors import Conflict, InvalidPattern, NotFound, SampleMismatch
 from core.redact import redact_obj
 from kb.analysis.embedder import HashingEmbedder
 from kb.analysis.matcher import CompiledKb, validate_pattern
+from kb.analysis.parser import read_pasted
 from kb.engine import compiled_kb
 from kb.models import EntryIn
 from kb.store import repository as repo
@@ -220,7 +221,7 @@ def try_pattern(
     out: dict[str, Any] = {}
     kb = compiled_kb(conn)
     if text is not None:
-        reading = kb.read(text)  # as the analyser reads it: through the tools' translations when needed
+        reading = kb.read(read_pasted(text))  # as the analyser reads it: through the tools' translations when needed
         best = reading.match
         out["text_matches"] = kb.slugs_matching(reading.text)
         out["text_best"] = best.slug if best else None

@@ -324,6 +324,23 @@ def parse_stdout(source: str | bytes | IO[bytes] | IO[str] | Iterable[str]) -> A
     return _finish(_scan(stream, track=True))
 
 
+def read_pasted(text: str) -> str:
+    r"""A failure text as the analyser reads it: a pasted task result (``fatal: [host]: FAILED! => {...}``,
+    its JSON escaped) becomes the text the log parser builds from that line; any other text is kept.
+
+    >>> read_pasted('fatal: [web-01]: FAILED! => {"changed": false, "msg": "Trying to remove \\"systemd\\""}')
+    'Trying to remove "systemd"'
+    >>> read_pasted("non-zero return code\nE: boom")
+    'non-zero return code\nE: boom'
+    """
+    if "=> {" not in text:
+        return text
+    failures = parse_stdout(text).failures
+    if len(failures) == 1 and failures[0].match_text:
+        return failures[0].match_text
+    return text
+
+
 def _tell(stream: IO[bytes]) -> int | None:
     try:
         return stream.tell() if stream.seekable() else None
