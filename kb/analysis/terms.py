@@ -51,6 +51,8 @@ FAMILIES: dict[str, frozenset[str]] = {
         " deb apt-key sources.list inrelease"
     ),
     "zypp": _split("zypper zypp libzypp suseconnect"),
+    # Language package managers: pip's "Could not install packages" into a venv is not dnf's.
+    "lang": _split("pip pip3 npm yarn gem bundler cargo composer conda dist-info virtualenv venv node_modules"),
 }
 _FAMILY_OF = {w: name for name, ws in FAMILIES.items() for w in ws}
 

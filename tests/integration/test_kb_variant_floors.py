@@ -34,7 +34,7 @@ FLOORS = {
     # after set 4's work: 141/176 right, 6 wrong. Answered otherwise, and kept: v5-0147 curl's own "certificate
     # is not yet valid" (clock skew breaks every TLS client), v5-0211 a script's own sudo asking for a password, v5-0222 yum "not registered" beside "No
     # package available", v5-0238 needs-restarting without an option (similar to the one without -r).
-    "kb_variants_calibration5_blind.jsonl": (159, {"v5-0147", "v5-0211", "v5-0222", "v5-0238"}),
+    "kb_variants_calibration5_blind.jsonl": (160, {"v5-0147", "v5-0211", "v5-0222", "v5-0238"}),
     # Set 6 (evals/notes/kb_variants6_writer_notes.md: one line in four non-English, taken from the tools' own
     # catalogues), unseen after the translations: 150/162 right, 5 wrong. v6-0205, deb822_repository without
     # python3-debian, is no longer answered as the bindings entry: "debian" is a value that entry's pattern leaves
@@ -87,6 +87,11 @@ FLOORS = {
     # (its miss, k13c-0070, is Japanese its writer approximated, not dpkg's catalogue).
     "kb_variants_calibration13b_blind.jsonl": (103, {"k13b-0016"}),
     "kb_variants_calibration13c_blind.jsonl": (89, set()),
+    # Set 13a (kb_variants13a_writer_notes.md: near misses from the application world inside patch jobs),
+    # unseen at 680d02d: 70/80 right, 5 wrong. Kept: k13a-0068 a task's own wget of an .rpm refused by a proxy
+    # (407; the text names rpm, so the repository proxy entry answers), k13a-0089 docker's "read-only file system"
+    # inside a container's overlay (the filesystem pattern sees a /var path).
+    "kb_variants_calibration13a_blind.jsonl": (79, {"k13a-0068", "k13a-0089"}),
 }
 
 

@@ -157,6 +157,18 @@ def test_a_value_the_entrys_pattern_leaves_out_conflicts(kb: MemoryKb) -> None:
     assert not own.outside_slot("an unrelated line")  # the skeleton does not fit at all
 
 
+def test_a_language_package_manager_is_another_family(kb: MemoryKb) -> None:
+    # pip filling a venv's disk names packages too, but dnf's cache and transaction are not involved.
+    text = (
+        "non-zero return code\nERROR: Could not install packages due to an OSError: [Errno 28] No space left on"
+        " device: '/srv/app/venv/lib/python3.12/site-packages/pandas-2.2.3.dist-info'"
+    )
+    d = kb.profiles.decide(text, "ansible.builtin.pip", kb.neighbours(text))
+    by_slug = {c.slug: c for c in d.candidates}
+    assert "the failure is from lang" in (by_slug["dnf-no-space-left"].conflict or "")
+    assert d.answer is None or d.answer.slug != "dnf-no-space-left"
+
+
 def test_ansible_wrapper_lines_are_not_evidence(kb: MemoryKb) -> None:
     # "non-zero return code" is shared by every command failure: it must not make an unrelated text look close.
     bare = "Failed to set time: Automatic time synchronization is enabled"
