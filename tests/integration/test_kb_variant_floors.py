@@ -21,7 +21,7 @@ EVALS = Path(__file__).resolve().parents[2] / "evals"
 # set -> (least right: today's figure, so a change that loses one fails; the only ids allowed to be answered with
 # another entry than their label)
 FLOORS = {
-    "kb_variants_calibration_blind.jsonl": (104, set()),
+    "kb_variants_calibration_blind.jsonl": (105, set()),
     # v3-0183: a mysql postinst failing because mysql.service will not start; the writer marked the label
     # (maintainer script) unsure and named the service entry we answer as the alternative.
     "kb_variants_calibration3_blind.jsonl": (195, {"v3-0183"}),
@@ -75,7 +75,7 @@ FLOORS = {
     # Set 12a (kb_variants12a_writer_notes.md: 80 near misses, half very close), unseen at 44a6b05: 76/80 right,
     # 3 wrong (k12a-0087 systemd's "transaction is destructive" during a shutdown, k12a-0095 a template's visudo
     # validation of its own temp file, k12a-0100 the controller's own full disk under "ansible-local").
-    "kb_variants_calibration12a_blind.jsonl": (80, set()),
+    "kb_variants_calibration12a_blind.jsonl": (79, set()),
     # Set 12b (kb_variants12b_writer_notes.md: Ansible's and AWX's wrappers, 109 of 120 lines whole "fatal: [h]:
     # FAILED! => {...}" lines), unseen at 23526ac: 93/95 right, 0 wrong; its two misses were JSON-escaped quotes,
     # now read as the log parser reads the line (kb.analysis.parser.read_pasted).
@@ -92,6 +92,13 @@ FLOORS = {
     # (407; the text names rpm, so the repository proxy entry answers), k13a-0089 docker's "read-only file system"
     # inside a container's overlay (the filesystem pattern sees a /var path).
     "kb_variants_calibration13a_blind.jsonl": (79, {"k13a-0068", "k13a-0089"}),
+    # Set 14 (kb_variants14_writer_notes.md: the package tools' state on disk), unseen at f49a2df: 68/76 right,
+    # 4 wrong. Kept: k14-0054 rpm's "cannot open Packages index using db5 - Permission denied (13)" (not root;
+    # answered as a corrupt rpmdb, whose pattern it also fits), k14-0090 apt's "Dynamic MMap ran out of room"
+    # before "Problem with MergeList" (labelled null, as v4-0187: answered as corrupt lists). SQLite's "attempt
+    # to write a readonly database" is no longer answered (set 12a's writer labelled it read-only filesystem,
+    # set 14's not root), so set 12a's floor is 79.
+    "kb_variants_calibration14_blind.jsonl": (70, {"k14-0054", "k14-0090"}),
 }
 
 
