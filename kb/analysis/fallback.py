@@ -28,9 +28,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import re2
-
+from core.errors import InvalidPattern
 from kb.analysis.embedder import FINE, Vectors
+from kb.analysis.matcher import compile_pattern
 from kb.analysis.terms import (
     about_packages,
     code_demands,
@@ -123,12 +123,9 @@ class Profile:
 
 
 def _compile(pattern: str) -> Any:
-    options = re2.Options()
-    options.case_sensitive = False
-    options.log_errors = False
     try:
-        return re2.compile(pattern, options)
-    except re2.error:
+        return compile_pattern(pattern)
+    except InvalidPattern:
         return None
 
 

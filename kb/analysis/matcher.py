@@ -123,6 +123,12 @@ def validate_pattern(pattern: str) -> None:
         raise InvalidPattern(f"invalid pattern {pattern!r}: {detail}", pattern=pattern) from None
 
 
+def compile_pattern(pattern: str) -> Any:
+    """One KB pattern compiled as the matcher reads it (case-insensitive); InvalidPattern if it does not compile."""
+    validate_pattern(pattern)
+    return re2.compile(pattern, _options(_PATTERN_MAX_MEM))
+
+
 _META = set("^$.|?*+()[]{}")
 
 

@@ -133,7 +133,7 @@ _GROUP = re.compile(r"\((?:\?[a-z]*:)?([^()]*)\)(\?|\*|\{0,\d*\})?")
 
 
 # A required group of one-token alternatives: ``(apt_pkg|apt|dnf5?)`` (escaped dots and dashes allowed).
-_TOKEN_CHOICE = re.compile(r"\((?:\?:)?((?:[\w+]|\\[.-]|-|\?)+(?:\|(?:[\w+]|\\[.-]|-|\?)+)+)\)(?![?*{])")
+_TOKEN_CHOICE = re.compile(r"\((?:\?:)?((?:[\w+]|\\[.-]|-|\?)+(?:\|(?:[\w+]|\\[.-]|-|\?)+)+)\)(?![?*+{])")
 _ANY_WORD = r"[\w.+-]+"
 SLOT_WORDS = 2
 
