@@ -219,13 +219,18 @@ def code_demands(pattern: str) -> list[frozenset[str]]:
 
 # Words that place a failure in a package manager's or a repository's world (matched on the raw text:
 # the normaliser turns URLs into <url>, and a repository URL says "repodata" or "dists").
-_CONTEXT = re.compile(
-    r"repodata|repomd|/dists/|inrelease|\brepo(?:s|sitory|sitories|_\w+)?\b|mirror|metalink|baseurl|\.rpm\b|\.deb\b|\bpackages?\b"
-    r"|release file|sources\.list|keyring|gpg|subscription management|entitlement|\brhc\b"
+# Words only a system package manager's world uses; the others (a repository, a mirror, packages, gpg) are
+# also a language package manager's (pip's "Could not install packages", npm's "repository").
+_SYSTEM_CONTEXT = (
+    r"repodata|repomd|/dists/|inrelease|metalink|baseurl|\.rpm\b|\.deb\b"
+    r"|release file|sources\.list|subscription management|entitlement|\brhc\b"
     r"|\bdb5 error|\bdbenv\b|\brpmdb\b"  # rpm's Berkeley DB and its database
-    r"|unable to verify server's identity",  # subscription-manager's TLS failure (python-rhsm)
-    re.IGNORECASE,
+    r"|unable to verify server's identity"  # subscription-manager's TLS failure (python-rhsm)
 )
+_CONTEXT = re.compile(
+    _SYSTEM_CONTEXT + r"|\brepo(?:s|sitory|sitories|_\w+)?\b|mirror|\bpackages?\b|keyring|gpg", re.IGNORECASE
+)
+_STRICT_CONTEXT = re.compile(_SYSTEM_CONTEXT, re.IGNORECASE)
 _PACKAGE_MODULES = frozenset({"package", "package_facts"})
 
 
@@ -247,7 +252,18 @@ def package_context(text: str, module: str | None = None) -> bool:
 
 
 def _shows_packages(text: str) -> bool:
-    return bool(family(text) or _CONTEXT.search(text))
+    """A system package manager's name, or repository words; when the text names a language package manager
+    (pip, npm, gem ...) and no system one, only the words a system package manager alone uses count.
+
+    >>> _shows_packages("pip: Could not install packages: 407 Proxy Authentication Required")
+    False
+    >>> _shows_packages("pip ... 407 Proxy Authentication Required"), _shows_packages("dnf: 407 ... from repo")
+    (False, True)
+    """
+    named = families(text)
+    if named - {"lang"}:
+        return True
+    return (_STRICT_CONTEXT if named else _CONTEXT).search(text) is not None
 
 
 def about_packages(samples: Iterable[str]) -> bool:
@@ -326,9 +342,14 @@ def strip_wrapper(text: str) -> str:
     return rest if rest.strip() else text
 
 
+def families(text: str) -> set[str]:
+    """The package-manager families a text names."""
+    return {_FAMILY_OF[w] for w in _WORD.findall(text.lower()) if w in _FAMILY_OF}
+
+
 def family(text: str) -> str | None:
     """The one package-manager family a text names, or None (none, or more than one)."""
-    found = {_FAMILY_OF[w] for w in _WORD.findall(text.lower()) if w in _FAMILY_OF}
+    found = families(text)
     return found.pop() if len(found) == 1 else None
 
 

@@ -139,6 +139,10 @@ def test_a_repository_network_entry_needs_a_package_manager_or_repository_in_sig
     # The same words from a package manager, or in a package task, are the repository's.
     assert KB.match(git.replace("ops/hooks.git/", "repo/el9/repodata/repomd.xml")).slug == "repo-ssl-certificate-error"
     assert KB.match(pip, "ansible.builtin.dnf").slug == "repo-proxy-error"
+    # pip naming itself and its packages is still pip's proxy, unless a system package manager is named too.
+    named = f"non-zero return code\n{pip}\nERROR: Could not install packages (pip 23.3.1): no matching distribution"
+    assert KB.match(named, "ansible.builtin.shell") is None
+    assert KB.match(named.replace("(pip 23.3.1)", "(dnf install python3-pip first)")).slug == "repo-proxy-error"
 
 
 def test_matching_is_case_insensitive():
