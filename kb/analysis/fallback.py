@@ -42,6 +42,7 @@ from kb.analysis.terms import (
     package_context,
     pattern_words,
     ran_on_host,
+    reason_skeleton,
     slot_skeleton,
     stem,
     strip_wrapper,
@@ -89,8 +90,8 @@ class Profile:
     interpreter: bool = False
     match_texts: list[str] = field(default_factory=list)
     no_match_texts: list[str] = field(default_factory=list)
-    # The entry's patterns, and the skeletons of those that restrict a slot to named values
-    # (kb.analysis.terms.slot_skeleton).
+    # The entry's patterns, and the skeletons of those that restrict a slot to named values or name the
+    # reason a step failed (kb.analysis.terms.slot_skeleton, reason_skeleton).
     pattern_texts: list[str] = field(default_factory=list)
     skeletons: list[str] = field(default_factory=list)
     _compiled: tuple[list[Any], list[Any]] | None = None
@@ -106,9 +107,9 @@ class Profile:
         return self._vectors
 
     def outside_slot(self, text: str) -> bool:
-        """True when ``text`` fits one of the entry's slot skeletons but none of its patterns: it fills a
-        slot the entry restricts with a value the entry leaves out (``No module named 'requests'`` is not
-        the package manager's bindings)."""
+        """True when ``text`` fits one of the entry's skeletons but none of its patterns: it fills a slot the
+        entry restricts with a value the entry leaves out (``No module named 'requests'`` is not the package
+        manager's bindings), or gives another reason for the step the pattern names."""
         if not self.skeletons:
             return False
         if self._compiled is None:
@@ -188,7 +189,7 @@ def profile_of(row: Mapping[str, Any]) -> Profile:
         match_texts=match,
         no_match_texts=no_match,
         pattern_texts=[str(p) for p in row.get("patterns") or []],
-        skeletons=[k for k in (slot_skeleton(str(p)) for p in row.get("patterns") or []) if k],
+        skeletons=[k for p in row.get("patterns") or [] for k in (slot_skeleton(str(p)), reason_skeleton(str(p))) if k],
     )
 
 

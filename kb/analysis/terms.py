@@ -168,6 +168,58 @@ def slot_skeleton(pattern: str) -> str | None:
     return skeleton
 
 
+def reason_skeleton(pattern: str) -> str | None:
+    r"""The pattern cut after its first ``: `` (outside groups and classes) and opened to any reason, or None.
+
+    ``keyserver receive failed: No name for host`` names one reason a step fails; the same step failing for
+    another reason (``keyserver receive failed: Connection timed out``) is another cause. Only a
+    pattern whose step has at least ``SLOT_WORDS`` literal words, and whose reason starts with a word and is the
+    last of the chain, has one; a pattern with a top-level alternation has none.
+
+    >>> reason_skeleton(r"keyserver receive failed: No name for host")
+    'keyserver receive failed:\\s*\\S'
+    >>> reason_skeleton(r"E: Unable to locate package ") is None, reason_skeleton(r"a b: c|d e: f") is None
+    (True, True)
+    >>> reason_skeleton(r"Failed to download metadata for repo '[^']+': Cannot download repomd\.xml")
+    "Failed to download metadata for repo '[^']+':\\s*\\S"
+    >>> reason_skeleton(r"Librepo error: Cannot download repomd\.xml: All mirrors were tried") is None
+    True
+    >>> reason_skeleton(r"No match for argument: \S+\s+Error: Unable to find a match") is None
+    True
+    """
+    depth, i = 0, 0
+    cut = None
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            end = pattern.find("]", i + 2)
+            i = len(pattern) if end < 0 else end + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return None
+        elif c == ":" and depth == 0 and pattern[i + 1 : i + 2] == " ":
+            if cut is not None:
+                return None  # a chain (``a: b: c``): the reason is itself a step
+            cut = i + 1
+        i += 1
+    if cut is None:
+        return None
+    step, reason = pattern[:cut], pattern[cut:]
+    if not reason.lstrip(" ")[:1].isalpha():
+        return None  # a value (``No match for argument: \S+``), not a reason
+    demanded = set(pattern_words(_ALTERNATION.sub(" ", step))) - optional_words(step)
+    if len(demanded) < SLOT_WORDS or not pattern_words(reason):
+        return None
+    return step + r"\s*\S"
+
+
 def optional_words(pattern: str) -> set[str]:
     r"""Words of a pattern's optional groups (marked ``?``, ``*`` or ``{0,n}``).
 

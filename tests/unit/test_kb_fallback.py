@@ -157,6 +157,18 @@ def test_a_value_the_entrys_pattern_leaves_out_conflicts(kb: MemoryKb) -> None:
     assert not own.outside_slot("an unrelated line")  # the skeleton does not fit at all
 
 
+def test_a_step_failing_for_another_reason_conflicts(kb: MemoryKb) -> None:
+    # The DNS entry's pattern names why the key server could not be reached ("No name for host"): the same
+    # step failing for another reason is another cause, however alike the two texts read.
+    other = "non-zero return code\ngpg: keyserver receive failed: Connection timed out"
+    d = kb.profiles.decide(other, "ansible.builtin.command", kb.neighbours(other))
+    by_slug = {c.slug: c for c in d.candidates}
+    assert "leaves out" in (by_slug["repo-dns-resolution-failed"].conflict or "")
+    assert d.answer is None or d.answer.slug != "repo-dns-resolution-failed"
+    own = kb.profiles.by_slug["repo-dns-resolution-failed"]
+    assert own.outside_slot(other) and not own.outside_slot(other.replace("Connection timed out", "No name for host"))
+
+
 def test_a_language_package_manager_is_another_family(kb: MemoryKb) -> None:
     # pip filling a venv's disk names packages too, but dnf's cache and transaction are not involved.
     text = (
