@@ -9,6 +9,8 @@ tests/unit/test_kb_matcher.py):
 1. an entry meant for the failing task's module (its ``modules`` name it, or it names none) beats one meant
    for other modules: a service that will not start inside an apt upgrade's postinst is fixed by the
    maintainer-script entry (fix the service, then finish dpkg), not by the entry written for a service task;
+   every entry fits a task that runs a command line (``RUNNERS``: command, shell, raw, script), since it can run
+   any tool;
 2. then an entry that is not a ``wrapper`` (kb/models.py: a generic step that failed, such as an rpm
    scriptlet or a dpkg maintainer script, whose cause may be named in the same text) beats a wrapper;
 3. then the matching pattern with the most literal characters (``literal_weight``) wins;
@@ -175,6 +177,10 @@ def literal_weight(pattern: str) -> int:
     return n
 
 
+# Modules that run a command line: the failure's words are whatever tool the command ran.
+RUNNERS = frozenset({"command", "shell", "raw", "script"})
+
+
 @dataclass(frozen=True, slots=True)
 class _Pattern:
     slug: str
@@ -187,8 +193,9 @@ class _Pattern:
     interpreter: bool = False
 
     def fits(self, module: str | None) -> bool:
-        """Whether the entry is meant for ``module`` (no module list, or an unknown module: yes)."""
-        return not module or not self.modules or module in self.modules
+        """Whether the entry is meant for ``module`` (no module list, or an unknown module: yes). A task that
+        runs a command (``command``, ``shell``, ``raw``, ``script``) can run any tool, so every entry fits it."""
+        return not module or not self.modules or module in self.modules or module.rsplit(".", 1)[-1] in RUNNERS
 
 
 class CompiledKb:

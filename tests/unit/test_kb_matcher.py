@@ -128,6 +128,20 @@ def test_an_entry_meant_for_the_failing_module_beats_one_meant_for_others():
     assert KB.match(text).slug == "systemd-service-start-failed"  # no module known: cause first
 
 
+def test_every_entry_fits_a_task_that_runs_a_command():
+    """A shell or command task can run any tool: an entry listing only the package modules still fits it, so
+    the rule for wrappers decides, not the module list (apt's broken sources list beats "Unable to locate")."""
+    text = (
+        "non-zero return code\nE: Malformed entry 3 in list file /etc/apt/sources.list.d/vendor.list (Component)\n"
+        "E: The list of sources could not be read.\nE: Unable to locate package vendor-agent"
+    )
+    entry = CompiledKb.build([("only-apt", ["Malformed entry"], ["ansible.builtin.apt"])])
+    assert all(entry.patterns[0].fits(f"ansible.builtin.{m}") for m in ("command", "shell", "raw", "script", "apt"))
+    assert not entry.patterns[0].fits("ansible.builtin.dnf")
+    for module in ("ansible.builtin.command", "ansible.builtin.shell", "ansible.builtin.apt"):
+        assert KB.match(text, module).slug == "apt-sources-list-invalid"
+
+
 def test_a_repository_network_entry_needs_a_package_manager_or_repository_in_sight():
     git = "non-zero return code\nfatal: unable to access 'https://git.example.com/ops/hooks.git/': SSL certificate "
     git += "problem: unable to get local issuer certificate"
