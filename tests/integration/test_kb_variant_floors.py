@@ -99,6 +99,17 @@ FLOORS = {
     # to write a readonly database" is no longer answered (set 12a's writer labelled it read-only filesystem,
     # set 14's not root), so set 12a's floor is 79.
     "kb_variants_calibration14_blind.jsonl": (70, {"k14-0054", "k14-0090"}),
+    # Set 15a (kb_variants15a_writer_notes.md: network, proxy, TLS and key-server failures, the package manager's
+    # or another program's), unseen at 2d77b14: 61/77 right, 1 wrong (at b97686f, before the reason conflict: 6
+    # wrong, five key-server failures answered as DNS by similarity). Its misses are mostly key-server failures
+    # ("Server indicated a failure" is left unanswered on purpose) and three translations its writer worded from
+    # memory (the catalogues word them otherwise).
+    "kb_variants_calibration15a_blind.jsonl": (69, set()),
+    # Set 15b (kb_variants15b_writer_notes.md: two messages where one is the cause), unseen at 2d77b14: 68/75
+    # right, 3 wrong. Kept: k15b-0056 zypper's "remove lock to allow installation" under an unprovidable
+    # requirement (labelled null: no entry for zypper's package locks; answered as the depsolve wrapper, whose
+    # solution names locks). Two of its misses are German its writer worded from memory.
+    "kb_variants_calibration15b_blind.jsonl": (72, {"k15b-0056"}),
 }
 
 
