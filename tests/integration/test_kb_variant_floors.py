@@ -113,6 +113,11 @@ FLOORS = {
     # Set 16b (kb_variants16b_writer_notes.md: what runs inside a patch: scriptlets, maintainer scripts, services,
     # reboot checks), unseen at 18012d9: 80/80 right, 0 wrong.
     "kb_variants_calibration16b_blind.jsonl": (80, set()),
+    # Set 16a (kb_variants16a_writer_notes.md: 70 near misses on each entry's own words), unseen at bd9afac:
+    # 62/65 right, 4 wrong. Kept: k16a-0040 needs-restarting without -r (labelled null; another writer labelled
+    # it the missing tool, a disputed label), k16a-0100 a site pre-check quoting apt's lock error from an old log
+    # line before refusing for a change ticket.
+    "kb_variants_calibration16a_blind.jsonl": (65, {"k16a-0040", "k16a-0100"}),
 }
 
 
