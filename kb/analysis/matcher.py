@@ -66,7 +66,7 @@ import re2
 from core.enums import MatchKind
 from core.errors import InvalidPattern
 from kb.analysis import translate
-from kb.analysis.terms import about_packages, command_ran, package_context, ran_on_host
+from kb.analysis.terms import about_packages, command_ran, failing_part, package_context, ran_on_host
 from kb.models import (
     CONNECTION_CATEGORIES,
     GENERIC_NETWORK_CATEGORIES,
@@ -291,7 +291,10 @@ class CompiledKb:
 
     def read(self, text: str, module: str | None = None) -> Reading:
         """``match``, then, when no pattern matched, the same on the text with the tools' translated messages
-        in it put back into English (kb.analysis.translate); ``text`` is what the fallback should read."""
+        in it put back into English (kb.analysis.translate); ``text`` is what the fallback should read. Only the
+        part that failed is read (kb.analysis.terms.failing_part: what ran after a package manager's finished
+        run)."""
+        text = failing_part(text)
         found = self.match(text, module)
         if found is not None:
             return Reading(found, text, ())

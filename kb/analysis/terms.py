@@ -399,6 +399,46 @@ def families(text: str) -> set[str]:
     return {_FAMILY_OF[w] for w in _WORD.findall(text.lower()) if w in _FAMILY_OF}
 
 
+# A package manager saying its whole run finished (dnf 4 and yum end a transaction with "Complete!"), and
+# dpkg's last steps; after them, a task's output is another command's.
+_RUN_FINISHED = re.compile(r"^Complete!\s*$", re.MULTILINE)
+_DPKG_STEP = re.compile(r"^(?:Setting up|Processing triggers for) \S[^\n]*$", re.MULTILINE)
+# dpkg or apt failing after such a step: the run did not finish.
+_DPKG_FAILED = re.compile(r"^(?:E: |dpkg: |Errors were encountered while processing)", re.MULTILINE)
+# The next command of a shell script traced (``set -x``'s ``+ cmd``, or an echoed ``$ cmd``).
+_NEXT_COMMAND = re.compile(r"(?:\++|\$) \S")
+
+
+def failing_part(text: str) -> str:
+    r"""The part of a task's output that failed: what follows a package manager's finished run, when the next
+    command of the script is traced right after it (the header line ``non-zero return code`` kept). A mirror
+    that timed out, a lock that was waited for or a kept config file before dnf's "Complete!" or dpkg's last
+    "Setting up" are messages the tool got past; the task failed on the command that ran after it. Without a
+    traced command nothing is cut: a task's stdout and stderr are shown one after the other, so an error can
+    follow "Complete!" in the text and still come first.
+
+    >>> failing_part("non-zero return code\nlock held; waiting\nComplete!\n+ app-check\napp: db down")
+    'non-zero return code\n+ app-check\napp: db down'
+    >>> failing_part("Setting up x (1) ...\nProcessing triggers for man-db\nE: Sub-process /usr/bin/dpkg returned")[:10]
+    'Setting up'
+    >>> failing_part("Complete!\n"), failing_part("Complete!\nError: Transaction failed")
+    ('Complete!\n', 'Complete!\nError: Transaction failed')
+    """
+    cut = -1
+    for m in _RUN_FINISHED.finditer(text):
+        cut = m.end()
+    last = max(_DPKG_STEP.finditer(text), key=lambda m: m.end(), default=None)
+    if last is not None and last.end() > cut and _DPKG_FAILED.search(text, last.end()) is None:
+        cut = last.end()
+    if cut < 0:
+        return text
+    tail = text[cut:].lstrip("\n")
+    if _NEXT_COMMAND.match(tail) is None:
+        return text  # no command traced after it: stdout and stderr may come in either order
+    head = "non-zero return code\n" if command_ran(text[:cut]) and not command_ran(tail) else ""
+    return head + tail
+
+
 def family(text: str) -> str | None:
     """The one package-manager family a text names, or None (none, or more than one)."""
     found = families(text)

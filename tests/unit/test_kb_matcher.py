@@ -222,3 +222,25 @@ def test_seed_header_and_structure_kept_from_shared_seed():
     assert text.startswith("# patchpilot seed knowledge base")
     data = yaml.safe_load(text)
     assert len(data) >= 40 and len({e["slug"] for e in data}) == len(data)
+
+
+def test_only_the_part_after_a_finished_package_run_is_read_when_the_next_command_is_traced():
+    """yum waited for a lock, then finished ("Complete!"); the shell script's next command failed: that is the
+    failure, not the lock the tool got past. Without a traced command nothing is cut (stdout and stderr are
+    shown one after the other, so the order of the text is not the order of events)."""
+    ran = (
+        "non-zero return code\nLoaded plugins: product-id\nExisting lock /var/run/yum.pid: another copy is running"
+        " as pid 8812.\nAnother app is currently holding the yum lock; waiting for it to exit...\n"
+        "Updated:\n  tzdata.noarch 0:2024b-2.el7\n\nComplete!\n"
+    )
+    after = "+ /opt/app/post-check.sh\npost-check: listener not running"
+    assert KB.read(ran + after, "ansible.builtin.shell").match is None
+    assert KB.read(ran + after, "ansible.builtin.shell").text.startswith("non-zero return code\n+ /opt/app")
+    assert KB.read(ran + after.replace("+ ", ""), "ansible.builtin.shell").match.slug == "dnf-rpmdb-lock"
+    # apt: the last "Setting up" is the end of the run only when no dpkg or apt error follows it.
+    apt = "non-zero return code\nSetting up nginx (1.24) ...\nProcessing triggers for man-db (2.12) ...\n"
+    failed = (
+        apt
+        + "Errors were encountered while processing:\n nginx\nE: Sub-process /usr/bin/dpkg returned an error code (1)"
+    )
+    assert KB.read(failed + "\n+ nginx -t", "ansible.builtin.shell").text.startswith(apt)
