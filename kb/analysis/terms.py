@@ -405,6 +405,9 @@ _RUN_FINISHED = re.compile(r"^Complete!\s*$", re.MULTILINE)
 _DPKG_STEP = re.compile(r"^(?:Setting up|Processing triggers for) \S[^\n]*$", re.MULTILINE)
 # dpkg or apt failing after such a step: the run did not finish.
 _DPKG_FAILED = re.compile(r"^(?:E: |dpkg: |Errors were encountered while processing)", re.MULTILINE)
+# librepo's note that one mirror failed and the next is tried ("[MIRROR] file: Curl error ..."); a download that
+# failed on every mirror says "[FAILED]" or "Error".
+_MIRROR_RETRY = re.compile(r"^\[MIRROR\] [^\n]*\n?", re.MULTILINE)
 # The next command of a shell script traced (``set -x``'s ``+ cmd``, or an echoed ``$ cmd``).
 _NEXT_COMMAND = re.compile(r"(?:\++|\$) \S")
 
@@ -415,15 +418,20 @@ def failing_part(text: str) -> str:
     that timed out, a lock that was waited for or a kept config file before dnf's "Complete!" or dpkg's last
     "Setting up" are messages the tool got past; the task failed on the command that ran after it. Without a
     traced command nothing is cut: a task's stdout and stderr are shown one after the other, so an error can
-    follow "Complete!" in the text and still come first.
+    follow "Complete!" in the text and still come first. librepo's "[MIRROR]" retries are dropped from a text
+    whose run finished.
 
     >>> failing_part("non-zero return code\nlock held; waiting\nComplete!\n+ app-check\napp: db down")
     'non-zero return code\n+ app-check\napp: db down'
     >>> failing_part("Setting up x (1) ...\nProcessing triggers for man-db\nE: Sub-process /usr/bin/dpkg returned")[:10]
     'Setting up'
+    >>> failing_part("[MIRROR] a.rpm: Curl error (28): Timeout was reached\n(8/8): a.rpm\nComplete!")
+    '(8/8): a.rpm\nComplete!'
     >>> failing_part("Complete!\n"), failing_part("Complete!\nError: Transaction failed")
     ('Complete!\n', 'Complete!\nError: Transaction failed')
     """
+    if "[MIRROR] " in text and _RUN_FINISHED.search(text):
+        text = _MIRROR_RETRY.sub("", text)  # librepo tried the next mirror, and the run finished
     cut = -1
     for m in _RUN_FINISHED.finditer(text):
         cut = m.end()

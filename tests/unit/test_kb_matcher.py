@@ -244,3 +244,16 @@ def test_only_the_part_after_a_finished_package_run_is_read_when_the_next_comman
         + "Errors were encountered while processing:\n nginx\nE: Sub-process /usr/bin/dpkg returned an error code (1)"
     )
     assert KB.read(failed + "\n+ nginx -t", "ansible.builtin.shell").text.startswith(apt)
+
+
+def test_a_mirror_retried_in_a_run_that_finished_is_not_the_failure():
+    retried = (
+        "non-zero return code\n(1/2): a-1.0-1.el9.x86_64.rpm  1.8 MB/s\n[MIRROR] b-2.0-1.el9.x86_64.rpm: Curl error (28):"
+        " Timeout was reached for https://mirror.example.net/el9/Packages/b-2.0-1.el9.x86_64.rpm [Operation too slow]\n"
+        "(2/2): b-2.0-1.el9.x86_64.rpm  2.1 MB/s\nComplete!\n== smoke test ==\nGET /health -> HTTP 500"
+    )
+    assert KB.read(retried, "ansible.builtin.shell").match is None
+    failed = retried.replace(
+        "Complete!", "Error: Error downloading packages:\n  b: Curl error (28): Timeout was reached"
+    )
+    assert KB.read(failed, "ansible.builtin.shell").match.slug == "repo-connection-timeout"
