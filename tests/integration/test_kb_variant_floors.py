@@ -60,10 +60,9 @@ FLOORS = {
     # maintainer-script entry on purpose: kb/analysis/matcher.py, rule 1).
     "kb_variants_calibration9_blind.jsonl": (121, {"k9-0077", "k9-0117", "k9-0122"}),
     # Set 10 (evals/notes/kb_variants10_writer_notes.md: other releases and distributions, one line in six
-    # non-English), unseen: 118/125 right, 1 wrong. Answered otherwise, and kept: k10-0106 an internal repo's
-    # timeout printed after subscription-manager's "This system is not registered" (the writer's near miss:
-    # the timeout is the cause; the registration message is what the KB answers, as for RHEL's CDN repos).
-    "kb_variants_calibration10_blind.jsonl": (123, {"k10-0106"}),
+    # non-English), unseen: 118/125 right, 1 wrong (k10-0106, an internal repo's timeout printed after
+    # subscription-manager's "This system is not registered": right since rhel-not-registered is a wrapper).
+    "kb_variants_calibration10_blind.jsonl": (124, set()),
     # Set 11a (evals/notes/kb_variants11a_writer_notes.md: the machinery around the package tool: mistyped
     # subcommands, other modules' Python libraries, users, the SSH client, package databases), unseen at 4996b3a:
     # 72/76 right, 1 wrong (k11a-0051, a mistyped dnf subcommand read as a missing plugin: the plugin entry now
@@ -125,6 +124,18 @@ FLOORS = {
     # 7d9d072: 60/65 right, 3 wrong. Kept: k17a-0048 dnf's "No package X available" beside "This system is not
     # registered" (labelled package-not-available; the KB answers the named cause, as k10-0106: a disputed label).
     "kb_variants_calibration17a_blind.jsonl": (62, {"k17a-0048"}),
+    # Set 17b (kb_variants17b_writer_notes.md: 70 near misses on the own words of entries 43-85), unseen at
+    # 5c570f5: 57/65 right, 4 wrong. Kept: k17b-0021 a Spanish dpkg postinst whose service restart failed, in a
+    # command task (labelled the maintainer-script entry; the KB answers the cause first outside the apt module,
+    # matcher rule 1), k17b-0095 a task's own ssh to another host whose sudo wants a tty (labelled null).
+    "kb_variants_calibration17b_blind.jsonl": (61, {"k17b-0021", "k17b-0095"}),
+    # Set 17c (kb_variants17c_writer_notes.md: long noisy outputs, the cause buried), unseen at 5c570f5: 72/80
+    # right, 10 wrong, all near misses. Kept: k17c-0071 an assert quoting an old run's /boot error, k17c-0088 a
+    # file conflict between the x86_64 and i686 copies of one library (labelled multilib; a pattern for it would
+    # overlap the file-conflict entry's), k17c-0095 apt's BADSIG beside a NO_PUBKEY of a repo its writer says
+    # the job disabled, k17c-0099 curl's "Failed to connect to proxy.corp.example port 3128" (the proxy is
+    # only in the host's name: labelled proxy, answered as a refused connection).
+    "kb_variants_calibration17c_blind.jsonl": (74, {"k17c-0071", "k17c-0088", "k17c-0095", "k17c-0099"}),
 }
 
 
