@@ -136,6 +136,37 @@ FLOORS = {
     # the job disabled, k17c-0099 curl's "Failed to connect to proxy.corp.example port 3128" (the proxy is
     # only in the host's name: labelled proxy, answered as a refused connection).
     "kb_variants_calibration17c_blind.jsonl": (74, {"k17c-0071", "k17c-0088", "k17c-0095", "k17c-0099"}),
+    # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
+    # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
+    # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
+    # a line a real log would not print ("(inside debootstrap target ...)"); the analyser reads the failure's
+    # text, not where the command ran. Recorded as a limit (kb/THRESHOLD.md), not tuned.
+    "kb_variants_calibration18b_blind.jsonl": (
+        61,
+        {
+            "k18b-0026",
+            "k18b-0037",
+            "k18b-0051",
+            "k18b-0054",
+            "k18b-0056",
+            "k18b-0059",
+            "k18b-0063",
+            "k18b-0073",
+            "k18b-0076",
+            "k18b-0080",
+            "k18b-0081",
+            "k18b-0084",
+            "k18b-0086",
+            "k18b-0088",
+            "k18b-0092",
+            "k18b-0093",
+            "k18b-0094",
+            "k18b-0095",
+            "k18b-0097",
+            "k18b-0099",
+            "k18b-0100",
+        },
+    ),
 }
 
 
