@@ -155,7 +155,10 @@ def pattern(parts: Sequence[Part]) -> str:
             out.append(lead + start + _literal_regex(lit) + end + trail)
         if p.key is not None:
             last = all(q.key is None and not q.literal.strip() for q in parts[i + 1 :])
-            out.append(f"(?P<g{i}>[^\\n]*)" if last else f"(?P<g{i}>[^\\n]*?)")
+            # A value starts with a printing character: a message that opens with its placeholder
+            # ("{1} ファイルシステムに...") must not take the line's indentation into the value.
+            first = "" if out else r"\S"
+            out.append(f"(?P<g{i}>{first}[^\\n]*)" if last else f"(?P<g{i}>{first}[^\\n]*?)")
     return "".join(out)
 
 

@@ -136,6 +136,10 @@ FLOORS = {
     # the job disabled, k17c-0099 curl's "Failed to connect to proxy.corp.example port 3128" (the proxy is
     # only in the host's name: labelled proxy, answered as a refused connection).
     "kb_variants_calibration17c_blind.jsonl": (74, {"k17c-0071", "k17c-0088", "k17c-0095", "k17c-0099"}),
+    # Set 18c (kb_variants18c_writer_notes.md: every line in another language, from the real catalogues),
+    # unseen at 7d1166f: 77/80 right, 1 wrong. Kept: k18c-0085 a script's own "sudo -n -u postgres" wanting a
+    # password, in Japanese (labelled null; answered as Ansible's become password missing).
+    "kb_variants_calibration18c_blind.jsonl": (79, {"k18c-0085"}),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
