@@ -140,6 +140,16 @@ FLOORS = {
     # unseen at 7d1166f: 77/80 right, 1 wrong. Kept: k18c-0085 a script's own "sudo -n -u postgres" wanting a
     # password, in Japanese (labelled null; answered as Ansible's become password missing).
     "kb_variants_calibration18c_blind.jsonl": (79, {"k18c-0085"}),
+    # Set 18a (kb_variants18a_writer_notes.md: long noisy outputs of whole patch steps, a second set written
+    # after set 17c's changes), unseen at 6304d3b: 74/77 right, 6 wrong, all near misses, not worked on: a
+    # script's last traced command (a health check, pip, a registration) failed while an earlier package
+    # tool's warning or a retried step still matches. Dropping apt's "W:" lines when no "E:" shows fixed two
+    # and lost nine right answers on older sets (writers label a lone "W: GPG error ... NO_PUBKEY" the key
+    # entry), so it was not kept.
+    "kb_variants_calibration18a_blind.jsonl": (
+        74,
+        {"k18a-0053", "k18a-0054", "k18a-0055", "k18a-0059", "k18a-0081", "k18a-0098"},
+    ),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
