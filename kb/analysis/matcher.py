@@ -66,7 +66,7 @@ import re2
 from core.enums import MatchKind
 from core.errors import InvalidPattern
 from kb.analysis import translate
-from kb.analysis.terms import about_packages, command_ran, failing_part, package_context, ran_on_host
+from kb.analysis.terms import about_packages, class_end, command_ran, failing_part, package_context, ran_on_host
 from kb.models import (
     CONNECTION_CATEGORIES,
     GENERIC_NETWORK_CATEGORIES,
@@ -152,14 +152,7 @@ def literal_weight(pattern: str) -> int:
             i += 2
             continue
         if c == "[":
-            j = i + 1
-            if j < size and pattern[j] == "^":
-                j += 1
-            if j < size and pattern[j] == "]":
-                j += 1
-            while j < size and pattern[j] != "]":
-                j += 2 if pattern[j] == "\\" else 1
-            i = j + 1
+            i = class_end(pattern, i)
             continue
         if c == "{":
             j = pattern.find("}", i)

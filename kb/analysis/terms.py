@@ -138,6 +138,24 @@ _ANY_WORD = r"[\w.+-]+"
 SLOT_WORDS = 2
 
 
+def class_end(pattern: str, i: int) -> int:
+    r"""The index just after the character class that opens at ``pattern[i]`` (``[``): a leading ``^`` and a
+    leading ``]`` belong to the class, and escapes inside it are skipped.
+
+    >>> class_end(r"a[^]x\]]b", 1)
+    8
+    """
+    size = len(pattern)
+    j = i + 1
+    if j < size and pattern[j] == "^":
+        j += 1
+    if j < size and pattern[j] == "]":
+        j += 1
+    while j < size and pattern[j] != "]":
+        j += 2 if pattern[j] == "\\" else 1
+    return j + 1
+
+
 def slot_skeleton(pattern: str) -> str | None:
     r"""The pattern with each required choice of single tokens opened to any token, or None.
 
@@ -195,8 +213,7 @@ def reason_skeleton(pattern: str) -> str | None:
             i += 2
             continue
         if c == "[":
-            end = pattern.find("]", i + 2)
-            i = len(pattern) if end < 0 else end + 1
+            i = class_end(pattern, i)
             continue
         if c == "(":
             depth += 1
