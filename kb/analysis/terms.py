@@ -429,6 +429,69 @@ _MIRROR_RETRY = re.compile(r"^\[MIRROR\] [^\n]*\n?", re.MULTILINE)
 _NEXT_COMMAND = re.compile(r"(?:\++|\$) \S")
 
 
+# A command traced by ``set -x`` (bash's PS4 "+ "; a command substitution's "++ " lines are left alone).
+_TRACE = re.compile(r"^\+ (\S[^\n]*)$", re.MULTILINE)
+# What may precede the command word on a traced line.
+_PREFIX = frozenset({"sudo", "env", "nice", "ionice", "nohup", "stdbuf", "timeout", "command", "exec", "time"})
+# Commands that end or report a script without being its failure: when one of them is traced last, the failing
+# command is not known (``+ exit 100`` after a failed step), and so nothing is cut.
+_REPORTING = (
+    frozenset({"exit", "return", "false", "true", ":", "set", "trap", "wait", "sleep", "local", "declare", "export"})
+    | frozenset({"echo", "printf", "logger", "[", "[[", "test"})
+    | frozenset({"tee", "cat", "grep", "egrep", "head", "tail", "sed", "awk", "wc"})  # a pipeline's last stage
+)
+_PACKAGE_TOOLS = frozenset(
+    {"apt", "apt-get", "aptitude", "dpkg", "dnf", "dnf5", "microdnf", "yum", "rpm", "zypper", "unattended-upgrade"}
+)
+# apt's warnings and notes: apt exits 0 after them; only its "E:" lines fail it.
+_APT_NOTICE = re.compile(r"^[WN]: [^\n]*\n?", re.MULTILINE)
+
+
+def _command_word(line: str) -> str:
+    """The program a traced line runs: ``sudo -E /usr/bin/dnf -y upgrade`` -> 'dnf'; ``rc=1`` -> '='.
+
+    >>> _command_word("sudo -E /usr/bin/dnf -y upgrade"), _command_word("LANG=C timeout 300 apt-get -y upgrade")
+    ('dnf', 'apt-get')
+    >>> _command_word("rc=1"), _command_word("'[' 1 -ne 0 ']'")
+    ('=', '[')
+    """
+    for w in (w.strip("'\"") for w in line.split()):
+        if w in _PREFIX or w.startswith("-") or w.isdigit() or ("=" in w and not w.startswith("=")):
+            continue  # a prefix, its options, or a variable set for the command
+        return w.rsplit("/", 1)[-1]
+    return "="  # only variables set: an assignment
+
+
+def moved_past(text: str) -> str:
+    r"""A traced script's output without what its earlier commands printed: with ``set -x`` each command is
+    traced (``+ cmd``) before it runs, and what follows its trace line up to the next one is its own output. The
+    script ran on past those commands, so the task failed on the last one traced: its exit code is the script's
+    (with ``set -e`` it stopped there). When the last traced command only reports or ends the script (``exit``,
+    ``echo``, a test), nothing is cut. When the script ran past a package manager, apt's warnings ("W:", never a
+    failure of apt) are dropped too, wherever they were printed.
+
+    >>> moved_past("non-zero return code\n+ systemctl restart app\nJob for app.service failed.\n+ app-check\nbad")
+    'non-zero return code\n+ app-check\nbad'
+    >>> moved_past("+ apt-get update\n+ ./check.sh\nW: GPG error: x NO_PUBKEY A1\nquorum lost")
+    '+ ./check.sh\nquorum lost'
+    >>> moved_past("+ dnf -y upgrade\nError: no space\n+ exit 1")[:16]
+    '+ dnf -y upgrade'
+    """
+    traces = list(_TRACE.finditer(text))
+    if len(traces) < 2:
+        return text
+    last = traces[-1]
+    word = _command_word(last.group(1))
+    if word in _REPORTING or word == "=":
+        return text
+    head = text[: traces[0].start()]
+    rest = text[last.start() :]
+    if word not in _PACKAGE_TOOLS and any(_command_word(t.group(1)) in _PACKAGE_TOOLS for t in traces[:-1]):
+        rest = _APT_NOTICE.sub("", rest)
+        head = _APT_NOTICE.sub("", head)
+    return head + rest
+
+
 def failing_part(text: str) -> str:
     r"""The part of a task's output that failed: what follows a package manager's finished run, when the next
     command of the script is traced right after it (the header line ``non-zero return code`` kept). A mirror
@@ -447,6 +510,7 @@ def failing_part(text: str) -> str:
     >>> failing_part("Complete!\n"), failing_part("Complete!\nError: Transaction failed")
     ('Complete!\n', 'Complete!\nError: Transaction failed')
     """
+    text = moved_past(text)
     if "[MIRROR] " in text and _RUN_FINISHED.search(text):
         text = _MIRROR_RETRY.sub("", text)  # librepo tried the next mirror, and the run finished
     cut = -1

@@ -257,3 +257,39 @@ def test_a_mirror_retried_in_a_run_that_finished_is_not_the_failure():
         "Complete!", "Error: Error downloading packages:\n  b: Curl error (28): Timeout was reached"
     )
     assert KB.read(failed, "ansible.builtin.shell").match.slug == "repo-connection-timeout"
+
+
+def test_what_a_traced_script_ran_past_is_not_its_failure():
+    """set -x traces each command before it runs; the script went on past the earlier ones, so the task failed on
+    the last one traced. Its own output is read; an earlier command's is not, nor a package manager's name in its
+    trace line (the repository entries need package context), nor apt's warnings once the script ran past apt."""
+    service = (
+        "non-zero return code\n+ systemctl restart acme-worker\nJob for acme-worker.service failed because the control"
+        ' process exited with error code.\nSee "systemctl status acme-worker.service" for details.\n+ sleep 5\n'
+        "+ systemctl restart acme-worker\n+ /opt/acme/bin/smoke\n2 failed, 16 passed"
+    )
+    assert KB.read(service, "ansible.builtin.shell").match is None
+    # The same output ending on the failed restart, or on `exit 1` after it, is the service's failure.
+    ends_on_restart = (
+        "non-zero return code\n+ /opt/acme/bin/smoke\n16 passed\n" + service[21 : service.index("+ sleep")]
+    )
+    assert KB.read(ends_on_restart, "ansible.builtin.shell").match.slug == "systemd-service-start-failed"
+    for last in ("+ exit 1", "+ echo 'restart failed'", "+ rc=1"):
+        failed = service.replace("+ /opt/acme/bin/smoke\n2 failed, 16 passed", last)
+        assert KB.read(failed, "ansible.builtin.shell").match.slug == "systemd-service-start-failed", last
+    # bash writes its trace to stderr, which Ansible's result shows before stdout.
+    proxy = (
+        "non-zero return code\n+ dnf -q -y upgrade\n+ pip install -U acme-cli\nWARNING: Retrying after connection "
+        "broken by 'ProxyError('Cannot connect to proxy.', OSError('Tunnel connection failed: 407 Proxy "
+        "Authentication Required'))': /simple/acme-cli/\nERROR: No matching distribution found for acme-cli"
+    )
+    assert KB.read(proxy, "ansible.builtin.shell").match is None
+    assert KB.read(proxy.replace("+ pip install -U acme-cli", "+ dnf -y install acme-cli"), "shell").match
+    apt = (
+        "non-zero return code\n+ apt-get update\n+ /usr/local/sbin/check_cluster.sh\nW: GPG error: "
+        "https://packages.example.com/apt stable InRelease: The following signatures couldn't be verified because "
+        "the public key is not available: NO_PUBKEY C0BA5CE6DC6315A3\nERROR: node not in quorum"
+    )
+    assert KB.read(apt, "ansible.builtin.shell").match is None
+    last_apt = apt.replace("+ /usr/local/sbin/check_cluster.sh\n", "")
+    assert KB.read(last_apt, "ansible.builtin.shell").match.slug == "apt-gpg-key-missing-or-expired"
