@@ -278,6 +278,8 @@ class Profiles:
         conflict = None
         if text_family and p.family and not compatible(text_family, p.family):
             conflict = f"the failure is from {text_family}, the entry is about {p.family}"
+        elif p.family and not text_family:
+            conflict = f"the failure names no package manager, the entry is about {p.family}"
         elif p.connection and ran:
             conflict = "the task (its command or module) ran on the host, so Ansible's connection to it worked"
         elif p.interpreter and command:

@@ -31,6 +31,10 @@ Two kinds of entry answer only in their context:
   answers a command that ran and exited non-zero: "No module named 'dnf'" under /usr/bin/dnf's traceback is the
   dnf command's own Python, not the interpreter Ansible was told to use.
 
+And an entry matched only on apt's warning or note lines ("W:", "N:": apt got past them, only "E:" fails it) does
+not answer when another entry matches elsewhere in the text: "W: ... NO_PUBKEY" beside "E: ... does not have a
+Release file" failed on the Release file.
+
 >>> m = CompiledKb.build([
 ...     ("dnf-depsolve-error", ["Depsolve Error occurred"], []),
 ...     ("dnf-protected-packages", ["would result in removing the following protected packages"], []),
@@ -170,6 +174,28 @@ def literal_weight(pattern: str) -> int:
     return n
 
 
+# apt's warnings and notes ("W:", "N:"): apt got past them (only its "E:" lines fail it).
+_APT_NOTICE = re2.compile(r"(?m)^[WN]: ")
+
+
+def _only_on_notices(pattern: str, text: str) -> bool:
+    r"""Whether every match of ``pattern`` in ``text`` lies on apt's warning or note lines.
+
+    >>> _only_on_notices("NO_PUBKEY", "W: GPG error: x NO_PUBKEY A1\nE: x does not have a Release file.")
+    True
+    >>> _only_on_notices("Release file", "W: GPG error: x NO_PUBKEY A1\nE: x does not have a Release file.")
+    False
+    """
+    found = False
+    for m in compile_pattern(pattern).finditer(text):
+        found = True
+        start = text.rfind("\n", 0, m.start() + (text[m.start() : m.start() + 1] == "\n")) + 1
+        lines = text[start : max(m.end(), start + 1)].split("\n")
+        if not all(line.startswith(("W: ", "N: ")) for line in lines if line.strip()):
+            return False
+    return found
+
+
 # Modules that run a command line: the failure's words are whatever tool the command ran.
 RUNNERS = frozenset({"command", "shell", "raw", "script"})
 
@@ -268,6 +294,10 @@ class CompiledKb:
             hits = [p for p in hits if not p.repository]
         if any(p.interpreter for p in hits) and command_ran(text):
             hits = [p for p in hits if not p.interpreter]
+        if len({p.slug for p in hits}) > 1 and _APT_NOTICE.search(text):
+            past = [p for p in hits if _only_on_notices(p.text, text)]
+            if past and len(past) < len(hits):
+                hits = [p for p in hits if p not in past]
         return hits
 
     def match(self, text: str, module: str | None = None) -> KbMatch | None:

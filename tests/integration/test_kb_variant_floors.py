@@ -21,7 +21,7 @@ EVALS = Path(__file__).resolve().parents[2] / "evals"
 # set -> (least right: today's figure, so a change that loses one fails; the only ids allowed to be answered with
 # another entry than their label)
 FLOORS = {
-    "kb_variants_calibration_blind.jsonl": (105, set()),
+    "kb_variants_calibration_blind.jsonl": (104, set()),
     # v3-0183: a mysql postinst failing because mysql.service will not start; the writer marked the label
     # (maintainer script) unsure and named the service entry we answer as the alternative.
     "kb_variants_calibration3_blind.jsonl": (195, {"v3-0183"}),
@@ -34,7 +34,7 @@ FLOORS = {
     # after set 4's work: 141/176 right, 6 wrong. Answered otherwise, and kept: v5-0147 curl's own "certificate
     # is not yet valid" (clock skew breaks every TLS client), v5-0211 a script's own sudo asking for a password, v5-0222 yum "not registered" beside "No
     # package available", v5-0238 needs-restarting without an option (similar to the one without -r).
-    "kb_variants_calibration5_blind.jsonl": (160, {"v5-0147", "v5-0211", "v5-0222", "v5-0238"}),
+    "kb_variants_calibration5_blind.jsonl": (159, {"v5-0147", "v5-0211", "v5-0222", "v5-0238"}),
     # Set 6 (evals/notes/kb_variants6_writer_notes.md: one line in four non-English, taken from the tools' own
     # catalogues), unseen after the translations: 150/162 right, 5 wrong. v6-0205, deb822_repository without
     # python3-debian, is no longer answered as the bindings entry: "debian" is a value that entry's pattern leaves
@@ -46,7 +46,7 @@ FLOORS = {
     # and kept: v7-0205 a zypper conflict
     # (labelled null; the dependency entry's title names any package manager, and set 5's writer labelled the
     # same case with it, v5-0178), v7-0233 needs-restarting without -r (as v5-0238; the writer marked it unsure).
-    "kb_variants_calibration7_blind.jsonl": (192, {"v7-0205", "v7-0233"}),
+    "kb_variants_calibration7_blind.jsonl": (192, {"v7-0233"}),
     # Set 8 (evals/notes/kb_variants8_writer_notes.md: 138 of 240 lines written before its deadline, all from
     # memory), unseen after set 7's work: 100/108 right, 6 wrong. Answered otherwise, and kept: v8-0106 apt's
     # "Unable to locate package" after a locale warning (labelled null as a locale error), v8-0117 a unit's start timing out under the systemd module
@@ -62,7 +62,7 @@ FLOORS = {
     # Set 10 (evals/notes/kb_variants10_writer_notes.md: other releases and distributions, one line in six
     # non-English), unseen: 118/125 right, 1 wrong (k10-0106, an internal repo's timeout printed after
     # subscription-manager's "This system is not registered": right since rhel-not-registered is a wrapper).
-    "kb_variants_calibration10_blind.jsonl": (124, set()),
+    "kb_variants_calibration10_blind.jsonl": (123, set()),
     # Set 11a (evals/notes/kb_variants11a_writer_notes.md: the machinery around the package tool: mistyped
     # subcommands, other modules' Python libraries, users, the SSH client, package databases), unseen at 4996b3a:
     # 72/76 right, 1 wrong (k11a-0051, a mistyped dnf subcommand read as a missing plugin: the plugin entry now
@@ -108,7 +108,7 @@ FLOORS = {
     # right, 3 wrong. Kept: k15b-0056 zypper's "remove lock to allow installation" under an unprovidable
     # requirement (labelled null: no entry for zypper's package locks; answered as the depsolve wrapper, whose
     # solution names locks). Two of its misses are German its writer worded from memory.
-    "kb_variants_calibration15b_blind.jsonl": (72, {"k15b-0056"}),
+    "kb_variants_calibration15b_blind.jsonl": (71, {"k15b-0056"}),
     # Set 16b (kb_variants16b_writer_notes.md: what runs inside a patch: scriptlets, maintainer scripts, services,
     # reboot checks), unseen at 18012d9: 80/80 right, 0 wrong.
     "kb_variants_calibration16b_blind.jsonl": (80, set()),
@@ -141,15 +141,11 @@ FLOORS = {
     # password, in Japanese (labelled null; answered as Ansible's become password missing).
     "kb_variants_calibration18c_blind.jsonl": (79, {"k18c-0085"}),
     # Set 18a (kb_variants18a_writer_notes.md: long noisy outputs of whole patch steps, a second set written
-    # after set 17c's changes), unseen at 6304d3b: 74/77 right, 6 wrong, all near misses, not worked on: a
-    # script's last traced command (a health check, pip, a registration) failed while an earlier package
-    # tool's warning or a retried step still matches. Dropping apt's "W:" lines when no "E:" shows fixed two
-    # and lost nine right answers on older sets (writers label a lone "W: GPG error ... NO_PUBKEY" the key
-    # entry), so it was not kept.
-    "kb_variants_calibration18a_blind.jsonl": (
-        74,
-        {"k18a-0053", "k18a-0054", "k18a-0055", "k18a-0059", "k18a-0081", "k18a-0098"},
-    ),
+    # after set 17c's changes), unseen at 6304d3b: 74/77 right, 6 wrong: a script's last traced command failed while
+    # an earlier package tool's warning or a retried step still matched. Since 2ffd927 a traced script is read from
+    # its last command (kb.analysis.terms.moved_past). Kept: k18a-0054 dnf's wait for another process's lock
+    # before an rpm scriptlet failure (two wrappers, ranked by pattern length).
+    "kb_variants_calibration18a_blind.jsonl": (74, {"k18a-0054"}),
     # Set 19 (kb_variants19_writer_notes.md: services under wrappers, non-SSH answers on port 22, language
     # package managers' own failures, mixed proxy errors), unseen at a0516f2: 63/80 right, 2 wrong. Its writer
     # labels pip's and npm's own network failures with the repository entries; the KB leaves those to "possibly
@@ -157,6 +153,16 @@ FLOORS = {
     # host refusing the forward ("administratively prohibited") before "kex_exchange_identification: Connection
     # closed" (labelled null, answered as sshd closing the connection).
     "kb_variants_calibration19_blind.jsonl": (64, {"k19-0085"}),
+    # Set 20a (kb_variants20a_writer_notes.md: ssh refused for other reasons than the key, proxies failing by
+    # name, port or credentials, apt updates mixing per-source errors, helper tools' notices), unseen at 2ffd927:
+    # 73/75 right, 3 wrong. Kept: k20a-0054 "Too many authentication failures" (labelled null; eight other
+    # writers label it the publickey entry we answer).
+    "kb_variants_calibration20a_blind.jsonl": (74, {"k20a-0054"}),
+    # Set 20b (kb_variants20b_writer_notes.md: two failures printed, one the cause; units under wrappers; other
+    # tools' disk and read-only errors; something else answering a port), unseen at 2ffd927: 71/77 right, 4 wrong.
+    # Kept: k20b-0055 rsync's "Read-only file system" on a backup mount (labelled null), k20b-0091 gpg's
+    # "keyserver receive failed: No data" (labelled null; set 15a labels it the key entry we answer).
+    "kb_variants_calibration20b_blind.jsonl": (73, {"k20b-0055", "k20b-0091"}),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in

@@ -293,3 +293,24 @@ def test_what_a_traced_script_ran_past_is_not_its_failure():
     assert KB.read(apt, "ansible.builtin.shell").match is None
     last_apt = apt.replace("+ /usr/local/sbin/check_cluster.sh\n", "")
     assert KB.read(last_apt, "ansible.builtin.shell").match.slug == "apt-gpg-key-missing-or-expired"
+
+
+def test_apt_failed_on_its_error_line_not_on_a_warning_it_got_past():
+    """apt exits non-zero for its "E:" lines only; an entry matched only on a "W:" or "N:" line does not answer
+    when another matches the error. Alone, a warning still answers (Ansible's apt module fails on some)."""
+    update = (
+        "non-zero return code\nErr:4 http://ppa.example.org/ubuntu xenial Release\n  404  Not Found\n"
+        "W: GPG error: http://vendor.example.com/apt xenial InRelease: The following signatures couldn't be verified "
+        "because the public key is not available: NO_PUBKEY 7EA0A9C3F273FCD8\n"
+    )
+    release = "E: The repository 'http://ppa.example.org/ubuntu xenial Release' does not have a Release file."
+    assert KB.match(update + release, "ansible.builtin.command").slug == "repo-not-found-404"
+    assert KB.match(update, "ansible.builtin.command").slug == "apt-gpg-key-missing-or-expired"
+    dns = (
+        "non-zero return code\nW: Failed to fetch http://ppa.example.net/ubuntu/dists/jammy/InRelease  Temporary "
+        "failure resolving 'ppa.example.net'\nW: Some index files failed to download. They have been ignored, or old "
+        "ones used instead.\n"
+    )
+    interrupted = "E: dpkg was interrupted, you must manually run 'dpkg --configure -a' to correct the problem."
+    assert KB.match(dns + interrupted, "ansible.builtin.shell").slug == "dpkg-interrupted"
+    assert KB.match(dns, "ansible.builtin.shell").slug == "repo-dns-resolution-failed"
