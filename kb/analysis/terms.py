@@ -425,6 +425,13 @@ _DPKG_FAILED = re.compile(r"^(?:E: |dpkg: |Errors were encountered while process
 # librepo's note that one mirror failed and the next is tried ("[MIRROR] file: Curl error ..."); a download that
 # failed on every mirror says "[FAILED]" or "Error".
 _MIRROR_RETRY = re.compile(r"^\[MIRROR\] [^\n]*\n?", re.MULTILINE)
+# dnf and yum waiting for another process's lock (they wait until it is freed), and their transaction running.
+_LOCK_WAIT = re.compile(
+    r"^[ \t]*(?:Waiting for process with pid \d+ to finish\.?|Existing lock /var/run/yum\.pid: another copy is "
+    r"running as pid \d+\.?|Another app is currently holding the yum lock; waiting for it to exit\.\.\.)[ \t]*\n?",
+    re.MULTILINE,
+)
+_TRANSACTION_RAN = re.compile(r"^(?:Running transaction\s*$|Downloading Packages:)", re.MULTILINE)
 # The next command of a shell script traced (``set -x``'s ``+ cmd``, or an echoed ``$ cmd``).
 _NEXT_COMMAND = re.compile(r"(?:\++|\$) \S")
 
@@ -499,7 +506,8 @@ def failing_part(text: str) -> str:
     "Setting up" are messages the tool got past; the task failed on the command that ran after it. Without a
     traced command nothing is cut: a task's stdout and stderr are shown one after the other, so an error can
     follow "Complete!" in the text and still come first. librepo's "[MIRROR]" retries are dropped from a text
-    whose run finished.
+    whose run finished, and dnf's and yum's waits for another process's lock from a run that went on to its
+    transaction (they wait until the lock is freed).
 
     >>> failing_part("non-zero return code\nlock held; waiting\nComplete!\n+ app-check\napp: db down")
     'non-zero return code\n+ app-check\napp: db down'
@@ -507,10 +515,15 @@ def failing_part(text: str) -> str:
     'Setting up'
     >>> failing_part("[MIRROR] a.rpm: Curl error (28): Timeout was reached\n(8/8): a.rpm\nComplete!")
     '(8/8): a.rpm\nComplete!'
+    >>> failing_part("Waiting for process with pid 41 to finish.\nRunning transaction\nerror: %post(a) failed")
+    'Running transaction\nerror: %post(a) failed'
     >>> failing_part("Complete!\n"), failing_part("Complete!\nError: Transaction failed")
     ('Complete!\n', 'Complete!\nError: Transaction failed')
     """
     text = moved_past(text)
+    waited = max((m.end() for m in _LOCK_WAIT.finditer(text)), default=-1)
+    if waited >= 0 and _TRANSACTION_RAN.search(text, waited):
+        text = _LOCK_WAIT.sub("", text)  # the lock was freed: the run went on to its transaction
     if "[MIRROR] " in text and _RUN_FINISHED.search(text):
         text = _MIRROR_RETRY.sub("", text)  # librepo tried the next mirror, and the run finished
     cut = -1

@@ -314,3 +314,16 @@ def test_apt_failed_on_its_error_line_not_on_a_warning_it_got_past():
     interrupted = "E: dpkg was interrupted, you must manually run 'dpkg --configure -a' to correct the problem."
     assert KB.match(dns + interrupted, "ansible.builtin.shell").slug == "dpkg-interrupted"
     assert KB.match(dns, "ansible.builtin.shell").slug == "repo-dns-resolution-failed"
+
+
+def test_a_lock_waited_for_is_not_the_failure_once_the_transaction_ran():
+    """dnf and yum wait until another process frees the lock; once their transaction ran, what failed is in it."""
+    waited = (
+        "non-zero return code\nTotal download size: 18 M\nWaiting for process with pid 4418 to finish.\n"
+        "Downloading Packages:\nRunning transaction check\nRunning transaction\n"
+        "  Running scriptlet: acme-agent-4.2.1-1.el9.x86_64    1/2\n"
+        "error: %post(acme-agent-4.2.1-1.el9.x86_64) scriptlet failed, exit status 127\n"
+    )
+    assert KB.read(waited, "ansible.builtin.command").match.slug == "rpm-scriptlet-failed"
+    stuck = waited[: waited.index("Downloading")] + "FAILED - RETRYING: timed out waiting"
+    assert KB.read(stuck, "ansible.builtin.command").match.slug == "dnf-rpmdb-lock"
