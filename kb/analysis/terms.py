@@ -431,7 +431,12 @@ _LOCK_WAIT = re.compile(
     r"running as pid \d+\.?|Another app is currently holding the yum lock; waiting for it to exit\.\.\.)[ \t]*\n?",
     re.MULTILINE,
 )
-_TRANSACTION_RAN = re.compile(r"^(?:Running transaction\s*$|Downloading Packages:)", re.MULTILINE)
+# What dnf and yum print only once they hold the lock: resolving, downloading, the transaction, check-update's list.
+_TRANSACTION_RAN = re.compile(
+    r"^(?:Running transaction\s*$|Downloading Packages:|Resolving Dependencies|Dependencies resolved\."
+    r"|\S+\.(?:x86_64|noarch|i686|aarch64|ppc64le|s390x)[ \t]+\S+[ \t]+\S+[ \t]*$)",
+    re.MULTILINE,
+)
 # The next command of a shell script traced (``set -x``'s ``+ cmd``, or an echoed ``$ cmd``).
 _NEXT_COMMAND = re.compile(r"(?:\++|\$) \S")
 
@@ -507,7 +512,7 @@ def failing_part(text: str) -> str:
     traced command nothing is cut: a task's stdout and stderr are shown one after the other, so an error can
     follow "Complete!" in the text and still come first. librepo's "[MIRROR]" retries are dropped from a text
     whose run finished, and dnf's and yum's waits for another process's lock from a run that went on to its
-    transaction (they wait until the lock is freed).
+    transaction or listed its updates (they wait until the lock is freed).
 
     >>> failing_part("non-zero return code\nlock held; waiting\nComplete!\n+ app-check\napp: db down")
     'non-zero return code\n+ app-check\napp: db down'

@@ -92,12 +92,13 @@ FLOORS = {
     # inside a container's overlay (the filesystem pattern sees a /var path).
     "kb_variants_calibration13a_blind.jsonl": (79, {"k13a-0068", "k13a-0089"}),
     # Set 14 (kb_variants14_writer_notes.md: the package tools' state on disk), unseen at f49a2df: 68/76 right,
-    # 4 wrong. Kept: k14-0054 rpm's "cannot open Packages index using db5 - Permission denied (13)" (not root;
-    # answered as a corrupt rpmdb, whose pattern it also fits), k14-0090 apt's "Dynamic MMap ran out of room"
+    # 4 wrong. k14-0054 rpm's "cannot open Packages index using db5 - Permission denied (13)" (not root) is
+    # answered since rpm's errno names the cause (the corrupt-rpmdb entry is a wrapper). Kept: k14-0090 apt's
+    # "Dynamic MMap ran out of room"
     # before "Problem with MergeList" (labelled null, as v4-0187: answered as corrupt lists). SQLite's "attempt
     # to write a readonly database" is no longer answered (set 12a's writer labelled it read-only filesystem,
     # set 14's not root), so set 12a's floor is 79.
-    "kb_variants_calibration14_blind.jsonl": (70, {"k14-0054", "k14-0090"}),
+    "kb_variants_calibration14_blind.jsonl": (71, {"k14-0090"}),
     # Set 15a (kb_variants15a_writer_notes.md: network, proxy, TLS and key-server failures, the package manager's
     # or another program's), unseen at 2d77b14: 61/77 right, 1 wrong (at b97686f, before the reason conflict: 6
     # wrong, five key-server failures answered as DNS by similarity). Its misses are mostly key-server failures
@@ -163,6 +164,14 @@ FLOORS = {
     # Kept: k20b-0055 rsync's "Read-only file system" on a backup mount (labelled null), k20b-0091 gpg's
     # "keyserver receive failed: No data" (labelled null; set 15a labels it the key entry we answer).
     "kb_variants_calibration20b_blind.jsonl": (74, {"k20b-0055", "k20b-0091"}),
+    # Set 21a (kb_variants21a_writer_notes.md: 100 near misses over 69 entries, half very close), unseen at
+    # cc04bf3: 47/50 right, 5 wrong. Kept: k21a-0026, k21a-0030, k21a-0032 a script's own sudo or su refused
+    # (labelled null; other writers label the same words under "non-zero return code" with the privilege
+    # entries, 13 times on the dev sets).
+    "kb_variants_calibration21a_blind.jsonl": (48, {"k21a-0026", "k21a-0030", "k21a-0032"}),
+    # Set 21b (kb_variants21b_writer_notes.md: set -x traced scripts of a patch play, module wrappers around a
+    # package manager's output, loops), unseen at cc04bf3: 74/75 right, 0 wrong.
+    "kb_variants_calibration21b_blind.jsonl": (74, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in

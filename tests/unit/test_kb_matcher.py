@@ -327,3 +327,11 @@ def test_a_lock_waited_for_is_not_the_failure_once_the_transaction_ran():
     assert KB.read(waited, "ansible.builtin.command").match.slug == "rpm-scriptlet-failed"
     stuck = waited[: waited.index("Downloading")] + "FAILED - RETRYING: timed out waiting"
     assert KB.read(stuck, "ansible.builtin.command").match.slug == "dnf-rpmdb-lock"
+    # yum check-update exits 100 when updates are available: it listed them, so it had the lock.
+    listed = (
+        "non-zero return code\nExisting lock /var/run/yum.pid: another copy is running as pid 3123.\nAnother app is "
+        "currently holding the yum lock; waiting for it to exit...\n  The other application is: yum\n\n"
+        "openssl.x86_64                    1:1.0.2k-26.el7_9              rhel-7-server-rpms\nrc: 100"
+    )
+    assert KB.read(listed, "ansible.builtin.command").match is None
+    assert KB.read(listed[: listed.index("openssl")], "ansible.builtin.command").match.slug == "dnf-rpmdb-lock"
