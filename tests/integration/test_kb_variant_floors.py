@@ -172,6 +172,33 @@ FLOORS = {
     # Set 21b (kb_variants21b_writer_notes.md: set -x traced scripts of a patch play, module wrappers around a
     # package manager's output, loops), unseen at cc04bf3: 74/75 right, 0 wrong.
     "kb_variants_calibration21b_blind.jsonl": (74, set()),
+    # Set 22a (kb_variants22a_writer_notes.md: 40 re-worded lines, 60 near misses; mostly from memory), unseen at
+    # 0bdfb8e: 66/70 right, 6 wrong, not changed: k22a-0042 "not registered" beside "Unable to find a match" (as
+    # k17a-0048), k22a-0056 visudo's interactive "What now?", k22a-0063 SUSE's "Permission to access ... denied"
+    # (labelled null; the registration entry covers SLES), k22a-0067 kdump's own reason under "Job for ...
+    # failed", k22a-0082 sudo unable to reach LDAP before "incorrect password attempt", k22a-0098 a custom apt
+    # wrapper refusing to run after apt's lock message.
+    "kb_variants_calibration22a_blind.jsonl": (
+        66,
+        {"k22a-0042", "k22a-0056", "k22a-0063", "k22a-0067", "k22a-0082", "k22a-0098"},
+    ),
+    # Set 22b (kb_variants22b_writer_notes.md: 100 near misses on entries 43-85, none checked against a source),
+    # unseen at 0bdfb8e: 46/53 right, 8 wrong, not changed. Tried and dropped: reading a command line's package
+    # manager as the task's module for rule 1 (fixed k22b-0083 and v3-0183, lost three right answers elsewhere);
+    # dropping what precedes a script's first traced line (fixed k22b-0028, lost four right answers).
+    "kb_variants_calibration22b_blind.jsonl": (
+        46,
+        {
+            "k22b-0005",
+            "k22b-0020",
+            "k22b-0028",
+            "k22b-0047",
+            "k22b-0072",
+            "k22b-0078",
+            "k22b-0083",
+            "k22b-0097",
+        },
+    ),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
