@@ -41,6 +41,11 @@ CONNECTION_CATEGORIES = frozenset({Category.ssh})
 INTERPRETER_CATEGORIES = frozenset({Category.interpreter})
 
 
+# Categories of a service failing to start: in a command line that ran a package manager, such a failure happened
+# in a package's maintainer script or scriptlet, whose entry's fix (fix the service, then finish the run) answers.
+SERVICE_CATEGORIES = frozenset({Category.service})
+
+
 # Categories of generic network causes (DNS, timeouts, proxies, TLS): any client prints these words, so an
 # entry of them that is about repositories answers only a failure showing a package manager or a repository.
 GENERIC_NETWORK_CATEGORIES = frozenset({Category.network})

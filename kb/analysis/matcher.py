@@ -10,7 +10,9 @@ tests/unit/test_kb_matcher.py):
    for other modules: a service that will not start inside an apt upgrade's postinst is fixed by the
    maintainer-script entry (fix the service, then finish dpkg), not by the entry written for a service task;
    every entry fits a task that runs a command line (``RUNNERS``: command, shell, raw, script), since it can run
-   any tool;
+   any tool, except that in a command line whose text shows a package manager's run (one family,
+   kb.analysis.terms.family) an entry for a service failing (``service``: kb.models.SERVICE_CATEGORIES) is not
+   meant for it: the service failed in a package's maintainer script or scriptlet, as in the apt task above;
 2. then an entry that is not a ``wrapper`` (kb/models.py: a generic step that failed, such as an rpm
    scriptlet or a dpkg maintainer script, whose cause may be named in the same text) beats a wrapper;
 3. then the matching pattern with the most literal characters (``literal_weight``) wins;
@@ -70,11 +72,20 @@ import re2
 from core.enums import MatchKind
 from core.errors import InvalidPattern
 from kb.analysis import translate
-from kb.analysis.terms import about_packages, class_end, command_ran, failing_part, package_context, ran_on_host
+from kb.analysis.terms import (
+    about_packages,
+    class_end,
+    command_ran,
+    failing_part,
+    family,
+    package_context,
+    ran_on_host,
+)
 from kb.models import (
     CONNECTION_CATEGORIES,
     GENERIC_NETWORK_CATEGORIES,
     INTERPRETER_CATEGORIES,
+    SERVICE_CATEGORIES,
     KbMatch,
     match_samples,
 )
@@ -210,6 +221,7 @@ class _Pattern:
     connection: bool = False
     repository: bool = False
     interpreter: bool = False
+    service: bool = False
 
     def fits(self, module: str | None) -> bool:
         """Whether the entry is meant for ``module`` (no module list, or an unknown module: yes). A task that
@@ -232,6 +244,7 @@ class CompiledKb:
         connection: Collection[str] = frozenset(),
         repository: Collection[str] = frozenset(),
         interpreter: Collection[str] = frozenset(),
+        service: Collection[str] = frozenset(),
     ) -> CompiledKb:
         """``entries``: ``(slug, patterns, modules)`` of enabled entries; ``wrappers``: the slugs of wrapper
         entries (rule 2 of the module docstring); ``connection``, ``repository`` and ``interpreter``: the slugs
@@ -252,6 +265,7 @@ class CompiledKb:
                         slug in connection,
                         slug in repository,
                         slug in interpreter,
+                        slug in service,
                     )
                 )
         sets: list[tuple[int, re2.Set]] = []
@@ -278,6 +292,7 @@ class CompiledKb:
                 if r.get("category") in GENERIC_NETWORK_CATEGORIES and about_packages(match_samples(r))
             },
             interpreter={r["slug"] for r in rows if r.get("category") in INTERPRETER_CATEGORIES},
+            service={r["slug"] for r in rows if r.get("category") in SERVICE_CATEGORIES},
         )
 
     def matching(self, text: str, module: str | None = None) -> list[_Pattern]:
@@ -306,8 +321,11 @@ class CompiledKb:
         if not hits:
             return None
 
+        # A command line that ran a package manager: a service failing in its run failed in a package's script.
+        in_run = module is not None and module.rsplit(".", 1)[-1] in RUNNERS and family(text) is not None
+
         def rank(p: _Pattern) -> int:  # rules 1 and 2
-            return (0 if p.fits(module) else 2) + int(p.wrapper)
+            return (0 if p.fits(module) and not (in_run and p.service) else 2) + int(p.wrapper)
 
         best = min(hits, key=lambda p: (rank(p), -p.weight, module is None or module not in p.modules, p.slug))
         return KbMatch(slug=best.slug, kind=MatchKind.exact, score=1.0, pattern=best.text)

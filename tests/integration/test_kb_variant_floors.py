@@ -22,9 +22,9 @@ EVALS = Path(__file__).resolve().parents[2] / "evals"
 # another entry than their label)
 FLOORS = {
     "kb_variants_calibration_blind.jsonl": (104, set()),
-    # v3-0183: a mysql postinst failing because mysql.service will not start; the writer marked the label
-    # (maintainer script) unsure and named the service entry we answer as the alternative.
-    "kb_variants_calibration3_blind.jsonl": (195, {"v3-0183"}),
+    # v3-0183: a mysql postinst failing because mysql.service will not start, in a shell task: answered as the
+    # maintainer-script entry since a service failing in a command line's package run is the package script's.
+    "kb_variants_calibration3_blind.jsonl": (196, set()),
     # Set 4 (evals/notes/kb_variants4_writer_notes.md), unseen: 164/174 right, 14 wrong. The three left are
     # labels the writer marked unsure or causes the KB lacks: v4-0187 apt's "Dynamic MMap ran out of room"
     # (answered as the corrupt lists it also prints), v4-0189 zypper's own "Reboot is required" (answered as
@@ -185,9 +185,10 @@ FLOORS = {
     # Set 22b (kb_variants22b_writer_notes.md: 100 near misses on entries 43-85, none checked against a source),
     # unseen at 0bdfb8e: 46/53 right, 8 wrong, not changed. Tried and dropped: reading a command line's package
     # manager as the task's module for rule 1 (fixed k22b-0083 and v3-0183, lost three right answers elsewhere);
-    # dropping what precedes a script's first traced line (fixed k22b-0028, lost four right answers).
+    # dropping what precedes a script's first traced line (fixed k22b-0028, lost four right answers). k22b-0083 is
+    # answered since a service failing in a command line's package run is the package script's (kb.analysis.matcher).
     "kb_variants_calibration22b_blind.jsonl": (
-        46,
+        47,
         {
             "k22b-0005",
             "k22b-0020",
@@ -195,10 +196,17 @@ FLOORS = {
             "k22b-0047",
             "k22b-0072",
             "k22b-0078",
-            "k22b-0083",
             "k22b-0097",
         },
     ),
+    # Set 23a (kb_variants23a_writer_notes.md: entries 1-42 re-worded, 50 near misses), unseen at ee0bad3: 74/75
+    # right, 1 wrong, kept: k23a-0081 wait_for_connection's "timed out waiting for ping module test: Missing sudo
+    # password" (labelled the become entry; answered as the reboot timeout, whose pattern is longer).
+    "kb_variants_calibration23a_blind.jsonl": (74, {"k23a-0081"}),
+    # Set 23b (kb_variants23b_writer_notes.md: entries 43-85 re-worded, 50 near misses), unseen at ee0bad3: 73/75
+    # right, 2 wrong, kept: k23b-0038 a postinst's service failure in German with no tool named (the package-run
+    # rule needs a family), k23b-0092 get_url's gpg "BAD signature" on a tarball (labelled null).
+    "kb_variants_calibration23b_blind.jsonl": (73, {"k23b-0038", "k23b-0092"}),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in

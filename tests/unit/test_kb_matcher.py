@@ -115,7 +115,8 @@ def test_an_interpreter_entry_never_answers_a_command_that_ran():
 
 def test_an_entry_meant_for_the_failing_module_beats_one_meant_for_others():
     """A service that will not start inside an apt upgrade's postinst: the maintainer-script entry (a wrapper,
-    meant for apt) answers, not the entry written for a service task; in a service task, the service entry."""
+    meant for apt) answers, not the entry written for a service task, also in a shell task whose text shows dpkg's
+    run; in a service task, the service entry."""
     text = (
         "Setting up nginx-core (1.24.0-2ubuntu7.1) ...\nJob for nginx.service failed because the control process "
         "exited with error code.\ndpkg: error processing package nginx-core (--configure):\n installed nginx-core "
@@ -124,7 +125,8 @@ def test_an_entry_meant_for_the_failing_module_beats_one_meant_for_others():
     both = set(KB.slugs_matching(text))
     assert {"dpkg-maintainer-script-failed", "systemd-service-start-failed"} <= both
     assert KB.match(text, "ansible.builtin.apt").slug == "dpkg-maintainer-script-failed"
-    assert KB.match(text, "ansible.builtin.shell").slug == "systemd-service-start-failed"  # both fit: cause first
+    assert KB.match(text, "ansible.builtin.shell").slug == "dpkg-maintainer-script-failed"
+    assert KB.match(text, "ansible.builtin.systemd").slug == "systemd-service-start-failed"
     assert KB.match(text).slug == "systemd-service-start-failed"  # no module known: cause first
 
 
@@ -335,3 +337,22 @@ def test_a_lock_waited_for_is_not_the_failure_once_the_transaction_ran():
     )
     assert KB.read(listed, "ansible.builtin.command").match is None
     assert KB.read(listed[: listed.index("openssl")], "ansible.builtin.command").match.slug == "dnf-rpmdb-lock"
+
+
+def test_a_service_failing_in_a_package_run_of_a_command_line_is_the_maintainer_scripts():
+    """As in an apt task (rule 1), a service that will not start inside the postinst of a package that a shell
+    task's apt-get installs is fixed by the maintainer-script entry (fix the service, then finish dpkg)."""
+    run = (
+        "non-zero return code\nSetting up php8.2-fpm (8.2.26-1~deb12u1) ...\nJob for php8.2-fpm.service failed "
+        'because the control process exited with error code.\ninvoke-rc.d: initscript php8.2-fpm, action "restart" '
+        "failed.\ndpkg: error processing package php8.2-fpm (--configure):\n installed php8.2-fpm package "
+        "post-installation script subprocess returned error exit status 1\nE: Sub-process /usr/bin/dpkg returned an "
+        "error code (1)"
+    )
+    assert KB.match(run, "ansible.builtin.shell").slug == "dpkg-maintainer-script-failed"
+    assert KB.match(run, "ansible.builtin.apt").slug == "dpkg-maintainer-script-failed"
+    # A service task, or a command line that ran no package manager, is the service's own failure.
+    restart = (
+        "non-zero return code\nJob for php8.2-fpm.service failed because the control process exited with error code."
+    )
+    assert KB.match(restart, "ansible.builtin.shell").slug == "systemd-service-start-failed"
