@@ -64,7 +64,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import re2
@@ -229,6 +229,10 @@ class _Pattern:
         return not module or not self.modules or module in self.modules or module.rsplit(".", 1)[-1] in RUNNERS
 
 
+def _answer(p: _Pattern, via: str | None = None) -> KbMatch:
+    return KbMatch(slug=p.slug, kind=MatchKind.exact, score=1.0, pattern=p.text, via=via)
+
+
 class CompiledKb:
     """The enabled patterns of one KB version, compiled once."""
 
@@ -315,12 +319,12 @@ class CompiledKb:
                 hits = [p for p in hits if p not in past]
         return hits
 
-    def match(self, text: str, module: str | None = None) -> KbMatch | None:
-        """The most specific entry matching ``text`` (rule in the module docstring), or None."""
+    def _best(self, text: str, module: str | None) -> tuple[int, _Pattern] | None:
+        """The most specific pattern matching ``text`` (rule in the module docstring) with its rank (rules 1 and 2:
+        0 fits and is no wrapper, 1 a wrapper that fits, 2 and 3 the same not fitting), or None."""
         hits = self.matching(text, module)
         if not hits:
             return None
-
         # A command line that ran a package manager: a service failing in its run failed in a package's script.
         in_run = module is not None and module.rsplit(".", 1)[-1] in RUNNERS and family(text) is not None
 
@@ -328,24 +332,31 @@ class CompiledKb:
             return (0 if p.fits(module) and not (in_run and p.service) else 2) + int(p.wrapper)
 
         best = min(hits, key=lambda p: (rank(p), -p.weight, module is None or module not in p.modules, p.slug))
-        return KbMatch(slug=best.slug, kind=MatchKind.exact, score=1.0, pattern=best.text)
+        return rank(best), best
+
+    def match(self, text: str, module: str | None = None) -> KbMatch | None:
+        """The most specific entry matching ``text`` (rule in the module docstring), or None."""
+        found = self._best(text, module)
+        return None if found is None else _answer(found[1])
 
     def read(self, text: str, module: str | None = None) -> Reading:
-        """``match``, then, when no pattern matched, the same on the text with the tools' translated messages
-        in it put back into English (kb.analysis.translate); ``text`` is what the fallback should read. Only the
-        part that failed is read (kb.analysis.terms.failing_part: what ran after a package manager's finished
-        run)."""
+        """``match``; then, when no pattern matched or only one that does not fit the task or is a wrapper, the
+        same on the text with the tools' translated messages in it put back into English (kb.analysis.translate),
+        whose answer is kept when it ranks better (a German dpkg postinst failure under systemd's English "Job for
+        ... failed"); ``text`` is what the fallback should read. Only the part that failed is read
+        (kb.analysis.terms.failing_part: what ran after a package manager's finished run)."""
         text = failing_part(text)
-        found = self.match(text, module)
-        if found is not None:
-            return Reading(found, text, ())
-        english = translate.english(text)
+        found = self._best(text, module)
+        english = translate.english(text) if found is None or found[0] > 0 else None
         if english is None:
-            return Reading(None, text, ())
-        found = self.match(english.text, module)
+            return Reading(None if found is None else _answer(found[1]), text, ())
+        translated = self._best(english.text, module)
+        if translated is not None and (found is None or translated[0] < found[0]):
+            via = f"translated ({', '.join(english.langs)})"
+            return Reading(_answer(translated[1], via), english.text, english.langs)
         if found is not None:
-            found = replace(found, via=f"translated ({', '.join(english.langs)})")
-        return Reading(found, english.text, english.langs)
+            return Reading(_answer(found[1]), text, ())
+        return Reading(None, english.text, english.langs)
 
     def slugs_matching(self, text: str, module: str | None = None) -> list[str]:
         return sorted({p.slug for p in self.matching(text, module)})

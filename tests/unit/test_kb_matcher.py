@@ -356,3 +356,21 @@ def test_a_service_failing_in_a_package_run_of_a_command_line_is_the_maintainer_
         "non-zero return code\nJob for php8.2-fpm.service failed because the control process exited with error code."
     )
     assert KB.match(restart, "ansible.builtin.shell").slug == "systemd-service-start-failed"
+
+
+def test_a_translated_cause_beside_an_english_symptom_is_read_in_english():
+    """systemd's "Job for ... failed" stays English on a German host while dpkg's lines are translated: the
+    untranslated text matches only the service entry, which does not fit a package run; read in English, the
+    maintainer-script entry (fix the service, then finish dpkg) answers. dpkg's German is its catalogue's."""
+    text = (
+        "non-zero return code\nnginx-core (1.24.0-2ubuntu7.1) wird eingerichtet ...\nJob for nginx.service failed "
+        "because the control process exited with error code.\ndpkg: Fehler beim Bearbeiten des Paketes nginx-core "
+        "(--configure):\n »installiertes post-installation-Skript des Paketes nginx-core«-Unterprozess gab den "
+        "Fehlerwert 1 zurück\nE: Sub-process /usr/bin/dpkg returned an error code (1)"
+    )
+    read = KB.read(text, "ansible.builtin.shell")
+    assert read.match.slug == "dpkg-maintainer-script-failed" and read.match.via == "translated (de)"
+    assert read.langs == ("de",)
+    # A match that fits needs no translation: the service task's own failure.
+    restart = "Unable to restart service nginx: Job for nginx.service failed because the control process exited"
+    assert KB.read(restart + " with error code.", "ansible.builtin.service").langs == ()
