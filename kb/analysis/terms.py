@@ -431,6 +431,13 @@ _LOCK_WAIT = re.compile(
     r"running as pid \d+\.?|Another app is currently holding the yum lock; waiting for it to exit\.\.\.)[ \t]*\n?",
     re.MULTILINE,
 )
+# subscription-manager's dnf/yum plugin on a host that is not registered: printed on every run, also when the
+# host's repositories come from elsewhere.
+_NOT_REGISTERED = re.compile(
+    r"^[ \t]*(?:Unable to read consumer identity|This system is not registered (?:with an entitlement server|to Red "
+    r"Hat Subscription Management)\.[^\n]*)[ \t]*\n?",
+    re.MULTILINE,
+)
 # What dnf and yum print only once they hold the lock: resolving, downloading, the transaction, check-update's list.
 _TRANSACTION_RAN = re.compile(
     r"^(?:Running transaction\s*$|Downloading Packages:|Resolving Dependencies|Dependencies resolved\."
@@ -512,7 +519,8 @@ def failing_part(text: str) -> str:
     traced command nothing is cut: a task's stdout and stderr are shown one after the other, so an error can
     follow "Complete!" in the text and still come first. librepo's "[MIRROR]" retries are dropped from a text
     whose run finished, and dnf's and yum's waits for another process's lock from a run that went on to its
-    transaction or listed its updates (they wait until the lock is freed).
+    transaction or listed its updates (they wait until the lock is freed), and subscription-manager's
+    not-registered notice from such a run (its plugin prints it on every run of an unregistered host).
 
     >>> failing_part("non-zero return code\nlock held; waiting\nComplete!\n+ app-check\napp: db down")
     'non-zero return code\n+ app-check\napp: db down'
@@ -529,6 +537,9 @@ def failing_part(text: str) -> str:
     waited = max((m.end() for m in _LOCK_WAIT.finditer(text)), default=-1)
     if waited >= 0 and _TRANSACTION_RAN.search(text, waited):
         text = _LOCK_WAIT.sub("", text)  # the lock was freed: the run went on to its transaction
+    noted = max((m.end() for m in _NOT_REGISTERED.finditer(text)), default=-1)
+    if noted >= 0 and _TRANSACTION_RAN.search(text, noted):
+        text = _NOT_REGISTERED.sub("", text)  # the plugin's notice: the run found its repositories and went on
     if "[MIRROR] " in text and _RUN_FINISHED.search(text):
         text = _MIRROR_RETRY.sub("", text)  # librepo tried the next mirror, and the run finished
     cut = -1

@@ -218,6 +218,13 @@ FLOORS = {
     # postinst failure worded unlike dpkg's catalogue (labelled the maintainer-script entry), k24b-0096 wget's own
     # 407 from a proxy fetching an .rpm (labelled null).
     "kb_variants_calibration24b_blind.jsonl": (41, {"k24b-0054", "k24b-0096"}),
+    # Set 25a (kb_variants25a_writer_notes.md: 50 re-worded over all entries, 50 near misses), unseen at ac2f51b:
+    # 73/75 right, 1 wrong, kept: k25a-0069 dnf's "Package ... is not signed" under "GPG check FAILED" (labelled
+    # null: importing a key cannot fix an unsigned package; the GPG entry's patterns cannot tell it apart).
+    "kb_variants_calibration25a_blind.jsonl": (73, {"k25a-0069"}),
+    # Set 25b (kb_variants25b_writer_notes.md: a patch play's pre- and post-checks), unseen at ac2f51b: 67/75 right,
+    # 1 wrong; k25b-0066 (yum's not-registered notice in a check-update that listed updates) is no longer answered.
+    "kb_variants_calibration25b_blind.jsonl": (67, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in

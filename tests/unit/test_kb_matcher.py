@@ -374,3 +374,17 @@ def test_a_translated_cause_beside_an_english_symptom_is_read_in_english():
     # A match that fits needs no translation: the service task's own failure.
     restart = "Unable to restart service nginx: Job for nginx.service failed because the control process exited"
     assert KB.read(restart + " with error code.", "ansible.builtin.service").langs == ()
+
+
+def test_the_not_registered_notice_of_a_run_that_found_its_repositories_is_not_the_failure():
+    """subscription-manager's plugin prints its notice on every yum/dnf run of an unregistered host; a run that
+    then listed updates from its repositories (check-update exits 100) was not stopped by it."""
+    notice = (
+        "non-zero return code\nLoaded plugins: fastestmirror, product-id, subscription-manager\n\nThis system is not "
+        "registered with an entitlement server. You can use subscription-manager to register.\n\n"
+    )
+    listed = notice + "bash.x86_64                     4.2.46-35.el7_9                 updates\n"
+    assert KB.read(listed, "ansible.builtin.command").match is None
+    assert KB.read(notice + "Error: There are no enabled repos.", "ansible.builtin.command").match.slug == (
+        "rhel-not-registered"
+    )
