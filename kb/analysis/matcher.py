@@ -252,8 +252,8 @@ class CompiledKb:
     ) -> CompiledKb:
         """``entries``: ``(slug, patterns, modules)`` of enabled entries; ``wrappers``: the slugs of wrapper
         entries (rule 2 of the module docstring); ``connection``, ``repository`` and ``interpreter``: the slugs
-        of entries that answer only in their context (the module docstring). Invalid patterns raise
-        InvalidPattern."""
+        of entries that answer only in their context; ``service``: the slugs of entries for a service failing
+        (rule 1). Invalid patterns raise InvalidPattern."""
         patterns: list[_Pattern] = []
         for slug, pats, modules in entries:
             mods = frozenset(modules)
