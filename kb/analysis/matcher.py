@@ -73,6 +73,7 @@ from core.enums import MatchKind
 from core.errors import InvalidPattern
 from kb.analysis import translate
 from kb.analysis.terms import (
+    APT_NOTICE,
     about_packages,
     class_end,
     command_ran,
@@ -185,10 +186,6 @@ def literal_weight(pattern: str) -> int:
     return n
 
 
-# apt's warnings and notes ("W:", "N:"): apt got past them (only its "E:" lines fail it).
-_APT_NOTICE = re2.compile(r"(?m)^[WN]: ")
-
-
 def _only_on_notices(pattern: str, text: str) -> bool:
     r"""Whether every match of ``pattern`` in ``text`` lies on apt's warning or note lines.
 
@@ -202,7 +199,7 @@ def _only_on_notices(pattern: str, text: str) -> bool:
         found = True
         start = text.rfind("\n", 0, m.start() + (text[m.start() : m.start() + 1] == "\n")) + 1
         lines = text[start : max(m.end(), start + 1)].split("\n")
-        if not all(line.startswith(("W: ", "N: ")) for line in lines if line.strip()):
+        if not all(APT_NOTICE.match(line) for line in lines if line.strip()):
             return False
     return found
 
@@ -313,7 +310,7 @@ class CompiledKb:
             hits = [p for p in hits if not p.repository]
         if any(p.interpreter for p in hits) and command_ran(text):
             hits = [p for p in hits if not p.interpreter]
-        if len({p.slug for p in hits}) > 1 and _APT_NOTICE.search(text):
+        if len({p.slug for p in hits}) > 1 and APT_NOTICE.search(text):
             past = [p for p in hits if _only_on_notices(p.text, text)]
             if past and len(past) < len(hits):
                 hits = [p for p in hits if p not in past]

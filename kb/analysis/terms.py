@@ -463,7 +463,7 @@ _PACKAGE_TOOLS = frozenset(
     {"apt", "apt-get", "aptitude", "dpkg", "dnf", "dnf5", "microdnf", "yum", "rpm", "zypper", "unattended-upgrade"}
 )
 # apt's warnings and notes: apt exits 0 after them; only its "E:" lines fail it.
-_APT_NOTICE = re.compile(r"^[WN]: [^\n]*\n?", re.MULTILINE)
+APT_NOTICE = re.compile(r"^[WN]: [^\n]*\n?", re.MULTILINE)
 
 
 def _command_word(line: str) -> str:
@@ -506,8 +506,8 @@ def moved_past(text: str) -> str:
     head = text[: traces[0].start()]
     rest = text[last.start() :]
     if word not in _PACKAGE_TOOLS and any(_command_word(t.group(1)) in _PACKAGE_TOOLS for t in traces[:-1]):
-        rest = _APT_NOTICE.sub("", rest)
-        head = _APT_NOTICE.sub("", head)
+        rest = APT_NOTICE.sub("", rest)
+        head = APT_NOTICE.sub("", head)
     return head + rest
 
 
@@ -534,12 +534,10 @@ def failing_part(text: str) -> str:
     ('Complete!\n', 'Complete!\nError: Transaction failed')
     """
     text = moved_past(text)
-    waited = max((m.end() for m in _LOCK_WAIT.finditer(text)), default=-1)
-    if waited >= 0 and _TRANSACTION_RAN.search(text, waited):
-        text = _LOCK_WAIT.sub("", text)  # the lock was freed: the run went on to its transaction
-    noted = max((m.end() for m in _NOT_REGISTERED.finditer(text)), default=-1)
-    if noted >= 0 and _TRANSACTION_RAN.search(text, noted):
-        text = _NOT_REGISTERED.sub("", text)  # the plugin's notice: the run found its repositories and went on
+    for notice in (_LOCK_WAIT, _NOT_REGISTERED):  # a lock that was freed, a plugin's notice: the run went on
+        seen = max((m.end() for m in notice.finditer(text)), default=-1)
+        if seen >= 0 and _TRANSACTION_RAN.search(text, seen):
+            text = notice.sub("", text)
     if "[MIRROR] " in text and _RUN_FINISHED.search(text):
         text = _MIRROR_RETRY.sub("", text)  # librepo tried the next mirror, and the run finished
     cut = -1
