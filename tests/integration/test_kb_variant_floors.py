@@ -62,7 +62,7 @@ FLOORS = {
     # Set 10 (evals/notes/kb_variants10_writer_notes.md: other releases and distributions, one line in six
     # non-English), unseen: 118/125 right, 1 wrong (k10-0106, an internal repo's timeout printed after
     # subscription-manager's "This system is not registered": right since rhel-not-registered is a wrapper).
-    "kb_variants_calibration10_blind.jsonl": (123, set()),
+    "kb_variants_calibration10_blind.jsonl": (124, set()),
     # Set 11a (evals/notes/kb_variants11a_writer_notes.md: the machinery around the package tool: mistyped
     # subcommands, other modules' Python libraries, users, the SSH client, package databases), unseen at 4996b3a:
     # 72/76 right, 1 wrong (k11a-0051, a mistyped dnf subcommand read as a missing plugin: the plugin entry now
@@ -104,12 +104,12 @@ FLOORS = {
     # wrong, five key-server failures answered as DNS by similarity). Its misses are mostly key-server failures
     # ("Server indicated a failure" is left unanswered on purpose) and three translations its writer worded from
     # memory (the catalogues word them otherwise).
-    "kb_variants_calibration15a_blind.jsonl": (69, set()),
+    "kb_variants_calibration15a_blind.jsonl": (70, set()),
     # Set 15b (kb_variants15b_writer_notes.md: two messages where one is the cause), unseen at 2d77b14: 68/75
     # right, 3 wrong. Kept: k15b-0056 zypper's "remove lock to allow installation" under an unprovidable
     # requirement (labelled null: no entry for zypper's package locks; answered as the depsolve wrapper, whose
     # solution names locks). Two of its misses are German its writer worded from memory.
-    "kb_variants_calibration15b_blind.jsonl": (71, {"k15b-0056"}),
+    "kb_variants_calibration15b_blind.jsonl": (72, {"k15b-0056"}),
     # Set 16b (kb_variants16b_writer_notes.md: what runs inside a patch: scriptlets, maintainer scripts, services,
     # reboot checks), unseen at 18012d9: 80/80 right, 0 wrong.
     "kb_variants_calibration16b_blind.jsonl": (80, set()),
@@ -168,7 +168,7 @@ FLOORS = {
     # cc04bf3: 47/50 right, 5 wrong. Kept: k21a-0026, k21a-0030, k21a-0032 a script's own sudo or su refused
     # (labelled null; other writers label the same words under "non-zero return code" with the privilege
     # entries, 13 times on the dev sets).
-    "kb_variants_calibration21a_blind.jsonl": (48, {"k21a-0026", "k21a-0030", "k21a-0032"}),
+    "kb_variants_calibration21a_blind.jsonl": (49, {"k21a-0026", "k21a-0030", "k21a-0032"}),
     # Set 21b (kb_variants21b_writer_notes.md: set -x traced scripts of a patch play, module wrappers around a
     # package manager's output, loops), unseen at cc04bf3: 74/75 right, 0 wrong.
     "kb_variants_calibration21b_blind.jsonl": (74, set()),
@@ -179,7 +179,7 @@ FLOORS = {
     # failed", k22a-0082 sudo unable to reach LDAP before "incorrect password attempt", k22a-0098 a custom apt
     # wrapper refusing to run after apt's lock message.
     "kb_variants_calibration22a_blind.jsonl": (
-        66,
+        67,
         {"k22a-0042", "k22a-0056", "k22a-0063", "k22a-0067", "k22a-0082", "k22a-0098"},
     ),
     # Set 22b (kb_variants22b_writer_notes.md: 100 near misses on entries 43-85, none checked against a source),
@@ -225,6 +225,22 @@ FLOORS = {
     # Set 25b (kb_variants25b_writer_notes.md: a patch play's pre- and post-checks), unseen at ac2f51b: 67/75 right,
     # 1 wrong; k25b-0066 (yum's not-registered notice in a check-update that listed updates) is no longer answered.
     "kb_variants_calibration25b_blind.jsonl": (67, set()),
+    # Set 26a (kb_variants26a_writer_notes.md: a package the request cannot reach for another reason than a missing
+    # repo: version locks, exclude= lines, module filtering, apt holds), unseen at 5be66b8: 70/79 right, 5 wrong.
+    # Kept: k26a-0067 a zypper package lock under a requirement that cannot be provided (labelled the exclude
+    # entry, or package-not-available; answered as the dependency entry: writers 15b and 17b label zypper locks
+    # null), k26a-0072 "No match for argument: <name>.x86_64" from an aarch64 repository (labelled the wrong-arch
+    # entry; the text names no architecture mismatch).
+    "kb_variants_calibration26a_blind.jsonl": (77, {"k26a-0067", "k26a-0072"}),
+    # Set 26b (kb_variants26b_writer_notes.md: package signatures and integrity in every tool), unseen at 5be66b8:
+    # 65/75 right, 1 wrong (yum's "repomd.xml signature could not be verified" under "No more mirrors").
+    "kb_variants_calibration26b_blind.jsonl": (72, set()),
+    # Set 26c (kb_variants26c_writer_notes.md: apt and dpkg internals, a quarter non-English), unseen at 5be66b8:
+    # 75/77 right, 0 wrong.
+    "kb_variants_calibration26c_blind.jsonl": (76, set()),
+    # Set 26d (kb_variants26d_writer_notes.md: refused and inhibited reboots, needs-restarting, dependency problems
+    # in every tool), unseen at 5be66b8: 66/75 right, 1 wrong (mamba's libsolv "nothing provides ... needed by").
+    "kb_variants_calibration26d_blind.jsonl": (72, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
