@@ -37,6 +37,7 @@ from kb.analysis.terms import (
     command_ran,
     compatible,
     family,
+    in_image_build,
     module_family,
     optional_words,
     package_context,
@@ -276,7 +277,9 @@ class Profiles:
         )
         explained = self._share(p.vocab, words)
         conflict = None
-        if text_family and p.family and not compatible(text_family, p.family):
+        if text and in_image_build(text):
+            conflict = "the command ran in a container image build, not on the host"
+        elif text_family and p.family and not compatible(text_family, p.family):
             conflict = f"the failure is from {text_family}, the entry is about {p.family}"
         elif p.family and not text_family:
             conflict = f"the failure names no package manager, the entry is about {p.family}"

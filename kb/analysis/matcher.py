@@ -33,6 +33,9 @@ Two kinds of entry answer only in their context:
   answers a command that ran and exited non-zero: "No module named 'dnf'" under /usr/bin/dnf's traceback is the
   dnf command's own Python, not the interpreter Ansible was told to use.
 
+No entry answers a step of a container image build (kb.analysis.terms.in_image_build: docker, BuildKit, buildah,
+kaniko): the command ran in the image being built, so the entries' fixes for the host do not apply.
+
 And an entry matched only on apt's warning or note lines ("W:", "N:": apt got past them, only "E:" fails it) does
 not answer when another entry matches elsewhere in the text: "W: ... NO_PUBKEY" beside "E: ... does not have a
 Release file" failed on the Release file.
@@ -79,6 +82,7 @@ from kb.analysis.terms import (
     command_ran,
     failing_part,
     family,
+    in_image_build,
     package_context,
     ran_on_host,
 )
@@ -300,6 +304,8 @@ class CompiledKb:
         """Every pattern that matches ``text`` and may answer it (the context rules of the module docstring)."""
         if len(text) > MAX_TEXT:
             text = text[: MAX_TEXT // 4] + "\n" + text[-(MAX_TEXT * 3 // 4) :]
+        if in_image_build(text):
+            return []
         data = text.encode("utf-8", "surrogatepass")
         hits: list[_Pattern] = []
         for start, s in self._sets:

@@ -377,9 +377,37 @@ _CONNECTING_MODULES = frozenset(
 _OWN_CONNECTION = re.compile(
     r"to the host via ssh|Data could not be sent to remote host|reached over ssh|Failed to connect to the host"
     r"|Invalid/incorrect (?:username/)?password|Authentication or permission failure"
-    r"|\[Errno None\] Unable to connect to port \d+ on ",  # the paramiko connection plugin's own words
+    r"|\[Errno None\] Unable to connect to port \d+ on "  # the paramiko connection plugin's own words
+    r"|Host Key checking is enabled and sshpass does not support this",  # the ssh plugin's, with a password
     re.IGNORECASE,
 )
+
+
+# A container image build's own words around a step that failed (docker's classic builder, BuildKit, buildah/podman,
+# kaniko): the command ran in the image being built, not on the host.
+_IMAGE_BUILD = re.compile(
+    r"^The command '/bin/sh -c .*' returned a non-zero code: \d+"
+    r"|failed to solve: process \"/bin/sh -c "
+    r"|^#\d+ \[[^\]\n]*\d+/\d+\] RUN "
+    r"|Error: building at STEP \""
+    r"|^STEP \d+/\d+: RUN "
+    r"|error building image: error building stage",
+    re.MULTILINE,
+)
+
+
+def in_image_build(text: str) -> bool:
+    r"""Whether the failure is a step of a container image build: a Dockerfile's RUN ran in the image being built,
+    so a fix for the host (its disk, holds, keys, repositories) is not the fix.
+
+    >>> in_image_build("E: Unable to locate package x\nThe command '/bin/sh -c make' returned a non-zero code: 100")
+    True
+    >>> in_image_build("STEP 4/7: RUN dnf -y install gcc\nError: Transaction test error")
+    True
+    >>> in_image_build("non-zero return code\nE: Unable to locate package foo")
+    False
+    """
+    return _IMAGE_BUILD.search(text) is not None
 
 
 def ran_on_host(text: str, module: str | None) -> bool:

@@ -237,10 +237,30 @@ FLOORS = {
     "kb_variants_calibration26b_blind.jsonl": (72, set()),
     # Set 26c (kb_variants26c_writer_notes.md: apt and dpkg internals, a quarter non-English), unseen at 5be66b8:
     # 75/77 right, 0 wrong.
-    "kb_variants_calibration26c_blind.jsonl": (76, set()),
+    "kb_variants_calibration26c_blind.jsonl": (75, set()),
     # Set 26d (kb_variants26d_writer_notes.md: refused and inhibited reboots, needs-restarting, dependency problems
     # in every tool), unseen at 5be66b8: 66/75 right, 1 wrong (mamba's libsolv "nothing provides ... needed by").
     "kb_variants_calibration26d_blind.jsonl": (72, set()),
+    # Set 27a (kb_variants27a_writer_notes.md: entries 43-85 re-worded, as held-out part b), unseen at 6fcc7d0: 86/88
+    # right, 1 wrong, kept: k27a-0084 ssh's debug "send_pubkey_test: no mutual signature algorithm" before
+    # "Permission denied (publickey)" (labelled the algorithm entry; the denial's pattern outweighs any pattern for
+    # the debug line, which verbose output alone prints).
+    "kb_variants_calibration27a_blind.jsonl": (86, {"k27a-0084"}),
+    # Set 27b (kb_variants27b_writer_notes.md: SUSE hosts, a third translated), unseen at 6fcc7d0: 61/75 right,
+    # 2 wrong, kept: k27b-0021 zypper's curl error 60 "certificate has expired" (labelled the checksum entry; the
+    # text shows a TLS certificate), k27b-0081 "needs-restarting: command not found" on a SUSE host (labelled null:
+    # the text does not say SUSE).
+    "kb_variants_calibration27b_blind.jsonl": (63, {"k27b-0021", "k27b-0081"}),
+    # Set 27c (kb_variants27c_writer_notes.md: reaching and becoming root), unseen at 6fcc7d0: 71/75 right, 3 wrong,
+    # kept: k27c-0056 and k27c-0074 a script's own sudo on another machine (labelled null; as k21a-0026), k27c-0089
+    # curl's "Failed to connect to proxy.corp.example port 3128" (labelled the proxy entry; answered as the
+    # unreachable repository: curl does not say the host is a proxy).
+    "kb_variants_calibration27c_blind.jsonl": (72, {"k27c-0056", "k27c-0074", "k27c-0089"}),
+    # Set 27d (kb_variants27d_writer_notes.md: 100 near misses on entries 43-85), unseen at 6fcc7d0: 49/52 right,
+    # 3 wrong; k27d-0003 (apt's held packages in a BuildKit step) is no longer answered (in_image_build). Kept:
+    # k27d-0005 dnf's "of lowest version already installed, cannot downgrade it" (labelled package-not-available;
+    # the downgrade entry cites the message), k27d-0065 a vendor upgrade script printing dpkg's conffile prompt.
+    "kb_variants_calibration27d_blind.jsonl": (49, {"k27d-0005", "k27d-0065"}),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
@@ -249,8 +269,6 @@ FLOORS = {
     "kb_variants_calibration18b_blind.jsonl": (
         61,
         {
-            "k18b-0026",
-            "k18b-0037",
             "k18b-0051",
             "k18b-0054",
             "k18b-0056",

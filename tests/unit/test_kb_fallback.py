@@ -279,3 +279,17 @@ def test_llm_pick_is_taken_only_when_the_entry_words_back_it(kb: MemoryKb, llm: 
     assert unrelated and kb.profiles.verify_choice(d, unrelated[0].slug) is None
     _Llm.answer = "none"
     assert choose(text, d.candidates[:5]) is None
+
+
+def test_every_entry_conflicts_with_a_step_of_a_container_image_build(kb: MemoryKb) -> None:
+    err = "E: Release file for http://snapshot.debian.org/archive/debian/20240101T000000Z/dists/bookworm/InRelease is"
+    err += " expired (invalid since 1y 3d). Updates for this repository will not be applied."
+    text = "non-zero return code\n" + err + "\nThe command '/bin/sh -c apt-get update' returned a non-zero code: 100"
+    d = kb.profiles.decide(text, "ansible.builtin.shell", kb.neighbours(text))
+    assert d.candidates and all(
+        c.conflict == "the command ran in a container image build, not on the host" for c in d.candidates
+    )
+    assert d.answer is None
+    plain = "non-zero return code\n" + err
+    d = kb.profiles.decide(plain, "ansible.builtin.shell", kb.neighbours(plain))
+    assert any(c.conflict is None for c in d.candidates)

@@ -388,3 +388,25 @@ def test_the_not_registered_notice_of_a_run_that_found_its_repositories_is_not_t
     assert KB.read(notice + "Error: There are no enabled repos.", "ansible.builtin.command").match.slug == (
         "rhel-not-registered"
     )
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        '#7 [3/5] RUN apt-get update && apt-get install -y libcudnn9\n#7 5.1 {err}\n#7 ERROR: process "/bin/sh -c apt-get'
+        ' update && apt-get install -y libcudnn9" did not complete successfully: exit code: 100\nERROR: failed to solve:'
+        ' process "/bin/sh -c apt-get update && apt-get install -y libcudnn9" did not complete successfully',
+        "Step 3/6 : RUN apt-get install -y libcudnn9\n{err}\nThe command '/bin/sh -c apt-get install -y libcudnn9' "
+        "returned a non-zero code: 100",
+        'STEP 2/4: RUN apt-get install -y libcudnn9\n{err}\nError: building at STEP "RUN apt-get install -y libcudnn9": '
+        "while running runtime: exit status 100",
+    ],
+)
+def test_no_entry_answers_a_step_of_a_container_image_build(build: str) -> None:
+    """A Dockerfile's RUN ran in the image being built: the host's holds, keys or repositories are not the fix."""
+    err = "E: Held packages were changed and -y was used without --allow-change-held-packages."
+    on_host = "non-zero return code\n" + err
+    assert KB.match(on_host, "ansible.builtin.shell").slug == "apt-held-packages"
+    text = "non-zero return code\n" + build.format(err=err)
+    assert KB.slugs_matching(text, "ansible.builtin.shell") == []
+    assert KB.read(text, "ansible.builtin.shell").match is None
