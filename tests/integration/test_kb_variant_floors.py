@@ -29,12 +29,12 @@ FLOORS = {
     # labels the writer marked unsure or causes the KB lacks: v4-0187 apt's "Dynamic MMap ran out of room"
     # (answered as the corrupt lists it also prints), v4-0189 zypper's own "Reboot is required" (answered as
     # the reboot-required entry), v4-0235 sssd down behind "sudo: a password is required".
-    "kb_variants_calibration4_blind.jsonl": (173, {"v4-0187", "v4-0189", "v4-0235"}),
+    "kb_variants_calibration4_blind.jsonl": (172, {"v4-0187", "v4-0189", "v4-0235"}),
     # Set 5 (evals/notes/kb_variants5_writer_notes.md: bug-report style, one line in eight non-English), unseen
     # after set 4's work: 141/176 right, 6 wrong. Answered otherwise, and kept: v5-0147 curl's own "certificate
     # is not yet valid" (clock skew breaks every TLS client), v5-0211 a script's own sudo asking for a password, v5-0222 yum "not registered" beside "No
-    # package available", v5-0238 needs-restarting without an option (similar to the one without -r).
-    "kb_variants_calibration5_blind.jsonl": (159, {"v5-0147", "v5-0211", "v5-0222", "v5-0238"}),
+    # package available", v5-0238 needs-restarting without an option (no longer answered since set 28).
+    "kb_variants_calibration5_blind.jsonl": (159, {"v5-0147", "v5-0211", "v5-0222"}),
     # Set 6 (evals/notes/kb_variants6_writer_notes.md: one line in four non-English, taken from the tools' own
     # catalogues), unseen after the translations: 150/162 right, 5 wrong. v6-0205, deb822_repository without
     # python3-debian, is no longer answered as the bindings entry: "debian" is a value that entry's pattern leaves
@@ -45,8 +45,8 @@ FLOORS = {
     # the sibling an operator would also accept in "also"), unseen: 183/194 right, 4 wrong. Answered otherwise,
     # and kept: v7-0205 a zypper conflict
     # (labelled null; the dependency entry's title names any package manager, and set 5's writer labelled the
-    # same case with it, v5-0178), v7-0233 needs-restarting without -r (as v5-0238; the writer marked it unsure).
-    "kb_variants_calibration7_blind.jsonl": (192, {"v7-0233"}),
+    # same case with it, v5-0178), v7-0233 needs-restarting without -r (no longer answered since set 28).
+    "kb_variants_calibration7_blind.jsonl": (192, set()),
     # Set 8 (evals/notes/kb_variants8_writer_notes.md: 138 of 240 lines written before its deadline, all from
     # memory), unseen after set 7's work: 100/108 right, 6 wrong. Answered otherwise, and kept: v8-0106 apt's
     # "Unable to locate package" after a locale warning (labelled null as a locale error), v8-0117 a unit's start timing out under the systemd module
@@ -56,9 +56,9 @@ FLOORS = {
     # Set 9 (evals/notes/kb_variants9_writer_notes.md: the cause printed beside a more generic message of the same
     # tool), unseen: 113/126 right, 6 wrong. Answered otherwise, and kept: k9-0077 a text showing rpm's wrong
     # architecture labelled as a failed reboot (the text and the label disagree), k9-0117 needs-restarting without
-    # -r (as v5-0238, v7-0233), k9-0122 a masked unit inside an apt upgrade's postinst (answered by the
+    # -r (no longer answered since set 28), k9-0122 a masked unit inside an apt upgrade's postinst (answered by the
     # maintainer-script entry on purpose: kb/analysis/matcher.py, rule 1).
-    "kb_variants_calibration9_blind.jsonl": (121, {"k9-0077", "k9-0117", "k9-0122"}),
+    "kb_variants_calibration9_blind.jsonl": (121, {"k9-0077", "k9-0122"}),
     # Set 10 (evals/notes/kb_variants10_writer_notes.md: other releases and distributions, one line in six
     # non-English), unseen: 118/125 right, 1 wrong (k10-0106, an internal repo's timeout printed after
     # subscription-manager's "This system is not registered": right since rhel-not-registered is a wrapper).
@@ -114,17 +114,17 @@ FLOORS = {
     # reboot checks), unseen at 18012d9: 80/80 right, 0 wrong.
     "kb_variants_calibration16b_blind.jsonl": (80, set()),
     # Set 16a (kb_variants16a_writer_notes.md: 70 near misses on each entry's own words), unseen at bd9afac:
-    # 62/65 right, 4 wrong. Kept: k16a-0040 needs-restarting without -r (labelled null; another writer labelled
+    # 62/65 right, 4 wrong. Kept: k16a-0040 needs-restarting without -r (no longer answered since set 28; labelled null; another writer labelled
     # it the missing tool, a disputed label), k16a-0100 a site pre-check quoting apt's lock error from an old log
     # line before refusing for a change ticket.
-    "kb_variants_calibration16a_blind.jsonl": (65, {"k16a-0040", "k16a-0100"}),
+    "kb_variants_calibration16a_blind.jsonl": (65, {"k16a-0100"}),
     # Set 17d (kb_variants17d_writer_notes.md: Ansible's own wording around the cause, 2.9 to 2.19: module msgs,
     # FAILED! lines, UNREACHABLE!, MODULE FAILURE, loops, async), unseen at d60e319: 77/77 right, 0 wrong.
     "kb_variants_calibration17d_blind.jsonl": (77, set()),
     # Set 17a (kb_variants17a_writer_notes.md: 70 near misses on the own words of entries 1-42), unseen at
     # 7d9d072: 60/65 right, 3 wrong. Kept: k17a-0048 dnf's "No package X available" beside "This system is not
     # registered" (labelled package-not-available; the KB answers the named cause, as k10-0106: a disputed label).
-    "kb_variants_calibration17a_blind.jsonl": (62, {"k17a-0048"}),
+    "kb_variants_calibration17a_blind.jsonl": (63, {"k17a-0048"}),
     # Set 17b (kb_variants17b_writer_notes.md: 70 near misses on the own words of entries 43-85), unseen at
     # 5c570f5: 57/65 right, 4 wrong. k17b-0021, a Spanish dpkg postinst whose service restart failed in a command
     # task, is answered as the maintainer-script entry since the English reading is kept when it ranks better
@@ -261,6 +261,18 @@ FLOORS = {
     # k27d-0005 dnf's "of lowest version already installed, cannot downgrade it" (labelled package-not-available;
     # the downgrade entry cites the message), k27d-0065 a vendor upgrade script printing dpkg's conffile prompt.
     "kb_variants_calibration27d_blind.jsonl": (49, {"k27d-0005", "k27d-0065"}),
+    # Sets 28a-28d (kb_variants28*_writer_notes.md), unseen at 939386b: 28a (entries 1-42 re-worded) 86/88 right,
+    # 0 wrong; 28b (40 re-worded over all entries, 60 near misses) 70/70, 1 wrong; 28c (Red Hat hosts of every age)
+    # 65/75, 4 wrong; 28d (Ansible's own failure reports) 74/75, 0 wrong. Needs-restarting without -r is no longer
+    # the missing tool (k28c-0075; as v7-0233, k9-0117, k16a-0040, v5-0238: six of seven writers label it null;
+    # v4-0231, labelled the entry, is now missed). Kept: k28b-0088 zypper's own "Reboot is required" with rc 102
+    # (labelled null; k16b-0090 and k27b-0060 label it the reboot-required entry, v4-0189 null), k28c-0070 the
+    # not-registered notice before a module conflict (labelled the dependency entry), k28c-0093 a printed
+    # versionlock list beside "No match for argument" (labelled the exclude entry; answered as not available).
+    "kb_variants_calibration28a_blind.jsonl": (86, set()),
+    "kb_variants_calibration28b_blind.jsonl": (70, {"k28b-0088"}),
+    "kb_variants_calibration28c_blind.jsonl": (66, {"k28c-0070", "k28c-0093"}),
+    "kb_variants_calibration28d_blind.jsonl": (74, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
