@@ -472,6 +472,12 @@ _TRANSACTION_RAN = re.compile(
     r"|\S+\.(?:x86_64|noarch|i686|aarch64|ppc64le|s390x)[ \t]+\S+[ \t]+\S+[ \t]*$)",
     re.MULTILINE,
 )
+# apt could not build its package cache in the memory it was given (APT::Cache-Start): the lines it prints after
+# this ("Problem with MergeList", "could not be parsed or opened") are the cache build giving up, not damaged lists.
+_APT_CACHE_FULL = re.compile(
+    r"Dynamic MMap ran out of room(?:\. Please increase the size of APT::Cache-(?:Start|Limit)\. Current value: \d+\."
+    r"(?: \(man 5 apt\.conf\))?)?"
+)
 # The next command of a shell script traced (``set -x``'s ``+ cmd``, or an echoed ``$ cmd``).
 _NEXT_COMMAND = re.compile(r"(?:\++|\$) \S")
 
@@ -548,7 +554,8 @@ def failing_part(text: str) -> str:
     follow "Complete!" in the text and still come first. librepo's "[MIRROR]" retries are dropped from a text
     whose run finished, and dnf's and yum's waits for another process's lock from a run that went on to its
     transaction or listed its updates (they wait until the lock is freed), and subscription-manager's
-    not-registered notice from such a run (its plugin prints it on every run of an unregistered host).
+    not-registered notice from such a run (its plugin prints it on every run of an unregistered host). apt's
+    package cache that ran out of room ends the part: what apt printed after it is the cache build giving up.
 
     >>> failing_part("non-zero return code\nlock held; waiting\nComplete!\n+ app-check\napp: db down")
     'non-zero return code\n+ app-check\napp: db down'
@@ -560,8 +567,13 @@ def failing_part(text: str) -> str:
     'Running transaction\nerror: %post(a) failed'
     >>> failing_part("Complete!\n"), failing_part("Complete!\nError: Transaction failed")
     ('Complete!\n', 'Complete!\nError: Transaction failed')
+    >>> failing_part("E:Dynamic MMap ran out of room, E:Problem with MergeList /var/lib/apt/lists/a_Packages")
+    'E:Dynamic MMap ran out of room'
     """
     text = moved_past(text)
+    full = _APT_CACHE_FULL.search(text)
+    if full is not None:
+        text = text[: full.end()]
     for notice in (_LOCK_WAIT, _NOT_REGISTERED):  # a lock that was freed, a plugin's notice: the run went on
         seen = max((m.end() for m in notice.finditer(text)), default=-1)
         if seen >= 0 and _TRANSACTION_RAN.search(text, seen):

@@ -27,9 +27,9 @@ FLOORS = {
     "kb_variants_calibration3_blind.jsonl": (196, set()),
     # Set 4 (evals/notes/kb_variants4_writer_notes.md), unseen: 164/174 right, 14 wrong. The three left are
     # labels the writer marked unsure or causes the KB lacks: v4-0187 apt's "Dynamic MMap ran out of room"
-    # (answered as the corrupt lists it also prints), v4-0189 zypper's own "Reboot is required" (answered as
+    # (no longer answered as the corrupt lists it also prints: terms.failing_part), v4-0189 zypper's own "Reboot is required" (answered as
     # the reboot-required entry), v4-0235 sssd down behind "sudo: a password is required".
-    "kb_variants_calibration4_blind.jsonl": (172, {"v4-0187", "v4-0189", "v4-0235"}),
+    "kb_variants_calibration4_blind.jsonl": (172, {"v4-0189", "v4-0235"}),
     # Set 5 (evals/notes/kb_variants5_writer_notes.md: bug-report style, one line in eight non-English), unseen
     # after set 4's work: 141/176 right, 6 wrong. Answered otherwise, and kept: v5-0147 curl's own "certificate
     # is not yet valid" (clock skew breaks every TLS client), v5-0211 a script's own sudo asking for a password, v5-0222 yum "not registered" beside "No
@@ -93,12 +93,12 @@ FLOORS = {
     "kb_variants_calibration13a_blind.jsonl": (79, {"k13a-0068", "k13a-0089"}),
     # Set 14 (kb_variants14_writer_notes.md: the package tools' state on disk), unseen at f49a2df: 68/76 right,
     # 4 wrong. k14-0054 rpm's "cannot open Packages index using db5 - Permission denied (13)" (not root) is
-    # answered since rpm's errno names the cause (the corrupt-rpmdb entry is a wrapper). Kept: k14-0090 apt's
-    # "Dynamic MMap ran out of room"
-    # before "Problem with MergeList" (labelled null, as v4-0187: answered as corrupt lists). SQLite's "attempt
+    # answered since rpm's errno names the cause (the corrupt-rpmdb entry is a wrapper). k14-0090 apt's
+    # "Dynamic MMap ran out of room" before "Problem with MergeList" (labelled null, as v4-0187) is no longer
+    # answered as corrupt lists (terms.failing_part). SQLite's "attempt
     # to write a readonly database" is no longer answered (set 12a's writer labelled it read-only filesystem,
     # set 14's not root), so set 12a's floor is 79.
-    "kb_variants_calibration14_blind.jsonl": (71, {"k14-0090"}),
+    "kb_variants_calibration14_blind.jsonl": (71, set()),
     # Set 15a (kb_variants15a_writer_notes.md: network, proxy, TLS and key-server failures, the package manager's
     # or another program's), unseen at 2d77b14: 61/77 right, 1 wrong (at b97686f, before the reason conflict: 6
     # wrong, five key-server failures answered as DNS by similarity). Its misses are mostly key-server failures

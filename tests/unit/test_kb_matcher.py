@@ -410,3 +410,18 @@ def test_no_entry_answers_a_step_of_a_container_image_build(build: str) -> None:
     text = "non-zero return code\n" + build.format(err=err)
     assert KB.slugs_matching(text, "ansible.builtin.shell") == []
     assert KB.read(text, "ansible.builtin.shell").match is None
+
+
+def test_apts_cache_out_of_room_is_not_damaged_lists():
+    """apt gives up building its cache when APT::Cache-Start is too small and then reports the list it was reading:
+    the lists are fine (three dev writers label it null: raising the cache size is in no entry)."""
+    merge = (
+        "E: Problem with MergeList /var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages"
+    )
+    tail = "\nE: The package lists or status file could not be parsed or opened."
+    assert KB.read("non-zero return code\n" + merge + tail, "ansible.builtin.command").match.slug == "apt-lists-corrupt"
+    full = "E: Dynamic MMap ran out of room. Please increase the size of APT::Cache-Start. Current value: 25165824."
+    text = "non-zero return code\nReading package lists...\n" + full + " (man 5 apt.conf)\n" + merge + tail
+    assert KB.read(text, "ansible.builtin.command").match is None
+    one_line = "Failed to update apt cache: E:Dynamic MMap ran out of room, E:" + merge[3:]
+    assert KB.read(one_line, "ansible.builtin.apt").match is None
