@@ -251,6 +251,7 @@ class Profiles:
         ran: bool = False,
         command: bool = False,
         text: str = "",
+        built: bool = False,
     ) -> Scored | None:
         p = self.by_slug.get(slug)
         if p is None:
@@ -277,7 +278,7 @@ class Profiles:
         )
         explained = self._share(p.vocab, words)
         conflict = None
-        if text and in_image_build(text):
+        if built:
             conflict = "the command ran in a container image build, not on the host"
         elif text_family and p.family and not compatible(text_family, p.family):
             conflict = f"the failure is from {text_family}, the entry is about {p.family}"
@@ -321,9 +322,12 @@ class Profiles:
         slugs = list(dict.fromkeys([*neighbours, *self.lexical(words)]))
         ran = ran_on_host(text, module)  # the same rules as the exact matcher (kb.analysis.matcher)
         command = command_ran(text)
+        built = in_image_build(text)
         scored = [
             s
-            for s in (self.score(slug, words, vector, text_family, context, ran, command, text) for slug in slugs)
+            for s in (
+                self.score(slug, words, vector, text_family, context, ran, command, text, built) for slug in slugs
+            )
             if s
         ]
         scored.sort(key=lambda s: (-s.score, s.slug))

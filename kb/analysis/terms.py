@@ -474,10 +474,7 @@ _TRANSACTION_RAN = re.compile(
 )
 # apt could not build its package cache in the memory it was given (APT::Cache-Start): the lines it prints after
 # this ("Problem with MergeList", "could not be parsed or opened") are the cache build giving up, not damaged lists.
-_APT_CACHE_FULL = re.compile(
-    r"Dynamic MMap ran out of room(?:\. Please increase the size of APT::Cache-(?:Start|Limit)\. Current value: \d+\."
-    r"(?: \(man 5 apt\.conf\))?)?"
-)
+_APT_CACHE_FULL = re.compile(r"Dynamic MMap ran out of room[^\n,]*")  # to the end of its message
 # The next command of a shell script traced (``set -x``'s ``+ cmd``, or an echoed ``$ cmd``).
 _NEXT_COMMAND = re.compile(r"(?:\++|\$) \S")
 
