@@ -475,6 +475,9 @@ _TRANSACTION_RAN = re.compile(
 # apt could not build its package cache in the memory it was given (APT::Cache-Start): the lines it prints after
 # this ("Problem with MergeList", "could not be parsed or opened") are the cache build giving up, not damaged lists.
 _APT_CACHE_FULL = re.compile(r"Dynamic MMap ran out of room[^\n,]*")  # to the end of its message
+# sudo's PAM stack refused (plugins/sudoers/auth/pam.c: "PAM account management error: %s", "PAM authentication
+# error: %s"): the reason it names is the cause; "a password is required" after it is sudo giving up.
+_SUDO_PAM_ERROR = re.compile(r"sudo: PAM (?:account management|authentication) error: [^\n]*")
 # The next command of a shell script traced (``set -x``'s ``+ cmd``, or an echoed ``$ cmd``).
 _NEXT_COMMAND = re.compile(r"(?:\++|\$) \S")
 
@@ -552,7 +555,9 @@ def failing_part(text: str) -> str:
     whose run finished, and dnf's and yum's waits for another process's lock from a run that went on to its
     transaction or listed its updates (they wait until the lock is freed), and subscription-manager's
     not-registered notice from such a run (its plugin prints it on every run of an unregistered host). apt's
-    package cache that ran out of room ends the part: what apt printed after it is the cache build giving up.
+    package cache that ran out of room ends the part: what apt printed after it is the cache build giving up. So
+    does sudo's PAM error: the PAM stack refused (sssd down, access denied) and sudo's "a password is required"
+    after it is not the cause.
 
     >>> failing_part("non-zero return code\nlock held; waiting\nComplete!\n+ app-check\napp: db down")
     'non-zero return code\n+ app-check\napp: db down'
@@ -566,11 +571,14 @@ def failing_part(text: str) -> str:
     ('Complete!\n', 'Complete!\nError: Transaction failed')
     >>> failing_part("E:Dynamic MMap ran out of room, E:Problem with MergeList /var/lib/apt/lists/a_Packages")
     'E:Dynamic MMap ran out of room'
+    >>> failing_part("sudo: PAM account management error: Permission denied\nsudo: a password is required")
+    'sudo: PAM account management error: Permission denied'
     """
     text = moved_past(text)
-    full = _APT_CACHE_FULL.search(text)
-    if full is not None:
-        text = text[: full.end()]
+    for end in (_APT_CACHE_FULL, _SUDO_PAM_ERROR):
+        found = end.search(text)
+        if found is not None:
+            text = text[: found.end()]
     for notice in (_LOCK_WAIT, _NOT_REGISTERED):  # a lock that was freed, a plugin's notice: the run went on
         seen = max((m.end() for m in notice.finditer(text)), default=-1)
         if seen >= 0 and _TRANSACTION_RAN.search(text, seen):

@@ -425,3 +425,22 @@ def test_apts_cache_out_of_room_is_not_damaged_lists():
     assert KB.read(text, "ansible.builtin.command").match is None
     one_line = "Failed to update apt cache: E:Dynamic MMap ran out of room, E:" + merge[3:]
     assert KB.read(one_line, "ansible.builtin.apt").match is None
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "Authentication service cannot retrieve authentication info",  # sssd or LDAP down
+        "User not known to the underlying authentication module",  # the account is in no NSS source
+    ],
+)
+def test_sudos_pam_error_is_the_cause_not_the_missing_password(reason: str) -> None:
+    """sudo logs "PAM account management error: %s" when pam_acct_mgmt fails and, non-interactive, then says a
+    password is required (plugins/sudoers/auth/pam.c): supplying a become password would not fix the PAM stack."""
+    missing = "MODULE FAILURE\nSee stdout/stderr for the exact error\nsudo: a password is required\n"
+    assert KB.read(missing, "ansible.builtin.dnf").match.slug == "become-password-missing"
+    text = (
+        "MODULE FAILURE\nSee stdout/stderr for the exact error\n"
+        f"sudo: PAM account management error: {reason}\nsudo: a password is required\n"
+    )
+    assert KB.read(text, "ansible.builtin.dnf").match is None
