@@ -478,6 +478,19 @@ _APT_CACHE_FULL = re.compile(r"Dynamic MMap ran out of room[^\n,]*")  # to the e
 # sudo's PAM stack refused (plugins/sudoers/auth/pam.c: "PAM account management error: %s", "PAM authentication
 # error: %s"): the reason it names is the cause; "a password is required" after it is sudo giving up.
 _SUDO_PAM_ERROR = re.compile(r"sudo: PAM (?:account management|authentication) error: [^\n]*")
+# dnf's report of modules whose dependencies cannot be met (dnf/module/module_base.py,
+# format_modular_solver_errors): a warning it prints on any run while such a module is in the repositories, with
+# one " Problem N: ..." and "  - ..." lines per module. It fails nothing by itself; the run hides those modules'
+# packages (modular filtering), so it is the cause only of a package the run then cannot find.
+_MODULAR_PROBLEMS = re.compile(r"Modular dependency problems?:\n(?:[ \t]*\n)*(?:[ \t]+(?:Problem|-)[^\n]*(?:\n|$))+")
+# A package a run could not find (dnf 4 and 5, yum, Ansible's dnf and yum modules).
+_NOT_FOUND = re.compile(r"(?:Unable to find a match:|No match for argument:|No package) (\S+?)\.?(?=\s|$)")
+# OpenSSH accepted one authentication method and the server wants another too (sshd's AuthenticationMethods,
+# e.g. a key and then a one-time code): sshconnect2.c's "Authenticated using "%s" with partial success." (older:
+# "Authenticated with partial success."). A "Permission denied (...)" after it refuses the second factor, which
+# a batch run cannot answer; the user's key or password was accepted.
+_SSH_PARTIAL = re.compile(r"Authenticated (?:using \"[^\"\n]+\" )?with partial success\.")
+_SSH_DENIED = re.compile(r"Permission denied \([^)\n]*\)\.?")
 # The next command of a shell script traced (``set -x``'s ``+ cmd``, or an echoed ``$ cmd``).
 _NEXT_COMMAND = re.compile(r"(?:\++|\$) \S")
 
@@ -545,6 +558,28 @@ def moved_past(text: str) -> str:
     return head + rest
 
 
+def modular_warning(text: str) -> str:
+    r"""``text`` without dnf's "Modular dependency problems" warning, unless the package the run could not find is
+    one of the modules' it names (then those modules' filtering hid it, and the warning is the cause).
+
+    >>> warning = "Modular dependency problems:\n\n Problem 1: conflicting requests\n  - nothing provides module(perl"
+    >>> warning += ":5.26) needed by module perl-DBI:1.641:8010020191113222731:16b3ab4d.x86_64\n"
+    >>> modular_warning(warning + "Complete!")
+    'Complete!'
+    >>> failed = warning + "Error: Unable to find a match: perl-DBI"
+    >>> modular_warning(failed) == failed
+    True
+    """
+    found = _MODULAR_PROBLEMS.search(text)
+    if found is None:
+        return text
+    rest = text[: found.start()] + text[found.end() :]
+    for name in _NOT_FOUND.findall(rest):
+        if re.search(r"(?<![\w.+-])" + re.escape(name) + r"(?![\w+-]|\.\w)", found.group(0)):
+            return text
+    return rest
+
+
 def failing_part(text: str) -> str:
     r"""The part of a task's output that failed: what follows a package manager's finished run, when the next
     command of the script is traced right after it (the header line ``non-zero return code`` kept). A mirror
@@ -557,7 +592,9 @@ def failing_part(text: str) -> str:
     not-registered notice from such a run (its plugin prints it on every run of an unregistered host). apt's
     package cache that ran out of room ends the part: what apt printed after it is the cache build giving up. So
     does sudo's PAM error: the PAM stack refused (sssd down, access denied) and sudo's "a password is required"
-    after it is not the cause.
+    after it is not the cause. dnf's modular-dependency warning is dropped unless it names the package the run could
+    not find (``modular_warning``). ssh's "Permission denied" after "with partial success" is not read: the key was
+    accepted and a second factor refused.
 
     >>> failing_part("non-zero return code\nlock held; waiting\nComplete!\n+ app-check\napp: db down")
     'non-zero return code\n+ app-check\napp: db down'
@@ -574,7 +611,10 @@ def failing_part(text: str) -> str:
     >>> failing_part("sudo: PAM account management error: Permission denied\nsudo: a password is required")
     'sudo: PAM account management error: Permission denied'
     """
-    text = moved_past(text)
+    text = modular_warning(moved_past(text))
+    partial = _SSH_PARTIAL.search(text)
+    if partial is not None:
+        text = text[: partial.end()] + _SSH_DENIED.sub("", text[partial.end() :])
     for end in (_APT_CACHE_FULL, _SUDO_PAM_ERROR):
         found = end.search(text)
         if found is not None:

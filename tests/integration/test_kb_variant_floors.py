@@ -28,8 +28,9 @@ FLOORS = {
     # Set 4 (evals/notes/kb_variants4_writer_notes.md), unseen: 164/174 right, 14 wrong. The three left are
     # labels the writer marked unsure or causes the KB lacks: v4-0187 apt's "Dynamic MMap ran out of room"
     # (no longer answered as the corrupt lists it also prints: terms.failing_part), v4-0189 zypper's own "Reboot is required" (answered as
-    # the reboot-required entry), v4-0235 sssd down behind "sudo: a password is required".
-    "kb_variants_calibration4_blind.jsonl": (172, {"v4-0189", "v4-0235"}),
+    # the reboot-required entry), v4-0235 sssd down behind "sudo: a password is required" (no longer answered:
+    # sudo's PAM error ends the part that failed).
+    "kb_variants_calibration4_blind.jsonl": (172, {"v4-0189"}),
     # Set 5 (evals/notes/kb_variants5_writer_notes.md: bug-report style, one line in eight non-English), unseen
     # after set 4's work: 141/176 right, 6 wrong. Answered otherwise, and kept: v5-0147 curl's own "certificate
     # is not yet valid" (clock skew breaks every TLS client), v5-0211 a script's own sudo asking for a password, v5-0222 yum "not registered" beside "No
@@ -208,11 +209,11 @@ FLOORS = {
     # rule needs a family), k23b-0092 get_url's gpg "BAD signature" on a tarball (labelled null).
     "kb_variants_calibration23b_blind.jsonl": (73, {"k23b-0038", "k23b-0092"}),
     # Set 24a (kb_variants24a_writer_notes.md: 100 near misses on entries 1-42), unseen at b2d869b: 48/50 right,
-    # 3 wrong, kept: k24a-0004 dpkg's "cannot copy extracted data ... to '/boot/...'" disk full (labelled /boot,
-    # answered as apt's full disk: a /boot pattern would also fit apt's own, a non-wrapper), k24a-0064 dnf's
-    # "Modular dependency problems" notice in a run that ended "Complete!" (labelled null), k24a-0068 dnf's
+    # 3 wrong (k24a-0064, dnf's "Modular dependency problems" warning in a run that ended "Complete!", is no
+    # longer answered: terms.modular_warning), kept: k24a-0004 dpkg's "cannot copy extracted data ... to '/boot/...'" disk full (labelled /boot,
+    # answered as apt's full disk: a /boot pattern would also fit apt's own, a non-wrapper), k24a-0068 dnf's
     # history database "malformed" (labelled null; similar to the disk-full SQLite sample).
-    "kb_variants_calibration24a_blind.jsonl": (48, {"k24a-0004", "k24a-0064", "k24a-0068"}),
+    "kb_variants_calibration24a_blind.jsonl": (48, {"k24a-0004", "k24a-0068"}),
     # Set 24b (kb_variants24b_writer_notes.md: every line in another language, mostly from memory: the writer found
     # no catalogue for dnf, rpm, libzypp or sudo), unseen at b2d869b: 41/75 right, 2 wrong, kept: k24b-0054 a German
     # postinst failure worded unlike dpkg's catalogue (labelled the maintainer-script entry), k24b-0096 wget's own
@@ -273,6 +274,12 @@ FLOORS = {
     "kb_variants_calibration28b_blind.jsonl": (70, {"k28b-0088"}),
     "kb_variants_calibration28c_blind.jsonl": (66, {"k28c-0070", "k28c-0093"}),
     "kb_variants_calibration28d_blind.jsonl": (74, set()),
+    # Sets 29a (become on hosts whose PAM/sssd/sudo stack is part of the story) and 29b (packages a request cannot
+    # reach on SUSE and Red Hat), kb_variants29*_writer_notes.md, unseen at d2a0d35: 29a 69/75 right, 1 wrong
+    # (k29a-0069, ssh's denial after "with partial success": a second factor, no longer answered); 29b 67/75, 1
+    # wrong (k29b-0011, dnf's modular warning naming the package it could not find, now the modular entry).
+    "kb_variants_calibration29a_blind.jsonl": (69, set()),
+    "kb_variants_calibration29b_blind.jsonl": (68, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in

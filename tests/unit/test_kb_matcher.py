@@ -444,3 +444,28 @@ def test_sudos_pam_error_is_the_cause_not_the_missing_password(reason: str) -> N
         f"sudo: PAM account management error: {reason}\nsudo: a password is required\n"
     )
     assert KB.read(text, "ansible.builtin.dnf").match is None
+
+
+def test_dnfs_modular_warning_is_the_cause_only_of_a_package_it_names():
+    """dnf prints "Modular dependency problems:" as a warning on any run while a module's dependencies are broken
+    (dnf/module/module_base.py); it hides that module's packages. So it answers for a package it names that the
+    run could not find, and is not read at all beside another failure (its "conflicting requests" is no depsolve)."""
+    warning = (
+        "Modular dependency problems:\n\n Problem 1: conflicting requests\n"
+        "  - nothing provides module(perl:5.26) needed by module perl-DBI:1.641:8010020191113222731:16b3ab4d.x86_64\n"
+    )
+    named = "non-zero return code\n" + warning + "Error: Unable to find a match: perl-DBI"
+    assert KB.read(named, "ansible.builtin.command").match.slug == "dnf-modular-filtering"
+    other = "non-zero return code\n" + warning + "Error: Unable to find a match: nginx-mod-http-geoip2"
+    assert KB.read(other, "ansible.builtin.command").match.slug == "package-not-available"
+    app = "non-zero return code\n" + warning + "Dependencies resolved.\nNothing to do.\nComplete!\nreport.sh: CMDB down"
+    assert KB.read(app, "ansible.builtin.shell").match is None
+
+
+def test_ssh_denial_after_partial_success_is_a_second_factor_not_the_key():
+    """OpenSSH accepted the key ("Authenticated using "publickey" with partial success.", sshconnect2.c) and the
+    server wants a one-time code too: the key entry's fix (authorize the key) is not the fix."""
+    denied = "Failed to connect to the host via ssh: patch@10.1.2.3: Permission denied (keyboard-interactive)."
+    assert KB.read(denied, "ansible.builtin.setup").match.slug == "ssh-auth-publickey"
+    partial = 'Failed to connect to the host via ssh: Authenticated using "publickey" with partial success.\n'
+    assert KB.read(partial + denied[39:], "ansible.builtin.setup").match is None
