@@ -44,6 +44,7 @@ from kb.analysis.terms import (
     pattern_words,
     ran_on_host,
     reason_skeleton,
+    second_factor,
     slot_skeleton,
     stem,
     strip_wrapper,
@@ -252,6 +253,7 @@ class Profiles:
         command: bool = False,
         text: str = "",
         built: bool = False,
+        second: bool = False,
     ) -> Scored | None:
         p = self.by_slug.get(slug)
         if p is None:
@@ -284,6 +286,8 @@ class Profiles:
             conflict = f"the failure is from {text_family}, the entry is about {p.family}"
         elif p.family and not text_family:
             conflict = f"the failure names no package manager, the entry is about {p.family}"
+        elif p.connection and second:
+            conflict = "ssh got past the key or password: the server asked for a second factor a batch run cannot give"
         elif p.connection and ran:
             conflict = "the task (its command or module) ran on the host, so Ansible's connection to it worked"
         elif p.interpreter and command:
@@ -323,10 +327,12 @@ class Profiles:
         ran = ran_on_host(text, module)  # the same rules as the exact matcher (kb.analysis.matcher)
         command = command_ran(text)
         built = in_image_build(text)
+        second = second_factor(text)
         scored = [
             s
             for s in (
-                self.score(slug, words, vector, text_family, context, ran, command, text, built) for slug in slugs
+                self.score(slug, words, vector, text_family, context, ran, command, text, built, second)
+                for slug in slugs
             )
             if s
         ]

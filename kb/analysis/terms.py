@@ -377,6 +377,7 @@ _CONNECTING_MODULES = frozenset(
 _OWN_CONNECTION = re.compile(
     r"to the host via ssh|Data could not be sent to remote host|reached over ssh|Failed to connect to the host"
     r"|Invalid/incorrect (?:username/)?password|Authentication or permission failure"
+    r"|Failed to create temporary directory\. In some cases, you may have been able to authenticate"  # its newer words
     r"|\[Errno None\] Unable to connect to port \d+ on "  # the paramiko connection plugin's own words
     r"|Host Key checking is enabled and sshpass does not support this",  # the ssh plugin's, with a password
     re.IGNORECASE,
@@ -408,6 +409,20 @@ def in_image_build(text: str) -> bool:
     False
     """
     return _IMAGE_BUILD.search(text) is not None
+
+
+def second_factor(text: str) -> bool:
+    r"""Whether ssh accepted the user's key or password and the server asked for another factor (sshd's
+    AuthenticationMethods: "with partial success", or a one-time-code prompt), which a batch run cannot answer.
+
+    >>> second_factor('Authenticated using "publickey" with partial success.\nu@h: Permission denied (keyboard-i')
+    True
+    >>> second_factor("Failed to connect to the host via ssh: (u@h) Verification code: \nu@h: Permission denied")
+    True
+    >>> second_factor("u@h: Permission denied (publickey,password).")
+    False
+    """
+    return _SSH_PARTIAL.search(text) is not None
 
 
 def ran_on_host(text: str, module: str | None) -> bool:
@@ -478,6 +493,10 @@ _APT_CACHE_FULL = re.compile(r"Dynamic MMap ran out of room[^\n,]*")  # to the e
 # sudo's PAM stack refused (plugins/sudoers/auth/pam.c: "PAM account management error: %s", "PAM authentication
 # error: %s"): the reason it names is the cause; "a password is required" after it is sudo giving up.
 _SUDO_PAM_ERROR = re.compile(r"sudo: PAM (?:account management|authentication) error: [^\n]*")
+# ssh through a jump host (ProxyJump, ``-W``) whose forward to the target did not open: the jump host's "channel 0:
+# open failed: <reason>" names the cause, and ssh.c's fatal "stdio forwarding failed" ends it; the
+# "kex_exchange_identification: Connection closed" after it is the target session that never had a channel.
+_STDIO_FORWARD_FAILED = re.compile(r"stdio forwarding failed")
 # dnf's report of modules whose dependencies cannot be met (dnf/module/module_base.py,
 # format_modular_solver_errors): a warning it prints on any run while such a module is in the repositories, with
 # one " Problem N: ..." and "  - ..." lines per module. It fails nothing by itself; the run hides those modules'
@@ -488,8 +507,12 @@ _NOT_FOUND = re.compile(r"(?:Unable to find a match:|No match for argument:|No p
 # OpenSSH accepted one authentication method and the server wants another too (sshd's AuthenticationMethods,
 # e.g. a key and then a one-time code): sshconnect2.c's "Authenticated using "%s" with partial success." (older:
 # "Authenticated with partial success."). A "Permission denied (...)" after it refuses the second factor, which
-# a batch run cannot answer; the user's key or password was accepted.
-_SSH_PARTIAL = re.compile(r"Authenticated (?:using \"[^\"\n]+\" )?with partial success\.")
+# a batch run cannot answer; the user's key or password was accepted. So does a prompt for a one-time code.
+_SSH_PARTIAL = re.compile(
+    r"Authenticated (?:using \"[^\"\n]+\" )?with partial success\."
+    # or a one-time code asked for by keyboard-interactive (OpenSSH 8.4+ prefixes its prompts with "(user@host) ")
+    r"|\(\S+@\S+\) (?:Verification code|(?:Enter )?PASSCODE|Passcode|One-time password|OTP)[^:\n]*:"
+)
 _SSH_DENIED = re.compile(r"Permission denied \([^)\n]*\)\.?")
 # The next command of a shell script traced (``set -x``'s ``+ cmd``, or an echoed ``$ cmd``).
 _NEXT_COMMAND = re.compile(r"(?:\++|\$) \S")
@@ -592,9 +615,10 @@ def failing_part(text: str) -> str:
     not-registered notice from such a run (its plugin prints it on every run of an unregistered host). apt's
     package cache that ran out of room ends the part: what apt printed after it is the cache build giving up. So
     does sudo's PAM error: the PAM stack refused (sssd down, access denied) and sudo's "a password is required"
-    after it is not the cause. dnf's modular-dependency warning is dropped unless it names the package the run could
-    not find (``modular_warning``). ssh's "Permission denied" after "with partial success" is not read: the key was
-    accepted and a second factor refused.
+    after it is not the cause; and ssh's "stdio forwarding failed": through a jump host, what ssh says of the target
+    after it is a session that never had a channel. dnf's modular-dependency warning is dropped unless it names the
+    package the run could not find (``modular_warning``). ssh's "Permission denied" after "with partial success" is
+    not read: the key was accepted and a second factor refused.
 
     >>> failing_part("non-zero return code\nlock held; waiting\nComplete!\n+ app-check\napp: db down")
     'non-zero return code\n+ app-check\napp: db down'
@@ -615,7 +639,7 @@ def failing_part(text: str) -> str:
     partial = _SSH_PARTIAL.search(text)
     if partial is not None:
         text = text[: partial.end()] + _SSH_DENIED.sub("", text[partial.end() :])
-    for end in (_APT_CACHE_FULL, _SUDO_PAM_ERROR):
+    for end in (_APT_CACHE_FULL, _SUDO_PAM_ERROR, _STDIO_FORWARD_FAILED):
         found = end.search(text)
         if found is not None:
             text = text[: found.end()]

@@ -153,8 +153,8 @@ FLOORS = {
     # labels pip's and npm's own network failures with the repository entries; the KB leaves those to "possibly
     # related" on purpose (the matcher's context rule), so they are misses, not wrong. Kept: k19-0085 a jump
     # host refusing the forward ("administratively prohibited") before "kex_exchange_identification: Connection
-    # closed" (labelled null, answered as sshd closing the connection).
-    "kb_variants_calibration19_blind.jsonl": (64, {"k19-0085"}),
+    # closed" (labelled null) is no longer answered: "stdio forwarding failed" ends the part that failed.
+    "kb_variants_calibration19_blind.jsonl": (64, set()),
     # Set 20a (kb_variants20a_writer_notes.md: ssh refused for other reasons than the key, proxies failing by
     # name, port or credentials, apt updates mixing per-source errors, helper tools' notices), unseen at 2ffd927:
     # 73/75 right, 3 wrong. Kept: k20a-0054 "Too many authentication failures" (labelled null; eight other
@@ -280,6 +280,11 @@ FLOORS = {
     # wrong (k29b-0011, dnf's modular warning naming the package it could not find, now the modular entry).
     "kb_variants_calibration29a_blind.jsonl": (69, set()),
     "kb_variants_calibration29b_blind.jsonl": (68, set()),
+    # Sets 30a (Ansible's own messages wrapping the real cause) and 30b (services after patching in every wording),
+    # kb_variants30*_writer_notes.md, unseen at bdd8223 / f4e2127: 30a 74/78 right, 3 wrong (a one-time-code
+    # prompt, a jump host's refused forward, "Data could not be sent ... Connection closed by"); 30b 67/75, 0 wrong.
+    "kb_variants_calibration30a_blind.jsonl": (75, set()),
+    "kb_variants_calibration30b_blind.jsonl": (73, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
@@ -336,7 +341,9 @@ def test_blind_variant_set_keeps_its_recall_without_wrong_fixes(conn, settings, 
 # first scored after the code was frozen) unseen: 0.963, 0 wrong (its miss: an async timeout worded from memory,
 # its writer's own unsure wording). Set 7's two
 # left: its writer's own Spanish and German wordings, which differ from the tools' catalogues at every release
-# read (kb/THRESHOLD.md, "Failures in another language").
+# read (kb/THRESHOLD.md, "Failures in another language"). Set 12 (two parts, 05:03-05:09 on 2026-12-06) unseen:
+# part a 1.0, part b 0.958 with 1 wrong (an expired password inside Ansible's temporary-directory message, now the
+# password entry: that message is Ansible's own connection, and the temp-dir entry is a wrapper).
 LOG_SETS = {
     "logs_blind4": (20, 76, 1.0),
     "logs_blind5": (4, 10, 1.0),
@@ -344,6 +351,7 @@ LOG_SETS = {
     "logs_blind8": (8, 29, 1.0),
     "logs_blind9": (8, 29, 1.0),
     "logs_blind11": (8, 27, 0.96),
+    "logs_blind12": (12, 48, 1.0),
 }
 
 

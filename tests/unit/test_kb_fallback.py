@@ -294,3 +294,15 @@ def test_every_entry_conflicts_with_a_step_of_a_container_image_build(kb: Memory
     plain = "non-zero return code\n" + err
     d = kb.profiles.decide(plain, "ansible.builtin.shell", kb.neighbours(plain))
     assert any(c.conflict is None for c in d.candidates)
+
+
+def test_a_second_factor_conflicts_with_every_connection_entry(kb: MemoryKb) -> None:
+    """ssh got past the key and the server asked for a one-time code: no ssh entry is the fix, so the fallback
+    answers none of them (what is left of the text, "Failed to connect to the host via ssh", is any ssh entry's)."""
+    text = "Failed to connect to the host via ssh: (svc@10.1.2.3) Verification code: \nsvc@10.1.2.3: Permission denied (keyboard-interactive)."
+    reading = kb.kb.read(text, "ansible.builtin.setup")
+    assert reading.match is None
+    d = kb.profiles.decide(reading.text, "ansible.builtin.setup", kb.neighbours(reading.text))
+    ssh = [c for c in d.candidates if c.slug.startswith("ssh-")]
+    assert ssh and all(c.conflict and "second factor" in c.conflict for c in ssh)
+    assert d.answer is None

@@ -469,3 +469,40 @@ def test_ssh_denial_after_partial_success_is_a_second_factor_not_the_key():
     assert KB.read(denied, "ansible.builtin.setup").match.slug == "ssh-auth-publickey"
     partial = 'Failed to connect to the host via ssh: Authenticated using "publickey" with partial success.\n'
     assert KB.read(partial + denied[39:], "ansible.builtin.setup").match is None
+
+
+def test_a_jump_hosts_refused_forward_is_not_the_targets_closed_session():
+    """Through a jump host, "stdio forwarding failed" (ssh.c) ends what ssh says: the jump host's "open failed"
+    reason before it is the cause; the target's "kex_exchange_identification: Connection closed" after it is not."""
+    closed = "kex_exchange_identification: Connection closed by remote host\nConnection closed by UNKNOWN port 65535"
+    assert KB.read("Failed to connect to the host via ssh: " + closed, "ansible.builtin.setup").match.slug == (
+        "ssh-kex-connection-closed"
+    )
+    prohibited = "channel 0: open failed: administratively prohibited: open failed\nstdio forwarding failed\n"
+    assert (
+        KB.read("Failed to connect to the host via ssh: " + prohibited + closed, "ansible.builtin.setup").match is None
+    )
+
+
+def test_ansibles_temp_dir_message_wraps_the_connections_cause():
+    """ "Failed to create temporary directory" is Ansible's own connection reporting the command it ran over ssh:
+    when its output names the account's cause (an expired password), that entry's fix is the fix."""
+    tmp = (
+        "Failed to create temporary directory. In some cases, you may have been able to authenticate and did not have"
+        " permissions on the target directory. Consider changing the remote tmp path in ansible.cfg to a path rooted in"
+        ' "/tmp", for more error information use -vvv. Failed command was: ( umask 77 && mkdir -p "` echo'
+        ' ~/.ansible/tmp `" ), exited with result 1'
+    )
+    assert KB.read(tmp, None).match.slug == "ansible-remote-tmp-failed"
+    expired = (
+        tmp + ", stderr output: WARNING: Your password has expired.\nPassword change required but no TTY available."
+    )
+    assert KB.read(expired, None).match.slug == "ssh-password-expired"
+    assert KB.read(expired, "ansible.builtin.setup").match.slug == "ssh-password-expired"
+
+
+def test_a_one_time_code_prompt_is_a_second_factor_not_the_key():
+    """keyboard-interactive asking "(user@host) Verification code:" is a second factor: no entry's fix applies, and
+    the fallback does not offer another ssh entry for what is left of the text."""
+    text = "Failed to connect to the host via ssh: (svc@10.1.2.3) Verification code: \nsvc@10.1.2.3: Permission denied (keyboard-interactive)."
+    assert KB.read(text, "ansible.builtin.setup").match is None
