@@ -617,8 +617,8 @@ def failing_part(text: str) -> str:
     does sudo's PAM error: the PAM stack refused (sssd down, access denied) and sudo's "a password is required"
     after it is not the cause; and ssh's "stdio forwarding failed": through a jump host, what ssh says of the target
     after it is a session that never had a channel. dnf's modular-dependency warning is dropped unless it names the
-    package the run could not find (``modular_warning``). ssh's "Permission denied" after "with partial success" is
-    not read: the key was accepted and a second factor refused.
+    package the run could not find (``modular_warning``). ssh's "Permission denied" after "with partial success" or
+    a one-time-code prompt (``second_factor``) is not read: the key was accepted and a second factor refused.
 
     >>> failing_part("non-zero return code\nlock held; waiting\nComplete!\n+ app-check\napp: db down")
     'non-zero return code\n+ app-check\napp: db down'
