@@ -14,7 +14,9 @@ tests/unit/test_kb_matcher.py):
    kb.analysis.terms.family) an entry for a service failing (``service``: kb.models.SERVICE_CATEGORIES) is not
    meant for it: the service failed in a package's maintainer script or scriptlet, as in the apt task above;
 2. then an entry that is not a ``wrapper`` (kb/models.py: a generic step that failed, such as an rpm
-   scriptlet or a dpkg maintainer script, whose cause may be named in the same text) beats a wrapper;
+   scriptlet or a dpkg maintainer script, whose cause may be named in the same text) beats a wrapper; a service
+   that failed to start is the wrapper of a cause its journal names (a read-only or full disk, memory), not of
+   another unit's state, so beside service entries only it is not demoted;
 3. then the matching pattern with the most literal characters (``literal_weight``) wins;
 4. then an entry whose ``modules`` list names the failure's module;
 5. then the smaller slug (alphabetical), so the choice is stable.
@@ -331,8 +333,13 @@ class CompiledKb:
         # A command line that ran a package manager: a service failing in its run failed in a package's script.
         in_run = module is not None and module.rsplit(".", 1)[-1] in RUNNERS and family(text) is not None
 
+        # A service that failed to start is a wrapper of the cause its journal names (a read-only or full disk,
+        # memory), not of another unit's state (masked, missing): beside service entries only, it is not demoted.
+        services_only = all(q.service for q in hits if not q.wrapper)
+
         def rank(p: _Pattern) -> int:  # rules 1 and 2
-            return (0 if p.fits(module) and not (in_run and p.service) else 2) + int(p.wrapper)
+            demoted = p.wrapper and not (p.service and services_only)
+            return (0 if p.fits(module) and not (in_run and p.service) else 2) + int(demoted)
 
         best = min(hits, key=lambda p: (rank(p), -p.weight, module is None or module not in p.modules, p.slug))
         return rank(best), best

@@ -251,7 +251,7 @@ FLOORS = {
     # 2 wrong, kept: k27b-0021 zypper's curl error 60 "certificate has expired" (labelled the checksum entry; the
     # text shows a TLS certificate), k27b-0081 "needs-restarting: command not found" on a SUSE host (labelled null:
     # the text does not say SUSE).
-    "kb_variants_calibration27b_blind.jsonl": (63, {"k27b-0021", "k27b-0081"}),
+    "kb_variants_calibration27b_blind.jsonl": (64, {"k27b-0021", "k27b-0081"}),
     # Set 27c (kb_variants27c_writer_notes.md: reaching and becoming root), unseen at 6fcc7d0: 71/75 right, 3 wrong,
     # kept: k27c-0056 and k27c-0074 a script's own sudo on another machine (labelled null; as k21a-0026), k27c-0089
     # curl's "Failed to connect to proxy.corp.example port 3128" (labelled the proxy entry; answered as the
@@ -279,12 +279,24 @@ FLOORS = {
     # (k29a-0069, ssh's denial after "with partial success": a second factor, no longer answered); 29b 67/75, 1
     # wrong (k29b-0011, dnf's modular warning naming the package it could not find, now the modular entry).
     "kb_variants_calibration29a_blind.jsonl": (69, set()),
-    "kb_variants_calibration29b_blind.jsonl": (68, set()),
+    "kb_variants_calibration29b_blind.jsonl": (69, set()),
     # Sets 30a (Ansible's own messages wrapping the real cause) and 30b (services after patching in every wording),
     # kb_variants30*_writer_notes.md, unseen at bdd8223 / f4e2127: 30a 74/78 right, 3 wrong (a one-time-code
     # prompt, a jump host's refused forward, "Data could not be sent ... Connection closed by"); 30b 67/75, 0 wrong.
     "kb_variants_calibration30a_blind.jsonl": (75, set()),
     "kb_variants_calibration30b_blind.jsonl": (73, set()),
+    # Sets 31a (networks that rewrite or block traffic), 31b (look-alikes of service failures) and 31c (SUSE
+    # registration), kb_variants31*_writer_notes.md, unseen at 3e3e317's analyser: 31a 67/76 right, 0 wrong; 31b
+    # 70/75, 4 wrong; 31c 43/75, 1 wrong. A service that failed to start now yields to the cause its journal names
+    # (k31b-0076 read-only disk, k31b-0083 OOM); SUSEConnect's status, list-extensions and registration-code
+    # wordings joined the registration entries. Kept: k31b-0073 a needs-restarting-style list failed by the
+    # playbook's own failed_when (labelled null; answered as the reboot-required entry, the kind writers split on),
+    # k31b-0087 "Reboot command failed. Error was: 'sudo: a password is required'" (labelled the become entry; the
+    # reboot entry's pattern outweighs it), k31c-0081 a zypper checksum line answered by the fallback as the zypper
+    # signature entry.
+    "kb_variants_calibration31a_blind.jsonl": (67, set()),
+    "kb_variants_calibration31b_blind.jsonl": (72, {"k31b-0073", "k31b-0087"}),
+    "kb_variants_calibration31c_blind.jsonl": (50, {"k31c-0081"}),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
@@ -343,7 +355,8 @@ def test_blind_variant_set_keeps_its_recall_without_wrong_fixes(conn, settings, 
 # left: its writer's own Spanish and German wordings, which differ from the tools' catalogues at every release
 # read (kb/THRESHOLD.md, "Failures in another language"). Set 12 (two parts, 05:03-05:09 on 2026-12-06) unseen:
 # part a 1.0, part b 0.958 with 1 wrong (an expired password inside Ansible's temporary-directory message, now the
-# password entry: that message is Ansible's own connection, and the temp-dir entry is a wrapper).
+# password entry: that message is Ansible's own connection, and the temp-dir entry is a wrapper). Set 13 (two
+# parts, 05:33-05:36) unseen: 1.0 and 1.0, 0 wrong.
 LOG_SETS = {
     "logs_blind4": (20, 76, 1.0),
     "logs_blind5": (4, 10, 1.0),
@@ -352,6 +365,7 @@ LOG_SETS = {
     "logs_blind9": (8, 29, 1.0),
     "logs_blind11": (8, 27, 0.96),
     "logs_blind12": (12, 48, 1.0),
+    "logs_blind13": (12, 47, 1.0),
 }
 
 

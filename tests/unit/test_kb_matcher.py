@@ -506,3 +506,18 @@ def test_a_one_time_code_prompt_is_a_second_factor_not_the_key():
     the fallback does not offer another ssh entry for what is left of the text."""
     text = "Failed to connect to the host via ssh: (svc@10.1.2.3) Verification code: \nsvc@10.1.2.3: Permission denied (keyboard-interactive)."
     assert KB.read(text, "ansible.builtin.setup").match is None
+
+
+def test_a_service_that_failed_to_start_yields_to_the_cause_its_journal_names():
+    """A unit's "Job for X failed" is the symptom; the journal lines after it name the cause (a read-only disk, the
+    OOM killer). Another unit's state (masked) is not its cause, so it still answers beside it."""
+    job = (
+        "Unable to restart service app: Job for app.service failed because the control process exited with error code.\n"
+        'See "systemctl status app.service" and "journalctl -xeu app.service" for details.\n'
+    )
+    assert KB.read(job, "ansible.builtin.systemd").match.slug == "systemd-service-start-failed"
+    ro = job + "kernel: EXT4-fs (dm-3): Remounting filesystem read-only\n"
+    ro += 'app[1822]: open() "/var/log/app/error.log" failed (30: Read-only file system)'
+    assert KB.read(ro, "ansible.builtin.systemd").match.slug == "readonly-filesystem"
+    masked = "non-zero return code\nUnit firewalld.service is masked.\n" + job.split(": ", 1)[1]
+    assert KB.read(masked, "ansible.builtin.shell").match.slug == "systemd-service-start-failed"
