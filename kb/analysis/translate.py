@@ -208,6 +208,13 @@ class Translation(NamedTuple):
     langs: tuple[str, ...]
 
 
+def _long_enough(value: str) -> bool:
+    """Whether a placeholder's value is long enough to hold a message: ``MIN_LITERAL`` counted in UTF-8 bytes, so
+    a message in a script that says more per character (apt's zh_CN "Hash 校验和不符", 10 characters) is read too.
+    For ASCII text bytes and characters are the same count."""
+    return len(value.encode("utf-8")) >= MIN_LITERAL
+
+
 class _Reading(NamedTuple):
     start: int
     end: int
@@ -270,7 +277,7 @@ class Translator:
             values = dict(r.values)
             if depth < _NESTING:
                 for key, value in values.items():
-                    inner = self.english(value, depth + 1) if len(value) >= MIN_LITERAL else None
+                    inner = self.english(value, depth + 1) if _long_enough(value) else None
                     if inner is not None:
                         values[key] = inner.text
                         langs += [lang for lang in inner.langs if lang not in langs]

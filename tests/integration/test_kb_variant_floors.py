@@ -35,7 +35,7 @@ FLOORS = {
     # after set 4's work: 141/176 right, 6 wrong. Answered otherwise, and kept: v5-0147 curl's own "certificate
     # is not yet valid" (clock skew breaks every TLS client), v5-0211 a script's own sudo asking for a password, v5-0222 yum "not registered" beside "No
     # package available", v5-0238 needs-restarting without an option (no longer answered since set 28).
-    "kb_variants_calibration5_blind.jsonl": (159, {"v5-0147", "v5-0211", "v5-0222"}),
+    "kb_variants_calibration5_blind.jsonl": (160, {"v5-0147", "v5-0211", "v5-0222"}),
     # Set 6 (evals/notes/kb_variants6_writer_notes.md: one line in four non-English, taken from the tools' own
     # catalogues), unseen after the translations: 150/162 right, 5 wrong. v6-0205, deb822_repository without
     # python3-debian, is no longer answered as the bindings entry: "debian" is a value that entry's pattern leaves
@@ -47,7 +47,7 @@ FLOORS = {
     # and kept: v7-0205 a zypper conflict
     # (labelled null; the dependency entry's title names any package manager, and set 5's writer labelled the
     # same case with it, v5-0178), v7-0233 needs-restarting without -r (no longer answered since set 28).
-    "kb_variants_calibration7_blind.jsonl": (192, set()),
+    "kb_variants_calibration7_blind.jsonl": (192, {"v7-0205"}),
     # Set 8 (evals/notes/kb_variants8_writer_notes.md: 138 of 240 lines written before its deadline, all from
     # memory), unseen after set 7's work: 100/108 right, 6 wrong. Answered otherwise, and kept: v8-0106 apt's
     # "Unable to locate package" after a locale warning (labelled null as a locale error), v8-0117 a unit's start timing out under the systemd module
@@ -241,7 +241,7 @@ FLOORS = {
     "kb_variants_calibration26c_blind.jsonl": (75, set()),
     # Set 26d (kb_variants26d_writer_notes.md: refused and inhibited reboots, needs-restarting, dependency problems
     # in every tool), unseen at 5be66b8: 66/75 right, 1 wrong (mamba's libsolv "nothing provides ... needed by").
-    "kb_variants_calibration26d_blind.jsonl": (72, set()),
+    "kb_variants_calibration26d_blind.jsonl": (73, set()),
     # Set 27a (kb_variants27a_writer_notes.md: entries 43-85 re-worded, as held-out part b), unseen at 6fcc7d0: 86/88
     # right, 1 wrong, kept: k27a-0084 ssh's debug "send_pubkey_test: no mutual signature algorithm" before
     # "Permission denied (publickey)" (labelled the algorithm entry; the denial's pattern outweighs any pattern for
@@ -279,7 +279,7 @@ FLOORS = {
     # (k29a-0069, ssh's denial after "with partial success": a second factor, no longer answered); 29b 67/75, 1
     # wrong (k29b-0011, dnf's modular warning naming the package it could not find, now the modular entry).
     "kb_variants_calibration29a_blind.jsonl": (69, set()),
-    "kb_variants_calibration29b_blind.jsonl": (69, set()),
+    "kb_variants_calibration29b_blind.jsonl": (70, set()),
     # Sets 30a (Ansible's own messages wrapping the real cause) and 30b (services after patching in every wording),
     # kb_variants30*_writer_notes.md, unseen at bdd8223 / f4e2127: 30a 74/78 right, 3 wrong (a one-time-code
     # prompt, a jump host's refused forward, "Data could not be sent ... Connection closed by"); 30b 67/75, 0 wrong.
@@ -292,11 +292,11 @@ FLOORS = {
     # wordings joined the registration entries. Kept: k31b-0073 a needs-restarting-style list failed by the
     # playbook's own failed_when (labelled null; answered as the reboot-required entry, the kind writers split on),
     # k31b-0087 "Reboot command failed. Error was: 'sudo: a password is required'" (labelled the become entry; the
-    # reboot entry's pattern outweighs it), k31c-0081 a zypper checksum line answered by the fallback as the zypper
-    # signature entry.
+    # reboot entry's pattern outweighs it). k31c-0081, a zypper checksum line once answered as the signature entry, is
+    # right since set 34c (libzypp's "Digest verification failed").
     "kb_variants_calibration31a_blind.jsonl": (67, set()),
     "kb_variants_calibration31b_blind.jsonl": (72, {"k31b-0073", "k31b-0087"}),
-    "kb_variants_calibration31c_blind.jsonl": (50, {"k31c-0081"}),
+    "kb_variants_calibration31c_blind.jsonl": (52, set()),
     # Set 32a (service and dpkg/apt database look-alikes, all from memory), unseen at e1ac677: 27/41, 0 wrong.
     "kb_variants_calibration32a_blind.jsonl": (27, set()),
     # Sets 33a (services after patching and the checks around them) and 33b (easy-to-confuse neighbours: multilib
@@ -305,8 +305,20 @@ FLOORS = {
     # 77/80, 1 wrong (k33b-0031, a file two different x86_64 packages ship, answered as multilib: the multilib
     # pattern now needs an i686 and an x86_64). EL6 initscripts' [FAILED] and its catalogue's translations, Ansible's
     # service module's own not-found messages and dpkg's unreadable status file joined their entries.
-    "kb_variants_calibration33a_blind.jsonl": (56, set()),
+    "kb_variants_calibration33a_blind.jsonl": (57, set()),
     "kb_variants_calibration33b_blind.jsonl": (62, set()),
+    # Sets 34a (other programs' errors in an entry's words: 45 null near misses), 34b (58 of 80 lines in other
+    # languages, from the tools' catalogues) and 34c (SUSE), kb_variants34*_writer_notes.md, unseen at f97577f:
+    # 34a 75/80 right, 2 wrong; 34b 78/80, 0 wrong; 34c 68/80, 2 wrong. libzypp's solver conflicts, "Digest
+    # verification failed", zypper's unknown repo and --oldpackage hint joined their entries (k31c-0081 and
+    # v5-0178 became right with them; v7-0205, the same zypper conflict labelled null, is answered again); a
+    # translated message shorter than MIN_LITERAL characters inside another's placeholder is read (zh_CN apt).
+    # Kept: k34a-0026 npm's EACCES under /usr/lib/node_modules (labelled null; k13a-0046, the same text, is
+    # labelled the become entry), k34c-0052 a zypper lock (labelled the exclude entry; writers split three ways),
+    # k34c-0053 a proxy's login page before zypper's failed signature check (labelled the proxy entry).
+    "kb_variants_calibration34a_blind.jsonl": (32, {"k34a-0026"}),
+    "kb_variants_calibration34b_blind.jsonl": (64, set()),
+    "kb_variants_calibration34c_blind.jsonl": (57, {"k34c-0052", "k34c-0053"}),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
@@ -369,7 +381,7 @@ def test_blind_variant_set_keeps_its_recall_without_wrong_fixes(conn, settings, 
 # parts, 05:33-05:36) unseen: 1.0 and 1.0, 0 wrong. Set 14 (two parts, 05:48-05:55: every result shape, pre- and
 # post-check plays) unseen: 1.0 and 0.95, 0 wrong (its miss: a German dpkg line worded unlike apt's catalogue). Set 15
 # (two parts, 07:15-07:18: post-check plays, block/rescue/always, roles with rescue, max_fail_percentage) unseen:
-# 1.0 and 1.0, 0 wrong.
+# 1.0 and 1.0, 0 wrong. Set 16 (one part, 07:31: mixed fleets of every family) unseen: 1.0, 0 wrong.
 LOG_SETS = {
     "logs_blind4": (20, 76, 1.0),
     "logs_blind5": (4, 10, 1.0),
@@ -381,6 +393,7 @@ LOG_SETS = {
     "logs_blind13": (12, 47, 1.0),
     "logs_blind14": (12, 44, 0.97),
     "logs_blind15": (12, 48, 1.0),
+    "logs_blind16": (6, 24, 1.0),
 }
 
 

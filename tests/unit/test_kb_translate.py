@@ -132,6 +132,22 @@ def test_a_message_around_a_c_library_error_text_is_read_whole_though_the_inner_
     assert reading.match is not None and reading.match.slug == "apt-dpkg-lock-held"
 
 
+def test_a_short_message_in_a_wide_script_inside_another_messages_placeholder_reads_back_too() -> None:
+    # apt's "Failed to fetch %s  %s" with its reason in the second placeholder: zh_CN's "Hash Sum mismatch" is
+    # 10 characters, fewer than MIN_LITERAL, but 20 bytes; the value is read as a message of its own.
+    fetch = {m.lang: m.msgstr for m in MESSAGES if m.tool == "apt" and m.msgid == "Failed to fetch %s  %s"}
+    mismatch = {m.lang: m.msgstr for m in MESSAGES if m.tool == "apt" and m.msgid == "Hash Sum mismatch"}
+    kb = MemoryKb().kb
+    short = sorted(lang for lang in fetch.keys() & mismatch.keys() if len(mismatch[lang]) < 12)
+    assert "zh_CN" in short, short
+    for lang in short:
+        url = "http://mirror.example.net/debian/dists/bookworm-updates/main/binary-amd64/Packages.xz"
+        text = "E: " + _fill(fetch[lang], {"1": url, "2": mismatch[lang]})
+        reading = kb.read(text, "ansible.builtin.apt")
+        assert f"Failed to fetch {url}  Hash Sum mismatch" in reading.text, (lang, reading.text)
+        assert reading.match is not None and reading.match.slug == "apt-hash-sum-mismatch"
+
+
 def test_text_without_a_catalogue_message_is_left_alone() -> None:
     t = shared()
     assert t.english("Fehler beim Lesen der Konfiguration von meinapp: unbekannte Option 'x'") is None
