@@ -41,6 +41,12 @@ CONNECTION_CATEGORIES = frozenset({Category.ssh})
 INTERPRETER_CATEGORIES = frozenset({Category.interpreter})
 
 
+# Categories whose cause is the patch user's own privilege escalation on the host (become, sudo): such an entry never
+# answers a command that ran and shows sudo run for another user or on another host (kb.analysis.terms.foreign_sudo):
+# "su - appsvc -c 'sudo -n ...'" refused for appsvc, which the patch user's become settings do not fix.
+PRIVILEGE_CATEGORIES = frozenset({Category.privilege})
+
+
 # Categories of a service failing to start: in a command line that ran a package manager, such a failure happened
 # in a package's maintainer script or scriptlet, whose entry's fix (fix the service, then finish the run) answers.
 SERVICE_CATEGORIES = frozenset({Category.service})

@@ -37,6 +37,7 @@ from kb.analysis.terms import (
     command_ran,
     compatible,
     family,
+    foreign_sudo,
     in_image_build,
     module_family,
     optional_words,
@@ -50,7 +51,7 @@ from kb.analysis.terms import (
     strip_wrapper,
     terms,
 )
-from kb.models import CONNECTION_CATEGORIES, INTERPRETER_CATEGORIES, match_samples
+from kb.models import CONNECTION_CATEGORIES, INTERPRETER_CATEGORIES, PRIVILEGE_CATEGORIES, match_samples
 
 # Calibrated on kb/calibration_variants.jsonl and the blind calibration set, 85-entry KB (kb/THRESHOLD.md).
 ANSWER_SCORE = 0.45
@@ -90,6 +91,8 @@ class Profile:
     connection: bool = False
     # About the Python Ansible runs its modules with (kb.models.INTERPRETER_CATEGORIES).
     interpreter: bool = False
+    # About the patch user's privilege escalation on the host (kb.models.PRIVILEGE_CATEGORIES).
+    privilege: bool = False
     match_texts: list[str] = field(default_factory=list)
     no_match_texts: list[str] = field(default_factory=list)
     # The entry's patterns, and the skeletons of those that restrict a slot to named values or name the
@@ -188,6 +191,7 @@ def profile_of(row: Mapping[str, Any]) -> Profile:
         needs_context=about_packages(match),
         connection=row.get("category") in CONNECTION_CATEGORIES,
         interpreter=row.get("category") in INTERPRETER_CATEGORIES,
+        privilege=row.get("category") in PRIVILEGE_CATEGORIES,
         match_texts=match,
         no_match_texts=no_match,
         pattern_texts=[str(p) for p in row.get("patterns") or []],
@@ -254,6 +258,7 @@ class Profiles:
         text: str = "",
         built: bool = False,
         second: bool = False,
+        foreign: bool = False,
     ) -> Scored | None:
         p = self.by_slug.get(slug)
         if p is None:
@@ -292,6 +297,8 @@ class Profiles:
             conflict = "the task (its command or module) ran on the host, so Ansible's connection to it worked"
         elif p.interpreter and command:
             conflict = "the command ran and failed in its own Python, not in the interpreter Ansible runs modules with"
+        elif p.privilege and foreign:
+            conflict = "the command ran sudo for another user or on another host, not the patch user's become here"
         elif p.needs_context and not context:
             conflict = "the failure shows no package manager or repository, the entry is about one"
         elif vetoed or (p.no_match and max(self._wcos(words, s) for s in p.no_match) >= word + VETO_MARGIN):
@@ -328,10 +335,11 @@ class Profiles:
         command = command_ran(text)
         built = in_image_build(text)
         second = second_factor(text)
+        foreign = foreign_sudo(text)
         scored = [
             s
             for s in (
-                self.score(slug, words, vector, text_family, context, ran, command, text, built, second)
+                self.score(slug, words, vector, text_family, context, ran, command, text, built, second, foreign)
                 for slug in slugs
             )
             if s

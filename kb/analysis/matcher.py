@@ -33,7 +33,10 @@ Two kinds of entry answer only in their context:
   "SSL certificate problem" or pip's "407 Proxy Authentication Required" is not a repository's;
 - an entry about the Python Ansible runs its modules with (``interpreter``: kb.models.INTERPRETER_CATEGORIES) never
   answers a command that ran and exited non-zero: "No module named 'dnf'" under /usr/bin/dnf's traceback is the
-  dnf command's own Python, not the interpreter Ansible was told to use.
+  dnf command's own Python, not the interpreter Ansible was told to use;
+- an entry about the patch user's privilege escalation (``privilege``: kb.models.PRIVILEGE_CATEGORIES) never answers
+  a command that ran and shows sudo run for another user or on another host (kb.analysis.terms.foreign_sudo):
+  "su - appsvc -c 'sudo -n ...'" then "sudo: a password is required" is appsvc's sudo, not Ansible's become.
 
 No entry answers a step of a container image build (kb.analysis.terms.in_image_build: docker, BuildKit, buildah,
 kaniko): the command ran in the image being built, so the entries' fixes for the host do not apply.
@@ -84,6 +87,7 @@ from kb.analysis.terms import (
     command_ran,
     failing_part,
     family,
+    foreign_sudo,
     in_image_build,
     package_context,
     ran_on_host,
@@ -92,6 +96,7 @@ from kb.models import (
     CONNECTION_CATEGORIES,
     GENERIC_NETWORK_CATEGORIES,
     INTERPRETER_CATEGORIES,
+    PRIVILEGE_CATEGORIES,
     SERVICE_CATEGORIES,
     KbMatch,
     match_samples,
@@ -225,6 +230,7 @@ class _Pattern:
     repository: bool = False
     interpreter: bool = False
     service: bool = False
+    privilege: bool = False
 
     def fits(self, module: str | None) -> bool:
         """Whether the entry is meant for ``module`` (no module list, or an unknown module: yes). A task that
@@ -252,6 +258,7 @@ class CompiledKb:
         repository: Collection[str] = frozenset(),
         interpreter: Collection[str] = frozenset(),
         service: Collection[str] = frozenset(),
+        privilege: Collection[str] = frozenset(),
     ) -> CompiledKb:
         """``entries``: ``(slug, patterns, modules)`` of enabled entries; ``wrappers``: the slugs of wrapper
         entries (rule 2 of the module docstring); ``connection``, ``repository`` and ``interpreter``: the slugs
@@ -273,6 +280,7 @@ class CompiledKb:
                         slug in repository,
                         slug in interpreter,
                         slug in service,
+                        slug in privilege,
                     )
                 )
         sets: list[tuple[int, re2.Set]] = []
@@ -300,6 +308,7 @@ class CompiledKb:
             },
             interpreter={r["slug"] for r in rows if r.get("category") in INTERPRETER_CATEGORIES},
             service={r["slug"] for r in rows if r.get("category") in SERVICE_CATEGORIES},
+            privilege={r["slug"] for r in rows if r.get("category") in PRIVILEGE_CATEGORIES},
         )
 
     def matching(self, text: str, module: str | None = None) -> list[_Pattern]:
@@ -318,6 +327,8 @@ class CompiledKb:
             hits = [p for p in hits if not p.repository]
         if any(p.interpreter for p in hits) and command_ran(text):
             hits = [p for p in hits if not p.interpreter]
+        if any(p.privilege for p in hits) and foreign_sudo(text):
+            hits = [p for p in hits if not p.privilege]
         if len({p.slug for p in hits}) > 1 and APT_NOTICE.search(text):
             past = [p for p in hits if _only_on_notices(p.text, text)]
             if past and len(past) < len(hits):

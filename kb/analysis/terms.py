@@ -369,6 +369,33 @@ def command_ran(text: str) -> bool:
     return _COMMAND_RAN.search(text[:16000]) is not None
 
 
+# A command line that runs sudo for another user (``su - app -c 'sudo ...'``, ``sudo -u oracle ...``) or on another host
+# (``ssh db-02 sudo ...``): its refusal is that user's or that host's, not the patch user's become on this host.
+_FOREIGN_SUDO = re.compile(
+    r"\bsu\s+(?:-\s+|-l\s+|--login\s+)?(?!root\b)[a-z_][\w.-]*\s+-c\s"
+    r"|\bsudo\s+(?:-[A-Za-z]+\s+)*-u\s*(?!root\b)[a-z_][\w.-]*\s"
+    r"|\bssh\s+(?:-\S+(?:\s+(?!sudo\b)[^\s-]\S*)?\s+)*[\w.@-]+\s+(?:'|\")?sudo\b",
+    re.MULTILINE,
+)
+
+
+def foreign_sudo(text: str) -> bool:
+    r"""Whether a command that ran (``non-zero return code``: Ansible's own become worked) shows sudo run for another
+    user or on another host, whose refusal the patch user's become settings do not fix.
+
+    >>> foreign_sudo("non-zero return code\ncmd: su - appsvc -c 'sudo -n systemctl reload app'\nsudo: no password")
+    True
+    >>> foreign_sudo("non-zero return code\nssh -o BatchMode=yes db-02 sudo /usr/local/sbin/check\nsudo: no tty")
+    True
+    >>> foreign_sudo("non-zero return code\ncmd: sudo dnf -y upgrade\nsudo: a password is required")
+    False
+    >>> foreign_sudo("MODULE FAILURE\nsudo -H -S -n -u postgres /bin/sh -c 'echo BECOME-SUCCESS-x'\nsudo: no password")
+    False
+    """
+    head = text[:16000]
+    return command_ran(head) and _FOREIGN_SUDO.search(head) is not None
+
+
 # Modules whose failure can be Ansible's own connection to the host (or the controller's ssh to it).
 _CONNECTING_MODULES = frozenset(
     {"reboot", "wait_for_connection", "setup", "gather_facts", "ping", "raw", "synchronize", "script", "fetch"}

@@ -8,7 +8,9 @@ It decides which failed results made a host fail (evals/README.md section 3):
   ``rescue`` section. When the PLAY RECAP is present it is the authority: a host whose recap has
   ``failed=0 unreachable=0`` did not fail, and at most ``rescued=N`` of its followed failures are
   taken as rescued (a failure followed only by an ``always`` section still counts). A failure
-  inside the rescue section itself is not followed by anything, so it counts;
+  inside the rescue section itself is not followed by anything, so it counts. Without a recap (a log cut
+  off), the task a host ran right after a failure inside a rescue (a failure in the first task it ran after an
+  earlier failure) is an ``always`` section: a failure followed by that task did not turn out rescued either;
 - the failed items of one loop task of one host are one failure (items joined).
 """
 
@@ -32,6 +34,8 @@ class _Open:
     task_seq: int
     followed: bool = False
     items: list[str] = field(default_factory=list)
+    # The first later task the host ran in the same play (the rescue's first task, or an always section's).
+    next_task: int | None = None
 
 
 def split_host(label: str) -> tuple[str, str | None]:
@@ -98,6 +102,7 @@ class Tracker:
         for o in opened:
             if o.play_seq == self.play_seq and o.task_seq < self.task_seq:
                 o.followed = True
+                o.next_task = self.task_seq
             else:
                 keep.append(o)
         if keep:
@@ -192,8 +197,20 @@ class Tracker:
                 return True
         return False
 
+    def _always_tasks(self) -> set[int]:
+        """Tasks that followed a failure inside a rescue: the failure was in the first task its host ran after an
+        earlier failure of the same play (that task was the rescue), and a host goes on from a failed rescue
+        only into an ``always`` section."""
+        rescues = {(o.failure.host, o.play_seq, o.next_task) for o in self._all if o.next_task is not None}
+        return {
+            o.next_task
+            for o in self._all
+            if o.next_task is not None and (o.failure.host, o.play_seq, o.task_seq) in rescues
+        }
+
     def result(self, *, lines: int = 0) -> Analysis:
         budget = {h: c.get("rescued", 0) for h, c in self.recap.items()}
+        always = self._always_tasks()
         out = Analysis(recap=self.recap, plays=self.play_seq, tasks=self.task_seq, lines=lines)
         out.truncated = self.truncated
         for o in self._all:
@@ -202,6 +219,8 @@ class Tracker:
                 rec = self.recap.get(f.host)
                 if rec is not None and rec.get("failed", 0) + rec.get("unreachable", 0) == 0:
                     f.ignored = IgnoreReason.rescued if (o.followed or budget.get(f.host)) else IgnoreReason.ignored
+                elif o.followed and rec is None and o.next_task in always:
+                    pass  # followed only by an always section: it counts
                 elif o.followed and (rec is None or budget.get(f.host, 0) > 0):
                     f.ignored = IgnoreReason.rescued
                     if rec is not None:

@@ -296,7 +296,7 @@ FLOORS = {
     # right since set 34c (libzypp's "Digest verification failed").
     "kb_variants_calibration31a_blind.jsonl": (67, set()),
     "kb_variants_calibration31b_blind.jsonl": (72, {"k31b-0073", "k31b-0087"}),
-    "kb_variants_calibration31c_blind.jsonl": (52, set()),
+    "kb_variants_calibration31c_blind.jsonl": (53, set()),
     # Set 32a (service and dpkg/apt database look-alikes, all from memory), unseen at e1ac677: 27/41, 0 wrong.
     "kb_variants_calibration32a_blind.jsonl": (27, set()),
     # Sets 33a (services after patching and the checks around them) and 33b (easy-to-confuse neighbours: multilib
@@ -319,6 +319,17 @@ FLOORS = {
     "kb_variants_calibration34a_blind.jsonl": (32, {"k34a-0026"}),
     "kb_variants_calibration34b_blind.jsonl": (64, set()),
     "kb_variants_calibration34c_blind.jsonl": (57, {"k34c-0052", "k34c-0053"}),
+    # Sets 35a (the rpm database and its neighbours), 35b (passwords and privilege prompts, 30 null look-alikes) and
+    # 35c (dependency failures; other package managers' look-alikes), kb_variants35*_writer_notes.md, unseen at
+    # 9b694f3: 35a 72/80 right, 1 wrong (slapd's Berkeley DB "DB_RUNRECOVERY" answered as the rpmdb entry: the
+    # pattern now needs rpm's "dbN error(...) from" framing); 35b 72/80, 3 wrong (a command's sudo for another user
+    # or on another host answered as the become entries: kb.analysis.terms.foreign_sudo); 35c 78/80, 1 wrong (dpkg
+    # unable to install a file under ./boot for want of space, now the /boot entry). dnf5's "Error in %pre
+    # scriptlet", apt's read-only lock file and dpkg's space errors joined their entries. Kept: k35b-0069 a
+    # script's own sudo asking for a password (labelled null; five writers label the same text the become entry).
+    "kb_variants_calibration35a_blind.jsonl": (55, set()),
+    "kb_variants_calibration35b_blind.jsonl": (45, {"k35b-0069"}),
+    "kb_variants_calibration35c_blind.jsonl": (49, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
@@ -381,7 +392,10 @@ def test_blind_variant_set_keeps_its_recall_without_wrong_fixes(conn, settings, 
 # parts, 05:33-05:36) unseen: 1.0 and 1.0, 0 wrong. Set 14 (two parts, 05:48-05:55: every result shape, pre- and
 # post-check plays) unseen: 1.0 and 0.95, 0 wrong (its miss: a German dpkg line worded unlike apt's catalogue). Set 15
 # (two parts, 07:15-07:18: post-check plays, block/rescue/always, roles with rescue, max_fail_percentage) unseen:
-# 1.0 and 1.0, 0 wrong. Set 16 (one part, 07:31: mixed fleets of every family) unseen: 1.0, 0 wrong.
+# 1.0 and 1.0, 0 wrong. Set 16 (one part, 07:31: mixed fleets of every family) unseen: 1.0, 0 wrong. Set 17 (two
+# parts, 07:51: rescue in every form; CI fleets) unseen: found 44/48, top-1 0.875, 0 wrong: a log cut off before
+# its recap, whose always section every failed host ran, read as four rescues (kb.analysis.tracker: the task after
+# a failed rescue is an always section); now 48/48, top-1 0.9375.
 LOG_SETS = {
     "logs_blind4": (20, 76, 1.0),
     "logs_blind5": (4, 10, 1.0),
@@ -394,6 +408,7 @@ LOG_SETS = {
     "logs_blind14": (12, 44, 0.97),
     "logs_blind15": (12, 48, 1.0),
     "logs_blind16": (6, 24, 1.0),
+    "logs_blind17": (12, 48, 0.93),
 }
 
 

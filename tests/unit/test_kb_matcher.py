@@ -521,3 +521,21 @@ def test_a_service_that_failed_to_start_yields_to_the_cause_its_journal_names():
     assert KB.read(ro, "ansible.builtin.systemd").match.slug == "readonly-filesystem"
     masked = "non-zero return code\nUnit firewalld.service is masked.\n" + job.split(": ", 1)[1]
     assert KB.read(masked, "ansible.builtin.shell").match.slug == "systemd-service-start-failed"
+
+
+def test_sudo_run_for_another_user_or_on_another_host_is_not_the_patch_users_become() -> None:
+    kb = KB
+    own = "non-zero return code\nrc: 1\ncmd: sudo dnf -y upgrade\nstderr:\nsudo: a password is required"
+    assert kb.slugs_matching(own, "ansible.builtin.command") == ["become-password-missing"]
+    for foreign in (
+        "non-zero return code\nrc: 1\ncmd: su - appsvc -c 'sudo -n /usr/bin/systemctl reload appsvc'\n"
+        "stderr:\nsudo: a password is required",
+        "non-zero return code\nrc: 1\ncmd: /usr/local/sbin/pre-shutdown.sh\nstderr:\nsudo: sorry, you must have a tty "
+        "to run sudo\npre-shutdown: could not run 'sudo -u oracle /u01/app/oracle/bin/dbshut' (rc=1)",
+        "non-zero return code\nssh -o BatchMode=yes db-replica-02 sudo /usr/local/sbin/promote-check\n"
+        "sudo: a password is required",
+    ):
+        assert kb.slugs_matching(foreign, "ansible.builtin.shell") == [], foreign
+    # Ansible's own become for another user (become_user) is still the become entry's: its module never ran.
+    become = "MODULE FAILURE\nSee stdout/stderr for the exact error\nmodule_stderr: sudo: a password is required"
+    assert kb.slugs_matching(become, "ansible.builtin.dnf") == ["become-password-missing"]

@@ -105,6 +105,39 @@ def test_a_failure_followed_only_by_an_always_section_counts():
     assert [f.msg for f in parse_stdout(log).failures] == ["first"]
 
 
+CUT_OFF_BLOCK = f"""PLAY [patch] {BANNER}
+TASK [Snapshot] {BANNER}
+fatal: [a -> localhost]: FAILED! => {{"msg": "no such VM"}}
+ok: [b -> localhost]
+ok: [c -> localhost]
+TASK [Snapshot with LVM instead] {BANNER}
+fatal: [a]: FAILED! => {{"msg": "lvcreate: insufficient free space"}}
+TASK [Apply updates] {BANNER}
+fatal: [b]: FAILED! => {{"msg": "GPG check FAILED"}}
+ok: [c]
+TASK [Remove maintenance banner] {BANNER}
+changed: [a]
+changed: [b]
+changed: [c]
+TASK [Reboot] {BANNER}
+"""
+
+
+def test_a_log_cut_off_before_the_recap_tells_an_always_section_from_a_rescue():
+    # No recap: a failed snapshot was rescued (the host went on into the LVM task), the rescue's own failure counts,
+    # and so does the failed update, though its host ran on too: into the same task a failed rescue led to, an
+    # always section.
+    a = parse_stdout(CUT_OFF_BLOCK)
+    assert [(f.host, f.msg) for f in a.failures] == [
+        ("a", "lvcreate: insufficient free space"),
+        ("b", "GPG check FAILED"),
+    ]
+    assert [(f.host, f.ignored) for f in a.ignored] == [("a", IgnoreReason.rescued)]
+    # Without a failed rescue nothing tells the always section from more of the play: a followed failure is rescued.
+    plain = CUT_OFF_BLOCK.replace('fatal: [a]: FAILED! => {"msg": "lvcreate: insufficient free space"}', "ok: [a]")
+    assert [f.host for f in parse_stdout(plain).failures] == []
+
+
 def test_delegated_loop_items_and_multiline_json():
     log = f"""TASK [role_x : Check] {BANNER}
 failed: [web-01 -> localhost] (item=a) => {{"item": "a", "msg": "boom a"}}
