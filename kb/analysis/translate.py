@@ -1,8 +1,8 @@
 r"""Failures printed in another language, read through the tools' own translations.
 
-apt, dpkg, dnf, libdnf, dnf5, rpm, libzypp (zypper), sudo and subscription-manager print their messages in the
-managed host's locale (``LANG=de_DE.UTF-8``), with the C library's error texts in them (strerror: "No space
-left on device"); Ansible's own words stay English. The KB's patterns are written in English, so a failure
+apt, dpkg, dnf, libdnf, dnf5, dnf-plugins-core, rpm, libzypp (zypper), sudo and subscription-manager print their
+messages in the managed host's locale (``LANG=de_DE.UTF-8``), with the C library's error texts in them (strerror:
+"No space left on device"); Ansible's own words stay English. The KB's patterns are written in English, so a failure
 none of them matches is read again with each translated message it contains put back into the English original
 (``msgid``) of the tool's own catalogue (``msgstr``), the values in its placeholders kept. Only the messages
 the KB's samples show are kept (``kb/catalog.jsonl``, built by ``patchpilot kb catalog build`` from the tools'

@@ -199,3 +199,15 @@ def test_only_messages_the_kb_knows_are_kept() -> None:
     assert not relevant("Unable to parse package file %s (%d)", corpus)
     assert relevant("%s is not in the sudoers file", "", kb)  # a pattern knows it
     assert not relevant("Warning:", corpus + " Warning:")  # too generic
+
+
+def test_needs_restarting_in_the_hosts_language_reads_back_through_dnf_plugins_cores_catalogue() -> None:
+    core = {m.lang: m.msgstr for m in MESSAGES if m.tool == "dnf-plugins-core" and m.msgid.startswith("Core libraries")}
+    reboot = {m.lang: m.msgstr for m in MESSAGES if m.tool == "dnf-plugins-core" and m.msgid.startswith("Reboot is")}
+    assert {"de", "fr", "ja"} <= core.keys() & reboot.keys()
+    kb = MemoryKb().kb
+    for lang in ("de", "fr", "ja"):
+        text = f"non-zero return code\n{core[lang]}\n  * kernel-core\n  * glibc\n\n{reboot[lang]}"
+        reading = kb.read(text, "ansible.builtin.command")
+        assert "Reboot is required to fully utilize these updates." in reading.text, (lang, reading.text)
+        assert reading.match is not None and reading.match.slug == "reboot-required-exit-code", lang
