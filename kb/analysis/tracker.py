@@ -7,7 +7,8 @@ It decides which failed results made a host fail (evals/README.md section 3):
 - a result after which the same host still runs a later task of the same play was handled by a
   ``rescue`` section. When the PLAY RECAP is present it is the authority: a host whose recap has
   ``failed=0 unreachable=0`` did not fail, and at most ``rescued=N`` of its followed failures are
-  taken as rescued (a failure followed only by an ``always`` section still counts). A failure
+  taken as rescued (a failure followed only by an ``always`` section still counts), and a host never counts more
+  failures than its recap's ``failed=`` (the surplus of followed failures was rescued). A failure
   inside the rescue section itself is not followed by anything, so it counts. Without a recap (a log cut
   off), the task a host ran right after a failure inside a rescue (a failure in the first task it ran after an
   earlier failure) is an ``always`` section: a failure followed by that task did not turn out rescued either;
@@ -184,10 +185,12 @@ class Tracker:
     def followed_matters(self) -> bool:
         """Whether a verdict could depend on a later plain result of a failed host (see ``result``).
 
-        It cannot when every host with a counted failure has a recap line with failures and no rescue:
-        the recap then decides alone. kb.analysis.parser skips such lines on its first pass and reads the log
-        again, every line, only when this is True (a cut-off log, a rescue, a failure the recap forgives).
+        It cannot when every host with a counted failure has a recap line with failures, no rescue and no fewer
+        failures than it would count: the recap then decides alone. kb.analysis.parser skips such lines on its
+        first pass and reads the log again, every line, only when this is True (a cut-off log, a rescue, a
+        failure the recap forgives).
         """
+        counts: dict[str, int] = {}
         for o in self._all:
             f = o.failure
             if f.ignored is not None:
@@ -195,6 +198,10 @@ class Tracker:
             rec = self.recap.get(f.host)
             if rec is None or rec.get("rescued", 0) > 0 or rec.get("failed", 0) + rec.get("unreachable", 0) == 0:
                 return True
+            if not f.unreachable:
+                counts[f.host] = counts.get(f.host, 0) + 1
+                if counts[f.host] > rec.get("failed", 0):  # more failures than the recap counts (_settle_with_recap)
+                    return True
         return False
 
     def _always_tasks(self) -> set[int]:
@@ -225,8 +232,29 @@ class Tracker:
                     f.ignored = IgnoreReason.rescued
                     if rec is not None:
                         budget[f.host] -= 1
-            (out.failures if f.ignored is None else out.ignored).append(f)
+        self._settle_with_recap()
+        for o in self._all:
+            (out.failures if o.failure.ignored is None else out.ignored).append(o.failure)
         return out
+
+    def _settle_with_recap(self) -> None:
+        """A host's recap ``failed=N`` counts its failures that were neither ignored nor rescued (Ansible's strategy
+        increments ``rescued`` instead of ``failures`` for a failure a rescue section handles). When more of its
+        failures would count than that, the surplus among those a later task of the host followed was rescued,
+        earliest first, though the recap's ``rescued=`` did not say so."""
+        counted: dict[str, list[_Open]] = {}
+        for o in self._all:
+            f = o.failure
+            if f.ignored is None and not f.unreachable and f.host in self.recap:
+                counted.setdefault(f.host, []).append(o)
+        for host, opens in counted.items():
+            surplus = len(opens) - self.recap[host].get("failed", 0)
+            for o in opens:
+                if surplus <= 0:
+                    break
+                if o.followed:
+                    o.failure.ignored = IgnoreReason.rescued
+                    surplus -= 1
 
 
 def _tail(value: Any) -> str:

@@ -138,6 +138,39 @@ def test_a_log_cut_off_before_the_recap_tells_an_always_section_from_a_rescue():
     assert [f.host for f in parse_stdout(plain).failures] == []
 
 
+RECAP_SHORT_OF_RESCUES = f"""PLAY [patch] {BANNER}
+TASK [Stop the app] {BANNER}
+fatal: [h1]: FAILED! => {{"msg": "stop script failed"}}
+ok: [h2]
+TASK [Kill the app instead] {BANNER}
+changed: [h1]
+TASK [Apply updates] {BANNER}
+fatal: [h1]: FAILED! => {{"msg": "No space left on device"}}
+ok: [h2]
+TASK [Report] {BANNER}
+ok: [h2]
+PLAY RECAP {BANNER}
+h1 : ok=3 changed=1 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0
+h2 : ok=4 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0
+"""
+
+
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["text", "bytes"])
+def test_a_host_never_counts_more_failures_than_its_recap_says(as_bytes: bool) -> None:
+    # Ansible counts a rescued failure as rescued=, not failed=: with failed=1, the failure the host went on from
+    # (into "Kill the app instead") was rescued, though this recap's rescued= does not say so.
+    log = RECAP_SHORT_OF_RESCUES.encode() if as_bytes else RECAP_SHORT_OF_RESCUES
+    a = parse_stdout(log)
+    assert [(f.host, f.msg) for f in a.failures] == [("h1", "No space left on device")]
+    assert [(f.host, f.ignored) for f in a.ignored] == [("h1", IgnoreReason.rescued)]
+    # failed=2: both count (the first was followed only by an always section).
+    both = RECAP_SHORT_OF_RESCUES.replace("failed=1", "failed=2")
+    assert [f.msg for f in parse_stdout(both.encode() if as_bytes else both).failures] == [
+        "stop script failed",
+        "No space left on device",
+    ]
+
+
 def test_delegated_loop_items_and_multiline_json():
     log = f"""TASK [role_x : Check] {BANNER}
 failed: [web-01 -> localhost] (item=a) => {{"item": "a", "msg": "boom a"}}
