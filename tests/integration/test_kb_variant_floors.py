@@ -336,6 +336,14 @@ FLOORS = {
     # for" and a module that could not be copied into a full remote temporary directory joined their entries.
     "kb_variants_calibration36a_blind.jsonl": (59, set()),
     "kb_variants_calibration36b_blind.jsonl": (43, set()),
+    # Sets 37a-37c (held-out 14's three briefs as dev sets, 330 lines), kb_variants37*_writer_notes.md, unseen at
+    # f8ab452: 37a 125/125; 37b 116/125, 1 wrong; 37c 76/80, 1 wrong; not worked on. Kept: k37b-0114 wget's 407 from a
+    # proxy fetching an .rpm from an artifact server (labelled null; the repository proxy entry answers an .rpm
+    # download), k37c-0015 dnf5's two problems, one "nothing provides", one "filtered out by exclude filtering"
+    # (labelled the dependency entry; the exclude entry fixes the second).
+    "kb_variants_calibration37a_blind.jsonl": (100, set()),
+    "kb_variants_calibration37b_blind.jsonl": (92, {"k37b-0114"}),
+    "kb_variants_calibration37c_blind.jsonl": (56, {"k37c-0015"}),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
