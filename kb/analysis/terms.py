@@ -374,7 +374,10 @@ def command_ran(text: str) -> bool:
 _FOREIGN_SUDO = re.compile(
     r"\bsu\s+(?:-\s+|-l\s+|--login\s+)?(?!root\b)[a-z_][\w.-]*\s+-c\s"
     r"|\bsudo\s+(?:-[A-Za-z]+\s+)*-u\s*(?!root\b)[a-z_][\w.-]*\s"
-    r"|\bssh\s+(?:-\S+(?:\s+(?!sudo\b)[^\s-]\S*)?\s+)*[\w.@-]+\s+(?:'|\")?sudo\b",
+    r"|\bssh\s+(?:-\S+(?:\s+(?!sudo\b)[^\s-]\S*)?\s+)*[\w.@-]+\s+(?:'|\")?sudo\b"
+    # sudo's own refusal names the target user: "Sorry, user %s is not allowed to execute '%s' as %s on %s."
+    # (plugins/sudoers/logging.c); Ansible's become asks for root.
+    r"|is not allowed to execute '[^'\n]*' as (?!root\b)[a-z_][\w.-]*(?::[\w.-]+)? on ",
     re.MULTILINE,
 )
 
@@ -386,6 +389,8 @@ def foreign_sudo(text: str) -> bool:
     >>> foreign_sudo("non-zero return code\ncmd: su - appsvc -c 'sudo -n systemctl reload app'\nsudo: no password")
     True
     >>> foreign_sudo("non-zero return code\nssh -o BatchMode=yes db-02 sudo /usr/local/sbin/check\nsudo: no tty")
+    True
+    >>> foreign_sudo("non-zero return code\nSorry, user patch is not allowed to execute '/opt/app/bin/flush' as appsvc on h.")
     True
     >>> foreign_sudo("non-zero return code\ncmd: sudo dnf -y upgrade\nsudo: a password is required")
     False
