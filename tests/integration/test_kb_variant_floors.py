@@ -344,6 +344,12 @@ FLOORS = {
     "kb_variants_calibration37a_blind.jsonl": (100, set()),
     "kb_variants_calibration37b_blind.jsonl": (92, {"k37b-0114"}),
     "kb_variants_calibration37c_blind.jsonl": (56, {"k37c-0015"}),
+    # Sets 38a-38c (kb_variants38*_writer_notes.md: dependency look-alikes; ssh and become look-alikes; repository
+    # access on subscribed systems), unseen at 25278e7: 79/80 0 wrong, 78/80 1 wrong, 75/80 1 wrong; after this
+    # session's seed and terms.foreign_sudo changes 80/80, 79/80, 79/80, 0 wrong.
+    "kb_variants_calibration38a_blind.jsonl": (45, set()),
+    "kb_variants_calibration38b_blind.jsonl": (44, set()),
+    "kb_variants_calibration38c_blind.jsonl": (49, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
