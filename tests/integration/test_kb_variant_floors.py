@@ -350,6 +350,19 @@ FLOORS = {
     "kb_variants_calibration38a_blind.jsonl": (45, set()),
     "kb_variants_calibration38b_blind.jsonl": (44, set()),
     "kb_variants_calibration38c_blind.jsonl": (49, set()),
+    # Sets 39a-39c (signatures and checksums; resources and dying processes; the network under the package
+    # managers), unseen at this session's 38 changes: 75/80 1 wrong, 71/80 5 wrong, 79/80 0 wrong; after 77, 72, 79.
+    # Kept: k39a-0056 dnf5 ENOSPC while downloading then "OpenPGP check ... Problem occurred when opening the
+    # package" (labelled the disk entry; the GPG entry answers, as two other writers label that message);
+    # k39b-0036 an application's Python MemoryError and k39b-0048 redis "fork: Cannot allocate memory" in shell
+    # tasks (labelled null; 17 other lines label these messages out-of-memory, in command tasks too); k39b-0059
+    # clamav "Can't allocate memory" (labelled null, answered out-of-memory by similarity); k39b-0045 a script's
+    # mkdir "Disk quota exceeded" (labelled null, answered by similarity as Ansible's remote tmp: the fallback
+    # does not know Ansible's tmp step comes before the module ran); k39b-0063 an application's pid file on a
+    # read-only filesystem (labelled null; the read-only entry's fix applies to any read-only mount).
+    "kb_variants_calibration39a_blind.jsonl": (42, {"k39a-0056"}),
+    "kb_variants_calibration39b_blind.jsonl": (42, {"k39b-0036", "k39b-0045", "k39b-0048", "k39b-0059", "k39b-0063"}),
+    "kb_variants_calibration39c_blind.jsonl": (44, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
