@@ -390,7 +390,7 @@ def foreign_sudo(text: str) -> bool:
     True
     >>> foreign_sudo("non-zero return code\nssh -o BatchMode=yes db-02 sudo /usr/local/sbin/check\nsudo: no tty")
     True
-    >>> foreign_sudo("non-zero return code\nSorry, user patch is not allowed to execute '/opt/app/bin/flush' as appsvc on h.")
+    >>> foreign_sudo("non-zero return code\nSorry, user patch is not allowed to execute '/bin/x' as appsvc on h.")
     True
     >>> foreign_sudo("non-zero return code\ncmd: sudo dnf -y upgrade\nsudo: a password is required")
     False
