@@ -363,6 +363,40 @@ FLOORS = {
     "kb_variants_calibration39a_blind.jsonl": (42, {"k39a-0056"}),
     "kb_variants_calibration39b_blind.jsonl": (42, {"k39b-0036", "k39b-0045", "k39b-0048", "k39b-0059", "k39b-0063"}),
     "kb_variants_calibration39c_blind.jsonl": (44, set()),
+    # Sets 40a-40c (held-out briefs b and c as dev sets; 80 near misses only), unseen after the 39 changes: 118/125
+    # 1 wrong, 77/80 1 wrong, 58/80 20 wrong; after: 119/125, 77/80, 58/80 (k40c-0005 /boot ENOSPC before
+    # update-initramfs now right). Kept: k40a-0015 dnf's exclude wording from memory ("were excluded by
+    # configuration (excludepkgs=...)", not dnf's), answered by the "Unable to find a match" wrapper; k40b-0068 ssh's
+    # "Too many authentication failures" (labelled null; the key entry answers). 40c's 19 are a measured limit, as
+    # 18b's: an entry's own message followed by a second, different failure of the script (a maintenance window,
+    # an API's 500, a parse error), or context only in prose a log would not print ("(informational)", "(printed by
+    # the nested run)"); the analyser reads which message failed, not which one the script gave up on. Not tuned.
+    "kb_variants_calibration40a_blind.jsonl": (94, {"k40a-0015"}),
+    "kb_variants_calibration40b_blind.jsonl": (58, {"k40b-0068"}),
+    "kb_variants_calibration40c_blind.jsonl": (
+        27,
+        {
+            "k40c-0002",
+            "k40c-0008",
+            "k40c-0014",
+            "k40c-0031",
+            "k40c-0032",
+            "k40c-0037",
+            "k40c-0041",
+            "k40c-0044",
+            "k40c-0048",
+            "k40c-0051",
+            "k40c-0055",
+            "k40c-0059",
+            "k40c-0064",
+            "k40c-0067",
+            "k40c-0070",
+            "k40c-0071",
+            "k40c-0073",
+            "k40c-0074",
+            "k40c-0080",
+        },
+    ),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
