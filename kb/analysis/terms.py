@@ -500,6 +500,13 @@ _DPKG_FAILED = re.compile(r"^(?:E: |dpkg: |Errors were encountered while process
 # librepo's note that one mirror failed and the next is tried ("[MIRROR] file: Curl error ..."); a download that
 # failed on every mirror says "[FAILED]" or "Error".
 _MIRROR_RETRY = re.compile(r"^\[MIRROR\] [^\n]*\n?", re.MULTILINE)
+# The downloads all arrived and the transaction went on: dnf's download total, then its transaction check (dnf 4) or
+# dnf5's transaction steps.
+_DOWNLOADED = re.compile(
+    r"^(?:Total\s+[\d.]+\s*[kMG]?i?B/s|Running transaction(?: check| test)?\s*$|Transaction check succeeded"
+    r"|\[\d+/\d+\] (?:Verify package files|Prepare transaction))",
+    re.MULTILINE,
+)
 # dnf and yum waiting for another process's lock (they wait until it is freed), and their transaction running.
 _LOCK_WAIT = re.compile(
     r"^[ \t]*(?:Waiting for process with pid \d+ to finish\.?|Existing lock /var/run/yum\.pid: another copy is "
@@ -560,6 +567,9 @@ _REPORTING = (
     frozenset({"exit", "return", "false", "true", ":", "set", "trap", "wait", "sleep", "local", "declare", "export"})
     | frozenset({"echo", "printf", "logger", "[", "[[", "test"})
     | frozenset({"tee", "cat", "grep", "egrep", "head", "tail", "sed", "awk", "wc"})  # a pipeline's last stage
+    # what a script runs to show the state after a step failed: it reads, it does not fail the script
+    | frozenset({"ls", "od", "stat", "df", "du", "dmesg", "journalctl", "free", "ps", "findmnt", "lsblk", "uname"})
+    | frozenset({"id", "whoami", "hostname", "date"})
 )
 _PACKAGE_TOOLS = frozenset(
     {"apt", "apt-get", "aptitude", "dpkg", "dnf", "dnf5", "microdnf", "yum", "rpm", "zypper", "unattended-upgrade"}
@@ -597,17 +607,29 @@ def moved_past(text: str) -> str:
     '+ ./check.sh\nquorum lost'
     >>> moved_past("+ dnf -y upgrade\nError: no space\n+ exit 1")[:16]
     '+ dnf -y upgrade'
+    >>> moved_past("+ apt-get upgrade\nE: Could not get lock\n+ sleep 9\n+ apt-get upgrade\n+ check\nfail\n+ exit 1")
+    '+ check\nfail\n+ exit 1'
+    >>> moved_past("+ dnf -y upgrade\nError: no space\n+ rm -f /run/patch.lock\n+ exit 1")[:16]
+    '+ dnf -y upgrade'
     """
     traces = list(_TRACE.finditer(text))
     if len(traces) < 2:
         return text
-    last = traces[-1]
-    word = _command_word(last.group(1))
-    if word in _REPORTING or word == "=":
+    # The last command traced that does more than report or end the script; the reporting ones after it (an echo
+    # of what failed, "+ exit 2") are the script giving up on it, if anything was printed after it at all (a
+    # cleanup that printed nothing, then "+ exit 1", leaves the failing command unknown).
+    doing = [t for t in traces if _command_word(t.group(1)) not in _REPORTING and _command_word(t.group(1)) != "="]
+    if not doing:
         return text
+    last = doing[-1]
+    after = _TRACE.sub("", text[last.end() :])
+    if last is not traces[-1] and not after.strip():
+        return text
+    word = _command_word(last.group(1))
     head = text[: traces[0].start()]
     rest = text[last.start() :]
-    if word not in _PACKAGE_TOOLS and any(_command_word(t.group(1)) in _PACKAGE_TOOLS for t in traces[:-1]):
+    earlier = [t for t in traces if t.start() < last.start()]
+    if word not in _PACKAGE_TOOLS and any(_command_word(t.group(1)) in _PACKAGE_TOOLS for t in earlier):
         rest = APT_NOTICE.sub("", rest)
         head = APT_NOTICE.sub("", head)
     return head + rest
@@ -636,21 +658,21 @@ def modular_warning(text: str) -> str:
 
 
 def failing_part(text: str) -> str:
-    r"""The part of a task's output that failed: what follows a package manager's finished run, when the next
-    command of the script is traced right after it (the header line ``non-zero return code`` kept). A mirror
-    that timed out, a lock that was waited for or a kept config file before dnf's "Complete!" or dpkg's last
-    "Setting up" are messages the tool got past; the task failed on the command that ran after it. Without a
-    traced command nothing is cut: a task's stdout and stderr are shown one after the other, so an error can
-    follow "Complete!" in the text and still come first. librepo's "[MIRROR]" retries are dropped from a text
-    whose run finished, and dnf's and yum's waits for another process's lock from a run that went on to its
-    transaction or listed its updates (they wait until the lock is freed), and subscription-manager's
-    not-registered notice from such a run (its plugin prints it on every run of an unregistered host). apt's
-    package cache that ran out of room ends the part: what apt printed after it is the cache build giving up. So
-    does sudo's PAM error: the PAM stack refused (sssd down, access denied) and sudo's "a password is required"
-    after it is not the cause; and ssh's "stdio forwarding failed": through a jump host, what ssh says of the target
-    after it is a session that never had a channel. dnf's modular-dependency warning is dropped unless it names the
-    package the run could not find (``modular_warning``). ssh's "Permission denied" after "with partial success" or
-    a one-time-code prompt (``second_factor``) is not read: the key was accepted and a second factor refused.
+    r"""The part of a task's output that failed: what follows a package manager's finished run, when the next command of
+    the script is traced right after it (the header line ``non-zero return code`` kept). A mirror that timed out, a lock
+    that was waited for or a kept config file before dnf's "Complete!" or dpkg's last "Setting up" are messages the tool
+    got past; the task failed on the command that ran after it. Without a traced command nothing is cut: a task's stdout
+    and stderr are shown one after the other, so an error can follow "Complete!" in the text and still come first.
+    librepo's "[MIRROR]" retries are dropped from a text whose run finished or whose downloads all arrived (dnf's
+    "Total", its transaction check), and dnf's and yum's waits for another process's lock from a run that went on to its
+    transaction or listed its updates (they wait until the lock is freed), and subscription-manager's not-registered
+    notice from such a run (its plugin prints it on every run of an unregistered host). apt's package cache that ran out
+    of room ends the part: what apt printed after it is the cache build giving up. So does sudo's PAM error: the PAM
+    stack refused (sssd down, access denied) and sudo's "a password is required" after it is not the cause; and ssh's
+    "stdio forwarding failed": through a jump host, what ssh says of the target after it is a session that never had a
+    channel. dnf's modular-dependency warning is dropped unless it names the package the run could not find
+    (``modular_warning``). ssh's "Permission denied" after "with partial success" or a one-time-code prompt
+    (``second_factor``) is not read: the key was accepted and a second factor refused.
 
     >>> failing_part("non-zero return code\nlock held; waiting\nComplete!\n+ app-check\napp: db down")
     'non-zero return code\n+ app-check\napp: db down'
@@ -658,6 +680,8 @@ def failing_part(text: str) -> str:
     'Setting up'
     >>> failing_part("[MIRROR] a.rpm: Curl error (28): Timeout was reached\n(8/8): a.rpm\nComplete!")
     '(8/8): a.rpm\nComplete!'
+    >>> failing_part("[MIRROR] a.rpm: Curl error (28): Timeout was reached\nTotal  9.8 MB/s | 611 MB\nKilled")
+    'Total  9.8 MB/s | 611 MB\nKilled'
     >>> failing_part("Waiting for process with pid 41 to finish.\nRunning transaction\nerror: %post(a) failed")
     'Running transaction\nerror: %post(a) failed'
     >>> failing_part("Complete!\n"), failing_part("Complete!\nError: Transaction failed")
@@ -679,8 +703,10 @@ def failing_part(text: str) -> str:
         seen = max((m.end() for m in notice.finditer(text)), default=-1)
         if seen >= 0 and _TRANSACTION_RAN.search(text, seen):
             text = notice.sub("", text)
-    if "[MIRROR] " in text and _RUN_FINISHED.search(text):
-        text = _MIRROR_RETRY.sub("", text)  # librepo tried the next mirror, and the run finished
+    if "[MIRROR] " in text:
+        retried = max(m.end() for m in _MIRROR_RETRY.finditer(text)) if _MIRROR_RETRY.search(text) else 0
+        if _RUN_FINISHED.search(text) or _DOWNLOADED.search(text, retried):
+            text = _MIRROR_RETRY.sub("", text)  # librepo tried the next mirror, and the run finished or went on
     cut = -1
     for m in _RUN_FINISHED.finditer(text):
         cut = m.end()

@@ -397,6 +397,16 @@ FLOORS = {
             "k40c-0080",
         },
     ),
+    # Sets 41a-41b (a cause followed by what it set off; an entry's message followed by a second failure that ended
+    # the task), unseen at ee552f1: 78/80 2 wrong, 69/80 11 wrong; after terms.moved_past reads the last traced
+    # command that did something (not the echo or exit after it) and librepo's mirror retries are dropped once the
+    # downloads arrived: 78/80, 74/80 5 wrong. Kept: k41a-0050 a dnf exclude hint from memory ("use
+    # --disableexcludes=main", not dnf's words), answered by the "Unable to find a match" wrapper; k41a-0055 sudo's
+    # zh_CN "not in the sudoers file" labelled ssh-password-expired (the sudoers entry answers). 41b's five: a check
+    # script quoting an old error from a log file, then failing its own check, without traces (0013, 0045, 0064), and
+    # an untraced package run before a traced step (0020, 0030): untraced output may be the last command's stdout.
+    "kb_variants_calibration41a_blind.jsonl": (73, {"k41a-0050", "k41a-0055"}),
+    "kb_variants_calibration41b_blind.jsonl": (35, {"k41b-0013", "k41b-0020", "k41b-0030", "k41b-0045", "k41b-0064"}),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in

@@ -297,6 +297,40 @@ def test_what_a_traced_script_ran_past_is_not_its_failure():
     assert KB.read(last_apt, "ansible.builtin.shell").match.slug == "apt-gpg-key-missing-or-expired"
 
 
+def test_a_traced_script_failed_on_its_last_command_that_did_something_not_on_its_reports():
+    """The reporting steps a script runs after the command that failed ("+ echo ...", "+ exit 3", a test, a look at
+    the state with ls, df or dmesg) do not hide which command that was: a lock the script waited out, then a
+    health check that failed, is the health check's failure."""
+    lock = (
+        "non-zero return code\n+ apt-get -y upgrade\nE: Could not get lock /var/lib/dpkg/lock-frontend. It is held by "
+        "process 2210 (unattended-upgr)\nE: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is "
+        "another process using it?\n+ sleep 120\n+ apt-get -y upgrade\n0 upgraded, 0 newly installed, 0 to remove and"
+        " 0 not upgraded.\n+ curl -fsS http://127.0.0.1:8080/health\ncurl: (22) The requested URL returned error: 503"
+        "\n+ echo 'health check failed'\nhealth check failed\n+ exit 1"
+    )
+    assert KB.read(lock, "ansible.builtin.shell").match is None
+    # Without the health check the lock is the failure, whatever the script reported after it.
+    no_check = lock[: lock.index("+ sleep")] + "+ echo 'apt failed'\napt failed\n+ exit 1"
+    assert KB.read(no_check, "ansible.builtin.shell").match.slug == "apt-dpkg-lock-held"
+    # A cleanup that printed nothing, or a look at the state, leaves the failing command where it was.
+    for after in ("+ rm -f /run/patch.lock\n+ exit 1", "+ df -h /var\n/dev/sda3  20G  9G  11G  45% /var\n+ exit 1"):
+        assert KB.read(no_check.replace("+ echo 'apt failed'\napt failed\n+ exit 1", after), "shell").match, after
+
+
+def test_a_mirror_retry_before_the_downloads_arrived_is_not_the_failure():
+    """librepo's "[MIRROR]" line is one mirror failing before the next served the file: once dnf printed its
+    download total and checked the transaction, what failed came after (here the OOM killer)."""
+    text = (
+        "non-zero return code\nDownloading Packages:\n[MIRROR] glibc-2.34-125.el9_5.8.x86_64.rpm: Curl error (28): "
+        "Timeout was reached for https://mirror.example.net/glibc-2.34-125.el9_5.8.x86_64.rpm\n(187/412): "
+        "glibc-2.34-125.el9_5.8.x86_64.rpm   1.1 MB/s | 2.0 MB  00:01\n----\nTotal    9.8 MB/s | 611 MB  01:02\n"
+        "Running transaction check\n/bin/sh: line 1:  4127 Killed                  dnf -y upgrade"
+    )
+    assert KB.read(text, "ansible.builtin.shell").match.slug == "host-out-of-memory"
+    stopped = text[: text.index("(187/412)")] + "Error: Error downloading packages:\n  Cannot download glibc"
+    assert KB.read(stopped, "ansible.builtin.shell").match.slug == "repo-connection-timeout"
+
+
 def test_apt_failed_on_its_error_line_not_on_a_warning_it_got_past():
     """apt exits non-zero for its "E:" lines only; an entry matched only on a "W:" or "N:" line does not answer
     when another matches the error. Alone, a warning still answers (Ansible's apt module fails on some)."""
