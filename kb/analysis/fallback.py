@@ -40,6 +40,7 @@ from kb.analysis.terms import (
     foreign_sudo,
     in_image_build,
     module_family,
+    on_controller,
     optional_words,
     package_context,
     pattern_words,
@@ -256,7 +257,7 @@ class Profiles:
         ran: bool = False,
         command: bool = False,
         text: str = "",
-        built: bool = False,
+        built: str | None = None,
         second: bool = False,
         foreign: bool = False,
     ) -> Scored | None:
@@ -286,7 +287,7 @@ class Profiles:
         explained = self._share(p.vocab, words)
         conflict = None
         if built:
-            conflict = "the command ran in a container image build, not on the host"
+            conflict = built
         elif text_family and p.family and not compatible(text_family, p.family):
             conflict = f"the failure is from {text_family}, the entry is about {p.family}"
         elif p.family and not text_family:
@@ -333,7 +334,13 @@ class Profiles:
         slugs = list(dict.fromkeys([*neighbours, *self.lexical(words)]))
         ran = ran_on_host(text, module)  # the same rules as the exact matcher (kb.analysis.matcher)
         command = command_ran(text)
-        built = in_image_build(text)
+        built = (
+            "the command ran in a container image build, not on the host"
+            if in_image_build(text)
+            else "the failure is an exception of Ansible's own code on the controller, not the host's"
+            if on_controller(text)
+            else None
+        )
         second = second_factor(text)
         foreign = foreign_sudo(text)
         scored = [

@@ -39,7 +39,9 @@ Two kinds of entry answer only in their context:
   "su - appsvc -c 'sudo -n ...'" then "sudo: a password is required" is appsvc's sudo, not Ansible's become.
 
 No entry answers a step of a container image build (kb.analysis.terms.in_image_build: docker, BuildKit, buildah,
-kaniko): the command ran in the image being built, so the entries' fixes for the host do not apply.
+kaniko): the command ran in the image being built, so the entries' fixes for the host do not apply; nor an exception
+Ansible's own code raised on the controller (kb.analysis.terms.on_controller: "Unexpected failure during module
+execution: [Errno 12] Cannot allocate memory" is the controller's fork, not the host's memory).
 
 And an entry matched only on apt's warning or note lines ("W:", "N:": apt got past them, only "E:" fails it) does
 not answer when another entry matches elsewhere in the text: "W: ... NO_PUBKEY" beside "E: ... does not have a
@@ -89,6 +91,7 @@ from kb.analysis.terms import (
     family,
     foreign_sudo,
     in_image_build,
+    on_controller,
     package_context,
     ran_on_host,
 )
@@ -315,7 +318,7 @@ class CompiledKb:
         """Every pattern that matches ``text`` and may answer it (the context rules of the module docstring)."""
         if len(text) > MAX_TEXT:
             text = text[: MAX_TEXT // 4] + "\n" + text[-(MAX_TEXT * 3 // 4) :]
-        if in_image_build(text):
+        if in_image_build(text) or on_controller(text):
             return []
         data = text.encode("utf-8", "surrogatepass")
         hits: list[_Pattern] = []

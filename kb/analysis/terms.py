@@ -443,6 +443,23 @@ def in_image_build(text: str) -> bool:
     return _IMAGE_BUILD.search(text) is not None
 
 
+# Ansible's task executor wraps an exception its own code raised on the controller (not an AnsibleError: those name
+# the host's failure) as "Unexpected failure during module execution: %s" (lib/ansible/executor/task_executor.py):
+# a fork that failed for memory, the controller's own disk full. The host's state is not its cause.
+_CONTROLLER_EXCEPTION = re.compile(r"\AUnexpected failure during module execution: ")
+
+
+def on_controller(text: str) -> bool:
+    """Whether the failure is an exception in Ansible's own code on the controller (the task executor's wrapper).
+
+    >>> on_controller("Unexpected failure during module execution: [Errno 12] Cannot allocate memory")
+    True
+    >>> on_controller("MODULE FAILURE\\nSee stdout/stderr for the exact error\\nKilled")
+    False
+    """
+    return _CONTROLLER_EXCEPTION.search(text.lstrip()) is not None
+
+
 def second_factor(text: str) -> bool:
     r"""Whether ssh accepted the user's key or password and the server asked for another factor (sshd's
     AuthenticationMethods: "with partial success", or a one-time-code prompt), which a batch run cannot answer.

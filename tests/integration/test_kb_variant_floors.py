@@ -407,6 +407,15 @@ FLOORS = {
     # an untraced package run before a traced step (0020, 0030): untraced output may be the last command's stdout.
     "kb_variants_calibration41a_blind.jsonl": (73, {"k41a-0050", "k41a-0055"}),
     "kb_variants_calibration41b_blind.jsonl": (35, {"k41b-0013", "k41b-0020", "k41b-0030", "k41b-0045", "k41b-0064"}),
+    # Sets 42a-42c (apt index integrity and systemd units; package-set problems told apart; held-out brief b as a
+    # dev set), unseen after the 41 changes: 76/80 2 wrong, 78/80 1 wrong, 120/125 3 wrong; after 76/80, 80/80 0
+    # wrong, 121/125 2 wrong. Kept: k42a-0048 a `systemctl --user` unit that failed (labelled null; the service entry's
+    # fix reads the unit's journal either way), k42a-0054 a hardening check expecting a unit to be absent (context in
+    # prose); k42c-0094 ssh's "Too many authentication failures" (labelled null; 22 other lines label it the key
+    # entry), k42c-0096 ssh's banner "invalid format" (labelled null; dev writers split between connect, key, null).
+    "kb_variants_calibration42a_blind.jsonl": (43, {"k42a-0048", "k42a-0054"}),
+    "kb_variants_calibration42b_blind.jsonl": (55, set()),
+    "kb_variants_calibration42c_blind.jsonl": (99, {"k42c-0094", "k42c-0096"}),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in

@@ -573,3 +573,12 @@ def test_sudo_run_for_another_user_or_on_another_host_is_not_the_patch_users_bec
     # Ansible's own become for another user (become_user) is still the become entry's: its module never ran.
     become = "MODULE FAILURE\nSee stdout/stderr for the exact error\nmodule_stderr: sudo: a password is required"
     assert kb.slugs_matching(become, "ansible.builtin.dnf") == ["become-password-missing"]
+
+
+def test_an_exception_of_ansibles_own_code_on_the_controller_is_not_the_hosts_failure():
+    """The task executor wraps an exception its own code raised on the controller (lib/ansible/executor/
+    task_executor.py): "[Errno 12] Cannot allocate memory" there is the controller's fork, not the host's memory."""
+    controller = "Unexpected failure during module execution: [Errno 12] Cannot allocate memory"
+    assert KB.read(controller, "ansible.builtin.dnf").match is None
+    host = "MODULE FAILURE\nSee stdout/stderr for the exact error\nOSError: [Errno 12] Cannot allocate memory"
+    assert KB.read(host, "ansible.builtin.dnf").match.slug == "host-out-of-memory"
