@@ -418,6 +418,11 @@ FLOORS = {
     "kb_variants_calibration42a_blind.jsonl": (43, {"k42a-0048", "k42a-0054"}),
     "kb_variants_calibration42b_blind.jsonl": (55, set()),
     "kb_variants_calibration42c_blind.jsonl": (99, {"k42c-0094", "k42c-0096"}),
+    # Sets 43a-43b (Python and module machinery; reboots and what is printed around them), written at the session's
+    # end and scored unseen on the final analyser e081262: 76/80, 1 wrong each; not worked on (the two wrong ones
+    # are kept here unread, for the next session's dev work).
+    "kb_variants_calibration43a_blind.jsonl": (42, {"k43a-0043"}),
+    "kb_variants_calibration43b_blind.jsonl": (42, {"k43b-0031"}),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
