@@ -36,11 +36,10 @@ from kb.analysis.terms import (
     code_demands,
     command_ran,
     compatible,
+    elsewhere,
     family,
     foreign_sudo,
-    in_image_build,
     module_family,
-    on_controller,
     optional_words,
     package_context,
     pattern_words,
@@ -257,7 +256,7 @@ class Profiles:
         ran: bool = False,
         command: bool = False,
         text: str = "",
-        built: str | None = None,
+        away: str | None = None,
         second: bool = False,
         foreign: bool = False,
     ) -> Scored | None:
@@ -286,8 +285,8 @@ class Profiles:
         )
         explained = self._share(p.vocab, words)
         conflict = None
-        if built:
-            conflict = built
+        if away:
+            conflict = away
         elif text_family and p.family and not compatible(text_family, p.family):
             conflict = f"the failure is from {text_family}, the entry is about {p.family}"
         elif p.family and not text_family:
@@ -334,19 +333,13 @@ class Profiles:
         slugs = list(dict.fromkeys([*neighbours, *self.lexical(words)]))
         ran = ran_on_host(text, module)  # the same rules as the exact matcher (kb.analysis.matcher)
         command = command_ran(text)
-        built = (
-            "the command ran in a container image build, not on the host"
-            if in_image_build(text)
-            else "the failure is an exception of Ansible's own code on the controller, not the host's"
-            if on_controller(text)
-            else None
-        )
+        away = elsewhere(text)
         second = second_factor(text)
         foreign = foreign_sudo(text)
         scored = [
             s
             for s in (
-                self.score(slug, words, vector, text_family, context, ran, command, text, built, second, foreign)
+                self.score(slug, words, vector, text_family, context, ran, command, text, away, second, foreign)
                 for slug in slugs
             )
             if s

@@ -38,10 +38,10 @@ Two kinds of entry answer only in their context:
   a command that ran and shows sudo run for another user or on another host (kb.analysis.terms.foreign_sudo):
   "su - appsvc -c 'sudo -n ...'" then "sudo: a password is required" is appsvc's sudo, not Ansible's become.
 
-No entry answers a step of a container image build (kb.analysis.terms.in_image_build: docker, BuildKit, buildah,
-kaniko): the command ran in the image being built, so the entries' fixes for the host do not apply; nor an exception
-Ansible's own code raised on the controller (kb.analysis.terms.on_controller: "Unexpected failure during module
-execution: [Errno 12] Cannot allocate memory" is the controller's fork, not the host's memory).
+No entry answers a failure that happened elsewhere (kb.analysis.terms.elsewhere): a step of a container image build
+(docker, BuildKit, buildah, kaniko) ran in the image being built, so the entries' fixes for the host do not apply; nor
+do they for an exception Ansible's own code raised on the controller ("Unexpected failure during module execution:
+[Errno 12] Cannot allocate memory" is the controller's fork, not the host's memory).
 
 And an entry matched only on apt's warning or note lines ("W:", "N:": apt got past them, only "E:" fails it) does
 not answer when another entry matches elsewhere in the text: "W: ... NO_PUBKEY" beside "E: ... does not have a
@@ -87,11 +87,10 @@ from kb.analysis.terms import (
     about_packages,
     class_end,
     command_ran,
+    elsewhere,
     failing_part,
     family,
     foreign_sudo,
-    in_image_build,
-    on_controller,
     package_context,
     ran_on_host,
 )
@@ -318,7 +317,7 @@ class CompiledKb:
         """Every pattern that matches ``text`` and may answer it (the context rules of the module docstring)."""
         if len(text) > MAX_TEXT:
             text = text[: MAX_TEXT // 4] + "\n" + text[-(MAX_TEXT * 3 // 4) :]
-        if in_image_build(text) or on_controller(text):
+        if elsewhere(text):
             return []
         data = text.encode("utf-8", "surrogatepass")
         hits: list[_Pattern] = []

@@ -460,6 +460,22 @@ def on_controller(text: str) -> bool:
     return _CONTROLLER_EXCEPTION.search(text.lstrip()) is not None
 
 
+def elsewhere(text: str) -> str | None:
+    """Why no entry's fix for the host applies, when the failure happened elsewhere (else None): a step of a
+    container image build, or an exception of Ansible's own code on the controller.
+
+    >>> elsewhere("STEP 4/7: RUN dnf -y install gcc\\nError: Transaction test error")
+    'the command ran in a container image build, not on the host'
+    >>> elsewhere("non-zero return code\\nE: Unable to locate package foo") is None
+    True
+    """
+    if in_image_build(text):
+        return "the command ran in a container image build, not on the host"
+    if on_controller(text):
+        return "the failure is an exception of Ansible's own code on the controller, not the host's"
+    return None
+
+
 def second_factor(text: str) -> bool:
     r"""Whether ssh accepted the user's key or password and the server asked for another factor (sshd's
     AuthenticationMethods: "with partial success", or a one-time-code prompt), which a batch run cannot answer.
@@ -588,6 +604,7 @@ _REPORTING = (
     | frozenset({"ls", "od", "stat", "df", "du", "dmesg", "journalctl", "free", "ps", "findmnt", "lsblk", "uname"})
     | frozenset({"id", "whoami", "hostname", "date"})
 )
+_REPORTING_OR_ASSIGNMENT = _REPORTING | {"="}  # ``_command_word`` of a line that only sets variables is "="
 _PACKAGE_TOOLS = frozenset(
     {"apt", "apt-get", "aptitude", "dpkg", "dnf", "dnf5", "microdnf", "yum", "rpm", "zypper", "unattended-upgrade"}
 )
@@ -635,7 +652,7 @@ def moved_past(text: str) -> str:
     # The last command traced that does more than report or end the script; the reporting ones after it (an echo
     # of what failed, "+ exit 2") are the script giving up on it, if anything was printed after it at all (a
     # cleanup that printed nothing, then "+ exit 1", leaves the failing command unknown).
-    doing = [t for t in traces if _command_word(t.group(1)) not in _REPORTING and _command_word(t.group(1)) != "="]
+    doing = [t for t in traces if _command_word(t.group(1)) not in _REPORTING_OR_ASSIGNMENT]
     if not doing:
         return text
     last = doing[-1]
@@ -721,8 +738,8 @@ def failing_part(text: str) -> str:
         if seen >= 0 and _TRANSACTION_RAN.search(text, seen):
             text = notice.sub("", text)
     if "[MIRROR] " in text:
-        retried = max(m.end() for m in _MIRROR_RETRY.finditer(text)) if _MIRROR_RETRY.search(text) else 0
-        if _RUN_FINISHED.search(text) or _DOWNLOADED.search(text, retried):
+        retried = max((m.end() for m in _MIRROR_RETRY.finditer(text)), default=-1)
+        if retried >= 0 and (_RUN_FINISHED.search(text) or _DOWNLOADED.search(text, retried)):
             text = _MIRROR_RETRY.sub("", text)  # librepo tried the next mirror, and the run finished or went on
     cut = -1
     for m in _RUN_FINISHED.finditer(text):
