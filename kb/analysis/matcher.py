@@ -14,7 +14,8 @@ tests/unit/test_kb_matcher.py):
    kb.analysis.terms.family) an entry for a service failing (``service``: kb.models.SERVICE_CATEGORIES) is not
    meant for it: the service failed in a package's maintainer script or scriptlet, as in the apt task above;
 2. then an entry that is not a ``wrapper`` (kb/models.py: a generic step that failed, such as an rpm
-   scriptlet or a dpkg maintainer script, whose cause may be named in the same text) beats a wrapper; a service
+   scriptlet or a dpkg maintainer script, whose cause may be named in the same text) beats a wrapper, and so does
+   any pattern beat one that ends where Ansible's message quotes the command's own error (``hands_over``); a service
    that failed to start is the wrapper of a cause its journal names (a read-only or full disk, memory), not of
    another unit's state, so beside service entries only it is not demoted;
 3. then the matching pattern with the most literal characters (``literal_weight``) wins;
@@ -73,6 +74,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -84,6 +86,8 @@ from core.errors import InvalidPattern
 from kb.analysis import translate
 from kb.analysis.terms import (
     APT_NOTICE,
+    SCRIPT_ERROR,
+    SCRIPT_INFO,
     about_packages,
     class_end,
     command_ran,
@@ -199,22 +203,38 @@ def literal_weight(pattern: str) -> int:
     return n
 
 
-def _only_on_notices(pattern: str, text: str) -> bool:
-    r"""Whether every match of ``pattern`` in ``text`` lies on apt's warning or note lines.
+def _only_on_notices(pattern: str, text: str, notice: re.Pattern[str] = APT_NOTICE) -> bool:
+    r"""Whether every match of ``pattern`` in ``text`` lies on apt's warning or note lines (or ``notice``'s).
 
     >>> _only_on_notices("NO_PUBKEY", "W: GPG error: x NO_PUBKEY A1\nE: x does not have a Release file.")
     True
     >>> _only_on_notices("Release file", "W: GPG error: x NO_PUBKEY A1\nE: x does not have a Release file.")
     False
+    >>> _only_on_notices("Reboot is required", "INFO: Reboot is required\nERROR: upload failed", SCRIPT_INFO)
+    True
     """
     found = False
     for m in compile_pattern(pattern).finditer(text):
         found = True
         start = text.rfind("\n", 0, m.start() + (text[m.start() : m.start() + 1] == "\n")) + 1
         lines = text[start : max(m.end(), start + 1)].split("\n")
-        if not all(APT_NOTICE.match(line) for line in lines if line.strip()):
+        if not all(notice.match(line) for line in lines if line.strip()):
             return False
     return found
+
+
+# Ansible's message handing over to the command's own error ("Reboot command failed. Error was: %s").
+_HANDS_OVER = re.compile(r"Error was\s*$")
+
+
+def hands_over(pattern: str) -> bool:
+    r"""Whether ``pattern`` ends where Ansible's message quotes the command's own error: it names the step that
+    failed, and an entry matching the quoted error names the cause (a wrapper pattern, rule 2).
+
+    >>> hands_over(r"Reboot command failed\. Error was"), hands_over(r"Failed to talk to init daemon")
+    (True, False)
+    """
+    return _HANDS_OVER.search(pattern) is not None
 
 
 # Modules that run a command line: the failure's words are whatever tool the command ran.
@@ -277,7 +297,7 @@ class CompiledKb:
                         p,
                         literal_weight(p),
                         mods,
-                        slug in wrappers,
+                        slug in wrappers or hands_over(p),
                         slug in connection,
                         slug in repository,
                         slug in interpreter,
@@ -335,6 +355,8 @@ class CompiledKb:
             past = [p for p in hits if _only_on_notices(p.text, text)]
             if past and len(past) < len(hits):
                 hits = [p for p in hits if p not in past]
+        if hits and SCRIPT_ERROR.search(text) and SCRIPT_INFO.search(text):
+            hits = [p for p in hits if not _only_on_notices(p.text, text, SCRIPT_INFO)]
         return hits
 
     def _best(self, text: str, module: str | None) -> tuple[int, _Pattern] | None:

@@ -156,6 +156,17 @@ def class_end(pattern: str, i: int) -> int:
     return j + 1
 
 
+def _open_slot(m: re.Match[str], pattern: str) -> str:
+    """A choice of single tokens opened to any token; closed by a quote or bracket, to anything up to it
+    (a library named in words, ``(Docker SDK for Python: docker above 5.0.0)``, fills the same slot)."""
+    if all(a.isdigit() for a in m.group(1).split("|")):
+        return m.group(0)
+    for close, anything in (("\\)", r"[^\n)]+"), ("'", r"[^\n']+"), ('"', r'[^\n"]+')):
+        if pattern.startswith(close, m.end()):
+            return anything
+    return _ANY_WORD
+
+
 def slot_skeleton(pattern: str) -> str | None:
     r"""The pattern with each required choice of single tokens opened to any token, or None.
 
@@ -165,9 +176,11 @@ def slot_skeleton(pattern: str) -> str | None:
     choice has a skeleton (a choice beside one or two words would open it to anything).
 
     >>> slot_skeleton(r"No module named '(apt_pkg|apt|dnf|yum)'")
-    "No module named '[\\w.+-]+'"
+    "No module named '[^\\n']+'"
     >>> slot_skeleton(r"Failed to import the required Python library \((python3?-)?(libdnf5|dnf5?|apt)\)")
-    'Failed to import the required Python library \\((python3?-)?[\\w.+-]+\\)'
+    'Failed to import the required Python library \\((python3?-)?[^\\n)]+\\)'
+    >>> slot_skeleton(r"Failed to (start|restart) unit")
+    'Failed to [\\w.+-]+ unit'
     >>> slot_skeleton(r"Curl error \(7\): (Couldn't|Could not|Failed to) connect to") is None
     True
     >>> slot_skeleton(r"(dnf|yum) failed") is None
@@ -176,12 +189,10 @@ def slot_skeleton(pattern: str) -> str | None:
     True
     """
     # A choice of codes (``curl#(7|28)``) is left to the codes' own rule (``code_demands``).
-    skeleton = _TOKEN_CHOICE.sub(
-        lambda m: m.group(0) if all(a.isdigit() for a in m.group(1).split("|")) else _ANY_WORD, pattern
-    )
+    skeleton = _TOKEN_CHOICE.sub(lambda m: _open_slot(m, pattern), pattern)
     if skeleton == pattern:
         return None
-    if len(pattern_words(skeleton.replace(_ANY_WORD, " "))) < SLOT_WORDS:
+    if len(pattern_words(_TOKEN_CHOICE.sub(" ", pattern))) < SLOT_WORDS:
         return None
     return skeleton
 
@@ -610,6 +621,9 @@ _PACKAGE_TOOLS = frozenset(
 )
 # apt's warnings and notes: apt exits 0 after them; only its "E:" lines fail it.
 APT_NOTICE = re.compile(r"^[WN]: [^\n]*\n?", re.MULTILINE)
+# A script's own log levels: a line it marks informational reports a state; the line it marks an error failed it.
+SCRIPT_INFO = re.compile(r"^\s*(?:\[?(?:INFO|NOTE|NOTICE)\]?:?|info:|note:)\s[^\n]*\n?", re.MULTILINE)
+SCRIPT_ERROR = re.compile(r"^\s*(?:\[?(?:ERROR|FATAL|CRITICAL)\]?:?|error:|fatal:)\s", re.MULTILINE)
 
 
 def _command_word(line: str) -> str:

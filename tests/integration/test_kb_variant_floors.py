@@ -418,11 +418,21 @@ FLOORS = {
     "kb_variants_calibration42a_blind.jsonl": (43, {"k42a-0048", "k42a-0054"}),
     "kb_variants_calibration42b_blind.jsonl": (55, set()),
     "kb_variants_calibration42c_blind.jsonl": (99, {"k42c-0094", "k42c-0096"}),
-    # Sets 43a-43b (Python and module machinery; reboots and what is printed around them), written at the session's
-    # end and scored unseen on the final analyser e081262: 76/80, 1 wrong each; not worked on (the two wrong ones
-    # are kept here unread, for the next session's dev work).
-    "kb_variants_calibration43a_blind.jsonl": (42, {"k43a-0043"}),
-    "kb_variants_calibration43b_blind.jsonl": (42, {"k43b-0031"}),
+    # Sets 43a-43b (Python and module machinery; reboots and what is printed around them), scored unseen on
+    # e081262: 76/80, 1 wrong each; worked on the next session: 78/80 and 77/80, 0 wrong (a library named in words
+    # fills the bindings entry's slot; a state a script logs as INFO is not the ERROR it logs after; an old
+    # AnsiballZ's imp.py). Misses left: writers' German and Spanish apt lines unlike apt's catalogues, a
+    # `systemctl` "not booted with systemd" and a reboot-required file check (labels split across dev sets).
+    "kb_variants_calibration43a_blind.jsonl": (43, set()),
+    "kb_variants_calibration43b_blind.jsonl": (42, set()),
+    # Sets 44a-44c (held-out briefs a, b and c as dev sets, 11:48-11:53 on 2026-12-06), scored unseen after the
+    # 43 changes: 97/100 0 wrong, 97/100 1 wrong, 60/60 0 wrong. k44b-0097, the reboot module's "Reboot command
+    # failed. Error was: 'sudo: a password is required'", is now the become entry's (the module quotes the
+    # command's own error: kb.analysis.matcher.hands_over). Misses left: Chinese dnf, Portuguese apt, German zypper
+    # and French apt wordings unlike the catalogues (or, for apt's list errors, not yet in it).
+    "kb_variants_calibration44a_blind.jsonl": (98, set()),
+    "kb_variants_calibration44b_blind.jsonl": (98, set()),
+    "kb_variants_calibration44c_blind.jsonl": (60, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in

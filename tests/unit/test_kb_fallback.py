@@ -157,6 +157,8 @@ def test_a_value_the_entrys_pattern_leaves_out_conflicts(kb: MemoryKb) -> None:
     assert own.outside_slot(other)
     assert not own.outside_slot(template.format(lib="python3-dnf"))  # its pattern's own value
     assert not own.outside_slot("an unrelated line")  # the skeleton does not fit at all
+    # A library named in words fills the same slot, up to the bracket that closes it.
+    assert own.outside_slot(template.format(lib="Docker SDK for Python: docker above 5.0.0 (Python >= 3.6)"))
 
 
 def test_a_step_failing_for_another_reason_conflicts(kb: MemoryKb) -> None:

@@ -582,3 +582,24 @@ def test_an_exception_of_ansibles_own_code_on_the_controller_is_not_the_hosts_fa
     assert KB.read(controller, "ansible.builtin.dnf").match is None
     host = "MODULE FAILURE\nSee stdout/stderr for the exact error\nOSError: [Errno 12] Cannot allocate memory"
     assert KB.read(host, "ansible.builtin.dnf").match.slug == "host-out-of-memory"
+
+
+def test_a_state_the_script_logs_as_info_is_not_the_error_it_logs_after():
+    """A script's own log levels: the reboot it reports as INFO is a state; its ERROR line failed the task. The same
+    words on an ERROR line, or with no ERROR line at all, are still the entry's."""
+    notice = "Reboot is required to fully utilize these updates."
+    info = f"non-zero return code\nrc: 2\nINFO: {notice}\nERROR: inventory upload failed: HTTP 503"
+    assert KB.read(info, "ansible.builtin.shell").match is None
+    alone = f"non-zero return code\nrc: 1\nINFO: {notice}"
+    assert KB.read(alone, "ansible.builtin.shell").match.slug == "reboot-required-exit-code"
+    error = f"non-zero return code\nrc: 1\nERROR: {notice}\nERROR: giving up"
+    assert KB.read(error, "ansible.builtin.shell").match.slug == "reboot-required-exit-code"
+
+
+def test_the_reboot_modules_quoted_error_names_the_cause():
+    """The reboot module's "Reboot command failed. Error was: %s" quotes the command's own error: sudo refusing for
+    want of a password is the become entry's; an error no other entry knows stays the reboot entry's."""
+    sudo = "Reboot command failed. Error was: 'sudo: a password is required, '"
+    assert KB.read(sudo, "ansible.builtin.reboot").match.slug == "become-password-missing"
+    other = "Reboot command failed. Error was: 'Failed to set wall message, ignoring: Unit not found., '"
+    assert KB.read(other, "ansible.builtin.reboot").match.slug == "reboot-command-failed"
