@@ -66,7 +66,9 @@ def test_each_translated_message_alone_reads_back_to_its_english_original(lang: 
             orders += [dict(zip(keys, perm, strict=True)) for perm in itertools.permutations(values.values())]
         if any(text == _flat(_fill(i, v)).lower().replace(" ", "") for i in msgids for v in orders[:24]):
             continue
-        if any(_adjacent(i) for i in msgids) and "".join(values.values()).lower() in text:
+        # Where two placeholders touch in the original or the translation (sudo's de "Die Datei %s%s" for "%s/%s"),
+        # the values cannot be told apart: they stay together, in order.
+        if any(_adjacent(i) for i in [*msgids, msgstr]) and "".join(values.values()).lower() in text:
             continue
         wrong.append((msgstr, sorted(msgids), text))
     assert not wrong, wrong[:5]
