@@ -135,6 +135,10 @@ _GROUP = re.compile(r"\((?:\?[a-z]*:)?([^()]*)\)(\?|\*|\{0,\d*\})?")
 # A required group of one-token alternatives: ``(apt_pkg|apt|dnf5?)`` (escaped dots and dashes allowed).
 _TOKEN_CHOICE = re.compile(r"\((?:\?:)?((?:[\w+]|\\[.-]|-|\?)+(?:\|(?:[\w+]|\\[.-]|-|\?)+)+)\)(?![?*+{])")
 _ANY_WORD = r"[\w.+-]+"
+# A span that must hold a named word (``[^:]*ansible-tmp[^:]*``: a path that is Ansible's temporary directory).
+# Any words before a reason (``[^\n]*``, ``.*``).
+_ANY_PREFIX = re.compile(r"^(?:\[\^\\n\]|\.)[*+]")
+_PATH_SLOT = re.compile(r"\[\^(\S)\]\*[\w.-]+\[\^\1\]\*")
 SLOT_WORDS = 2
 
 
@@ -181,6 +185,8 @@ def slot_skeleton(pattern: str) -> str | None:
     'Failed to import the required Python library \\((python3?-)?[^\\n)]+\\)'
     >>> slot_skeleton(r"Failed to (start|restart) unit")
     'Failed to [\\w.+-]+ unit'
+    >>> slot_skeleton(r"mkdir: cannot create directory [^:]*ansible-tmp[^:]*: Disk quota exceeded")
+    'mkdir: cannot create directory [^:]*: Disk quota exceeded'
     >>> slot_skeleton(r"Curl error \(7\): (Couldn't|Could not|Failed to) connect to") is None
     True
     >>> slot_skeleton(r"(dnf|yum) failed") is None
@@ -189,10 +195,10 @@ def slot_skeleton(pattern: str) -> str | None:
     True
     """
     # A choice of codes (``curl#(7|28)``) is left to the codes' own rule (``code_demands``).
-    skeleton = _TOKEN_CHOICE.sub(lambda m: _open_slot(m, pattern), pattern)
+    skeleton = _PATH_SLOT.sub(r"[^\1]*", _TOKEN_CHOICE.sub(lambda m: _open_slot(m, pattern), pattern))
     if skeleton == pattern:
         return None
-    if len(pattern_words(_TOKEN_CHOICE.sub(" ", pattern))) < SLOT_WORDS:
+    if len(pattern_words(_PATH_SLOT.sub(" ", _TOKEN_CHOICE.sub(" ", pattern)))) < SLOT_WORDS:
         return None
     return skeleton
 
@@ -211,6 +217,8 @@ def reason_skeleton(pattern: str) -> str | None:
     (True, True)
     >>> reason_skeleton(r"Failed to download metadata for repo '[^']+': Cannot download repomd\.xml")
     "Failed to download metadata for repo '[^']+':\\s*\\S"
+    >>> reason_skeleton(r'SQLite error on "[^"\n]+": [^\n]*database or disk is full')
+    'SQLite error on "[^"\\n]+":\\s*\\S'
     >>> reason_skeleton(r"Librepo error: Cannot download repomd\.xml: All mirrors were tried") is None
     True
     >>> reason_skeleton(r"No match for argument: \S+\s+Error: Unable to find a match") is None
@@ -240,7 +248,8 @@ def reason_skeleton(pattern: str) -> str | None:
     if cut is None:
         return None
     step, reason = pattern[:cut], pattern[cut:]
-    if not reason.lstrip(" ")[:1].isalpha():
+    # A reason after any words (``[^\n]*database or disk is full``) is still the reason the step failed.
+    if not _ANY_PREFIX.sub("", reason.lstrip(" "), count=1)[:1].isalpha():
         return None  # a value (``No match for argument: \S+``), not a reason
     demanded = set(pattern_words(_ALTERNATION.sub(" ", step))) - optional_words(step)
     if len(demanded) < SLOT_WORDS or not pattern_words(reason):

@@ -213,9 +213,10 @@ FLOORS = {
     # Set 24a (kb_variants24a_writer_notes.md: 100 near misses on entries 1-42), unseen at b2d869b: 48/50 right,
     # 3 wrong (k24a-0064, dnf's "Modular dependency problems" warning in a run that ended "Complete!", is no
     # longer answered: terms.modular_warning), kept: k24a-0004 dpkg's "cannot copy extracted data ... to '/boot/...'" disk full (labelled /boot,
-    # answered as apt's full disk: a /boot pattern would also fit apt's own, a non-wrapper), k24a-0068 dnf's
-    # history database "malformed" (labelled null; similar to the disk-full SQLite sample).
-    "kb_variants_calibration24a_blind.jsonl": (48, {"k24a-0004", "k24a-0068"}),
+    # answered as apt's full disk: a /boot pattern would also fit apt's own, a non-wrapper). k24a-0068, dnf's
+    # history database "malformed" once answered by similarity as the disk-full SQLite sample, is no longer: that
+    # pattern names the reason the SQLite step failed (terms.reason_skeleton), and another reason is another cause.
+    "kb_variants_calibration24a_blind.jsonl": (48, {"k24a-0004"}),
     # Set 24b (kb_variants24b_writer_notes.md: every line in another language, mostly from memory: the writer found
     # no catalogue for dnf, rpm, libzypp or sudo), unseen at b2d869b: 41/75 right, 2 wrong, kept: k24b-0054 a German
     # postinst failure worded unlike dpkg's catalogue (labelled the maintainer-script entry), k24b-0096 wget's own
@@ -358,12 +359,12 @@ FLOORS = {
     # package" (labelled the disk entry; the GPG entry answers, as two other writers label that message);
     # k39b-0036 an application's Python MemoryError and k39b-0048 redis "fork: Cannot allocate memory" in shell
     # tasks (labelled null; 17 other lines label these messages out-of-memory, in command tasks too); k39b-0059
-    # clamav "Can't allocate memory" (labelled null, answered out-of-memory by similarity); k39b-0045 a script's
-    # mkdir "Disk quota exceeded" (labelled null, answered by similarity as Ansible's remote tmp: the fallback
-    # does not know Ansible's tmp step comes before the module ran); k39b-0063 an application's pid file on a
-    # read-only filesystem (labelled null; the read-only entry's fix applies to any read-only mount).
+    # clamav "Can't allocate memory" (labelled null, answered out-of-memory by similarity); k39b-0063 an
+    # application's pid file on a read-only filesystem (labelled null; the read-only entry's fix applies to any
+    # read-only mount). k39b-0045, a script's mkdir "Disk quota exceeded" once answered by similarity as Ansible's
+    # remote tmp, is no longer: that entry's pattern names the path (ansible-tmp), another path is another cause.
     "kb_variants_calibration39a_blind.jsonl": (42, {"k39a-0056"}),
-    "kb_variants_calibration39b_blind.jsonl": (42, {"k39b-0036", "k39b-0045", "k39b-0048", "k39b-0059", "k39b-0063"}),
+    "kb_variants_calibration39b_blind.jsonl": (42, {"k39b-0036", "k39b-0048", "k39b-0059", "k39b-0063"}),
     "kb_variants_calibration39c_blind.jsonl": (44, set()),
     # Sets 40a-40c (held-out briefs b and c as dev sets; 80 near misses only), unseen after the 39 changes: 118/125
     # 1 wrong, 77/80 1 wrong, 58/80 20 wrong; after: 119/125, 77/80, 58/80 (k40c-0005 /boot ENOSPC before

@@ -161,6 +161,27 @@ def test_a_value_the_entrys_pattern_leaves_out_conflicts(kb: MemoryKb) -> None:
     assert own.outside_slot(template.format(lib="Docker SDK for Python: docker above 5.0.0 (Python >= 3.6)"))
 
 
+def test_a_path_the_entrys_pattern_does_not_name_conflicts(kb: MemoryKb) -> None:
+    # The remote-tmp entry's mkdir pattern names Ansible's temporary directory (ansible-tmp): a script's own mkdir
+    # of another path failing the same way is another cause, however alike the words.
+    other = "non-zero return code\nmkdir: cannot create directory '/var/tmp/nightly-report': Disk quota exceeded\nrc: 1"
+    d = kb.profiles.decide(other, "ansible.builtin.shell", kb.neighbours(other))
+    assert d.answer is None or d.answer.slug != "ansible-remote-tmp-failed"
+    own = kb.profiles.by_slug["ansible-remote-tmp-failed"]
+    assert own.outside_slot(other)
+    assert not own.outside_slot(other.replace("/var/tmp/nightly-report", "/home/patch/.ansible/tmp/ansible-tmp-17-1"))
+
+
+def test_a_reason_after_any_words_is_still_the_steps_reason(kb: MemoryKb) -> None:
+    # The disk entry's SQLite pattern names the reason after any words ("[^\n]*database or disk is full"): the same
+    # database failing as "malformed" is another cause.
+    other = 'SQLite error on "/var/lib/dnf/history.sqlite": Executing an SQL statement failed: database disk image is malformed'
+    d = kb.profiles.decide(other, "ansible.builtin.dnf", kb.neighbours(other))
+    assert d.answer is None or d.answer.slug != "dnf-no-space-left"
+    own = kb.profiles.by_slug["dnf-no-space-left"]
+    assert own.outside_slot(other) and not own.outside_slot(other.replace("disk image is malformed", "or disk is full"))
+
+
 def test_a_step_failing_for_another_reason_conflicts(kb: MemoryKb) -> None:
     # The DNS entry's pattern names why the key server could not be reached ("No name for host"): the same
     # step failing for another reason is another cause, however alike the two texts read.
