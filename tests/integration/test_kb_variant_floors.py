@@ -434,6 +434,16 @@ FLOORS = {
     "kb_variants_calibration44a_blind.jsonl": (98, set()),
     "kb_variants_calibration44b_blind.jsonl": (98, set()),
     "kb_variants_calibration44c_blind.jsonl": (60, set()),
+    # Sets 45a-45c (held-out briefs a, b and c as dev sets again, 12:07-12:17), scored unseen after the 44 changes
+    # and the catalogue rebuild: 91/100 3 wrong, 98/101 0 wrong, 57/60 1 wrong; after 93/100, 98/101, 58/60, 0 wrong:
+    # an application's lock file refused with apt's words is not apt's (its lock files are under dpkg/ and apt/);
+    # rpm's "needs N more inodes on the /boot filesystem"; the yum module's "No package matching '%s' found
+    # available" beside an exclude=; urlgrabber's "[Errno 12] Timeout on" (the timeout entry, over yum's "One of
+    # the configured repositories failed"). Misses left: writers' German, French and Spanish apt, dnf and
+    # subscription-manager lines unlike the catalogues; a curl (56) reset; a PAM expiry beside another sudo error.
+    "kb_variants_calibration45a_blind.jsonl": (93, set()),
+    "kb_variants_calibration45b_blind.jsonl": (98, set()),
+    "kb_variants_calibration45c_blind.jsonl": (58, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in

@@ -29,8 +29,9 @@ def test_own_variant_set_has_no_wrong_fix_and_recovers_rewordings(kb: MemoryKb) 
     assert report["expected_an_entry"] >= 70 and report["expected_none"] >= 35
     # Before this fallback (cosine >= 0.97 alone) 1 of these re-wordings was answered; now 13 (85-entry KB; a
     # 14th, kbe-051, is answered by a pattern since yum's curl#58 client-certificate wording joined the seed, a 15th,
-    # kbe-005, since dpkg's "unable to install new version of" did).
-    assert report["right_similar"] >= 13 and report["right"] >= 58
+    # kbe-005, since dpkg's "unable to install new version of" did, a 16th, kbe-024, since urlgrabber's "[Errno 12]
+    # Timeout on" did).
+    assert report["right_similar"] >= 12 and report["right"] >= 58
 
 
 def test_a_stale_label_is_relabelled_only_for_its_own_id_and_text(tmp_path: Path, kb: MemoryKb) -> None:

@@ -603,3 +603,14 @@ def test_the_reboot_modules_quoted_error_names_the_cause():
     assert KB.read(sudo, "ansible.builtin.reboot").match.slug == "become-password-missing"
     other = "Reboot command failed. Error was: 'Failed to set wall message, ignoring: Unit not found., '"
     assert KB.read(other, "ansible.builtin.reboot").match.slug == "reboot-command-failed"
+
+
+def test_only_apts_own_lock_files_refused_to_a_user_mean_the_task_is_not_root():
+    """apt opens its lock files under /var/lib/dpkg, /var/lib/apt/lists and /var/cache/apt/archives: an application's
+    lock file refused with the same words is the application's permission problem, not apt run without root."""
+    apt = "non-zero return code\nE: Could not open lock file /var/lib/dpkg/lock-frontend - open (13: Permission denied)"
+    assert KB.read(apt, "ansible.builtin.shell").match.slug == "become-not-root"
+    lists = "E: Could not open lock file /var/lib/apt/lists/lock - open (13: Permission denied)"
+    assert KB.read(lists, "ansible.builtin.apt").match.slug == "become-not-root"
+    app = "non-zero return code\nE: Could not open lock file /srv/app/run/app.lock - open (13: Permission denied)"
+    assert KB.read(app, "ansible.builtin.shell").match is None
