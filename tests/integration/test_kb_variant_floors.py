@@ -444,6 +444,13 @@ FLOORS = {
     "kb_variants_calibration45a_blind.jsonl": (93, set()),
     "kb_variants_calibration45b_blind.jsonl": (98, set()),
     "kb_variants_calibration45c_blind.jsonl": (58, set()),
+    # Set 46b (held-out brief b as a dev set, 12:28-12:41; its writer checked no wording against a source and read
+    # only the entries' titles), scored unseen after the 45 changes: 91/100, 4 wrong; after 92/100, 3 wrong. dnf's
+    # "cannot install both" beside an installed .i686 package is the multilib entry's (every dev writer labels it so,
+    # 12 lines). Kept: k46b-0044 "Unable to read consumer identity" beside rhsm's "Unable to reach the server"
+    # (labelled unreachable; the not-registered entry answers); k46b-0078 apt's "Unable to locate package" beside a
+    # held-packages line (labelled null); k46b-0088 a masked unit's status in a check (labelled null).
+    "kb_variants_calibration46b_blind.jsonl": (92, {"k46b-0044", "k46b-0078", "k46b-0088"}),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in

@@ -614,3 +614,16 @@ def test_only_apts_own_lock_files_refused_to_a_user_mean_the_task_is_not_root():
     assert KB.read(lists, "ansible.builtin.apt").match.slug == "become-not-root"
     app = "non-zero return code\nE: Could not open lock file /srv/app/run/app.lock - open (13: Permission denied)"
     assert KB.read(app, "ansible.builtin.shell").match is None
+
+
+def test_dnfs_both_versions_beside_an_installed_i686_package_is_multilib():
+    """libsolv's "cannot install both" in a problem with an installed .i686 package: the .i686 twin at the old version
+    holds the .x86_64 update back (multilib), more than a depsolve problem of unrelated packages."""
+    text = (
+        "Depsolve Error occurred:\n Problem: package zlib-1.2.11-40.el9.i686 from @System requires zlib = 1.2.11-40.el9,"
+        " but none of the providers can be installed\n  - cannot install both zlib-1.2.11-41.el9.x86_64 from baseos and"
+        " zlib-1.2.11-40.el9.x86_64 from @System\n  - problem with installed package zlib-1.2.11-40.el9.i686"
+    )
+    assert KB.read(text, "ansible.builtin.dnf").match.slug == "multilib-version-conflict"
+    plain = text.replace(".i686", ".x86_64")
+    assert KB.read(plain, "ansible.builtin.dnf").match.slug == "dnf-depsolve-error"
