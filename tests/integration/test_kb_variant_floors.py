@@ -451,6 +451,9 @@ FLOORS = {
     # (labelled unreachable; the not-registered entry answers); k46b-0078 apt's "Unable to locate package" beside a
     # held-packages line (labelled null); k46b-0088 a masked unit's status in a check (labelled null).
     "kb_variants_calibration46b_blind.jsonl": (92, {"k46b-0044", "k46b-0078", "k46b-0088"}),
+    # Set 46c (held-out brief c as a dev set; its writer finished at 13:07, after the analyser was frozen at c3debc2),
+    # scored unseen on the frozen analyser: 59/60, 1 wrong; not worked on (k46c-0062 kept here unread).
+    "kb_variants_calibration46c_blind.jsonl": (59, {"k46c-0062"}),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
