@@ -135,9 +135,9 @@ _GROUP = re.compile(r"\((?:\?[a-z]*:)?([^()]*)\)(\?|\*|\{0,\d*\})?")
 # A required group of one-token alternatives: ``(apt_pkg|apt|dnf5?)`` (escaped dots and dashes allowed).
 _TOKEN_CHOICE = re.compile(r"\((?:\?:)?((?:[\w+]|\\[.-]|-|\?)+(?:\|(?:[\w+]|\\[.-]|-|\?)+)+)\)(?![?*+{])")
 _ANY_WORD = r"[\w.+-]+"
-# A span that must hold a named word (``[^:]*ansible-tmp[^:]*``: a path that is Ansible's temporary directory).
 # Any words before a reason (``[^\n]*``, ``.*``).
 _ANY_PREFIX = re.compile(r"^(?:\[\^\\n\]|\.)[*+]")
+# A span that must hold a named word (``[^:]*ansible-tmp[^:]*``: a path that is Ansible's temporary directory).
 _PATH_SLOT = re.compile(r"\[\^(\S)\]\*[\w.-]+\[\^\1\]\*")
 SLOT_WORDS = 2
 
