@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEVSTAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: up test test-quick lint eval bench install install-dev clean ui-models
+.PHONY: up test test-quick lint eval bench install install-dev clean ui-models browser
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -23,17 +23,21 @@ $(DEVSTAMP): pyproject.toml | $(BIN)/uv
 install: $(STAMP)
 install-dev: $(DEVSTAMP)
 
+## browser: Debian's chromium for the UI tests, installed when missing and this user can (.ci/browser)
+browser:
+	@bash .ci/browser
+
 ## up: start the whole local stack with demo data and print the URLs (Ctrl-C stops it)
 up: $(STAMP)
 	$(BIN)/patchpilot up
 
 ## test: the full suite (unit, integration, e2e, lint)
-test: $(DEVSTAMP)
+test: $(DEVSTAMP) browser
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup; status=$$?; $(BIN)/python -m tests.services stop; exit $$status
 
 ## test-quick: everything but the slow tier
-test-quick: $(DEVSTAMP)
+test-quick: $(DEVSTAMP) browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow"; status=$$?; $(BIN)/python -m tests.services stop; exit $$status
 
 lint: $(DEVSTAMP)
