@@ -112,6 +112,8 @@ class MemoryKb:
         reading = self.kb.read(read_pasted(case["text"]), module)
         if reading.match is not None:
             return Outcome(case, reading.match.slug, "exact", (), None)
+        if reading.aside is not None:  # another program failed after the entry's message: no answer
+            return Outcome(case, None, "none", (reading.aside.slug,), None)
         text = reading.text
         d = self.profiles.decide(text, module, self.neighbours(text), near_duplicate=NEAR_DUPLICATE)
         got = d.answer.slug if d.answer else None

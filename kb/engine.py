@@ -130,6 +130,12 @@ def match_detail(
     kb = compiled_kb(conn)
     readings = [kb.read(f.match_text or f.message, f.module) for f in failures]
     results = [MatchResult(r.match) for r in readings]
+    if any(r.aside for r in readings):  # a pattern's answer set aside: possibly related, never the fix
+        by_slug = profiles(conn).by_slug
+        for i, reading in enumerate(readings):
+            aside = reading.aside
+            if aside is not None and aside.slug in by_slug:
+                results[i] = MatchResult(None, (Related(aside.slug, by_slug[aside.slug].title, 1.0),))
     if embedder is None:
         return results
     todo = [i for i, r in enumerate(results) if r.match is None and readings[i].text]

@@ -44,6 +44,10 @@ No entry answers a failure that happened elsewhere (kb.analysis.terms.elsewhere)
 do they for an exception Ansible's own code raised on the controller ("Unexpected failure during module execution:
 [Errno 12] Cannot allocate memory" is the controller's fork, not the host's memory).
 
+Nor does an entry answer when the task went on past its message and another program failed after it
+(``CompiledKb.went_on``, kb.analysis.terms.later_failure): "Reboot is required ..." then "/usr/local/sbin/notify-cmdb:
+curl: (7) Failed to connect" ended on the notifier's failure. The entry is then only possibly related.
+
 And an entry matched only on apt's warning or note lines ("W:", "N:": apt got past them, only "E:" fails it) does
 not answer when another entry matches elsewhere in the text: "W: ... NO_PUBKEY" beside "E: ... does not have a
 Release file" failed on the Release file.
@@ -74,6 +78,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -95,6 +100,7 @@ from kb.analysis.terms import (
     failing_part,
     family,
     foreign_sudo,
+    later_failure,
     package_context,
     ran_on_host,
 )
@@ -128,6 +134,9 @@ class Reading(NamedTuple):
     match: KbMatch | None
     text: str
     langs: tuple[str, ...]
+    # A pattern's answer set aside because another program failed after its message (``CompiledKb.went_on``):
+    # shown as possibly related, never as the fix; the fallback does not read such a text either.
+    aside: KbMatch | None = None
 
 
 def _options(max_mem: int) -> re2.Options:
@@ -162,6 +171,11 @@ def compile_pattern(pattern: str) -> Any:
     """One KB pattern compiled as the matcher reads it (case-insensitive); InvalidPattern if it does not compile."""
     validate_pattern(pattern)
     return re2.compile(pattern, _options(_PATTERN_MAX_MEM))
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> Any:
+    return compile_pattern(pattern)
 
 
 _META = set("^$.|?*+()[]{}")
@@ -389,19 +403,51 @@ class CompiledKb:
         same on the text with the tools' translated messages in it put back into English (kb.analysis.translate),
         whose answer is kept when it ranks better (a German dpkg postinst failure under systemd's English "Job for
         ... failed"); ``text`` is what the fallback should read. Only the part that failed is read
-        (kb.analysis.terms.failing_part: what ran after a package manager's finished run)."""
+        (kb.analysis.terms.failing_part: what ran after a package manager's finished run). An answer whose message
+        another program's failure follows (``went_on``) is set aside: ``aside``, with no match and no text."""
         text = failing_part(text)
         found = self._best(text, module)
         english = translate.english(text) if found is None or found[0] > 0 else None
-        if english is None:
-            return Reading(None if found is None else _answer(found[1]), text, ())
-        translated = self._best(english.text, module)
-        if translated is not None and (found is None or translated[0] < found[0]):
-            via = f"translated ({', '.join(english.langs)})"
-            return Reading(_answer(translated[1], via), english.text, english.langs)
-        if found is not None:
-            return Reading(_answer(found[1]), text, ())
-        return Reading(None, english.text, english.langs)
+        if english is not None:
+            translated = self._best(english.text, module)
+            if translated is not None and (found is None or translated[0] < found[0]):
+                via = f"translated ({', '.join(english.langs)})"
+                return self._unless_went_on(
+                    _answer(translated[1], via), translated[1], english.text, module, english.langs
+                )
+            if found is None:
+                return Reading(None, english.text, english.langs)
+        if found is None:
+            return Reading(None, text, ())
+        return self._unless_went_on(_answer(found[1]), found[1], text, module, ())
+
+    def _unless_went_on(
+        self, answer: KbMatch, p: _Pattern, text: str, module: str | None, langs: tuple[str, ...]
+    ) -> Reading:
+        if self.went_on(p, text, module):
+            return Reading(None, "", langs, aside=answer)
+        return Reading(answer, text, langs)
+
+    def went_on(self, p: _Pattern, text: str, module: str | None = None) -> bool:
+        r"""Whether the task went on past ``p``'s message and another program's failure ended it: after the last
+        match of any of its entry's patterns in ``text``, a line shows a program other than the package tools
+        failing (kb.analysis.terms.later_failure) and no KB pattern matches what follows. After a wrapper's message
+        (a scriptlet, a maintainer script) a bare curl line may be the step's own, so it counts there only when the
+        script traced the command.
+
+        >>> kb = CompiledKb.build([("reboot-required-exit-code", ["Reboot is required to"], [])])
+        >>> kb.read("Reboot is required to fully utilize these updates.").match.slug
+        'reboot-required-exit-code'
+        >>> r = kb.read("Reboot is required to fully utilize these updates.\n"
+        ...             "/usr/local/sbin/notify-cmdb: curl: (7) Failed to connect to cmdb port 443")
+        >>> r.match, r.aside.slug
+        (None, 'reboot-required-exit-code')
+        """
+        ends = [m.end() for q in self.patterns if q.slug == p.slug for m in _compiled(q.text).finditer(text)]
+        if not ends:
+            return False
+        rest = text[max(ends) :]
+        return later_failure(rest, network=p.repository, step=p.wrapper) is not None and not self.matching(rest, module)
 
     def slugs_matching(self, text: str, module: str | None = None) -> list[str]:
         return sorted({p.slug for p in self.matching(text, module)})

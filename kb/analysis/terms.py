@@ -635,6 +635,58 @@ SCRIPT_INFO = re.compile(r"^\s*(?:\[?(?:INFO|NOTE|NOTICE)\]?:?|info:|note:)\s[^\
 SCRIPT_ERROR = re.compile(r"^\s*(?:\[?(?:ERROR|FATAL|CRITICAL)\]?:?|error:|fatal:)\s", re.MULTILINE)
 
 
+# Another program's error line, by the form its own error messages take: "<program>: error: ...",
+# "<script>: line N: <cmd>: command not found" (bash), "<program>: ... returned 503" (an HTTP client's report) and
+# curl's "curl: (N) ..." (bare, or after the script that ran it). Its program is named, so it can be told from the
+# package manager's own lines.
+_PROGRAM_ERROR = re.compile(
+    r"^[ \t]*(?:stderr: )?(?:(?P<via>\S+): )?(?P<curl>curl): \(\d+\)"
+    r"|^[ \t]*(?:stderr: )?(?P<prog>/\S+|[\w.-]+)(?:\[\d+\])?: (?:line \d+: )?(?:[\w.-]+: )?"
+    r"(?:error\b|command not found|[^\n]*returned (?:HTTP )?[45]\d\d\b)",
+    re.MULTILINE,
+)
+# Programs whose errors are the failure's own: the package managers and their helpers (FAMILIES), sudo, ssh,
+# systemd; a package's name-version-release.arch (rpm's "pkg-1.0-1.el9.x86_64: error: ..."); "error:" itself.
+_OWN_PROGRAMS = frozenset({"sudo", "ssh", "sshd", "systemd", "systemctl", "journalctl", "error", "warning", "fatal"})
+_TRACED = re.compile(r"^\++ \S", re.MULTILINE)  # a command a script traced (set -x)
+_NEVRA = re.compile(r"\.(?:x86_64|noarch|i[36]86|aarch64|ppc64le|s390x|amd64|arm64|all|src)$")
+
+
+def later_failure(rest: str, *, network: bool = False, step: bool = False) -> str | None:
+    r"""The first error line in ``rest`` (a task's output after a KB entry's message) that another program printed:
+    the script went on past that message, and this program's failure is what ended the task, so the entry's fix is
+    not the task's. None when there is none. Two kinds of entry may have printed a curl line themselves, so it does
+    not count for them: ``network``, a generic network cause (a script testing the same proxy fails alike), and
+    ``step``, a step that runs a package's own code (an rpm scriptlet's curl), unless a script is named before it
+    or traced a command before it.
+
+    >>> later_failure("\n/usr/local/sbin/notify-cmdb: curl: (7) Failed to connect to cmdb port 443")
+    '/usr/local/sbin/notify-cmdb: curl: (7)'
+    >>> later_failure("\n/opt/app/start.sh: line 3: java: command not found")
+    '/opt/app/start.sh: line 3: java: command not found'
+    >>> later_failure("\ndpkg-deb: error: paste subprocess was killed by signal"), later_failure("\nE: boom")
+    (None, None)
+    >>> later_failure("\n+ curl -fsS http://127.0.0.1/ready\ncurl: (22) The requested URL returned error: 503")
+    'curl: (22)'
+    >>> later_failure("\ncurl: (7) Failed to connect to proxy port 3128", network=True) is None
+    True
+    >>> later_failure("\ncurl: (7) Failed to connect", step=True), later_failure("\nx.sh: curl: (7) Failed", step=True)
+    (None, 'x.sh: curl: (7)')
+    """
+    for m in _PROGRAM_ERROR.finditer(rest):
+        if m.group("curl"):
+            traced = _TRACED.search(rest, 0, m.start()) is not None  # the script ran curl itself
+            if network or (step and not m.group("via") and not traced):
+                continue
+            return m.group(0).strip()
+        prog = m.group("prog").rsplit("/", 1)[-1].lower()
+        named = families(prog) | families(re.sub(r"[-_.]", " ", prog))  # dpkg-deb is dpkg's
+        if prog in _OWN_PROGRAMS or named - {"lang"} or _NEVRA.search(prog):
+            continue
+        return m.group(0).strip()
+    return None
+
+
 def _command_word(line: str) -> str:
     """The program a traced line runs: ``sudo -E /usr/bin/dnf -y upgrade`` -> 'dnf'; ``rc=1`` -> '='.
 

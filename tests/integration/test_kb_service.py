@@ -10,7 +10,7 @@ from core.db import connect
 from core.errors import InvalidPattern, SampleMismatch
 from evals.failures import evaluate
 from kb import engine, entries
-from kb.models import EntryIn
+from kb.models import EntryIn, Failure
 from kb.service import analyse_job, job_failures, reanalyse_job
 from kb.store import repository
 from kb.store.seedfile import load_file
@@ -352,3 +352,22 @@ def test_a_failure_in_german_is_matched_through_apts_translation_and_stored_as_s
     assert (failure.kb.match.value, failure.kb.via) == ("exact", "translated (de)")
     probe = entries.try_pattern(conn, None, "E: Sie haben nicht genug Platz in /var/cache/apt/archives/.")
     assert probe["text_best"] == "apt-no-space-left"  # the KB editor's probe reads it as the analyser does
+
+
+def test_an_answer_a_later_failure_overtook_is_only_possibly_related(conn, settings):
+    """The script went on past the entry's message and another program's failure ended the task: the entry is
+    shown as possibly related, never as the fix, and the fallback does not answer in its place."""
+    from kb.analysis.embedder import HashingEmbedder
+
+    emb = HashingEmbedder(threshold=settings.kb.similarity_threshold)
+    said = "non-zero return code\nReboot is required to fully utilize these updates.\n"
+    went_on = said + "/usr/local/sbin/notify-cmdb: curl: (7) Failed to connect to cmdb.corp.example port 443"
+    failures = [
+        Failure(host=h, task="t", module="ansible.builtin.shell", message=t, match_text=t)
+        for h, t in (("a", said), ("b", went_on))
+    ]
+    done, overtaken = engine.match_detail(conn, emb, failures)
+    assert done.match is not None and done.match.slug == "reboot-required-exit-code"
+    assert overtaken.match is None
+    assert [(r.slug, r.score) for r in overtaken.related] == [("reboot-required-exit-code", 1.0)]
+    assert overtaken.related[0].title  # the entry's own title, for the "possibly related" line

@@ -193,7 +193,6 @@ FLOORS = {
     "kb_variants_calibration22b_blind.jsonl": (
         47,
         {
-            "k22b-0005",
             "k22b-0020",
             "k22b-0028",
             "k22b-0047",
@@ -381,17 +380,13 @@ FLOORS = {
         {
             "k40c-0002",
             "k40c-0008",
-            "k40c-0014",
             "k40c-0031",
             "k40c-0032",
             "k40c-0037",
-            "k40c-0041",
             "k40c-0044",
             "k40c-0048",
             "k40c-0051",
-            "k40c-0055",
             "k40c-0059",
-            "k40c-0064",
             "k40c-0067",
             "k40c-0070",
             "k40c-0071",
@@ -409,7 +404,7 @@ FLOORS = {
     # script quoting an old error from a log file, then failing its own check, without traces (0013, 0045, 0064), and
     # an untraced package run before a traced step (0020, 0030): untraced output may be the last command's stdout.
     "kb_variants_calibration41a_blind.jsonl": (73, {"k41a-0050", "k41a-0055"}),
-    "kb_variants_calibration41b_blind.jsonl": (35, {"k41b-0013", "k41b-0020", "k41b-0030", "k41b-0045", "k41b-0064"}),
+    "kb_variants_calibration41b_blind.jsonl": (35, {"k41b-0013", "k41b-0020", "k41b-0045"}),
     # Sets 42a-42c (apt index integrity and systemd units; package-set problems told apart; held-out brief b as a
     # dev set), unseen after the 41 changes: 76/80 2 wrong, 78/80 1 wrong, 120/125 3 wrong; after 76/80, 80/80 0
     # wrong, 121/125 2 wrong. Kept: k42a-0048 a `systemctl --user` unit that failed (labelled null; the service entry's

@@ -627,3 +627,34 @@ def test_dnfs_both_versions_beside_an_installed_i686_package_is_multilib():
     assert KB.read(text, "ansible.builtin.dnf").match.slug == "multilib-version-conflict"
     plain = text.replace(".i686", ".x86_64")
     assert KB.read(plain, "ansible.builtin.dnf").match.slug == "dnf-depsolve-error"
+
+
+def test_an_entry_another_programs_later_failure_overtook_is_set_aside():
+    """A script went on past the entry's message and another program failed after it: that failure ended the task.
+    The package tools' own errors, a later message of a KB entry, and a bare curl line after a scriptlet's message
+    (the scriptlet's own) do not count; the answer stands."""
+    said = "non-zero return code\nReboot is required to fully utilize these updates.\n"
+    assert KB.read(said, "ansible.builtin.shell").match.slug == "reboot-required-exit-code"
+    for later in (
+        "/usr/local/sbin/notify-cmdb: curl: (7) Failed to connect to cmdb.corp.example port 443",
+        "/opt/app/bin/start.sh: line 3: java: command not found",
+        "psql: error: connection to server on socket failed",
+        "stderr: /usr/local/bin/schedule-reboot: maintenance calendar API returned 500 Internal Server Error",
+        "+ curl -fsS http://127.0.0.1:9000/ready\ncurl: (22) The requested URL returned error: 503",
+    ):
+        r = KB.read(said + later, "ansible.builtin.shell")
+        assert r.match is None and r.aside.slug == "reboot-required-exit-code" and r.text == "", later
+    for own in ("dpkg-deb: error: paste subprocess was killed by signal (Broken pipe)", "E: boom", "rc: 1"):
+        assert KB.read(said + own, "ansible.builtin.shell").match.slug == "reboot-required-exit-code", own
+    # A KB entry's message after it: the usual ranking decides, as without the rule.
+    lock = "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (apt-get)"
+    both = said + "x.sh: error: step 2\n" + lock
+    assert KB.read(both, "ansible.builtin.shell").match == KB.read(said + lock, "ansible.builtin.shell").match
+    scriptlet = (
+        "non-zero return code\nwarning: %post(cloud-agent-3.1.4-1.x86_64) scriptlet failed, exit status 7\n"
+        "Error in POSTIN scriptlet in rpm package cloud-agent\n"
+    )
+    bare = scriptlet + "curl: (7) Failed to connect to metadata.cloud.internal port 80: Connection refused"
+    assert KB.read(bare, "ansible.builtin.command").match.slug == "rpm-scriptlet-failed"
+    named = scriptlet + "/usr/local/bin/post.sh: curl: (7) Failed to connect to metadata port 80"
+    assert KB.read(named, "ansible.builtin.command").match is None
