@@ -579,6 +579,13 @@ _TRANSACTION_RAN = re.compile(
     r"|\S+\.(?:x86_64|noarch|i686|aarch64|ppc64le|s390x)[ \t]+\S+[ \t]+\S+[ \t]*$)",
     re.MULTILINE,
 )
+# The same, or the host's repositories read: dnf's "Last metadata expiration check" or a repository's metadata
+# download line ("AppStream  12 MB/s | 8.3 MB  00:00"). A host whose repositories load has them from somewhere else
+# than the subscription (a mirror, Satellite content, CentOS Stream): not being registered is not why the run failed.
+_REPOS_READ = re.compile(
+    _TRANSACTION_RAN.pattern + r"|^Last metadata expiration check:|^\S[^\n|]*\s\d+(?:\.\d+)? [kMG]?B/s \|\s+\d",
+    re.MULTILINE,
+)
 # apt could not build its package cache in the memory it was given (APT::Cache-Start): the lines it prints after
 # this ("Problem with MergeList", "could not be parsed or opened") are the cache build giving up, not damaged lists.
 _APT_CACHE_FULL = re.compile(r"Dynamic MMap ran out of room[^\n,]*")  # to the end of its message
@@ -775,7 +782,8 @@ def failing_part(text: str) -> str:
     librepo's "[MIRROR]" retries are dropped from a text whose run finished or whose downloads all arrived (dnf's
     "Total", its transaction check), and dnf's and yum's waits for another process's lock from a run that went on to its
     transaction or listed its updates (they wait until the lock is freed), and subscription-manager's not-registered
-    notice from such a run (its plugin prints it on every run of an unregistered host). apt's package cache that ran out
+    notice from such a run or one that read its repositories (its plugin prints it on every run of an unregistered
+    host; ``_REPOS_READ``). apt's package cache that ran out
     of room ends the part: what apt printed after it is the cache build giving up. So does sudo's PAM error: the PAM
     stack refused (sssd down, access denied) and sudo's "a password is required" after it is not the cause; and ssh's
     "stdio forwarding failed": through a jump host, what ssh says of the target after it is a session that never had a
@@ -808,9 +816,9 @@ def failing_part(text: str) -> str:
         found = end.search(text)
         if found is not None:
             text = text[: found.end()]
-    for notice in (_LOCK_WAIT, _NOT_REGISTERED):  # a lock that was freed, a plugin's notice: the run went on
-        seen = max((m.end() for m in notice.finditer(text)), default=-1)
-        if seen >= 0 and _TRANSACTION_RAN.search(text, seen):
+    for notice, went_on in ((_LOCK_WAIT, _TRANSACTION_RAN), (_NOT_REGISTERED, _REPOS_READ)):
+        seen = max((m.end() for m in notice.finditer(text)), default=-1)  # a lock freed, a plugin's notice
+        if seen >= 0 and went_on.search(text, seen):
             text = notice.sub("", text)
     if "[MIRROR] " in text:
         retried = max((m.end() for m in _MIRROR_RETRY.finditer(text)), default=-1)

@@ -125,7 +125,7 @@ FLOORS = {
     # Set 17a (kb_variants17a_writer_notes.md: 70 near misses on the own words of entries 1-42), unseen at
     # 7d9d072: 60/65 right, 3 wrong. Kept: k17a-0048 dnf's "No package X available" beside "This system is not
     # registered" (labelled package-not-available; the KB answers the named cause, as k10-0106: a disputed label).
-    "kb_variants_calibration17a_blind.jsonl": (63, {"k17a-0048"}),
+    "kb_variants_calibration17a_blind.jsonl": (63, set()),  # k17a-0048 right since the repositories-read rule
     # Set 17b (kb_variants17b_writer_notes.md: 70 near misses on the own words of entries 43-85), unseen at
     # 5c570f5: 57/65 right, 4 wrong. k17b-0021, a Spanish dpkg postinst whose service restart failed in a command
     # task, is answered as the maintainer-script entry since the English reading is kept when it ranks better
@@ -183,7 +183,7 @@ FLOORS = {
     # wrapper refusing to run after apt's lock message.
     "kb_variants_calibration22a_blind.jsonl": (
         67,
-        {"k22a-0042", "k22a-0056", "k22a-0063", "k22a-0067", "k22a-0082", "k22a-0098"},
+        {"k22a-0056", "k22a-0063", "k22a-0067", "k22a-0082", "k22a-0098"},
     ),
     # Set 22b (kb_variants22b_writer_notes.md: 100 near misses on entries 43-85, none checked against a source),
     # unseen at 0bdfb8e: 46/53 right, 8 wrong, not changed. Tried and dropped: reading a command line's package
@@ -274,7 +274,7 @@ FLOORS = {
     # versionlock list beside "No match for argument" (labelled the exclude entry; answered as not available).
     "kb_variants_calibration28a_blind.jsonl": (86, set()),
     "kb_variants_calibration28b_blind.jsonl": (70, {"k28b-0088"}),
-    "kb_variants_calibration28c_blind.jsonl": (66, {"k28c-0070", "k28c-0093"}),
+    "kb_variants_calibration28c_blind.jsonl": (66, {"k28c-0093"}),
     "kb_variants_calibration28d_blind.jsonl": (74, set()),
     # Sets 29a (become on hosts whose PAM/sssd/sudo stack is part of the story) and 29b (packages a request cannot
     # reach on SUSE and Red Hat), kb_variants29*_writer_notes.md, unseen at d2a0d35: 29a 69/75 right, 1 wrong

@@ -658,3 +658,21 @@ def test_an_entry_another_programs_later_failure_overtook_is_set_aside():
     assert KB.read(bare, "ansible.builtin.command").match.slug == "rpm-scriptlet-failed"
     named = scriptlet + "/usr/local/bin/post.sh: curl: (7) Failed to connect to metadata port 80"
     assert KB.read(named, "ansible.builtin.command").match is None
+
+
+def test_the_not_registered_notice_is_not_the_failure_of_a_run_that_read_its_repositories():
+    """subscription-manager's plugin prints its notice on every run of an unregistered host; when the host's
+    repositories were read anyway (from a mirror, CentOS Stream, EPEL), the run's own error is the failure."""
+    notice = (
+        "non-zero return code\nUpdating Subscription Management repositories.\nUnable to read consumer identity\n\n"
+        "This system is not registered with an entitlement server. You can use subscription-manager to register.\n\n"
+    )
+    missing = "Error: Unable to find a match: mysql-community-server"
+    for read in (
+        "CentOS Stream 9 - BaseOS  12 MB/s | 8.3 MB  00:00\n",
+        "Last metadata expiration check: 0:12:41 ago on Sat 05 Dec 2026 02:03:11 AM UTC.\n",
+    ):
+        got = KB.read(notice + read + missing, "ansible.builtin.command").match
+        assert got is not None and got.slug == "package-not-available", read
+    none = 'Error: There are no enabled repositories in "/etc/yum.repos.d", "/etc/yum/repos.d", "/etc/distro.repos.d".'
+    assert KB.read(notice + none, "ansible.builtin.command").match.slug == "rhel-not-registered"
