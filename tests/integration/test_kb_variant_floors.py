@@ -447,8 +447,17 @@ FLOORS = {
     # held-packages line (labelled null); k46b-0088 a masked unit's status in a check (labelled null).
     "kb_variants_calibration46b_blind.jsonl": (92, {"k46b-0044", "k46b-0078", "k46b-0088"}),
     # Set 46c (held-out brief c as a dev set; its writer finished at 13:07, after the analyser was frozen at c3debc2),
-    # scored unseen on the frozen analyser: 59/60, 1 wrong; not worked on (k46c-0062 kept here unread).
+    # scored unseen on the frozen analyser: 59/60, 1 wrong. Read this session: k46c-0062, CentOS 7's retired
+    # mirrorlist.centos.org "Could not resolve host" (labelled null, also the 404 entry; of the 17 dev lines on that
+    # host, 10 accept the DNS entry): kept as disputed. Its miss, k46c-0007, is its writer's own French for apt's
+    # "not valid yet", unlike apt's fr.po.
     "kb_variants_calibration46c_blind.jsonl": (59, {"k46c-0062"}),
+    # Set 47b (held-out brief b as a dev set, 15:20 on 2026-12-06), unseen after the later-failure, repositories-read
+    # and MODULE FAILURE rc 137 changes: 92/100, 0 wrong; after a shell's "Killed" following a package manager's run
+    # and apt's "(12: Cannot allocate memory)": 94/100, 0 wrong. Its misses are wordings no source shows (a dnf
+    # module "is a downgrade of installed", dnf5 "filtered out by versionlock plugin", a German zypper lock) and
+    # dash's "needs-restarting: not found", which two other writers label null (Debian's /bin/sh).
+    "kb_variants_calibration47b_blind.jsonl": (94, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
