@@ -454,9 +454,9 @@ FLOORS = {
     "kb_variants_calibration46c_blind.jsonl": (59, {"k46c-0062"}),
     # Set 47b (held-out brief b as a dev set, 15:20 on 2026-12-06), unseen after the later-failure, repositories-read
     # and MODULE FAILURE rc 137 changes: 92/100, 0 wrong; after a shell's "Killed" following a package manager's run
-    # and apt's "(12: Cannot allocate memory)": 94/100, 0 wrong; with zypper's rejected new key, 95/100. Its misses are wordings no source shows (a dnf
-    # module "is a downgrade of installed", dnf5 "filtered out by versionlock plugin", a German zypper lock) and
-    # dash's "needs-restarting: not found", which two other writers label null (Debian's /bin/sh).
+    # and apt's "(12: Cannot allocate memory)": 94/100; with zypper's rejected new key: 95/100, 0 wrong. Its misses
+    # are wordings no source shows (a dnf module "is a downgrade of installed", dnf5 "filtered out by versionlock
+    # plugin", a German zypper lock) and dash's "needs-restarting: not found", which two other writers label null.
     "kb_variants_calibration47b_blind.jsonl": (95, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
