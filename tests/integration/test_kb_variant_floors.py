@@ -458,6 +458,16 @@ FLOORS = {
     # are wordings no source shows (a dnf module "is a downgrade of installed", dnf5 "filtered out by versionlock
     # plugin", a German zypper lock) and dash's "needs-restarting: not found", which two other writers label null.
     "kb_variants_calibration47b_blind.jsonl": (95, set()),
+    # Set 47a (held-out brief a as a dev set; its writer started at 15:33 and checked nothing against a source),
+    # scored unseen at 9e4dbc9+: 107/115, 5 wrong, all kept as disputed or unreal: k47a-0031 apt's "Could not connect
+    # to proxy.corp:3128" (5 other writers accept the timeout entry); k47a-0058 an entitlement message worded from
+    # memory; k47a-0096 "Missing sudo password" then sudoers' refusal (its writer's own mix); k47a-0108 Ansible's
+    # "you probably need to set the interpreter", which it prints only when the interpreter was not found, over
+    # "Killed"; k47a-0116 dnf's "No such command: needs-restarting" (41 other lines label it needs-restarting-missing).
+    "kb_variants_calibration47a_blind.jsonl": (
+        107,
+        {"k47a-0031", "k47a-0058", "k47a-0096", "k47a-0108", "k47a-0116"},
+    ),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
