@@ -459,7 +459,7 @@ FLOORS = {
     # plugin", a German zypper lock) and dash's "needs-restarting: not found", which two other writers label null.
     "kb_variants_calibration47b_blind.jsonl": (95, set()),
     # Set 47a (held-out brief a as a dev set; its writer started at 15:33 and checked nothing against a source),
-    # scored unseen at 9e4dbc9+: 107/115, 5 wrong, all kept as disputed or unreal: k47a-0031 apt's "Could not connect
+    # scored unseen at 229f3d5: 107/115, 5 wrong, all kept as disputed or unreal: k47a-0031 apt's "Could not connect
     # to proxy.corp:3128" (5 other writers accept the timeout entry); k47a-0058 an entitlement message worded from
     # memory; k47a-0096 "Missing sudo password" then sudoers' refusal (its writer's own mix); k47a-0108 Ansible's
     # "you probably need to set the interpreter", which it prints only when the interpreter was not found, over
