@@ -448,8 +448,8 @@ FLOORS = {
     "kb_variants_calibration46b_blind.jsonl": (92, {"k46b-0044", "k46b-0078", "k46b-0088"}),
     # Set 46c (held-out brief c as a dev set; its writer finished at 13:07, after the analyser was frozen at c3debc2),
     # scored unseen on the frozen analyser: 59/60, 1 wrong. Read this session: k46c-0062, CentOS 7's retired
-    # mirrorlist.centos.org "Could not resolve host" (labelled null, also the 404 entry; of the 17 dev lines on that
-    # host, 10 accept the DNS entry): kept as disputed. Its miss, k46c-0007, is its writer's own French for apt's
+    # mirrorlist.centos.org "Could not resolve host" (labelled null, also the 404 entry; the 17 other dev lines on that
+    # host all accept the DNS entry): kept as disputed. Its miss, k46c-0007, is its writer's own French for apt's
     # "not valid yet", unlike apt's fr.po.
     "kb_variants_calibration46c_blind.jsonl": (59, {"k46c-0062"}),
     # Set 47b (held-out brief b as a dev set, 15:20 on 2026-12-06), unseen after the later-failure, repositories-read
