@@ -284,6 +284,9 @@ class CompiledKb:
     def __init__(self, patterns: list[_Pattern], sets: list[tuple[int, re2.Set]]) -> None:
         self.patterns = patterns
         self._sets = sets
+        self._texts_of: dict[str, list[str]] = {}  # an entry's patterns, for went_on (a KB may hold 20,000)
+        for p in patterns:
+            self._texts_of.setdefault(p.slug, []).append(p.text)
 
     @classmethod
     def build(
@@ -443,7 +446,7 @@ class CompiledKb:
         >>> r.match, r.aside.slug
         (None, 'reboot-required-exit-code')
         """
-        ends = [m.end() for q in self.patterns if q.slug == p.slug for m in _compiled(q.text).finditer(text)]
+        ends = [m.end() for t in self._texts_of[p.slug] for m in _compiled(t).finditer(text)]
         if not ends:
             return False
         rest = text[max(ends) :]
