@@ -430,7 +430,8 @@ _OWN_CONNECTION = re.compile(
     r"to the host via ssh|Data could not be sent to remote host|reached over ssh|Failed to connect to the host"
     r"|Invalid/incorrect (?:username/)?password|Authentication or permission failure"
     r"|Failed to create temporary directory\. In some cases, you may have been able to authenticate"  # its newer words
-    r"|\[Errno None\] Unable to connect to port \d+ on "  # the paramiko connection plugin's own words
+    r"|\[Errno None\] Unable to connect to port \d+ on |Failed to authenticate: "  # the paramiko plugin's own words
+    r"|Data could not be sent because of ControlPersist broken pipe"  # the ssh plugin's, on a dead master socket
     r"|Host Key checking is enabled and sshpass does not support this",  # the ssh plugin's, with a password
     re.IGNORECASE,
 )
