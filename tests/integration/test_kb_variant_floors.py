@@ -464,10 +464,23 @@ FLOORS = {
     # memory; k47a-0096 "Missing sudo password" then sudoers' refusal (its writer's own mix); k47a-0108 Ansible's
     # "you probably need to set the interpreter", which it prints only when the interpreter was not found, over
     # "Killed"; k47a-0116 dnf's "No such command: needs-restarting" (41 other lines label it needs-restarting-missing).
+    # k47a-0031 is right since the proxy entry knows a connection to the proxy itself (d81123d): 108/115.
     "kb_variants_calibration47a_blind.jsonl": (
-        107,
-        {"k47a-0031", "k47a-0058", "k47a-0096", "k47a-0108", "k47a-0116"},
+        108,
+        {"k47a-0058", "k47a-0096", "k47a-0108", "k47a-0116"},
     ),
+    # Sets 48a-b, 49a-c, 50a-b (held-out briefs a/b/c as dev sets, written 17:19-17:45 on 2026-12-06), each scored
+    # unseen before the changes it led to: 48a 96/100 1 wrong, 48b 99/100 1 wrong (at d81123d+); 49a 101/102 0 wrong,
+    # 49b 96/100 1 wrong, 49c 58/60 1 wrong, 50a 99/100 0 wrong, 50b 99/100 0 wrong (at e86a7ee+). Kept: k49b-0097,
+    # ssh's "Too many authentication failures" labelled null (most writers label it the publickey entry). 49c's miss,
+    # k49c-0059, a corrupt cached .deb's lzma error, labelled the hash-sum entry.
+    "kb_variants_calibration48a_blind.jsonl": (100, set()),
+    "kb_variants_calibration48b_blind.jsonl": (100, set()),
+    "kb_variants_calibration49a_blind.jsonl": (102, set()),
+    "kb_variants_calibration49b_blind.jsonl": (99, {"k49b-0097"}),
+    "kb_variants_calibration49c_blind.jsonl": (59, set()),
+    "kb_variants_calibration50a_blind.jsonl": (100, set()),
+    "kb_variants_calibration50b_blind.jsonl": (100, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
