@@ -481,6 +481,11 @@ FLOORS = {
     "kb_variants_calibration49c_blind.jsonl": (59, set()),
     "kb_variants_calibration50a_blind.jsonl": (100, set()),
     "kb_variants_calibration50b_blind.jsonl": (100, set()),
+    # Sets 51a-c (the same briefs, written 17:48-17:57), scored unseen on the frozen analyser b5b9b7c and not worked on:
+    # 51a 100/100, 51b 100/100, 51c 60/60, 0 wrong.
+    "kb_variants_calibration51a_blind.jsonl": (100, set()),
+    "kb_variants_calibration51b_blind.jsonl": (100, set()),
+    "kb_variants_calibration51c_blind.jsonl": (60, set()),
     # Set 18b (kb_variants18b_writer_notes.md: 75 near misses: an entry's own message where its solution is not
     # the fix: an image or container build, a chroot, a CI or lint job, a dry run, a nested play), unseen at
     # c34c51a: 61/63 right, 21 wrong, all near misses labelled null, not worked on: most tell the context only in
